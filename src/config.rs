@@ -1,0 +1,496 @@
+//! `chat.toml`: the raw file as serde reads it, checked into a [`Config`] the
+//! rest of the server can trust. A bad file is refused with the file, the line
+//! and the key, and what a good value looks like.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use log::LevelFilter;
+use serde::{Deserialize, Deserializer};
+use toml::Spanned;
+
+use crate::hub::name::check_channel_name;
+use crate::hub::{ChannelSpec, HubConfig};
+
+/// The commented example configuration; its values are the built-in defaults
+/// (a test keeps the two the same). `chatd config` prints it.
+pub const EXAMPLE: &str = include_str!("../chat.toml");
+
+/// A checked configuration.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    pub log_level: LevelFilter,
+    pub idle_timeout: Duration,
+    pub lobby: Option<String>,
+    pub text_listen: SocketAddr,
+    pub database: PathBuf,
+    pub limits: Limits,
+    pub channels: Vec<ChannelSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Longest line a client may send, in bytes.
+    pub line_length: usize,
+    /// Events waiting for a client before it is cut off as a slow reader.
+    pub outbound_queue: usize,
+    pub connections_per_ip: usize,
+    pub max_connections: usize,
+    pub nick_length: usize,
+    pub channel_length: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            line_length: 1024,
+            outbound_queue: 512,
+            connections_per_ip: 16,
+            max_connections: 10_000,
+            nick_length: 30,
+            channel_length: 32,
+        }
+    }
+}
+
+/// Why a configuration was refused; the text says where and what to do.
+#[derive(Debug)]
+pub enum ConfigError {
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    Invalid {
+        path: PathBuf,
+        /// 1-based, when the problem has a place in the file.
+        line: Option<usize>,
+        key: String,
+        message: String,
+    },
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConfigError::Read { path, source } => {
+                write!(f, "can't read {}: {source}", path.display())
+            }
+            ConfigError::Invalid {
+                path,
+                line,
+                key,
+                message,
+            } => {
+                write!(f, "{}", path.display())?;
+                if let Some(line) = line {
+                    write!(f, ":{line}")?;
+                }
+                if !key.is_empty() {
+                    write!(f, ": {key}")?;
+                }
+                write!(f, ": {message}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Config {
+    /// Reads `path`. A missing file at the default path means the built-in
+    /// defaults; a missing file that was named on the command line is an error.
+    pub fn load(path: &Path, named_explicitly: bool) -> Result<Config, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Config::parse(path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !named_explicitly => {
+                Ok(Config::default())
+            }
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses and checks the text of a configuration file named `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| {
+            let (line, key) = locate(text, e.span());
+            ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line,
+                key,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        raw.check().map_err(|(span, key, message)| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            line: span.map(|s| line_of(text, s.start)),
+            key: key.to_string(),
+            message,
+        })
+    }
+
+    /// What the hub needs of this configuration.
+    pub fn hub(&self) -> HubConfig {
+        HubConfig {
+            nick_length: self.limits.nick_length,
+            idle_timeout: self.idle_timeout,
+            lobby: self.lobby.clone(),
+            channels: self.channels.clone(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        RawConfig::default()
+            .check()
+            .expect("the built-in defaults are valid")
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawConfig {
+    log_level: Level,
+    idle_timeout: HumanDuration,
+    lobby: Option<Spanned<String>>,
+    text: RawText,
+    database: RawDatabase,
+    limits: Limits,
+    channels: Vec<RawChannel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawText {
+    listen: Address,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawDatabase {
+    path: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawChannel {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+}
+
+/// A check's complaint: where (if known), which key, what is wrong.
+type Complaint = (Option<Range<usize>>, &'static str, String);
+
+impl RawConfig {
+    fn check(self) -> Result<Config, Complaint> {
+        let limits = self.limits;
+        for (key, value, least) in [
+            ("limits.line_length", limits.line_length, 64),
+            ("limits.outbound_queue", limits.outbound_queue, 16),
+            ("limits.connections_per_ip", limits.connections_per_ip, 1),
+            ("limits.max_connections", limits.max_connections, 1),
+            ("limits.nick_length", limits.nick_length, 1),
+            ("limits.channel_length", limits.channel_length, 1),
+        ] {
+            if value < least {
+                return Err((None, key, format!("must be at least {least}, got {value}")));
+            }
+        }
+        if self.idle_timeout.0 < Duration::from_secs(10) {
+            return Err((
+                None,
+                "idle_timeout",
+                "must be at least \"10s\"".to_string(),
+            ));
+        }
+        let mut channels: Vec<ChannelSpec> = Vec::new();
+        for raw in self.channels {
+            let span = Some(raw.name.span());
+            let name = raw.name.into_inner();
+            check_channel_name(&name, limits.channel_length)
+                .map_err(|why| (span.clone(), "channels.name", format!("{why}, got {name:?}")))?;
+            if channels.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
+                return Err((span, "channels.name", format!("{name:?} is listed twice")));
+            }
+            channels.push(ChannelSpec {
+                name,
+                description: raw.description,
+            });
+        }
+        if channels.is_empty() {
+            return Err((None, "channels", "list at least one channel".to_string()));
+        }
+        let (lobby, lobby_span) = match self.lobby {
+            Some(spanned) => {
+                let span = spanned.span();
+                (spanned.into_inner(), Some(span))
+            }
+            None => (DEFAULT_LOBBY.to_string(), None),
+        };
+        let lobby = match lobby.as_str() {
+            "" => None,
+            wanted => match channels.iter().find(|c| c.name.eq_ignore_ascii_case(wanted)) {
+                Some(channel) => Some(channel.name.clone()),
+                None => {
+                    return Err((
+                        lobby_span,
+                        "lobby",
+                        format!("{wanted:?} is not one of the [[channels]]; add it there, or set lobby = \"\" for none"),
+                    ))
+                }
+            },
+        };
+        Ok(Config {
+            log_level: self.log_level.0,
+            idle_timeout: self.idle_timeout.0,
+            lobby,
+            text_listen: self.text.listen.0,
+            database: self.database.path,
+            limits,
+            channels,
+        })
+    }
+}
+
+const DEFAULT_LOBBY: &str = "Lobby";
+
+impl Default for RawConfig {
+    fn default() -> RawConfig {
+        let channel = |name: &str, description: &str| RawChannel {
+            name: Spanned::new(0..0, name.to_string()),
+            description: description.to_string(),
+        };
+        RawConfig {
+            log_level: Level(LevelFilter::Info),
+            idle_timeout: HumanDuration(Duration::from_secs(30 * 60)),
+            lobby: None,
+            text: RawText::default(),
+            database: RawDatabase::default(),
+            limits: Limits::default(),
+            channels: vec![
+                channel(DEFAULT_LOBBY, "Where everyone starts: say hello"),
+                channel("CurrentEvents", "Discussion of current events"),
+                channel("Weather", "Talk about the weather"),
+                channel("Gardening", "For those with the green thumb"),
+                channel("Hobbies", "For hobbyists of all types"),
+                channel("Pets", "For our furry and feathered friends"),
+            ],
+        }
+    }
+}
+
+impl Default for RawText {
+    fn default() -> RawText {
+        RawText {
+            listen: Address("127.0.0.1:2027".parse().expect("valid address")),
+        }
+    }
+}
+
+impl Default for RawDatabase {
+    fn default() -> RawDatabase {
+        RawDatabase {
+            path: PathBuf::from("chat.db"),
+        }
+    }
+}
+
+/// A socket address, refused with an example of a good one.
+struct Address(SocketAddr);
+
+impl<'de> Deserialize<'de> for Address {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map(Address).map_err(|_| {
+            serde::de::Error::custom(format!(
+                "expected an address like \"127.0.0.1:2027\" or \"[::1]:2027\", got {text:?}"
+            ))
+        })
+    }
+}
+
+/// A log level by name.
+struct Level(LevelFilter);
+
+impl<'de> Deserialize<'de> for Level {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Level, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_level(&text).map(Level).map_err(serde::de::Error::custom)
+    }
+}
+
+/// Parses a log level name as the config file and `--log-level` take it.
+pub fn parse_level(text: &str) -> Result<LevelFilter, String> {
+    text.parse().map_err(|_| {
+        format!("expected one of \"off\", \"error\", \"warn\", \"info\", \"debug\", \"trace\", got {text:?}")
+    })
+}
+
+/// A duration written for people: `"90s"`, `"15m"`, `"2h"`, `"1h30m"`, `"1d"`.
+#[derive(Clone, Copy)]
+pub struct HumanDuration(pub Duration);
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HumanDuration, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_duration(&text)
+            .map(HumanDuration)
+            .ok_or_else(|| {
+                serde::de::Error::custom(format!(
+                    "expected a duration like \"90s\", \"15m\" or \"1h30m\", got {text:?}"
+                ))
+            })
+    }
+}
+
+/// Parses `"1h30m"`-style durations: numbers each followed by s, m, h or d.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let mut total = 0u64;
+    let mut number: Option<u64> = None;
+    for c in text.trim().chars() {
+        if let Some(digit) = c.to_digit(10) {
+            number = Some(number.unwrap_or(0).checked_mul(10)?.checked_add(digit.into())?);
+            continue;
+        }
+        let unit = match c {
+            's' => 1,
+            'm' => 60,
+            'h' => 3600,
+            'd' => 86_400,
+            _ => return None,
+        };
+        total = total.checked_add(number.take()?.checked_mul(unit)?)?;
+    }
+    match number {
+        // A trailing number without a unit is ambiguous: refuse it.
+        Some(_) => None,
+        None if text.trim().is_empty() => None,
+        None => Some(Duration::from_secs(total)),
+    }
+}
+
+/// The 1-based line of byte `offset`.
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// The line and key an error's span points at: the key is whatever stands
+/// before `=` on that line (or the table header there).
+fn locate(text: &str, span: Option<Range<usize>>) -> (Option<usize>, String) {
+    let Some(span) = span else {
+        return (None, String::new());
+    };
+    let line = line_of(text, span.start);
+    let source = text.lines().nth(line - 1).unwrap_or("").trim();
+    let key = match source.split_once('=') {
+        Some((key, _)) => key.trim().to_string(),
+        None => source.trim_matches(['[', ']']).to_string(),
+    };
+    (Some(line), key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("chat.toml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_shipped_chat_toml_is_the_built_in_default() {
+        assert_eq!(parse(EXAMPLE).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn an_empty_file_means_defaults() {
+        assert_eq!(parse("").unwrap(), Config::default());
+    }
+
+    #[test]
+    fn defaults_have_the_books_channels_and_a_lobby() {
+        let config = Config::default();
+        let names: Vec<&str> = config.channels.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["Lobby", "CurrentEvents", "Weather", "Gardening", "Hobbies", "Pets"]
+        );
+        assert_eq!(config.lobby.as_deref(), Some("Lobby"));
+        assert_eq!(config.text_listen.to_string(), "127.0.0.1:2027");
+    }
+
+    #[test]
+    fn a_bad_duration_names_file_line_and_key() {
+        let err = parse("log_level = \"info\"\nidle_timeout = \"fifteen\"\n").unwrap_err();
+        assert!(
+            err.starts_with("chat.toml:2: idle_timeout: expected a duration like"),
+            "{err}"
+        );
+        assert!(err.contains("\"fifteen\""), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_with_its_line() {
+        let err = parse("[text]\nlisten = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap_err();
+        assert!(err.starts_with("chat.toml:3: listen_port: unknown field"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_address_says_what_one_looks_like() {
+        let err = parse("[text]\nlisten = \"localhost\"\n").unwrap_err();
+        assert!(err.starts_with("chat.toml:2: listen: expected an address"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_type_is_refused() {
+        let err = parse("[limits]\nline_length = \"long\"\n").unwrap_err();
+        assert!(err.starts_with("chat.toml:2: line_length:"), "{err}");
+    }
+
+    #[test]
+    fn channel_problems_point_at_the_channel() {
+        let text = "lobby = \"\"\n[[channels]]\nname = \"a b\"\n";
+        let err = parse(text).unwrap_err();
+        assert!(err.starts_with("chat.toml:3: channels.name:"), "{err}");
+        let twice = "lobby = \"\"\n[[channels]]\nname = \"x\"\n[[channels]]\nname = \"X\"\n";
+        let err = parse(twice).unwrap_err();
+        assert!(err.starts_with("chat.toml:5: channels.name: \"X\" is listed twice"), "{err}");
+    }
+
+    #[test]
+    fn the_lobby_must_be_a_channel() {
+        let err = parse("lobby = \"Nowhere\"\n").unwrap_err();
+        assert!(err.starts_with("chat.toml:1: lobby: \"Nowhere\" is not one"), "{err}");
+        let none = parse("lobby = \"\"\n").unwrap();
+        assert_eq!(none.lobby, None);
+        let cased = parse("lobby = \"weather\"\n").unwrap();
+        assert_eq!(cased.lobby.as_deref(), Some("Weather"));
+    }
+
+    #[test]
+    fn limits_have_floors() {
+        let err = parse("[limits]\noutbound_queue = 0\n").unwrap_err();
+        assert_eq!(err, "chat.toml: limits.outbound_queue: must be at least 16, got 0");
+    }
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        let secs = |s| parse_duration(s).map(|d| d.as_secs());
+        assert_eq!(secs("90s"), Some(90));
+        assert_eq!(secs("15m"), Some(900));
+        assert_eq!(secs("1h30m"), Some(5400));
+        assert_eq!(secs("1d"), Some(86_400));
+        assert_eq!(secs("15"), None);
+        assert_eq!(secs(""), None);
+        assert_eq!(secs("m"), None);
+        assert_eq!(secs("fifteen"), None);
+    }
+}

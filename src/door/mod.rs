@@ -1,0 +1,158 @@
+//! Front doors: each protocol is a thin adapter between sockets and the hub.
+//! This file holds what every TCP door shares — binding, the accept loop and
+//! the connection limits (total and per address).
+
+pub mod sanitize;
+pub mod text;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::thread;
+
+use log::{error, info, warn};
+
+/// Stack for each connection thread. Reader and writer keep their buffers on
+/// the heap, so a small stack lets 10,000 connections (20,000 threads) fit.
+pub const CONNECTION_STACK: usize = 256 * 1024;
+
+/// Counts open connections, in total and per address, and refuses more than
+/// the configured limits.
+pub struct ConnectionLimits {
+    total: usize,
+    per_address: usize,
+    open: Mutex<(usize, HashMap<IpAddr, usize>)>,
+}
+
+/// One admitted connection; dropping it gives its place back.
+pub struct Admission {
+    limits: Arc<ConnectionLimits>,
+    ip: IpAddr,
+}
+
+impl ConnectionLimits {
+    pub fn new(total: usize, per_address: usize) -> Arc<ConnectionLimits> {
+        Arc::new(ConnectionLimits {
+            total,
+            per_address,
+            open: Mutex::new((0, HashMap::new())),
+        })
+    }
+
+    /// Admits a connection from `ip`, or says why not.
+    pub fn admit(self: &Arc<Self>, ip: IpAddr) -> Result<Admission, String> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let (total, by_ip) = &mut *open;
+        if *total >= self.total {
+            return Err(format!(
+                "the server is full ({} connections); try again later",
+                self.total
+            ));
+        }
+        let from_ip = by_ip.entry(ip).or_insert(0);
+        if *from_ip >= self.per_address {
+            return Err(format!(
+                "too many connections from your address (at most {})",
+                self.per_address
+            ));
+        }
+        *from_ip += 1;
+        *total += 1;
+        Ok(Admission {
+            limits: Arc::clone(self),
+            ip,
+        })
+    }
+}
+
+impl Drop for Admission {
+    fn drop(&mut self) {
+        let mut open = self.limits.open.lock().unwrap_or_else(|e| e.into_inner());
+        let (total, by_ip) = &mut *open;
+        *total -= 1;
+        if let Some(n) = by_ip.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                by_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Binds a door's listener and logs the address it got (which matters when
+/// the port asked for was 0).
+pub fn bind(door: &str, addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let listener = TcpListener::bind(addr)?;
+    info!("{door} door listening on {}", listener.local_addr()?);
+    Ok(listener)
+}
+
+/// Accepts connections for ever, each on its own thread running `serve`.
+/// A refused connection is told why in `refusal`'s words and closed.
+pub fn accept_loop<F>(
+    door: &'static str,
+    listener: TcpListener,
+    limits: Arc<ConnectionLimits>,
+    refusal: fn(&str) -> String,
+    serve: F,
+) where
+    F: Fn(TcpStream, SocketAddr, Admission) + Send + Sync + Clone + 'static,
+{
+    for stream in listener.incoming() {
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(e) => {
+                // EMFILE and friends: the listener is still good; go on.
+                warn!("{door} door: accept failed: {e}");
+                thread::sleep(std::time::Duration::from_millis(50));
+                continue;
+            }
+        };
+        let Ok(peer) = stream.peer_addr() else {
+            continue;
+        };
+        let admission = match limits.admit(peer.ip()) {
+            Ok(admission) => admission,
+            Err(why) => {
+                warn!("refused {peer} at the {door} door: {why}");
+                // A fresh socket's send buffer is empty: this cannot block.
+                let _ = (&stream).write_all(refusal(&why).as_bytes());
+                continue;
+            }
+        };
+        let serve = serve.clone();
+        let spawned = thread::Builder::new()
+            .name(format!("{door}-{peer}"))
+            .stack_size(CONNECTION_STACK)
+            .spawn(move || serve(stream, peer, admission));
+        if let Err(e) = spawned {
+            error!("{door} door: can't start a thread for {peer}: {e}");
+        }
+    }
+}
+
+/// Counts writer threads still running, so shutdown can wait for queues to
+/// drain (for a bounded time).
+#[derive(Clone, Default)]
+pub struct ActiveWriters(Arc<std::sync::atomic::AtomicUsize>);
+
+/// Held by a running writer thread.
+pub struct WriterGuard(Arc<std::sync::atomic::AtomicUsize>);
+
+impl ActiveWriters {
+    pub fn enter(&self) -> WriterGuard {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        WriterGuard(Arc::clone(&self.0))
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for WriterGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}

@@ -1,0 +1,228 @@
+//! The text door's command language: a typed line in, what it asks for out.
+//! Pure. A line starting with `/` is a command (`//` sends a line that starts
+//! with `/`); any other line is said in the current channel.
+
+use crate::hub::{ChatError, Command};
+
+/// What one typed line means.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Typed {
+    /// Nothing to do (an empty line).
+    Blank,
+    Hub(Command),
+    Help,
+    Error(ChatError),
+}
+
+/// One line of the command list, shown by `/help`.
+pub const HELP: &[(&str, &str)] = &[
+    ("/channels", "list the channels with their descriptions and users"),
+    ("/join <channel>", "join a channel, or make one you are in current"),
+    ("/part [channel]", "leave a channel (the current one by default)"),
+    ("/users", "who is in your current channel, and for how long"),
+    ("/who", "everyone online, their channels and idle time"),
+    ("/whois <nick>", "when someone logged in, their idle time and channels"),
+    ("/private <nick> <text>", "a message only <nick> sees (also /msg)"),
+    ("/me <action>", "an action in the current channel: * you <action>"),
+    ("/help", "this list"),
+    ("/quit [message]", "say goodbye and disconnect (also /bye)"),
+    ("<text>", "say <text> in your current channel (//text for a leading /)"),
+];
+
+/// Parses a line typed after login.
+pub fn parse_chat(line: &str) -> Typed {
+    if line.trim().is_empty() {
+        return Typed::Blank;
+    }
+    let Some(command) = line.strip_prefix('/') else {
+        return say(line);
+    };
+    if command.starts_with('/') {
+        return say(command);
+    }
+    let (word, rest) = split_word(command);
+    let rest = rest.trim();
+    let hub = |command| Typed::Hub(command);
+    match word.to_ascii_lowercase().as_str() {
+        "channels" | "list" => hub(Command::ListChannels),
+        "join" | "j" => match rest {
+            "" => usage("/join <channel>"),
+            channel => hub(Command::Join {
+                channel: channel.to_string(),
+            }),
+        },
+        "part" | "leave" => hub(Command::Part {
+            channel: (!rest.is_empty()).then(|| rest.to_string()),
+        }),
+        "users" | "names" => hub(Command::Users),
+        "who" => hub(Command::Who),
+        "whois" => match rest {
+            "" => usage("/whois <nick>"),
+            nick => hub(Command::Whois {
+                nick: nick.to_string(),
+            }),
+        },
+        "private" | "msg" | "m" => match split_word(rest) {
+            (_, "") => usage("/private <nick> <text>"),
+            (to, text) => hub(Command::Private {
+                to: to.to_string(),
+                text: text.to_string(),
+                action: false,
+            }),
+        },
+        "me" => match rest {
+            "" => usage("/me <action>"),
+            action => hub(Command::Say {
+                text: action.to_string(),
+                action: true,
+            }),
+        },
+        "help" | "?" => Typed::Help,
+        "quit" | "bye" | "exit" => hub(Command::Quit {
+            message: (!rest.is_empty()).then(|| rest.to_string()),
+        }),
+        _ => Typed::Error(ChatError::UnknownCommand(format!("/{word}"))),
+    }
+}
+
+/// Parses a line typed at the nickname prompt: a nickname, or one of the few
+/// commands that make sense before login.
+pub fn parse_login(line: &str) -> Typed {
+    let line = line.trim();
+    if line.is_empty() {
+        return Typed::Blank;
+    }
+    match line.strip_prefix('/').map(split_word) {
+        None => Typed::Hub(Command::Login {
+            nick: line.to_string(),
+        }),
+        Some((word, rest)) => match word.to_ascii_lowercase().as_str() {
+            "help" | "?" => Typed::Help,
+            "quit" | "bye" | "exit" => Typed::Hub(Command::Quit {
+                message: (!rest.trim().is_empty()).then(|| rest.trim().to_string()),
+            }),
+            _ => Typed::Error(ChatError::NotLoggedIn),
+        },
+    }
+}
+
+fn say(text: &str) -> Typed {
+    Typed::Hub(Command::Say {
+        text: text.to_string(),
+        action: false,
+    })
+}
+
+fn usage(text: &'static str) -> Typed {
+    Typed::Error(ChatError::Usage(text))
+}
+
+/// Splits off the first word; the rest keeps everything after the spaces
+/// that follow it.
+fn split_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(' ') {
+        Some(end) => (&s[..end], s[end..].trim_start()),
+        None => (s, ""),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hub(c: Command) -> Typed {
+        Typed::Hub(c)
+    }
+
+    #[test]
+    fn plain_lines_are_said_with_their_leading_spaces() {
+        assert_eq!(
+            parse_chat("  indented"),
+            hub(Command::Say {
+                text: "  indented".into(),
+                action: false
+            })
+        );
+        assert_eq!(
+            parse_chat("//etc/passwd"),
+            hub(Command::Say {
+                text: "/etc/passwd".into(),
+                action: false
+            })
+        );
+        assert_eq!(parse_chat("   "), Typed::Blank);
+    }
+
+    #[test]
+    fn commands_ignore_case_and_take_arguments() {
+        assert_eq!(
+            parse_chat("/JOIN #Weather "),
+            hub(Command::Join {
+                channel: "#Weather".into()
+            })
+        );
+        assert_eq!(parse_chat("/part"), hub(Command::Part { channel: None }));
+        assert_eq!(
+            parse_chat("/part pets"),
+            hub(Command::Part {
+                channel: Some("pets".into())
+            })
+        );
+        assert_eq!(
+            parse_chat("/msg bob  hi  there"),
+            hub(Command::Private {
+                to: "bob".into(),
+                text: "hi  there".into(),
+                action: false
+            })
+        );
+        assert_eq!(
+            parse_chat("/me waves"),
+            hub(Command::Say {
+                text: "waves".into(),
+                action: true
+            })
+        );
+        assert_eq!(
+            parse_chat("/bye see you"),
+            hub(Command::Quit {
+                message: Some("see you".into())
+            })
+        );
+        assert_eq!(parse_chat("/who"), hub(Command::Who));
+        assert_eq!(parse_chat("/users"), hub(Command::Users));
+        assert_eq!(parse_chat("/channels"), hub(Command::ListChannels));
+        assert_eq!(parse_chat("/help"), Typed::Help);
+    }
+
+    #[test]
+    fn missing_arguments_get_usage() {
+        assert_eq!(parse_chat("/join"), usage("/join <channel>"));
+        assert_eq!(parse_chat("/private bob"), usage("/private <nick> <text>"));
+        assert_eq!(parse_chat("/msg"), usage("/private <nick> <text>"));
+        assert_eq!(parse_chat("/whois "), usage("/whois <nick>"));
+        assert_eq!(parse_chat("/me"), usage("/me <action>"));
+    }
+
+    #[test]
+    fn unknown_commands_are_named() {
+        assert_eq!(
+            parse_chat("/frobnicate now"),
+            Typed::Error(ChatError::UnknownCommand("/frobnicate".into()))
+        );
+    }
+
+    #[test]
+    fn the_login_prompt_takes_a_nickname_or_quit() {
+        assert_eq!(
+            parse_login(" lincoln "),
+            hub(Command::Login {
+                nick: "lincoln".into()
+            })
+        );
+        assert_eq!(parse_login("/quit"), hub(Command::Quit { message: None }));
+        assert_eq!(parse_login("/join x"), Typed::Error(ChatError::NotLoggedIn));
+        assert_eq!(parse_login(""), Typed::Blank);
+    }
+}

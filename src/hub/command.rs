@@ -1,0 +1,43 @@
+//! What a door asks of the hub, in no protocol's words: each door's reader
+//! turns its own syntax into these.
+
+use std::net::SocketAddr;
+
+/// Identifies one connection (or one UDP address) for its whole life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SessionId(pub u64);
+
+/// Which front door a session came through; doors render events differently.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DoorKind {
+    Text,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// A new connection; the hub answers nothing until it logs in.
+    Connect { peer: SocketAddr, door: DoorKind },
+    /// Take a nickname. The hub replies with [`crate::hub::Effect::LoginReply`].
+    Login { nick: String },
+    /// A line for the current channel (`action`: a `/me`).
+    Say { text: String, action: bool },
+    /// A line for one person only.
+    Private {
+        to: String,
+        text: String,
+        action: bool,
+    },
+    Join { channel: String },
+    /// Leave a channel; `None` means the current one.
+    Part { channel: Option<String> },
+    ListChannels,
+    /// Members of the current channel.
+    Users,
+    /// Everyone online.
+    Who,
+    Whois { nick: String },
+    /// A polite goodbye, announced with its message.
+    Quit { message: Option<String> },
+    /// The connection went away without a goodbye (EOF, reset, write error).
+    Disconnected { reason: String },
+}

@@ -1,0 +1,136 @@
+//! What the hub tells a session, in no protocol's words: each door's writer
+//! renders these into its own syntax. A broadcast is one `Arc<Event>` shared
+//! by every receiver.
+
+use std::fmt;
+use std::time::Duration;
+
+use super::name::NickError;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Ask for a nickname (`first`: with the greeting). Sent by doors that
+    /// have a login dialogue, not by the hub.
+    NickPrompt { first: bool },
+    /// The door's own command list. Sent by doors, not by the hub.
+    Help,
+    LoggedIn { nick: String },
+    ChannelList(Vec<ChannelSummary>),
+    /// You joined a channel (or made one you are in current); it is current now.
+    Joined(ChannelSummary),
+    /// You left `left`; `current` is the channel that is current now, when
+    /// the one you left was current and you are still in others.
+    Parted {
+        left: ChannelSummary,
+        current: Option<ChannelSummary>,
+    },
+    MemberJoined { channel: String, nick: String },
+    MemberLeft {
+        channel: String,
+        nick: String,
+        why: Departure,
+    },
+    Public {
+        channel: String,
+        from: String,
+        text: String,
+        action: bool,
+    },
+    Private {
+        from: String,
+        text: String,
+        action: bool,
+    },
+    /// The sender's own copy of a private line, so they know where it went.
+    PrivateSent {
+        to: String,
+        text: String,
+        action: bool,
+    },
+    /// Members of `channel` (the requester's current one).
+    Users {
+        channel: String,
+        users: Vec<UserSummary>,
+    },
+    /// Everyone online.
+    Who(Vec<UserSummary>),
+    Whois(UserSummary),
+    Error(ChatError),
+    /// The last thing this connection will hear.
+    Closing { reason: String },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelSummary {
+    pub name: String,
+    pub description: String,
+    pub users: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UserSummary {
+    pub nick: String,
+    /// Time since login.
+    pub online: Duration,
+    /// Time since the user last sent anything.
+    pub idle: Duration,
+    /// Unix time of login.
+    pub since: i64,
+    /// Most recently joined first: the first is their current channel.
+    pub channels: Vec<String>,
+}
+
+/// How someone left a channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Departure {
+    Parted,
+    Quit(Option<String>),
+    /// The connection was lost or closed by the server; the reason says why.
+    Lost(String),
+}
+
+/// Errors a person sees. The wording of the book's server is kept where it
+/// had one, so every door (and the book's own client) says the same thing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChatError {
+    NoSuchChannel(String),
+    NoCurrentChannel,
+    NotInChannel(String),
+    NoSuchNick(String),
+    NickInUse(String),
+    BadNick(NickError),
+    AlreadyLoggedIn,
+    NoRecipient,
+    EmptyMessage,
+    UnknownCommand(String),
+    /// A command with missing or extra arguments; the text is its usage.
+    Usage(&'static str),
+    LineTooLong { max: usize },
+    NotLoggedIn,
+}
+
+impl fmt::Display for ChatError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ChatError::NoSuchChannel(name) => write!(f, "no channel named {name}"),
+            ChatError::NoCurrentChannel => {
+                write!(f, "no current channel; /join one (see /channels)")
+            }
+            ChatError::NotInChannel(name) => write!(f, "you are not in {name}"),
+            ChatError::NoSuchNick(nick) => write!(f, "{nick}: not logged in"),
+            ChatError::NickInUse(nick) => write!(f, "{nick}: nickname already in use"),
+            ChatError::BadNick(why) => write!(f, "{why}"),
+            ChatError::AlreadyLoggedIn => write!(f, "you are already logged in"),
+            ChatError::NoRecipient => {
+                write!(f, "no nickname given for recipient of private message")
+            }
+            ChatError::EmptyMessage => write!(f, "nothing to send"),
+            ChatError::UnknownCommand(cmd) => write!(f, "{cmd}: unknown command, try /help"),
+            ChatError::Usage(usage) => write!(f, "usage: {usage}"),
+            ChatError::LineTooLong { max } => {
+                write!(f, "line too long (more than {max} bytes); it was not sent")
+            }
+            ChatError::NotLoggedIn => write!(f, "please log in first: type a nickname"),
+        }
+    }
+}

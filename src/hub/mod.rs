@@ -1,0 +1,195 @@
+//! The hub: the one thread that owns all chat state. Doors send it
+//! [`Command`]s over a crossbeam channel; it runs them through the pure
+//! [`Hub`] state machine and carries out the effects — queueing events on each
+//! session's bounded outbound queue, answering logins, closing connections.
+//! A session whose queue is full is a slow consumer: it is cut off, so that
+//! nobody else ever waits for it.
+
+mod command;
+mod event;
+pub mod name;
+mod state;
+
+pub use command::{Command, DoorKind, SessionId};
+pub use event::{ChannelSummary, ChatError, Departure, Event, UserSummary};
+pub use state::{ChannelSpec, Effect, Hub, HubConfig};
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use log::{info, warn};
+
+use crate::clock::Now;
+
+/// How a door's connection hears from the hub.
+pub struct Link {
+    /// The connection's bounded outbound queue, drained by its writer.
+    pub events: Sender<Arc<Event>>,
+    /// Answers to `Command::Login`, for a reader that waits on them.
+    pub login: Sender<bool>,
+    /// Cuts the connection off at once, even while its writer is blocked.
+    pub kill: Box<dyn Fn() + Send>,
+}
+
+enum Message {
+    Attach {
+        session: SessionId,
+        peer: SocketAddr,
+        door: DoorKind,
+        link: Link,
+    },
+    Command {
+        session: SessionId,
+        command: Command,
+    },
+    Tick,
+    Shutdown {
+        reason: String,
+    },
+}
+
+/// What doors hold to talk to the hub; cheap to clone.
+#[derive(Clone)]
+pub struct HubHandle {
+    messages: Sender<Message>,
+    next_session: Arc<AtomicU64>,
+}
+
+impl HubHandle {
+    /// Registers a new connection and returns its session id.
+    pub fn attach(&self, peer: SocketAddr, door: DoorKind, link: Link) -> SessionId {
+        let session = SessionId(self.next_session.fetch_add(1, Ordering::Relaxed));
+        let _ = self.messages.send(Message::Attach {
+            session,
+            peer,
+            door,
+            link,
+        });
+        session
+    }
+
+    /// Sends a command; false when the hub has stopped.
+    pub fn send(&self, session: SessionId, command: Command) -> bool {
+        self.messages
+            .send(Message::Command { session, command })
+            .is_ok()
+    }
+
+    /// Asks the hub to tell everyone `reason`, close every session and stop.
+    pub fn shutdown(&self, reason: &str) {
+        let _ = self.messages.send(Message::Shutdown {
+            reason: reason.to_string(),
+        });
+    }
+}
+
+/// Starts the hub thread and its idle-check ticker.
+pub fn spawn(config: HubConfig) -> std::io::Result<(HubHandle, JoinHandle<()>)> {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let hub = Hub::new(config);
+    let thread = thread::Builder::new()
+        .name("hub".into())
+        .spawn(move || run(hub, rx))?;
+    let ticker = tx.clone();
+    thread::Builder::new()
+        .name("hub-ticker".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            // Ends when the hub stops and the send fails.
+            while ticker.send(Message::Tick).is_ok() {
+                thread::sleep(Duration::from_secs(1));
+            }
+        })?;
+    let handle = HubHandle {
+        messages: tx,
+        next_session: Arc::new(AtomicU64::new(1)),
+    };
+    Ok((handle, thread))
+}
+
+struct Attached {
+    peer: SocketAddr,
+    link: Link,
+}
+
+fn run(mut hub: Hub, messages: Receiver<Message>) {
+    let mut links: HashMap<SessionId, Attached> = HashMap::new();
+    let mut effects = Vec::new();
+    while let Ok(message) = messages.recv() {
+        let now = Now::read();
+        let mut stopping = false;
+        match message {
+            Message::Attach {
+                session,
+                peer,
+                door,
+                link,
+            } => {
+                links.insert(session, Attached { peer, link });
+                hub.handle(now, session, Command::Connect { peer, door }, &mut effects);
+            }
+            Message::Command { session, command } => {
+                hub.handle(now, session, command, &mut effects)
+            }
+            Message::Tick => hub.tick(now, &mut effects),
+            Message::Shutdown { reason } => {
+                info!("shutting down: telling {} users", hub.users_online());
+                hub.shutdown(&reason, &mut effects);
+                stopping = true;
+            }
+        }
+        carry_out(&mut hub, now, &mut links, &mut effects);
+        if stopping {
+            break;
+        }
+    }
+}
+
+/// Carries out effects in order. Cutting off a slow consumer is itself a
+/// command to the hub, whose effects join the queue.
+fn carry_out(
+    hub: &mut Hub,
+    now: Now,
+    links: &mut HashMap<SessionId, Attached>,
+    effects: &mut Vec<Effect>,
+) {
+    let mut queue: VecDeque<Effect> = effects.drain(..).collect();
+    while let Some(effect) = queue.pop_front() {
+        match effect {
+            Effect::Deliver { to, event } => {
+                let Some(attached) = links.get(&to) else {
+                    continue;
+                };
+                match attached.link.events.try_send(event) {
+                    Ok(()) | Err(TrySendError::Disconnected(_)) => {}
+                    Err(TrySendError::Full(_)) => {
+                        let attached = links.remove(&to).expect("looked up above");
+                        warn!(
+                            "disconnecting {}: send queue exceeded (slow reader)",
+                            attached.peer
+                        );
+                        (attached.link.kill)();
+                        let reason = "send queue exceeded".to_string();
+                        hub.handle(now, to, Command::Disconnected { reason }, effects);
+                        queue.extend(effects.drain(..));
+                    }
+                }
+            }
+            Effect::LoginReply { to, accepted } => {
+                if let Some(attached) = links.get(&to) {
+                    let _ = attached.link.login.try_send(accepted);
+                }
+            }
+            Effect::Close { session } => {
+                // Dropping the link closes the queue: the writer writes what is
+                // left in it, then closes the connection.
+                links.remove(&session);
+            }
+        }
+    }
+}

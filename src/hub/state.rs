@@ -1,0 +1,477 @@
+//! The hub's state machine: every user, channel and session of the server, and
+//! the rules of the chat. Pure: commands and the time come in, effects go out;
+//! no sockets, no clock, no disk. Logging through `log` is its only side channel.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use log::info;
+
+use super::command::{Command, DoorKind, SessionId};
+use super::event::{ChannelSummary, ChatError, Departure, Event, UserSummary};
+use super::name::{channel_key, Nick};
+use crate::clock::{self, Now};
+
+/// What the hub needs to know from the configuration.
+#[derive(Clone, Debug)]
+pub struct HubConfig {
+    pub nick_length: usize,
+    pub idle_timeout: Duration,
+    /// Channel joined at login, if any; must be one of `channels`.
+    pub lobby: Option<String>,
+    pub channels: Vec<ChannelSpec>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelSpec {
+    pub name: String,
+    pub description: String,
+}
+
+/// What the hub asks the world to do, in order.
+#[derive(Clone, Debug)]
+pub enum Effect {
+    /// Queue an event for one session.
+    Deliver { to: SessionId, event: Arc<Event> },
+    /// Answer a `Login`: whether the session now has its nickname.
+    LoginReply { to: SessionId, accepted: bool },
+    /// The hub has forgotten this session: close its connection once what
+    /// was delivered before has been written.
+    Close { session: SessionId },
+}
+
+pub struct Hub {
+    config: HubConfig,
+    sessions: HashMap<SessionId, Session>,
+    /// Logged-in sessions by case-folded nickname.
+    nicks: HashMap<String, SessionId>,
+    /// In configuration order, which is the order `/channels` lists them in.
+    channels: Vec<Channel>,
+    channel_index: HashMap<String, usize>,
+}
+
+struct Session {
+    peer: SocketAddr,
+    #[allow(dead_code)] // read by later doors' rules
+    door: DoorKind,
+    last_active: Instant,
+    user: Option<User>,
+}
+
+struct User {
+    nick: Nick,
+    since: Now,
+    /// Channel indices, least recently joined first: the last is current.
+    channels: Vec<usize>,
+}
+
+struct Channel {
+    name: String,
+    description: String,
+    /// In join order.
+    members: Vec<SessionId>,
+}
+
+impl Channel {
+    fn summary(&self) -> ChannelSummary {
+        ChannelSummary {
+            name: self.name.clone(),
+            description: self.description.clone(),
+            users: self.members.len(),
+        }
+    }
+}
+
+/// Collects effects; a broadcast shares one `Arc<Event>` among its receivers.
+struct Out<'a>(&'a mut Vec<Effect>);
+
+impl Out<'_> {
+    fn send(&mut self, to: SessionId, event: Event) {
+        self.0.push(Effect::Deliver {
+            to,
+            event: Arc::new(event),
+        });
+    }
+
+    fn error(&mut self, to: SessionId, error: ChatError) {
+        self.send(to, Event::Error(error));
+    }
+
+    fn broadcast(&mut self, to: &[SessionId], event: Event) {
+        let event = Arc::new(event);
+        self.0.extend(to.iter().map(|&to| Effect::Deliver {
+            to,
+            event: Arc::clone(&event),
+        }));
+    }
+}
+
+impl Hub {
+    pub fn new(config: HubConfig) -> Hub {
+        let channels: Vec<Channel> = config
+            .channels
+            .iter()
+            .map(|spec| Channel {
+                name: spec.name.clone(),
+                description: spec.description.clone(),
+                members: Vec::new(),
+            })
+            .collect();
+        let channel_index = channels
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (channel_key(&c.name), i))
+            .collect();
+        Hub {
+            config,
+            sessions: HashMap::new(),
+            nicks: HashMap::new(),
+            channels,
+            channel_index,
+        }
+    }
+
+    /// Number of logged-in users.
+    pub fn users_online(&self) -> usize {
+        self.nicks.len()
+    }
+
+    /// Applies one command from one session, appending what follows to `effects`.
+    pub fn handle(&mut self, now: Now, from: SessionId, command: Command, effects: &mut Vec<Effect>) {
+        let mut out = Out(effects);
+        match command {
+            Command::Connect { peer, door } => {
+                self.sessions.insert(
+                    from,
+                    Session {
+                        peer,
+                        door,
+                        last_active: now.mono,
+                        user: None,
+                    },
+                );
+                return;
+            }
+            Command::Disconnected { reason } => {
+                self.remove(from, Departure::Lost(reason), &mut out);
+                return;
+            }
+            _ => {}
+        }
+        let Some(session) = self.sessions.get_mut(&from) else {
+            // A command racing its own connection's removal: nothing to do.
+            return;
+        };
+        session.last_active = now.mono;
+        let logged_in = session.user.is_some();
+        match command {
+            Command::Connect { .. } | Command::Disconnected { .. } => unreachable!(),
+            Command::Login { nick } => self.login(now, from, &nick, &mut out),
+            Command::Quit { message } => {
+                out.send(
+                    from,
+                    Event::Closing {
+                        reason: "Goodbye.".into(),
+                    },
+                );
+                self.remove(from, Departure::Quit(message), &mut out);
+            }
+            _ if !logged_in => out.error(from, ChatError::NotLoggedIn),
+            Command::Say { text, action } => self.say(from, text, action, &mut out),
+            Command::Private { to, text, action } => {
+                self.private(from, &to, text, action, &mut out)
+            }
+            Command::Join { channel } => self.join(from, &channel, &mut out),
+            Command::Part { channel } => self.part(from, channel.as_deref(), &mut out),
+            Command::ListChannels => {
+                let list = self.channels.iter().map(Channel::summary).collect();
+                out.send(from, Event::ChannelList(list));
+            }
+            Command::Users => match self.current_channel(from) {
+                Some(index) => {
+                    let channel = &self.channels[index];
+                    let users = channel
+                        .members
+                        .iter()
+                        .filter_map(|id| self.summary(now, *id))
+                        .collect();
+                    let name = channel.name.clone();
+                    out.send(from, Event::Users { channel: name, users });
+                }
+                None => out.error(from, ChatError::NoCurrentChannel),
+            },
+            Command::Who => {
+                let mut everyone: Vec<(&String, &SessionId)> = self.nicks.iter().collect();
+                everyone.sort();
+                let users = everyone
+                    .into_iter()
+                    .filter_map(|(_, id)| self.summary(now, *id))
+                    .collect();
+                out.send(from, Event::Who(users));
+            }
+            Command::Whois { nick } => match self.nicks.get(&nick.to_ascii_lowercase()) {
+                Some(&id) => {
+                    let summary = self.summary(now, id).expect("nick index points at a user");
+                    out.send(from, Event::Whois(summary));
+                }
+                None => out.error(from, ChatError::NoSuchNick(nick)),
+            },
+        }
+    }
+
+    /// Logs out every session that has been silent for the idle timeout.
+    pub fn tick(&mut self, now: Now, effects: &mut Vec<Effect>) {
+        let timeout = self.config.idle_timeout;
+        let mut idle: Vec<SessionId> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| now.mono.saturating_duration_since(s.last_active) >= timeout)
+            .map(|(id, _)| *id)
+            .collect();
+        idle.sort();
+        let mut out = Out(effects);
+        for id in idle {
+            let reason = format!("idle timeout (no input for {})", clock::hms(timeout));
+            out.send(
+                id,
+                Event::Closing {
+                    reason: reason.clone(),
+                },
+            );
+            self.remove(id, Departure::Lost(reason), &mut out);
+        }
+    }
+
+    /// Tells everyone the server is going down and forgets every session.
+    pub fn shutdown(&mut self, reason: &str, effects: &mut Vec<Effect>) {
+        let mut out = Out(effects);
+        let mut ids: Vec<SessionId> = self.sessions.keys().copied().collect();
+        ids.sort();
+        for id in ids {
+            out.send(
+                id,
+                Event::Closing {
+                    reason: reason.to_string(),
+                },
+            );
+            out.0.push(Effect::Close { session: id });
+        }
+        self.sessions.clear();
+        self.nicks.clear();
+        for channel in &mut self.channels {
+            channel.members.clear();
+        }
+    }
+
+    fn login(&mut self, now: Now, from: SessionId, typed: &str, out: &mut Out) {
+        let session = self.sessions.get_mut(&from).expect("caller checked");
+        if session.user.is_some() {
+            out.error(from, ChatError::AlreadyLoggedIn);
+            return;
+        }
+        let refused = match Nick::parse(typed, self.config.nick_length) {
+            Err(why) => Some(ChatError::BadNick(why)),
+            Ok(nick) if self.nicks.contains_key(nick.key()) => {
+                Some(ChatError::NickInUse(nick.to_string()))
+            }
+            Ok(nick) => {
+                info!("login {nick} from {}", session.peer);
+                self.nicks.insert(nick.key().to_string(), from);
+                out.send(
+                    from,
+                    Event::LoggedIn {
+                        nick: nick.to_string(),
+                    },
+                );
+                session.user = Some(User {
+                    nick,
+                    since: now,
+                    channels: Vec::new(),
+                });
+                None
+            }
+        };
+        let accepted = refused.is_none();
+        if let Some(error) = refused {
+            out.error(from, error);
+        }
+        out.0.push(Effect::LoginReply { to: from, accepted });
+        if accepted {
+            if let Some(lobby) = self.config.lobby.clone() {
+                self.join(from, &lobby, out);
+            }
+        }
+    }
+
+    fn say(&mut self, from: SessionId, text: String, action: bool, out: &mut Out) {
+        if text.is_empty() {
+            return out.error(from, ChatError::EmptyMessage);
+        }
+        let Some(index) = self.current_channel(from) else {
+            return out.error(from, ChatError::NoCurrentChannel);
+        };
+        let channel = &self.channels[index];
+        let event = Event::Public {
+            channel: channel.name.clone(),
+            from: self.nick_of(from).to_string(),
+            text,
+            action,
+        };
+        // The sender hears its own line too: the book's client shows nothing
+        // else to confirm it was sent.
+        out.broadcast(&channel.members, event);
+    }
+
+    fn private(&mut self, from: SessionId, to: &str, text: String, action: bool, out: &mut Out) {
+        if to.is_empty() {
+            return out.error(from, ChatError::NoRecipient);
+        }
+        let Some(&target) = self.nicks.get(&to.to_ascii_lowercase()) else {
+            return out.error(from, ChatError::NoSuchNick(to.to_string()));
+        };
+        if text.is_empty() {
+            return out.error(from, ChatError::EmptyMessage);
+        }
+        let sender = self.nick_of(from).to_string();
+        let recipient = self.nick_of(target).to_string();
+        out.send(
+            target,
+            Event::Private {
+                from: sender,
+                text: text.clone(),
+                action,
+            },
+        );
+        out.send(
+            from,
+            Event::PrivateSent {
+                to: recipient,
+                text,
+                action,
+            },
+        );
+    }
+
+    fn join(&mut self, from: SessionId, typed: &str, out: &mut Out) {
+        let Some(&index) = self.channel_index.get(&channel_key(typed)) else {
+            return out.error(from, ChatError::NoSuchChannel(typed.to_string()));
+        };
+        let user = self.user_mut(from);
+        if let Some(pos) = user.channels.iter().position(|&c| c == index) {
+            // Already a member: joining again only makes it current.
+            user.channels.remove(pos);
+            user.channels.push(index);
+        } else {
+            user.channels.push(index);
+            let nick = user.nick.to_string();
+            let channel = &mut self.channels[index];
+            out.broadcast(
+                &channel.members,
+                Event::MemberJoined {
+                    channel: channel.name.clone(),
+                    nick,
+                },
+            );
+            channel.members.push(from);
+        }
+        out.send(from, Event::Joined(self.channels[index].summary()));
+    }
+
+    fn part(&mut self, from: SessionId, typed: Option<&str>, out: &mut Out) {
+        let index = match typed {
+            None => match self.current_channel(from) {
+                Some(index) => index,
+                None => return out.error(from, ChatError::NoCurrentChannel),
+            },
+            Some(typed) => match self.channel_index.get(&channel_key(typed)) {
+                Some(&index) => index,
+                None => return out.error(from, ChatError::NoSuchChannel(typed.to_string())),
+            },
+        };
+        let user = self.user_mut(from);
+        let Some(pos) = user.channels.iter().position(|&c| c == index) else {
+            let name = self.channels[index].name.clone();
+            return out.error(from, ChatError::NotInChannel(name));
+        };
+        let was_current = pos + 1 == user.channels.len();
+        user.channels.remove(pos);
+        let new_current = user.channels.last().copied().filter(|_| was_current);
+        let nick = user.nick.to_string();
+        self.leave_channel(from, index, nick, Departure::Parted, out);
+        out.send(
+            from,
+            Event::Parted {
+                left: self.channels[index].summary(),
+                current: new_current.map(|i| self.channels[i].summary()),
+            },
+        );
+    }
+
+    /// Takes `id` out of channel `index`'s member list and tells the rest.
+    fn leave_channel(&mut self, id: SessionId, index: usize, nick: String, why: Departure, out: &mut Out) {
+        let channel = &mut self.channels[index];
+        channel.members.retain(|&m| m != id);
+        out.broadcast(
+            &channel.members,
+            Event::MemberLeft {
+                channel: channel.name.clone(),
+                nick,
+                why,
+            },
+        );
+    }
+
+    /// Forgets a session; a logged-in user's channels hear how they left.
+    fn remove(&mut self, id: SessionId, why: Departure, out: &mut Out) {
+        let Some(session) = self.sessions.remove(&id) else {
+            return;
+        };
+        if let Some(user) = session.user {
+            let how = match &why {
+                Departure::Quit(Some(message)) => format!("quit: {message}"),
+                Departure::Quit(None) | Departure::Parted => "quit".to_string(),
+                Departure::Lost(reason) => reason.clone(),
+            };
+            info!("logout {} from {} ({how})", user.nick, session.peer);
+            self.nicks.remove(user.nick.key());
+            for &index in user.channels.iter().rev() {
+                self.leave_channel(id, index, user.nick.to_string(), why.clone(), out);
+            }
+        }
+        out.0.push(Effect::Close { session: id });
+    }
+
+    fn current_channel(&self, id: SessionId) -> Option<usize> {
+        self.sessions.get(&id)?.user.as_ref()?.channels.last().copied()
+    }
+
+    fn nick_of(&self, id: SessionId) -> &Nick {
+        &self.sessions[&id].user.as_ref().expect("logged in").nick
+    }
+
+    fn user_mut(&mut self, id: SessionId) -> &mut User {
+        self.sessions
+            .get_mut(&id)
+            .and_then(|s| s.user.as_mut())
+            .expect("caller checked the session is logged in")
+    }
+
+    fn summary(&self, now: Now, id: SessionId) -> Option<UserSummary> {
+        let session = self.sessions.get(&id)?;
+        let user = session.user.as_ref()?;
+        Some(UserSummary {
+            nick: user.nick.to_string(),
+            online: now.mono.saturating_duration_since(user.since.mono),
+            idle: now.mono.saturating_duration_since(session.last_active),
+            since: clock::unix_seconds(user.since.wall),
+            channels: user
+                .channels
+                .iter()
+                .rev()
+                .map(|&i| self.channels[i].name.clone())
+                .collect(),
+        })
+    }
+}

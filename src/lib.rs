@@ -1,0 +1,21 @@
+//! chatd: a self-hosted chat server.
+//!
+//! ```text
+//!  client sockets                 one hub thread                    client sockets
+//!  reader thread ──Command──▶  Hub (pure state machine)  ──Arc<Event>──▶ writer thread
+//!  per client      crossbeam   users, channels, sessions    bounded queue  per client
+//! ```
+//!
+//! - [`door`]: front doors. Each protocol turns bytes into [`hub::Command`]s
+//!   and renders [`hub::Event`]s back into bytes; the text door (telnet,
+//!   netcat) is the first.
+//! - [`hub`]: the single owner of chat state, a pure state machine on its own
+//!   thread.
+//! - [`config`]: `chat.toml`, checked.
+//! - [`server`]: wiring and life cycle.
+
+pub mod clock;
+pub mod config;
+pub mod door;
+pub mod hub;
+pub mod server;

@@ -1,0 +1,99 @@
+//! The `chatd` command: parses the command line, sets up logging and runs the
+//! server (or another subcommand); prints errors for people and sets the exit
+//! code (1: the server failed, 2: bad configuration or arguments).
+
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chatd::config::{self, Config};
+use clap::{Args, Parser, Subcommand};
+use log::LevelFilter;
+
+#[derive(Parser)]
+#[command(name = "chatd", version, about = "A self-hosted chat server for telnet and netcat users")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default when no subcommand is given)
+    Serve(ServeArgs),
+    /// Print the commented example chat.toml, whose values are the defaults
+    Config,
+}
+
+#[derive(Args, Default)]
+struct ServeArgs {
+    /// Configuration file; when the default is missing, built-in defaults apply
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// Address of the text (telnet/netcat) door, e.g. 127.0.0.1:2027; port 0 picks one
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<SocketAddr>,
+    /// SQLite database file
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+    /// off, error, warn, info, debug or trace
+    #[arg(long, value_name = "LEVEL", value_parser = config::parse_level)]
+    log_level: Option<LevelFilter>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(args) => serve(args),
+        Command::Config => {
+            print!("{}", config::EXAMPLE);
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let named = args.config.is_some();
+    let path = args.config.unwrap_or_else(|| PathBuf::from("chat.toml"));
+    let mut config = match Config::load(&path, named) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("chatd: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    // Flags override the file.
+    if let Some(listen) = args.listen {
+        config.text_listen = listen;
+    }
+    if let Some(db) = args.db {
+        config.database = db;
+    }
+    if let Some(level) = args.log_level {
+        config.log_level = level;
+    }
+    init_logging(config.log_level);
+    match chatd::server::run(config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            log::error!("{e}");
+            eprintln!("chatd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(level: LevelFilter) {
+    let config = simplelog::ConfigBuilder::new()
+        .set_time_format_rfc3339()
+        .set_thread_level(LevelFilter::Off)
+        .set_target_level(LevelFilter::Off)
+        .build();
+    // Colours only for a person watching; log files and test harnesses get plain text.
+    let colour = match std::io::stderr().is_terminal() {
+        true => simplelog::ColorChoice::Auto,
+        false => simplelog::ColorChoice::Never,
+    };
+    let _ = simplelog::TermLogger::init(level, config, simplelog::TerminalMode::Stderr, colour);
+}
