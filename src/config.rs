@@ -12,6 +12,7 @@ use log::LevelFilter;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
+use crate::auth::Cost;
 use crate::hub::name::check_channel_name;
 use crate::hub::{ChannelSpec, HubConfig};
 
@@ -28,7 +29,19 @@ pub struct Config {
     pub text_listen: SocketAddr,
     pub database: PathBuf,
     pub limits: Limits,
+    pub accounts: AccountsConfig,
     pub channels: Vec<ChannelSpec>,
+}
+
+/// Registration, passwords and guests.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountsConfig {
+    pub allow_guests: bool,
+    pub min_password_length: usize,
+    pub max_login_failures: usize,
+    pub login_failure_window: Duration,
+    pub argon2: Cost,
+    pub max_concurrent_hashes: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -127,12 +140,13 @@ impl Config {
                 message: e.message().trim().to_string(),
             }
         })?;
-        raw.check().map_err(|(span, key, message)| ConfigError::Invalid {
-            path: path.to_path_buf(),
-            line: span.map(|s| line_of(text, s.start)),
-            key: key.to_string(),
-            message,
-        })
+        raw.check()
+            .map_err(|(span, key, message)| ConfigError::Invalid {
+                path: path.to_path_buf(),
+                line: span.map(|s| line_of(text, s.start)),
+                key: key.to_string(),
+                message,
+            })
     }
 
     /// What the hub needs of this configuration.
@@ -163,7 +177,71 @@ struct RawConfig {
     text: RawText,
     database: RawDatabase,
     limits: Limits,
+    accounts: RawAccounts,
     channels: Vec<RawChannel>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawAccounts {
+    allow_guests: bool,
+    min_password_length: usize,
+    max_login_failures: usize,
+    login_failure_window: HumanDuration,
+    argon2_memory_kib: u32,
+    argon2_iterations: u32,
+    argon2_parallelism: u32,
+    max_concurrent_hashes: usize,
+}
+
+impl Default for RawAccounts {
+    fn default() -> RawAccounts {
+        let cost = Cost::default();
+        RawAccounts {
+            allow_guests: true,
+            min_password_length: 8,
+            max_login_failures: 5,
+            login_failure_window: HumanDuration(Duration::from_secs(5 * 60)),
+            argon2_memory_kib: cost.memory_kib,
+            argon2_iterations: cost.iterations,
+            argon2_parallelism: cost.parallelism,
+            max_concurrent_hashes: 2,
+        }
+    }
+}
+
+impl RawAccounts {
+    fn check(self) -> Result<AccountsConfig, Complaint> {
+        for (key, value) in [
+            ("accounts.min_password_length", self.min_password_length),
+            ("accounts.max_login_failures", self.max_login_failures),
+            ("accounts.max_concurrent_hashes", self.max_concurrent_hashes),
+        ] {
+            if value == 0 {
+                return Err((None, key, "must be at least 1, got 0".to_string()));
+            }
+        }
+        let argon2 = Cost {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+            parallelism: self.argon2_parallelism,
+        };
+        argon2.params().map_err(|why| {
+            (
+                None,
+                "accounts.argon2_*",
+                format!("{why} (memory_kib >= 8 x parallelism, iterations >= 1)"),
+            )
+        })?;
+        Ok(AccountsConfig {
+            allow_guests: self.allow_guests,
+            min_password_length: self.min_password_length,
+            max_login_failures: self.max_login_failures,
+            login_failure_window: self.login_failure_window.0,
+            argon2,
+            max_concurrent_hashes: self.max_concurrent_hashes,
+        })
+    }
 }
 
 #[derive(Deserialize)]
@@ -192,6 +270,7 @@ type Complaint = (Option<Range<usize>>, &'static str, String);
 impl RawConfig {
     fn check(self) -> Result<Config, Complaint> {
         let limits = self.limits;
+        let accounts = self.accounts.check()?;
         for (key, value, least) in [
             ("limits.line_length", limits.line_length, 64),
             ("limits.outbound_queue", limits.outbound_queue, 16),
@@ -205,18 +284,19 @@ impl RawConfig {
             }
         }
         if self.idle_timeout.0 < Duration::from_secs(10) {
-            return Err((
-                None,
-                "idle_timeout",
-                "must be at least \"10s\"".to_string(),
-            ));
+            return Err((None, "idle_timeout", "must be at least \"10s\"".to_string()));
         }
         let mut channels: Vec<ChannelSpec> = Vec::new();
         for raw in self.channels {
             let span = Some(raw.name.span());
             let name = raw.name.into_inner();
-            check_channel_name(&name, limits.channel_length)
-                .map_err(|why| (span.clone(), "channels.name", format!("{why}, got {name:?}")))?;
+            check_channel_name(&name, limits.channel_length).map_err(|why| {
+                (
+                    span.clone(),
+                    "channels.name",
+                    format!("{why}, got {name:?}"),
+                )
+            })?;
             if channels.iter().any(|c| c.name.eq_ignore_ascii_case(&name)) {
                 return Err((span, "channels.name", format!("{name:?} is listed twice")));
             }
@@ -255,6 +335,7 @@ impl RawConfig {
             text_listen: self.text.listen.0,
             database: self.database.path,
             limits,
+            accounts,
             channels,
         })
     }
@@ -275,6 +356,7 @@ impl Default for RawConfig {
             text: RawText::default(),
             database: RawDatabase::default(),
             limits: Limits::default(),
+            accounts: RawAccounts::default(),
             channels: vec![
                 channel(DEFAULT_LOBBY, "Where everyone starts: say hello"),
                 channel("CurrentEvents", "Discussion of current events"),
@@ -323,7 +405,9 @@ struct Level(LevelFilter);
 impl<'de> Deserialize<'de> for Level {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Level, D::Error> {
         let text = String::deserialize(d)?;
-        parse_level(&text).map(Level).map_err(serde::de::Error::custom)
+        parse_level(&text)
+            .map(Level)
+            .map_err(serde::de::Error::custom)
     }
 }
 
@@ -341,13 +425,11 @@ pub struct HumanDuration(pub Duration);
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HumanDuration, D::Error> {
         let text = String::deserialize(d)?;
-        parse_duration(&text)
-            .map(HumanDuration)
-            .ok_or_else(|| {
-                serde::de::Error::custom(format!(
-                    "expected a duration like \"90s\", \"15m\" or \"1h30m\", got {text:?}"
-                ))
-            })
+        parse_duration(&text).map(HumanDuration).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "expected a duration like \"90s\", \"15m\" or \"1h30m\", got {text:?}"
+            ))
+        })
     }
 }
 
@@ -357,7 +439,12 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     let mut number: Option<u64> = None;
     for c in text.trim().chars() {
         if let Some(digit) = c.to_digit(10) {
-            number = Some(number.unwrap_or(0).checked_mul(10)?.checked_add(digit.into())?);
+            number = Some(
+                number
+                    .unwrap_or(0)
+                    .checked_mul(10)?
+                    .checked_add(digit.into())?,
+            );
             continue;
         }
         let unit = match c {
@@ -421,7 +508,14 @@ mod tests {
         let names: Vec<&str> = config.channels.iter().map(|c| c.name.as_str()).collect();
         assert_eq!(
             names,
-            ["Lobby", "CurrentEvents", "Weather", "Gardening", "Hobbies", "Pets"]
+            [
+                "Lobby",
+                "CurrentEvents",
+                "Weather",
+                "Gardening",
+                "Hobbies",
+                "Pets"
+            ]
         );
         assert_eq!(config.lobby.as_deref(), Some("Lobby"));
         assert_eq!(config.text_listen.to_string(), "127.0.0.1:2027");
@@ -440,13 +534,19 @@ mod tests {
     #[test]
     fn an_unknown_key_is_refused_with_its_line() {
         let err = parse("[text]\nlisten = \"127.0.0.1:1\"\nlisten_port = 3\n").unwrap_err();
-        assert!(err.starts_with("chat.toml:3: listen_port: unknown field"), "{err}");
+        assert!(
+            err.starts_with("chat.toml:3: listen_port: unknown field"),
+            "{err}"
+        );
     }
 
     #[test]
     fn a_bad_address_says_what_one_looks_like() {
         let err = parse("[text]\nlisten = \"localhost\"\n").unwrap_err();
-        assert!(err.starts_with("chat.toml:2: listen: expected an address"), "{err}");
+        assert!(
+            err.starts_with("chat.toml:2: listen: expected an address"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -462,13 +562,19 @@ mod tests {
         assert!(err.starts_with("chat.toml:3: channels.name:"), "{err}");
         let twice = "lobby = \"\"\n[[channels]]\nname = \"x\"\n[[channels]]\nname = \"X\"\n";
         let err = parse(twice).unwrap_err();
-        assert!(err.starts_with("chat.toml:5: channels.name: \"X\" is listed twice"), "{err}");
+        assert!(
+            err.starts_with("chat.toml:5: channels.name: \"X\" is listed twice"),
+            "{err}"
+        );
     }
 
     #[test]
     fn the_lobby_must_be_a_channel() {
         let err = parse("lobby = \"Nowhere\"\n").unwrap_err();
-        assert!(err.starts_with("chat.toml:1: lobby: \"Nowhere\" is not one"), "{err}");
+        assert!(
+            err.starts_with("chat.toml:1: lobby: \"Nowhere\" is not one"),
+            "{err}"
+        );
         let none = parse("lobby = \"\"\n").unwrap();
         assert_eq!(none.lobby, None);
         let cased = parse("lobby = \"weather\"\n").unwrap();
@@ -476,9 +582,22 @@ mod tests {
     }
 
     #[test]
+    fn the_default_argon2_cost_is_owasps_and_a_bad_one_is_refused() {
+        assert_eq!(Config::default().accounts.argon2, Cost::default());
+        let err = parse("[accounts]\nargon2_memory_kib = 1\n").unwrap_err();
+        assert!(
+            err.starts_with("chat.toml: accounts.argon2_*: invalid argon2 cost"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn limits_have_floors() {
         let err = parse("[limits]\noutbound_queue = 0\n").unwrap_err();
-        assert_eq!(err, "chat.toml: limits.outbound_queue: must be at least 16, got 0");
+        assert_eq!(
+            err,
+            "chat.toml: limits.outbound_queue: must be at least 16, got 0"
+        );
     }
 
     #[test]

@@ -14,8 +14,10 @@
 //! - [`config`]: `chat.toml`, checked.
 //! - [`server`]: wiring and life cycle.
 
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod door;
 pub mod hub;
 pub mod server;
+pub mod store;

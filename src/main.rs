@@ -12,7 +12,11 @@ use clap::{Args, Parser, Subcommand};
 use log::LevelFilter;
 
 #[derive(Parser)]
-#[command(name = "chatd", version, about = "A self-hosted chat server for telnet and netcat users")]
+#[command(
+    name = "chatd",
+    version,
+    about = "A self-hosted chat server for telnet and netcat users"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -11,9 +11,12 @@ use std::time::{Duration, Instant};
 
 use log::{info, warn};
 
+use crate::auth::{AuthPool, LoginThrottle};
 use crate::config::Config;
+use crate::door::accounts::{AccountRules, Accounts};
 use crate::door::{self, text, ConnectionLimits};
 use crate::hub;
+use crate::store::{Store, StoreError};
 
 /// How long queued lines get to reach their readers at shutdown.
 const DRAIN_TIME: Duration = Duration::from_secs(5);
@@ -26,6 +29,8 @@ pub enum ServerError {
         source: std::io::Error,
     },
     Start(std::io::Error),
+    Store(StoreError),
+    Auth(String),
 }
 
 impl fmt::Display for ServerError {
@@ -37,6 +42,8 @@ impl fmt::Display for ServerError {
                  is another server running there? Choose another address with --{door}-listen or in chat.toml"
             ),
             ServerError::Start(source) => write!(f, "can't start the server: {source}"),
+            ServerError::Store(source) => write!(f, "{source}"),
+            ServerError::Auth(why) => write!(f, "{why}"),
         }
     }
 }
@@ -70,13 +77,26 @@ pub fn run(config: Config) -> Result<(), ServerError> {
 /// A started server.
 pub struct Running {
     hub: hub::HubHandle,
-    hub_thread: thread::JoinHandle<()>,
+    threads: hub::HubThreads,
     writers: door::ActiveWriters,
 }
 
 /// Starts the hub and binds every door; returns once all are listening.
 pub fn start(config: &Config) -> Result<Running, ServerError> {
-    let (hub, hub_thread) = hub::spawn(config.hub()).map_err(ServerError::Start)?;
+    let store = Arc::new(Store::open(&config.database).map_err(ServerError::Store)?);
+    info!("database {}", config.database.display());
+    let settings = &config.accounts;
+    // Bounded: past this many waiting, a login is told the server is busy.
+    let queue = 64 * settings.max_concurrent_hashes;
+    let pool = AuthPool::new(settings.argon2, settings.max_concurrent_hashes, queue)
+        .map_err(ServerError::Auth)?;
+    let throttle = LoginThrottle::new(settings.max_login_failures, settings.login_failure_window);
+    let rules = AccountRules {
+        allow_guests: settings.allow_guests,
+        min_password_length: settings.min_password_length,
+    };
+    let accounts = Arc::new(Accounts::new(Arc::clone(&store), pool, throttle, rules));
+    let (hub, threads) = hub::spawn(config.hub(), store).map_err(ServerError::Start)?;
     let writers = door::ActiveWriters::default();
     let listener =
         door::bind("text", config.text_listen).map_err(|source| ServerError::Listen {
@@ -88,31 +108,24 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         config.limits.max_connections,
         config.limits.connections_per_ip,
     );
-    let text_config = text::TextDoorConfig {
-        max_line: config.limits.line_length,
-        queue_length: config.limits.outbound_queue,
-    };
-    let serve = {
-        let hub = hub.clone();
-        let writers = writers.clone();
-        move |stream, peer, admission| {
-            text::serve(
-                stream,
-                peer,
-                admission,
-                hub.clone(),
-                text_config.clone(),
-                writers.clone(),
-            )
-        }
-    };
+    let text_door = Arc::new(text::TextDoor {
+        hub: hub.clone(),
+        accounts,
+        config: text::TextDoorConfig {
+            max_line: config.limits.line_length,
+            queue_length: config.limits.outbound_queue,
+            nick_length: config.limits.nick_length,
+        },
+        writers: writers.clone(),
+    });
+    let serve = move |stream, peer, admission| text_door.serve(stream, peer, admission);
     thread::Builder::new()
         .name("text-accept".into())
         .spawn(move || door::accept_loop("text", listener, limits, text::refusal, serve))
         .map_err(ServerError::Start)?;
     Ok(Running {
         hub,
-        hub_thread,
+        threads,
         writers,
     })
 }
@@ -123,7 +136,7 @@ impl Running {
     pub fn stop(self) {
         info!("shutting down");
         self.hub.shutdown("server shutting down");
-        let _ = self.hub_thread.join();
+        let _ = self.threads.hub.join();
         let deadline = Instant::now() + DRAIN_TIME;
         while self.writers.count() > 0 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(10));
@@ -132,5 +145,8 @@ impl Running {
             0 => info!("all connections closed; bye"),
             n => warn!("{n} connections still writing after {DRAIN_TIME:?}; leaving them"),
         }
+        // The hub has stopped, so the store worker ends once it has saved
+        // everything it was given; the database closes when the last handle goes.
+        let _ = self.threads.store.join();
     }
 }

@@ -2,6 +2,7 @@
 //! This file holds what every TCP door shares — binding, the accept loop and
 //! the connection limits (total and per address).
 
+pub mod accounts;
 pub mod sanitize;
 pub mod text;
 

@@ -13,31 +13,76 @@ pub enum DoorKind {
     Text,
 }
 
+/// A registered account, by its database id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId(pub i64);
+
+/// Proof, from a door that checked a password, that a login is the owner of a
+/// registered nickname; with the owner's saved hot list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub account: AccountId,
+    pub watch: Vec<String>,
+}
+
+/// A change to (or a look at) the hot list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Watch {
+    List,
+    Add(String),
+    Remove(String),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// A new connection; the hub answers nothing until it logs in.
-    Connect { peer: SocketAddr, door: DoorKind },
-    /// Take a nickname. The hub replies with [`crate::hub::Effect::LoginReply`].
-    Login { nick: String },
+    Connect {
+        peer: SocketAddr,
+        door: DoorKind,
+    },
+    /// Take a nickname; `identity` when the door has checked its password.
+    /// The hub replies with [`crate::hub::Effect::LoginReply`].
+    Login {
+        nick: String,
+        identity: Option<Identity>,
+    },
+    /// The session's nickname has just been registered as `account`.
+    Identified {
+        account: AccountId,
+    },
+    Watch(Watch),
     /// A line for the current channel (`action`: a `/me`).
-    Say { text: String, action: bool },
+    Say {
+        text: String,
+        action: bool,
+    },
     /// A line for one person only.
     Private {
         to: String,
         text: String,
         action: bool,
     },
-    Join { channel: String },
+    Join {
+        channel: String,
+    },
     /// Leave a channel; `None` means the current one.
-    Part { channel: Option<String> },
+    Part {
+        channel: Option<String>,
+    },
     ListChannels,
     /// Members of the current channel.
     Users,
     /// Everyone online.
     Who,
-    Whois { nick: String },
+    Whois {
+        nick: String,
+    },
     /// A polite goodbye, announced with its message.
-    Quit { message: Option<String> },
+    Quit {
+        message: Option<String>,
+    },
     /// The connection went away without a goodbye (EOF, reset, write error).
-    Disconnected { reason: String },
+    Disconnected {
+        reason: String,
+    },
 }

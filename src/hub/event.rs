@@ -9,12 +9,18 @@ use super::name::NickError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// Ask for a nickname (`first`: with the greeting). Sent by doors that
-    /// have a login dialogue, not by the hub.
-    NickPrompt { first: bool },
+    /// Ask for something at login. Sent by doors that have a login
+    /// dialogue, not by the hub.
+    Prompt(Prompt),
+    /// The hidden answer to a password prompt has been read: show typing again.
+    EchoOn,
     /// The door's own command list. Sent by doors, not by the hub.
     Help,
-    LoggedIn { nick: String },
+    /// A door's own confirmation, e.g. of a password change.
+    Notice(String),
+    LoggedIn {
+        nick: String,
+    },
     ChannelList(Vec<ChannelSummary>),
     /// You joined a channel (or made one you are in current); it is current now.
     Joined(ChannelSummary),
@@ -24,7 +30,10 @@ pub enum Event {
         left: ChannelSummary,
         current: Option<ChannelSummary>,
     },
-    MemberJoined { channel: String, nick: String },
+    MemberJoined {
+        channel: String,
+        nick: String,
+    },
     MemberLeft {
         channel: String,
         nick: String,
@@ -55,9 +64,48 @@ pub enum Event {
     /// Everyone online.
     Who(Vec<UserSummary>),
     Whois(UserSummary),
+    /// `/whois` of a registered nickname that is not on line.
+    WhoisOffline {
+        nick: String,
+        registered: i64,
+        last_seen: Option<i64>,
+    },
+    /// The session's nickname is now registered to it.
+    Registered {
+        nick: String,
+    },
+    /// The hot list, with who on it is on line.
+    WatchList(Vec<(String, bool)>),
+    Watching {
+        nick: String,
+        online: bool,
+    },
+    Unwatched {
+        nick: String,
+    },
+    WatchedLogin {
+        nick: String,
+    },
+    WatchedLogout {
+        nick: String,
+    },
     Error(ChatError),
     /// The last thing this connection will hear.
-    Closing { reason: String },
+    Closing {
+        reason: String,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prompt {
+    /// For a nickname; `first` adds the greeting.
+    Nick { first: bool },
+    /// For the password of a registered nickname (typing hidden).
+    Password { nick: String },
+    /// For a new password to register `nick` with (typing hidden).
+    NewPassword { nick: String, min_length: usize },
+    /// For the new password once more.
+    RepeatPassword,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,8 +153,29 @@ pub enum ChatError {
     UnknownCommand(String),
     /// A command with missing or extra arguments; the text is its usage.
     Usage(&'static str),
-    LineTooLong { max: usize },
+    LineTooLong {
+        max: usize,
+    },
     NotLoggedIn,
+    WrongPassword,
+    /// Too many failed logins from this address; wait this many seconds.
+    LoginsThrottled {
+        wait_secs: u64,
+    },
+    PasswordTooShort {
+        min: usize,
+    },
+    PasswordsDiffer,
+    AlreadyRegistered,
+    NotRegistered,
+    /// Guests are off: register at the prompt.
+    GuestsNotAllowed,
+    WatchListFull {
+        max: usize,
+    },
+    NotWatching(String),
+    /// Something on the server failed; the text says what to do.
+    Server(String),
 }
 
 impl fmt::Display for ChatError {
@@ -131,6 +200,34 @@ impl fmt::Display for ChatError {
                 write!(f, "line too long (more than {max} bytes); it was not sent")
             }
             ChatError::NotLoggedIn => write!(f, "please log in first: type a nickname"),
+            ChatError::WrongPassword => write!(f, "wrong password"),
+            ChatError::LoginsThrottled { wait_secs } => write!(
+                f,
+                "too many failed logins from your address; try again in {wait_secs} seconds"
+            ),
+            ChatError::PasswordTooShort { min } => {
+                write!(f, "a password needs at least {min} characters")
+            }
+            ChatError::PasswordsDiffer => write!(f, "the two passwords differ; start again"),
+            ChatError::AlreadyRegistered => write!(f, "this nickname is registered already"),
+            ChatError::NotRegistered => {
+                write!(
+                    f,
+                    "your nickname is not registered; /register <password> first"
+                )
+            }
+            ChatError::GuestsNotAllowed => write!(
+                f,
+                "this server has no guests: choose a password to register your nickname"
+            ),
+            ChatError::WatchListFull { max } => {
+                write!(
+                    f,
+                    "your watch list is full ({max} nicknames); /watch -<nick> to make room"
+                )
+            }
+            ChatError::NotWatching(nick) => write!(f, "{nick} is not on your watch list"),
+            ChatError::Server(what) => write!(f, "{what}"),
         }
     }
 }

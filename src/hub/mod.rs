@@ -3,16 +3,17 @@
 //! [`Hub`] state machine and carries out the effects — queueing events on each
 //! session's bounded outbound queue, answering logins, closing connections.
 //! A session whose queue is full is a slow consumer: it is cut off, so that
-//! nobody else ever waits for it.
+//! nobody else ever waits for it. What must be saved goes to a store worker
+//! thread, so the hub never waits for the disk either.
 
 mod command;
 mod event;
 pub mod name;
 mod state;
 
-pub use command::{Command, DoorKind, SessionId};
-pub use event::{ChannelSummary, ChatError, Departure, Event, UserSummary};
-pub use state::{ChannelSpec, Effect, Hub, HubConfig};
+pub use command::{AccountId, Command, DoorKind, Identity, SessionId, Watch};
+pub use event::{ChannelSummary, ChatError, Departure, Event, Prompt, UserSummary};
+pub use state::{ChannelSpec, Effect, Hub, HubConfig, StoreWrite, MAX_WATCH};
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -25,6 +26,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use log::{info, warn};
 
 use crate::clock::Now;
+use crate::store::Store;
 
 /// How a door's connection hears from the hub.
 pub struct Link {
@@ -88,13 +90,24 @@ impl HubHandle {
     }
 }
 
-/// Starts the hub thread and its idle-check ticker.
-pub fn spawn(config: HubConfig) -> std::io::Result<(HubHandle, JoinHandle<()>)> {
+/// The hub's threads, to wait for at shutdown.
+pub struct HubThreads {
+    pub hub: JoinHandle<()>,
+    /// Ends after the hub, once every write it was given is on disk.
+    pub store: JoinHandle<()>,
+}
+
+/// Starts the hub thread, its store worker and its idle-check ticker.
+pub fn spawn(config: HubConfig, store: Arc<Store>) -> std::io::Result<(HubHandle, HubThreads)> {
     let (tx, rx) = crossbeam_channel::unbounded();
+    let (jobs, queued_jobs) = crossbeam_channel::unbounded();
+    let store = thread::Builder::new()
+        .name("store".into())
+        .spawn(move || store_worker(&store, queued_jobs))?;
     let hub = Hub::new(config);
-    let thread = thread::Builder::new()
+    let hub = thread::Builder::new()
         .name("hub".into())
-        .spawn(move || run(hub, rx))?;
+        .spawn(move || run(hub, rx, jobs))?;
     let ticker = tx.clone();
     thread::Builder::new()
         .name("hub-ticker".into())
@@ -109,7 +122,7 @@ pub fn spawn(config: HubConfig) -> std::io::Result<(HubHandle, JoinHandle<()>)> 
         messages: tx,
         next_session: Arc::new(AtomicU64::new(1)),
     };
-    Ok((handle, thread))
+    Ok((handle, HubThreads { hub, store }))
 }
 
 struct Attached {
@@ -117,7 +130,7 @@ struct Attached {
     link: Link,
 }
 
-fn run(mut hub: Hub, messages: Receiver<Message>) {
+fn run(mut hub: Hub, messages: Receiver<Message>, store: Sender<StoreJob>) {
     let mut links: HashMap<SessionId, Attached> = HashMap::new();
     let mut effects = Vec::new();
     while let Ok(message) = messages.recv() {
@@ -139,11 +152,11 @@ fn run(mut hub: Hub, messages: Receiver<Message>) {
             Message::Tick => hub.tick(now, &mut effects),
             Message::Shutdown { reason } => {
                 info!("shutting down: telling {} users", hub.users_online());
-                hub.shutdown(&reason, &mut effects);
+                hub.shutdown(now, &reason, &mut effects);
                 stopping = true;
             }
         }
-        carry_out(&mut hub, now, &mut links, &mut effects);
+        carry_out(&mut hub, now, &mut links, &store, &mut effects);
         if stopping {
             break;
         }
@@ -156,6 +169,7 @@ fn carry_out(
     hub: &mut Hub,
     now: Now,
     links: &mut HashMap<SessionId, Attached>,
+    store: &Sender<StoreJob>,
     effects: &mut Vec<Effect>,
 ) {
     let mut queue: VecDeque<Effect> = effects.drain(..).collect();
@@ -185,10 +199,82 @@ fn carry_out(
                     let _ = attached.link.login.try_send(accepted);
                 }
             }
+            Effect::Store { write, ack } => {
+                let ack = ack
+                    .and_then(|(to, event)| links.get(&to).map(|a| (a.link.events.clone(), event)));
+                let _ = store.send(StoreJob::Write { write, ack });
+            }
+            Effect::WhoisOffline { to, nick } => {
+                if let Some(attached) = links.get(&to) {
+                    let reply = attached.link.events.clone();
+                    let _ = store.send(StoreJob::WhoisOffline { nick, reply });
+                }
+            }
             Effect::Close { session } => {
                 // Dropping the link closes the queue: the writer writes what is
                 // left in it, then closes the connection.
                 links.remove(&session);
+            }
+        }
+    }
+}
+
+/// Work for the store worker; answers go straight to the session's queue.
+enum StoreJob {
+    Write {
+        write: StoreWrite,
+        ack: Option<(Sender<Arc<Event>>, Arc<Event>)>,
+    },
+    WhoisOffline {
+        nick: String,
+        reply: Sender<Arc<Event>>,
+    },
+}
+
+/// Carries out store jobs in order until the hub stops.
+fn store_worker(store: &Store, jobs: Receiver<StoreJob>) {
+    for job in jobs {
+        match job {
+            StoreJob::Write { write, ack } => {
+                let saved = match &write {
+                    StoreWrite::Login { account, from, at } => {
+                        store.record_login(*account, from, *at)
+                    }
+                    StoreWrite::Logout { account, at } => store.record_logout(*account, *at),
+                    StoreWrite::AddWatch { account, nick, at } => {
+                        store.add_watch(*account, nick, *at)
+                    }
+                    StoreWrite::RemoveWatch { account, nick } => store.remove_watch(*account, nick),
+                    StoreWrite::SaveWatches { account, nicks, at } => nicks
+                        .iter()
+                        .try_for_each(|nick| store.add_watch(*account, nick, *at)),
+                };
+                let Some((queue, event)) = ack else { continue };
+                let event = match saved {
+                    Ok(()) => event,
+                    Err(e) => {
+                        log::error!("can't save {write:?}: {e}");
+                        Arc::new(Event::Error(ChatError::Server(
+                            "that could not be saved; please try again".into(),
+                        )))
+                    }
+                };
+                let _ = queue.try_send(event);
+            }
+            StoreJob::WhoisOffline { nick, reply } => {
+                let event = match store.account(&nick) {
+                    Ok(Some(account)) => Event::WhoisOffline {
+                        nick: account.nick,
+                        registered: account.created_at,
+                        last_seen: account.last_seen_at,
+                    },
+                    Ok(None) => Event::Error(ChatError::NoSuchNick(nick)),
+                    Err(e) => {
+                        log::error!("can't look up {nick}: {e}");
+                        Event::Error(ChatError::NoSuchNick(nick))
+                    }
+                };
+                let _ = reply.try_send(Arc::new(event));
             }
         }
     }

@@ -91,7 +91,10 @@ fn is_nick_char(c: char) -> bool {
 /// The lookup key for a channel name as a person types it: case-folded, with
 /// one leading `#` (the IRC spelling) removed.
 pub fn channel_key(typed: &str) -> String {
-    typed.strip_prefix('#').unwrap_or(typed).to_ascii_lowercase()
+    typed
+        .strip_prefix('#')
+        .unwrap_or(typed)
+        .to_ascii_lowercase()
 }
 
 /// Checks a channel name as it is configured: 1..=`max_len` of letters,

@@ -2,14 +2,14 @@
 //! the rules of the chat. Pure: commands and the time come in, effects go out;
 //! no sockets, no clock, no disk. Logging through `log` is its only side channel.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use log::info;
 
-use super::command::{Command, DoorKind, SessionId};
+use super::command::{AccountId, Command, DoorKind, Identity, SessionId, Watch};
 use super::event::{ChannelSummary, ChatError, Departure, Event, UserSummary};
 use super::name::{channel_key, Nick};
 use crate::clock::{self, Now};
@@ -40,7 +40,48 @@ pub enum Effect {
     /// The hub has forgotten this session: close its connection once what
     /// was delivered before has been written.
     Close { session: SessionId },
+    /// Save something to the database, off the hub thread; once it is saved,
+    /// deliver `ack` (so what a user is told has happened survives a crash).
+    Store {
+        write: StoreWrite,
+        ack: Option<(SessionId, Arc<Event>)>,
+    },
+    /// `/whois` of a nickname that is not on line: the store knows whether it
+    /// is registered and when it was last seen; the answer goes to `to`.
+    WhoisOffline { to: SessionId, nick: String },
 }
+
+/// What the hub asks the store to remember.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoreWrite {
+    Login {
+        account: AccountId,
+        from: String,
+        at: i64,
+    },
+    Logout {
+        account: AccountId,
+        at: i64,
+    },
+    AddWatch {
+        account: AccountId,
+        nick: String,
+        at: i64,
+    },
+    RemoveWatch {
+        account: AccountId,
+        nick: String,
+    },
+    /// A newly registered account keeps the hot list it built as a guest.
+    SaveWatches {
+        account: AccountId,
+        nicks: Vec<String>,
+        at: i64,
+    },
+}
+
+/// Longest hot list a user may keep.
+pub const MAX_WATCH: usize = 100;
 
 pub struct Hub {
     config: HubConfig,
@@ -50,6 +91,8 @@ pub struct Hub {
     /// In configuration order, which is the order `/channels` lists them in.
     channels: Vec<Channel>,
     channel_index: HashMap<String, usize>,
+    /// Case-folded nickname to the sessions that have it on their hot list.
+    watchers: HashMap<String, BTreeSet<SessionId>>,
 }
 
 struct Session {
@@ -65,6 +108,10 @@ struct User {
     since: Now,
     /// Channel indices, least recently joined first: the last is current.
     channels: Vec<usize>,
+    /// Set when the nickname is registered and its password was checked.
+    account: Option<AccountId>,
+    /// The hot list, as the user spelled the nicknames.
+    watch: Vec<String>,
 }
 
 struct Channel {
@@ -130,6 +177,7 @@ impl Hub {
             nicks: HashMap::new(),
             channels,
             channel_index,
+            watchers: HashMap::new(),
         }
     }
 
@@ -139,7 +187,13 @@ impl Hub {
     }
 
     /// Applies one command from one session, appending what follows to `effects`.
-    pub fn handle(&mut self, now: Now, from: SessionId, command: Command, effects: &mut Vec<Effect>) {
+    pub fn handle(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        command: Command,
+        effects: &mut Vec<Effect>,
+    ) {
         let mut out = Out(effects);
         match command {
             Command::Connect { peer, door } => {
@@ -155,7 +209,7 @@ impl Hub {
                 return;
             }
             Command::Disconnected { reason } => {
-                self.remove(from, Departure::Lost(reason), &mut out);
+                self.remove(now, from, Departure::Lost(reason), &mut out);
                 return;
             }
             _ => {}
@@ -168,7 +222,7 @@ impl Hub {
         let logged_in = session.user.is_some();
         match command {
             Command::Connect { .. } | Command::Disconnected { .. } => unreachable!(),
-            Command::Login { nick } => self.login(now, from, &nick, &mut out),
+            Command::Login { nick, identity } => self.login(now, from, &nick, identity, &mut out),
             Command::Quit { message } => {
                 out.send(
                     from,
@@ -176,7 +230,7 @@ impl Hub {
                         reason: "Goodbye.".into(),
                     },
                 );
-                self.remove(from, Departure::Quit(message), &mut out);
+                self.remove(now, from, Departure::Quit(message), &mut out);
             }
             _ if !logged_in => out.error(from, ChatError::NotLoggedIn),
             Command::Say { text, action } => self.say(from, text, action, &mut out),
@@ -184,6 +238,19 @@ impl Hub {
                 self.private(from, &to, text, action, &mut out)
             }
             Command::Join { channel } => self.join(from, &channel, &mut out),
+            Command::Identified { account } => {
+                let user = self.user_mut(from);
+                user.account = Some(account);
+                let nick = user.nick.to_string();
+                let write = StoreWrite::SaveWatches {
+                    account,
+                    nicks: user.watch.clone(),
+                    at: clock::unix_seconds(now.wall),
+                };
+                let ack = Some((from, Arc::new(Event::Registered { nick })));
+                out.0.push(Effect::Store { write, ack });
+            }
+            Command::Watch(change) => self.watch(now, from, change, &mut out),
             Command::Part { channel } => self.part(from, channel.as_deref(), &mut out),
             Command::ListChannels => {
                 let list = self.channels.iter().map(Channel::summary).collect();
@@ -198,7 +265,13 @@ impl Hub {
                         .filter_map(|id| self.summary(now, *id))
                         .collect();
                     let name = channel.name.clone();
-                    out.send(from, Event::Users { channel: name, users });
+                    out.send(
+                        from,
+                        Event::Users {
+                            channel: name,
+                            users,
+                        },
+                    );
                 }
                 None => out.error(from, ChatError::NoCurrentChannel),
             },
@@ -216,7 +289,7 @@ impl Hub {
                     let summary = self.summary(now, id).expect("nick index points at a user");
                     out.send(from, Event::Whois(summary));
                 }
-                None => out.error(from, ChatError::NoSuchNick(nick)),
+                None => out.0.push(Effect::WhoisOffline { to: from, nick }),
             },
         }
     }
@@ -240,16 +313,23 @@ impl Hub {
                     reason: reason.clone(),
                 },
             );
-            self.remove(id, Departure::Lost(reason), &mut out);
+            self.remove(now, id, Departure::Lost(reason), &mut out);
         }
     }
 
-    /// Tells everyone the server is going down and forgets every session.
-    pub fn shutdown(&mut self, reason: &str, effects: &mut Vec<Effect>) {
+    /// Tells everyone the server is going down and forgets every session;
+    /// registered users are recorded as last seen now.
+    pub fn shutdown(&mut self, now: Now, reason: &str, effects: &mut Vec<Effect>) {
         let mut out = Out(effects);
         let mut ids: Vec<SessionId> = self.sessions.keys().copied().collect();
         ids.sort();
         for id in ids {
+            let session = self.sessions.remove(&id).expect("listed above");
+            if let Some(account) = session.user.and_then(|u| u.account) {
+                let at = clock::unix_seconds(now.wall);
+                let write = StoreWrite::Logout { account, at };
+                out.0.push(Effect::Store { write, ack: None });
+            }
             out.send(
                 id,
                 Event::Closing {
@@ -258,49 +338,195 @@ impl Hub {
             );
             out.0.push(Effect::Close { session: id });
         }
-        self.sessions.clear();
         self.nicks.clear();
+        self.watchers.clear();
         for channel in &mut self.channels {
             channel.members.clear();
         }
     }
 
-    fn login(&mut self, now: Now, from: SessionId, typed: &str, out: &mut Out) {
-        let session = self.sessions.get_mut(&from).expect("caller checked");
-        if session.user.is_some() {
+    fn login(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        typed: &str,
+        identity: Option<Identity>,
+        out: &mut Out,
+    ) {
+        if self.sessions[&from].user.is_some() {
             out.error(from, ChatError::AlreadyLoggedIn);
             return;
         }
-        let refused = match Nick::parse(typed, self.config.nick_length) {
-            Err(why) => Some(ChatError::BadNick(why)),
-            Ok(nick) if self.nicks.contains_key(nick.key()) => {
-                Some(ChatError::NickInUse(nick.to_string()))
+        let nick = match Nick::parse(typed, self.config.nick_length) {
+            Ok(nick) => nick,
+            Err(why) => return self.refuse_login(from, ChatError::BadNick(why), out),
+        };
+        if let Some(&holder) = self.nicks.get(nick.key()) {
+            if identity.is_none() {
+                return self.refuse_login(from, ChatError::NickInUse(nick.to_string()), out);
             }
-            Ok(nick) => {
-                info!("login {nick} from {}", session.peer);
-                self.nicks.insert(nick.key().to_string(), from);
-                out.send(
-                    from,
-                    Event::LoggedIn {
-                        nick: nick.to_string(),
-                    },
-                );
-                session.user = Some(User {
-                    nick,
-                    since: now,
-                    channels: Vec::new(),
+            // The owner proved who they are: the older connection goes.
+            let reason = "logged in again from elsewhere".to_string();
+            out.send(
+                holder,
+                Event::Closing {
+                    reason: reason.clone(),
+                },
+            );
+            self.remove(now, holder, Departure::Lost(reason), out);
+        }
+        let session = self.sessions.get_mut(&from).expect("caller checked");
+        let (account, watch) = match identity {
+            Some(identity) => (Some(identity.account), identity.watch),
+            None => (None, Vec::new()),
+        };
+        info!(
+            "login {nick} from {}{}",
+            session.peer,
+            if account.is_some() {
+                " (registered)"
+            } else {
+                ""
+            }
+        );
+        if let Some(account) = account {
+            let write = StoreWrite::Login {
+                account,
+                from: session.peer.to_string(),
+                at: clock::unix_seconds(now.wall),
+            };
+            out.0.push(Effect::Store { write, ack: None });
+        }
+        out.send(
+            from,
+            Event::LoggedIn {
+                nick: nick.to_string(),
+            },
+        );
+        out.0.push(Effect::LoginReply {
+            to: from,
+            accepted: true,
+        });
+        if let Some(watchers) = self.watchers.get(nick.key()) {
+            let watchers: Vec<SessionId> = watchers.iter().copied().collect();
+            out.broadcast(
+                &watchers,
+                Event::WatchedLogin {
+                    nick: nick.to_string(),
+                },
+            );
+        }
+        for watched in &watch {
+            self.watchers
+                .entry(watched.to_ascii_lowercase())
+                .or_default()
+                .insert(from);
+        }
+        self.nicks.insert(nick.key().to_string(), from);
+        session.user = Some(User {
+            nick,
+            since: now,
+            channels: Vec::new(),
+            account,
+            watch,
+        });
+        if !self.user_mut(from).watch.is_empty() {
+            self.watch(now, from, Watch::List, out);
+        }
+        if let Some(lobby) = self.config.lobby.clone() {
+            self.join(from, &lobby, out);
+        }
+    }
+
+    fn refuse_login(&mut self, from: SessionId, why: ChatError, out: &mut Out) {
+        out.error(from, why);
+        out.0.push(Effect::LoginReply {
+            to: from,
+            accepted: false,
+        });
+    }
+
+    fn watch(&mut self, now: Now, from: SessionId, change: Watch, out: &mut Out) {
+        let nick_length = self.config.nick_length;
+        // Borrowed field by field: the user, and the nick index beside it.
+        let user = self
+            .sessions
+            .get_mut(&from)
+            .and_then(|s| s.user.as_mut())
+            .expect("caller checked the session is logged in");
+        let account = user.account;
+        let position =
+            |user: &User, nick: &str| user.watch.iter().position(|w| w.eq_ignore_ascii_case(nick));
+        let (ack, write) = match change {
+            Watch::List => {
+                let list = user.watch.clone();
+                let entries = list
+                    .into_iter()
+                    .map(|nick| {
+                        let online = self.nicks.contains_key(&nick.to_ascii_lowercase());
+                        (nick, online)
+                    })
+                    .collect();
+                return out.send(from, Event::WatchList(entries));
+            }
+            Watch::Add(typed) => {
+                let nick = match Nick::parse(&typed, nick_length) {
+                    Ok(nick) => nick,
+                    Err(why) => return out.error(from, ChatError::BadNick(why)),
+                };
+                let online = self.nicks.contains_key(nick.key());
+                let ack = Event::Watching {
+                    nick: nick.to_string(),
+                    online,
+                };
+                if position(user, nick.as_str()).is_some() {
+                    return out.send(from, ack);
+                }
+                if user.watch.len() >= MAX_WATCH {
+                    return out.error(from, ChatError::WatchListFull { max: MAX_WATCH });
+                }
+                user.watch.push(nick.to_string());
+                self.watchers
+                    .entry(nick.key().to_string())
+                    .or_default()
+                    .insert(from);
+                let write = account.map(|account| StoreWrite::AddWatch {
+                    account,
+                    nick: nick.to_string(),
+                    at: clock::unix_seconds(now.wall),
                 });
-                None
+                (ack, write)
+            }
+            Watch::Remove(typed) => {
+                let Some(index) = position(user, &typed) else {
+                    return out.error(from, ChatError::NotWatching(typed));
+                };
+                let nick = user.watch.remove(index);
+                self.unwatch(from, &nick);
+                let write = account.map(|account| StoreWrite::RemoveWatch {
+                    account,
+                    nick: nick.clone(),
+                });
+                (Event::Unwatched { nick }, write)
             }
         };
-        let accepted = refused.is_none();
-        if let Some(error) = refused {
-            out.error(from, error);
+        match write {
+            // Acknowledged once saved, so a crash can't lose what we confirmed.
+            Some(write) => out.0.push(Effect::Store {
+                write,
+                ack: Some((from, Arc::new(ack))),
+            }),
+            None => out.send(from, ack),
         }
-        out.0.push(Effect::LoginReply { to: from, accepted });
-        if accepted {
-            if let Some(lobby) = self.config.lobby.clone() {
-                self.join(from, &lobby, out);
+    }
+
+    /// Takes `watcher` off the index of who watches `nick`.
+    fn unwatch(&mut self, watcher: SessionId, nick: &str) {
+        let key = nick.to_ascii_lowercase();
+        if let Some(set) = self.watchers.get_mut(&key) {
+            set.remove(&watcher);
+            if set.is_empty() {
+                self.watchers.remove(&key);
             }
         }
     }
@@ -410,7 +636,14 @@ impl Hub {
     }
 
     /// Takes `id` out of channel `index`'s member list and tells the rest.
-    fn leave_channel(&mut self, id: SessionId, index: usize, nick: String, why: Departure, out: &mut Out) {
+    fn leave_channel(
+        &mut self,
+        id: SessionId,
+        index: usize,
+        nick: String,
+        why: Departure,
+        out: &mut Out,
+    ) {
         let channel = &mut self.channels[index];
         channel.members.retain(|&m| m != id);
         out.broadcast(
@@ -424,7 +657,7 @@ impl Hub {
     }
 
     /// Forgets a session; a logged-in user's channels hear how they left.
-    fn remove(&mut self, id: SessionId, why: Departure, out: &mut Out) {
+    fn remove(&mut self, now: Now, id: SessionId, why: Departure, out: &mut Out) {
         let Some(session) = self.sessions.remove(&id) else {
             return;
         };
@@ -436,6 +669,25 @@ impl Hub {
             };
             info!("logout {} from {} ({how})", user.nick, session.peer);
             self.nicks.remove(user.nick.key());
+            if let Some(account) = user.account {
+                let write = StoreWrite::Logout {
+                    account,
+                    at: clock::unix_seconds(now.wall),
+                };
+                out.0.push(Effect::Store { write, ack: None });
+            }
+            for watched in &user.watch {
+                self.unwatch(id, watched);
+            }
+            if let Some(watchers) = self.watchers.get(user.nick.key()) {
+                let watchers: Vec<SessionId> = watchers.iter().copied().collect();
+                out.broadcast(
+                    &watchers,
+                    Event::WatchedLogout {
+                        nick: user.nick.to_string(),
+                    },
+                );
+            }
             for &index in user.channels.iter().rev() {
                 self.leave_channel(id, index, user.nick.to_string(), why.clone(), out);
             }
@@ -444,7 +696,13 @@ impl Hub {
     }
 
     fn current_channel(&self, id: SessionId) -> Option<usize> {
-        self.sessions.get(&id)?.user.as_ref()?.channels.last().copied()
+        self.sessions
+            .get(&id)?
+            .user
+            .as_ref()?
+            .channels
+            .last()
+            .copied()
     }
 
     fn nick_of(&self, id: SessionId) -> &Nick {

@@ -11,7 +11,10 @@ pub enum Input {
     /// line starts clean, so the stream stays in sync.
     TooLong,
     /// A telnet option request (`WILL`/`WONT`/`DO`/`DONT`, option).
-    Negotiation { verb: u8, option: u8 },
+    Negotiation {
+        verb: u8,
+        option: u8,
+    },
 }
 
 pub const IAC: u8 = 255;
@@ -19,6 +22,8 @@ pub const WILL: u8 = 251;
 pub const WONT: u8 = 252;
 pub const DO: u8 = 253;
 pub const DONT: u8 = 254;
+/// The telnet ECHO option (RFC 857).
+pub const ECHO: u8 = 1;
 const SB: u8 = 250;
 const SE: u8 = 240;
 
@@ -85,7 +90,11 @@ impl LineDecoder {
                     }
                 }
                 Telnet::SubCommand => {
-                    self.telnet = if byte == SE { Telnet::Data } else { Telnet::Sub };
+                    self.telnet = if byte == SE {
+                        Telnet::Data
+                    } else {
+                        Telnet::Sub
+                    };
                 }
             }
         }
@@ -129,7 +138,9 @@ impl LineDecoder {
         if std::mem::take(&mut self.overflow) {
             out.push(Input::TooLong);
         } else {
-            out.push(Input::Line(String::from_utf8_lossy(&self.line).into_owned()));
+            out.push(Input::Line(
+                String::from_utf8_lossy(&self.line).into_owned(),
+            ));
         }
         self.line.clear();
     }
@@ -176,8 +187,14 @@ mod tests {
         assert_eq!(
             out,
             vec![
-                Input::Negotiation { verb: WILL, option: 1 },
-                Input::Negotiation { verb: DO, option: 3 },
+                Input::Negotiation {
+                    verb: WILL,
+                    option: 1
+                },
+                Input::Negotiation {
+                    verb: DO,
+                    option: 3
+                },
                 line("hi"),
             ]
         );
@@ -193,7 +210,10 @@ mod tests {
 
     #[test]
     fn a_command_split_across_reads_is_still_consumed() {
-        assert_eq!(decode(&[&[b'a', IAC], &[WONT], &[1, b'b', b'\n']])[1], line("ab"));
+        assert_eq!(
+            decode(&[&[b'a', IAC], &[WONT], &[1, b'b', b'\n']])[1],
+            line("ab")
+        );
     }
 
     #[test]
@@ -205,7 +225,10 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_replaced() {
-        assert_eq!(decode(&[b"a\xc3(\xfeb\n"]), vec![line("a\u{fffd}(\u{fffd}b")]);
+        assert_eq!(
+            decode(&[b"a\xc3(\xfeb\n"]),
+            vec![line("a\u{fffd}(\u{fffd}b")]
+        );
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The text door: telnet and netcat users. Per connection, the reader thread
-//! decodes lines ([`codec`]), parses them ([`parse`]) and sends commands to the
-//! hub; the writer thread renders events ([`render`]) and writes everything
-//! queued in one write per wake-up.
+//! decodes lines ([`codec`]), parses them ([`parse`]), runs the login dialogue
+//! and account commands, and sends commands to the hub; the writer thread
+//! renders events ([`render`]) and writes everything queued in one write per
+//! wake-up.
 
 pub mod codec;
 pub mod parse;
@@ -16,15 +17,30 @@ use crossbeam_channel::{Receiver, Sender};
 use log::{info, warn};
 
 use self::codec::{Input, LineDecoder};
-use self::parse::Typed;
+use self::parse::{AccountCommand, Typed};
+use super::accounts::Accounts;
 use super::{sanitize, ActiveWriters, Admission, CONNECTION_STACK};
-use crate::hub::{ChatError, Command, DoorKind, Event, HubHandle, Link, SessionId};
+use crate::hub::name::Nick;
+use crate::hub::{
+    AccountId, ChatError, Command, DoorKind, Event, HubHandle, Identity, Link, Prompt, SessionId,
+};
+use crate::store::AccountRecord;
 
 /// The text door's settings.
 #[derive(Clone, Debug)]
 pub struct TextDoorConfig {
     pub max_line: usize,
     pub queue_length: usize,
+    pub nick_length: usize,
+}
+
+/// What a connection needs from the rest of the server.
+#[derive(Clone)]
+pub struct TextDoor {
+    pub hub: HubHandle,
+    pub accounts: Arc<Accounts>,
+    pub config: TextDoorConfig,
+    pub writers: ActiveWriters,
 }
 
 /// The line a refused connection gets before it is closed.
@@ -32,75 +48,90 @@ pub fn refusal(why: &str) -> String {
     format!("** ERROR: {why} **\r\n")
 }
 
-/// Serves one connection until it closes. Runs on the connection's own thread
-/// (it becomes the reader) and starts the writer.
-pub fn serve(
-    stream: TcpStream,
-    peer: SocketAddr,
-    admission: Admission,
-    hub: HubHandle,
-    config: TextDoorConfig,
-    writers: ActiveWriters,
-) {
-    info!("connect {peer} (text)");
-    // Chat lines are small: without NODELAY they wait for the peer's delayed
-    // ACK and latency sits near 40 ms.
-    let _ = stream.set_nodelay(true);
-    let (events, queue) = crossbeam_channel::bounded(config.queue_length);
-    let (login_tx, login_rx) = crossbeam_channel::bounded(1);
-    let (Ok(for_writer), Ok(for_kill)) = (stream.try_clone(), stream.try_clone()) else {
-        warn!("disconnect {peer}: can't duplicate the socket");
-        return;
-    };
-    let link = Link {
-        events: events.clone(),
-        login: login_tx,
-        kill: Box::new(move || {
-            let _ = for_kill.shutdown(Shutdown::Both);
-        }),
-    };
-    let session = hub.attach(peer, DoorKind::Text, link);
-    let writing = writers.enter();
-    let writer = thread::Builder::new()
-        .name(format!("text-writer-{peer}"))
-        .stack_size(CONNECTION_STACK)
-        .spawn(move || {
-            write_loop(for_writer, queue);
-            drop(writing);
-        });
-    if writer.is_err() {
-        hub.send(session, Command::Disconnected {
-            reason: "server out of threads".into(),
-        });
-        return;
+impl TextDoor {
+    /// Serves one connection until it closes. Runs on the connection's own
+    /// thread (which becomes the reader) and starts the writer.
+    pub fn serve(&self, stream: TcpStream, peer: SocketAddr, admission: Admission) {
+        info!("connect {peer} (text)");
+        // Chat lines are small: without NODELAY they wait for the peer's
+        // delayed ACK and latency sits near 40 ms.
+        let _ = stream.set_nodelay(true);
+        let (events, queue) = crossbeam_channel::bounded(self.config.queue_length);
+        let (login_tx, login_rx) = crossbeam_channel::bounded(1);
+        let (Ok(for_writer), Ok(for_kill)) = (stream.try_clone(), stream.try_clone()) else {
+            warn!("disconnect {peer}: can't duplicate the socket");
+            return;
+        };
+        let link = Link {
+            events: events.clone(),
+            login: login_tx,
+            kill: Box::new(move || {
+                let _ = for_kill.shutdown(Shutdown::Both);
+            }),
+        };
+        let session = self.hub.attach(peer, DoorKind::Text, link);
+        let writing = self.writers.enter();
+        let writer = thread::Builder::new()
+            .name(format!("text-writer-{peer}"))
+            .stack_size(CONNECTION_STACK)
+            .spawn(move || {
+                write_loop(for_writer, queue);
+                drop(writing);
+            });
+        let reason = match writer {
+            Ok(_) => {
+                let mut reader = Reader {
+                    door: self,
+                    session,
+                    peer,
+                    own: events,
+                    login: login_rx,
+                    phase: Phase::Nick,
+                };
+                reader.run(stream)
+            }
+            Err(_) => "server out of threads".to_string(),
+        };
+        self.hub.send(
+            session,
+            Command::Disconnected {
+                reason: reason.clone(),
+            },
+        );
+        info!("disconnect {peer} ({reason})");
+        drop(admission);
     }
-    let mut reader = Reader {
-        session,
-        hub: &hub,
-        own: events,
-        login: login_rx,
-        logged_in: false,
-        max_line: config.max_line,
-    };
-    let reason = reader.run(stream);
-    hub.send(session, Command::Disconnected {
-        reason: reason.clone(),
-    });
-    info!("disconnect {peer} ({reason})");
-    drop(admission);
+}
+
+/// Where a connection is in its life; decides what a typed line means.
+enum Phase {
+    /// At the nickname prompt.
+    Nick,
+    /// The nickname is registered: the next line is its password.
+    Password(AccountRecord),
+    /// Guests are off: the next line is a password to register `nick` with.
+    NewPassword(String),
+    /// … and the line after that, the same password again.
+    RepeatPassword { nick: String, password: String },
+    /// Logged in as `nick`.
+    Chat {
+        nick: String,
+        account: Option<AccountId>,
+    },
 }
 
 struct Reader<'a> {
+    door: &'a TextDoor,
     session: SessionId,
-    hub: &'a HubHandle,
+    peer: SocketAddr,
     /// This connection's own queue, for what the door says itself (prompts,
-    /// help, parse errors) so it is ordered with what the hub says.
+    /// help, parse errors), so it is ordered with what the hub says.
     own: Sender<Arc<Event>>,
     login: Receiver<bool>,
-    logged_in: bool,
-    max_line: usize,
+    phase: Phase,
 }
 
+/// Whether to go on reading after a line.
 enum Flow {
     Continue,
     Stop(String),
@@ -109,8 +140,8 @@ enum Flow {
 impl Reader<'_> {
     /// Reads until the connection ends; returns why it ended.
     fn run(&mut self, mut stream: TcpStream) -> String {
-        self.say(Event::NickPrompt { first: true });
-        let mut decoder = LineDecoder::new(self.max_line);
+        self.say(Event::Prompt(Prompt::Nick { first: true }));
+        let mut decoder = LineDecoder::new(self.door.config.max_line);
         let mut buf = vec![0u8; 4096];
         let mut inputs = Vec::new();
         loop {
@@ -133,51 +164,191 @@ impl Reader<'_> {
         let line = match input {
             Input::Line(line) => sanitize::clean(&line),
             Input::TooLong => {
-                self.say(Event::Error(ChatError::LineTooLong {
-                    max: self.max_line,
-                }));
+                let max = self.door.config.max_line;
+                self.say(Event::Error(ChatError::LineTooLong { max }));
                 return Flow::Continue;
             }
             // Options we never asked for stay off: saying nothing is a refusal
             // a telnet client accepts, and can't start a negotiation loop.
             Input::Negotiation { .. } => return Flow::Continue,
         };
-        let typed = match self.logged_in {
-            true => parse::parse_chat(&line),
-            false => parse::parse_login(&line),
-        };
-        match typed {
-            Typed::Blank if !self.logged_in => self.say(Event::NickPrompt { first: false }),
-            Typed::Blank => {}
-            Typed::Help => self.say(Event::Help),
-            Typed::Error(error) => {
-                self.say(Event::Error(error));
-                if !self.logged_in {
-                    self.say(Event::NickPrompt { first: false });
+        match std::mem::replace(&mut self.phase, Phase::Nick) {
+            Phase::Nick => self.nick_line(&line),
+            Phase::Password(account) => {
+                self.say(Event::EchoOn);
+                let ip = self.peer.ip();
+                match self.door.accounts.log_in(ip, &account, &line) {
+                    Ok(identity) => self.log_in(account.nick, Some(identity)),
+                    Err(error) => self.refuse(error),
                 }
             }
-            Typed::Hub(command) => {
-                let login = matches!(command, Command::Login { .. });
-                if !self.hub.send(self.session, command) {
-                    return Flow::Stop("server shutting down".into());
-                }
-                if login {
-                    // Wait for the answer, so that lines typed (or pasted)
-                    // after the nickname are read as chat, not as nicknames.
-                    match self.login.recv() {
-                        Ok(true) => self.logged_in = true,
-                        Ok(false) => self.say(Event::NickPrompt { first: false }),
-                        Err(_) => return Flow::Stop("closed by the server".into()),
+            Phase::NewPassword(nick) => {
+                self.say(Event::EchoOn);
+                match self.door.accounts.check_new_password(&line) {
+                    Ok(()) => {
+                        self.say(Event::Prompt(Prompt::RepeatPassword));
+                        self.phase = Phase::RepeatPassword {
+                            nick,
+                            password: line,
+                        };
+                        Flow::Continue
                     }
+                    Err(error) => self.refuse(error),
+                }
+            }
+            Phase::RepeatPassword { nick, password } => {
+                self.say(Event::EchoOn);
+                if line != password {
+                    return self.refuse(ChatError::PasswordsDiffer);
+                }
+                match self.door.accounts.register(&nick, &password) {
+                    Ok(account) => {
+                        let identity = Identity {
+                            account,
+                            watch: Vec::new(),
+                        };
+                        self.log_in(nick, Some(identity))
+                    }
+                    Err(error) => self.refuse(error),
+                }
+            }
+            Phase::Chat { nick, account } => {
+                self.phase = Phase::Chat {
+                    nick: nick.clone(),
+                    account,
+                };
+                match parse::parse_chat(&line) {
+                    Typed::Blank => Flow::Continue,
+                    Typed::Help => self.say(Event::Help),
+                    Typed::Error(error) => self.say(Event::Error(error)),
+                    Typed::Hub(command) => self.to_hub(command),
+                    Typed::Account(command) => self.account_command(&nick, account, command),
                 }
             }
         }
-        Flow::Continue
     }
 
-    fn say(&self, event: Event) {
+    /// A line at the nickname prompt.
+    fn nick_line(&mut self, line: &str) -> Flow {
+        let nick = match parse::parse_login(line) {
+            Typed::Hub(Command::Login { nick, .. }) => nick,
+            Typed::Hub(command) => return self.to_hub(command),
+            Typed::Help => {
+                self.say(Event::Help);
+                return self.prompt_nick();
+            }
+            Typed::Error(error) => return self.refuse(error),
+            Typed::Blank | Typed::Account(_) => return self.prompt_nick(),
+        };
+        let rules = self.door.accounts.rules;
+        match self.door.accounts.lookup(&nick) {
+            Err(error) => self.refuse(error),
+            Ok(Some(account)) => {
+                if let Err(error) = self.door.accounts.check_throttle(self.peer.ip()) {
+                    return self.refuse(error);
+                }
+                self.say(Event::Prompt(Prompt::Password {
+                    nick: account.nick.clone(),
+                }));
+                self.phase = Phase::Password(account);
+                Flow::Continue
+            }
+            Ok(None) if rules.allow_guests => self.log_in(nick, None),
+            Ok(None) => {
+                // No guests: check the nickname before asking for a password.
+                if let Err(why) = Nick::parse(&nick, self.door.config.nick_length) {
+                    return self.refuse(ChatError::BadNick(why));
+                }
+                self.say(Event::Prompt(Prompt::NewPassword {
+                    nick: nick.clone(),
+                    min_length: rules.min_password_length,
+                }));
+                self.phase = Phase::NewPassword(nick);
+                Flow::Continue
+            }
+        }
+    }
+
+    /// Asks the hub for the nickname and waits for its answer, so that lines
+    /// typed (or pasted) after the nickname are read as chat, not nicknames.
+    fn log_in(&mut self, nick: String, identity: Option<Identity>) -> Flow {
+        let account = identity.as_ref().map(|i| i.account);
+        let command = Command::Login {
+            nick: nick.clone(),
+            identity,
+        };
+        if let Flow::Stop(reason) = self.to_hub(command) {
+            return Flow::Stop(reason);
+        }
+        match self.login.recv() {
+            Ok(true) => {
+                self.phase = Phase::Chat { nick, account };
+                Flow::Continue
+            }
+            // The hub has said why; ask again.
+            Ok(false) => self.prompt_nick(),
+            Err(_) => Flow::Stop("closed by the server".into()),
+        }
+    }
+
+    fn account_command(
+        &mut self,
+        nick: &str,
+        account: Option<AccountId>,
+        command: AccountCommand,
+    ) -> Flow {
+        let accounts = &self.door.accounts;
+        match command {
+            AccountCommand::Register { password } => {
+                if account.is_some() {
+                    return self.say(Event::Error(ChatError::AlreadyRegistered));
+                }
+                match accounts.register(nick, &password) {
+                    Ok(account) => {
+                        self.phase = Phase::Chat {
+                            nick: nick.to_string(),
+                            account: Some(account),
+                        };
+                        // The hub confirms once it has saved the hot list too.
+                        self.to_hub(Command::Identified { account })
+                    }
+                    Err(error) => self.say(Event::Error(error)),
+                }
+            }
+            AccountCommand::ChangePassword { old, new } => {
+                let Some(account) = account else {
+                    return self.say(Event::Error(ChatError::NotRegistered));
+                };
+                match accounts.change_password(self.peer.ip(), account, &old, &new) {
+                    Ok(()) => self.say(Event::Notice("Your password has been changed.".into())),
+                    Err(error) => self.say(Event::Error(error)),
+                }
+            }
+        }
+    }
+
+    /// Says why a login step failed and starts the login again.
+    fn refuse(&mut self, error: ChatError) -> Flow {
+        self.say(Event::Error(error));
+        self.prompt_nick()
+    }
+
+    fn prompt_nick(&mut self) -> Flow {
+        self.phase = Phase::Nick;
+        self.say(Event::Prompt(Prompt::Nick { first: false }))
+    }
+
+    fn to_hub(&self, command: Command) -> Flow {
+        match self.door.hub.send(self.session, command) {
+            true => Flow::Continue,
+            false => Flow::Stop("server shutting down".into()),
+        }
+    }
+
+    fn say(&self, event: Event) -> Flow {
         // A full queue means the hub is about to cut this connection off.
         let _ = self.own.try_send(Arc::new(event));
+        Flow::Continue
     }
 }
 

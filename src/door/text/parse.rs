@@ -2,7 +2,7 @@
 //! Pure. A line starting with `/` is a command (`//` sends a line that starts
 //! with `/`); any other line is said in the current channel.
 
-use crate::hub::{ChatError, Command};
+use crate::hub::{ChatError, Command, Watch};
 
 /// What one typed line means.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -10,23 +10,61 @@ pub enum Typed {
     /// Nothing to do (an empty line).
     Blank,
     Hub(Command),
+    /// An account command, which the door carries out itself.
+    Account(AccountCommand),
     Help,
     Error(ChatError),
 }
 
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AccountCommand {
+    Register { password: String },
+    ChangePassword { old: String, new: String },
+}
+
 /// One line of the command list, shown by `/help`.
 pub const HELP: &[(&str, &str)] = &[
-    ("/channels", "list the channels with their descriptions and users"),
-    ("/join <channel>", "join a channel, or make one you are in current"),
-    ("/part [channel]", "leave a channel (the current one by default)"),
+    (
+        "/channels",
+        "list the channels with their descriptions and users",
+    ),
+    (
+        "/join <channel>",
+        "join a channel, or make one you are in current",
+    ),
+    (
+        "/part [channel]",
+        "leave a channel (the current one by default)",
+    ),
     ("/users", "who is in your current channel, and for how long"),
     ("/who", "everyone online, their channels and idle time"),
-    ("/whois <nick>", "when someone logged in, their idle time and channels"),
-    ("/private <nick> <text>", "a message only <nick> sees (also /msg)"),
-    ("/me <action>", "an action in the current channel: * you <action>"),
+    (
+        "/whois <nick>",
+        "when someone logged in, their idle time and channels",
+    ),
+    (
+        "/private <nick> <text>",
+        "a message only <nick> sees (also /msg)",
+    ),
+    (
+        "/me <action>",
+        "an action in the current channel: * you <action>",
+    ),
+    (
+        "/watch [[-]nick]",
+        "tell me when <nick> logs in or out; -nick stops; alone: the list",
+    ),
+    (
+        "/register <password>",
+        "register your nickname, so only you can use it",
+    ),
+    ("/password <old> <new>", "change your password"),
     ("/help", "this list"),
     ("/quit [message]", "say goodbye and disconnect (also /bye)"),
-    ("<text>", "say <text> in your current channel (//text for a leading /)"),
+    (
+        "<text>",
+        "say <text> in your current channel (//text for a leading /)",
+    ),
 ];
 
 /// Parses a line typed after login.
@@ -77,6 +115,28 @@ pub fn parse_chat(line: &str) -> Typed {
                 action: true,
             }),
         },
+        "watch" => hub(Command::Watch(match rest {
+            "" => Watch::List,
+            _ => match rest.strip_prefix('-') {
+                Some(nick) => Watch::Remove(nick.trim().to_string()),
+                None => Watch::Add(rest.to_string()),
+            },
+        })),
+        "register" => match split_word(rest) {
+            (password, "") if !password.is_empty() => Typed::Account(AccountCommand::Register {
+                password: password.to_string(),
+            }),
+            _ => usage("/register <password>"),
+        },
+        "password" => match split_word(rest) {
+            (old, new) if !old.is_empty() && !new.is_empty() && !new.contains(' ') => {
+                Typed::Account(AccountCommand::ChangePassword {
+                    old: old.to_string(),
+                    new: new.to_string(),
+                })
+            }
+            _ => usage("/password <old> <new>"),
+        },
         "help" | "?" => Typed::Help,
         "quit" | "bye" | "exit" => hub(Command::Quit {
             message: (!rest.is_empty()).then(|| rest.to_string()),
@@ -95,6 +155,7 @@ pub fn parse_login(line: &str) -> Typed {
     match line.strip_prefix('/').map(split_word) {
         None => Typed::Hub(Command::Login {
             nick: line.to_string(),
+            identity: None,
         }),
         Some((word, rest)) => match word.to_ascii_lowercase().as_str() {
             "help" | "?" => Typed::Help,
@@ -206,6 +267,38 @@ mod tests {
     }
 
     #[test]
+    fn watch_and_account_commands() {
+        assert_eq!(parse_chat("/watch"), hub(Command::Watch(Watch::List)));
+        assert_eq!(
+            parse_chat("/watch bob"),
+            hub(Command::Watch(Watch::Add("bob".into())))
+        );
+        assert_eq!(
+            parse_chat("/watch -bob"),
+            hub(Command::Watch(Watch::Remove("bob".into())))
+        );
+        assert_eq!(
+            parse_chat("/register s3cret!"),
+            Typed::Account(AccountCommand::Register {
+                password: "s3cret!".into()
+            })
+        );
+        assert_eq!(parse_chat("/register"), usage("/register <password>"));
+        assert_eq!(
+            parse_chat("/register two words"),
+            usage("/register <password>")
+        );
+        assert_eq!(
+            parse_chat("/password old new"),
+            Typed::Account(AccountCommand::ChangePassword {
+                old: "old".into(),
+                new: "new".into()
+            })
+        );
+        assert_eq!(parse_chat("/password old"), usage("/password <old> <new>"));
+    }
+
+    #[test]
     fn unknown_commands_are_named() {
         assert_eq!(
             parse_chat("/frobnicate now"),
@@ -218,7 +311,8 @@ mod tests {
         assert_eq!(
             parse_login(" lincoln "),
             hub(Command::Login {
-                nick: "lincoln".into()
+                nick: "lincoln".into(),
+                identity: None
             })
         );
         assert_eq!(parse_login("/quit"), hub(Command::Quit { message: None }));

@@ -4,9 +4,15 @@
 
 use std::io::Write;
 
+use super::codec::{ECHO, IAC, WILL, WONT};
 use super::parse::HELP;
 use crate::clock::{hms, utc};
-use crate::hub::{ChannelSummary, Departure, Event, UserSummary};
+use crate::hub::{ChannelSummary, Departure, Event, Prompt, UserSummary};
+
+/// RFC 857: the server "will echo", so the client stops echoing what is typed
+/// (a password); "won't echo" gives the client its local echo back.
+const ECHO_OFF: [u8; 3] = [IAC, WILL, ECHO];
+const ECHO_ON: [u8; 3] = [IAC, WONT, ECHO];
 
 /// Appends the text for `event` to `out`.
 pub fn render(event: &Event, out: &mut Vec<u8>) {
@@ -16,13 +22,35 @@ pub fn render(event: &Event, out: &mut Vec<u8>) {
 
 fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
     match event {
-        Event::NickPrompt { first } => {
+        // Prompts have no line end: the answer goes on the same line.
+        Event::Prompt(Prompt::Nick { first }) => {
             if *first {
                 write!(out, "Welcome to chatd. Type /help for commands.\r\n")?;
             }
-            // A prompt: no line end, the answer goes on the same line.
             write!(out, "Your nickname: ")?;
         }
+        Event::Prompt(Prompt::Password { nick }) => {
+            write!(out, "Password for {nick}: ")?;
+            out.extend_from_slice(&ECHO_OFF);
+        }
+        Event::Prompt(Prompt::NewPassword { nick, min_length }) => {
+            write!(
+                out,
+                "{nick} is not registered yet. Choose a password to register it \
+                 (at least {min_length} characters): "
+            )?;
+            out.extend_from_slice(&ECHO_OFF);
+        }
+        Event::Prompt(Prompt::RepeatPassword) => {
+            write!(out, "The same password again: ")?;
+            out.extend_from_slice(&ECHO_OFF);
+        }
+        Event::EchoOn => {
+            // The user's Enter was not echoed either: end their line for them.
+            out.extend_from_slice(&ECHO_ON);
+            write!(out, "\r\n")?;
+        }
+        Event::Notice(text) => write!(out, "{text}\r\n")?,
         Event::Help => {
             for (command, what) in HELP {
                 write!(out, "{command:<24} {what}\r\n")?;
@@ -33,14 +61,23 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
             for c in channels {
                 // The book client's printf "%-20s %-40s %3d users".
                 let title = format!("[{}]", c.name);
-                write!(out, "{title:<20} {:<40} {:>3} users\r\n", c.description, c.users)?;
+                write!(
+                    out,
+                    "{title:<20} {:<40} {:>3} users\r\n",
+                    c.description, c.users
+                )?;
             }
         }
         Event::Joined(c) => write!(out, "Welcome to the {} Channel ({})\r\n", c.name, users(c))?,
         Event::Parted { left, current } => {
             write!(out, "You have left the {} Channel\r\n", left.name)?;
             if let Some(c) = current {
-                write!(out, "Your current channel is now {} ({})\r\n", c.name, users(c))?;
+                write!(
+                    out,
+                    "Your current channel is now {} ({})\r\n",
+                    c.name,
+                    users(c)
+                )?;
             }
         }
         Event::MemberJoined { channel, nick } => write!(out, "<{nick} has entered {channel}>\r\n")?,
@@ -107,6 +144,48 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
                 channels(u)
             )?;
         }
+        Event::WhoisOffline {
+            nick,
+            registered,
+            last_seen,
+        } => {
+            write!(
+                out,
+                "{nick} is not on line; registered since {}",
+                utc(*registered)
+            )?;
+            match last_seen {
+                Some(at) => write!(out, ", last seen {}\r\n", utc(*at))?,
+                None => write!(out, ", never seen on line\r\n")?,
+            }
+        }
+        Event::Registered { nick } => write!(
+            out,
+            "Your nickname {nick} is registered: from now on it asks for your password.\r\n"
+        )?,
+        Event::WatchList(entries) => {
+            if entries.is_empty() {
+                write!(
+                    out,
+                    "Your watch list is empty; /watch <nick> adds to it.\r\n"
+                )?;
+            }
+            for (nick, online) in entries {
+                let state = if *online { "on line" } else { "off line" };
+                write!(out, "Watching {nick} ({state})\r\n")?;
+            }
+        }
+        Event::Watching { nick, online } => {
+            let state = if *online {
+                "on line now"
+            } else {
+                "off line now"
+            };
+            write!(out, "Watching {nick} ({state})\r\n")?
+        }
+        Event::Unwatched { nick } => write!(out, "No longer watching {nick}\r\n")?,
+        Event::WatchedLogin { nick } => write!(out, "<{nick} has logged in>\r\n")?,
+        Event::WatchedLogout { nick } => write!(out, "<{nick} has logged out>\r\n")?,
         Event::Error(error) => write!(out, "** ERROR: {error} **\r\n")?,
         Event::Closing { reason } => write!(out, "** {reason} **\r\n")?,
     }

@@ -1,0 +1,284 @@
+//! Password hashing and checking with argon2id, off the hub thread and with
+//! bounded concurrency: a fixed set of worker threads takes jobs from a
+//! bounded queue, so a storm of logins costs at most `workers` × the argon2
+//! memory cost at once and never delays chat. Also the per-address limit on
+//! failed logins.
+
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::net::IpAddr;
+use std::sync::Mutex;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use crossbeam_channel::{Sender, TrySendError};
+use log::error;
+
+/// The argon2id cost. OWASP's recommendation is the default: 19 MiB, 2
+/// iterations, 1 lane.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cost {
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+}
+
+impl Default for Cost {
+    fn default() -> Cost {
+        Cost {
+            memory_kib: 19 * 1024,
+            iterations: 2,
+            parallelism: 1,
+        }
+    }
+}
+
+impl Cost {
+    /// Checks the numbers with argon2's own limits.
+    pub fn params(&self) -> Result<Params, String> {
+        Params::new(self.memory_kib, self.iterations, self.parallelism, None)
+            .map_err(|e| format!("invalid argon2 cost: {e}"))
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum AuthError {
+    /// More work is queued than the pool takes; try again shortly.
+    Busy,
+    /// The pool has stopped (the server is shutting down).
+    Stopped,
+    /// Hashing itself failed; logged.
+    Failed,
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthError::Busy => write!(
+                f,
+                "the server is busy checking passwords; try again in a moment"
+            ),
+            AuthError::Stopped => write!(f, "the server is shutting down"),
+            AuthError::Failed => write!(f, "the password could not be processed; try again"),
+        }
+    }
+}
+
+type Job = Box<dyn FnOnce(&Argon2<'static>) + Send>;
+
+/// The argon2 worker pool; cheap to share behind an `Arc`.
+pub struct AuthPool {
+    jobs: Sender<Job>,
+}
+
+impl AuthPool {
+    /// Starts `workers` threads; at most `queue` jobs wait for them.
+    pub fn new(cost: Cost, workers: usize, queue: usize) -> Result<AuthPool, String> {
+        let params = cost.params()?;
+        let (jobs, queued) = crossbeam_channel::bounded::<Job>(queue);
+        for n in 0..workers.max(1) {
+            let queued = queued.clone();
+            let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+            thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    for job in queued {
+                        job(&argon2);
+                    }
+                })
+                .map_err(|e| format!("can't start argon2 workers: {e}"))?;
+        }
+        Ok(AuthPool { jobs })
+    }
+
+    /// Queues `work`; `done` gets its result on a worker thread.
+    pub fn submit<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
+        done: impl FnOnce(T) + Send + 'static,
+    ) -> Result<(), AuthError> {
+        match self
+            .jobs
+            .try_send(Box::new(move |argon2| done(work(argon2))))
+        {
+            Ok(()) => Ok(()),
+            Err(TrySendError::Full(_)) => Err(AuthError::Busy),
+            Err(TrySendError::Disconnected(_)) => Err(AuthError::Stopped),
+        }
+    }
+
+    /// Hashes a new password into a PHC string with a fresh random salt.
+    /// Blocks the calling (connection) thread until a worker has done it.
+    pub fn hash(&self, password: String) -> Result<String, AuthError> {
+        self.wait(move |argon2| hash_with(argon2, &password))?
+    }
+
+    /// Checks a password against a stored PHC string (whatever cost it was
+    /// made with). Blocks the calling thread until a worker has done it.
+    pub fn verify(&self, phc: String, password: String) -> Result<bool, AuthError> {
+        self.wait(move |argon2| verify_with(argon2, &phc, &password))
+    }
+
+    fn wait<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
+    ) -> Result<T, AuthError> {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        self.submit(work, move |result| {
+            let _ = tx.send(result);
+        })?;
+        rx.recv().map_err(|_| AuthError::Stopped)
+    }
+}
+
+/// Hashes with the pool's cost; for `chatd admin` too.
+pub fn hash_with(argon2: &Argon2, password: &str) -> Result<String, AuthError> {
+    let salt = SaltString::generate(&mut OsRng);
+    argon2
+        .hash_password(password.as_bytes(), &salt)
+        .map(|hash| hash.to_string())
+        .map_err(|e| {
+            error!("argon2 hashing failed: {e}");
+            AuthError::Failed
+        })
+}
+
+fn verify_with(argon2: &Argon2, phc: &str, password: &str) -> bool {
+    match PasswordHash::new(phc) {
+        // The stored string carries its own cost and salt.
+        Ok(parsed) => argon2.verify_password(password.as_bytes(), &parsed).is_ok(),
+        Err(e) => {
+            error!("a stored password hash is not a valid PHC string: {e}");
+            false
+        }
+    }
+}
+
+/// Counts failed logins per address in a sliding window; past the limit the
+/// address must wait until its oldest failure leaves the window.
+pub struct LoginThrottle {
+    max_failures: usize,
+    window: Duration,
+    failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+}
+
+impl LoginThrottle {
+    pub fn new(max_failures: usize, window: Duration) -> LoginThrottle {
+        LoginThrottle {
+            max_failures,
+            window,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// `Err(wait)` if `ip` has failed too often lately.
+    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(times) = failures.get_mut(&ip) else {
+            return Ok(());
+        };
+        while times
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= self.window)
+        {
+            times.pop_front();
+        }
+        if times.is_empty() {
+            failures.remove(&ip);
+            return Ok(());
+        }
+        if times.len() < self.max_failures {
+            return Ok(());
+        }
+        let oldest = *times.front().expect("not empty");
+        Err(self.window.saturating_sub(now.duration_since(oldest)))
+    }
+
+    pub fn record_failure(&self, ip: IpAddr, now: Instant) {
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let times = failures.entry(ip).or_default();
+        times.push_back(now);
+        // Only the newest `max_failures` matter.
+        while times.len() > self.max_failures {
+            times.pop_front();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cheap() -> Cost {
+        Cost {
+            memory_kib: 64,
+            iterations: 1,
+            parallelism: 1,
+        }
+    }
+
+    #[test]
+    fn a_hash_verifies_its_password_only() {
+        let pool = AuthPool::new(cheap(), 2, 8).unwrap();
+        let phc = pool.hash("correct horse".into()).unwrap();
+        assert!(phc.starts_with("$argon2id$v=19$m=64,t=1,p=1$"), "{phc}");
+        assert!(pool.verify(phc.clone(), "correct horse".into()).unwrap());
+        assert!(!pool.verify(phc, "battery staple".into()).unwrap());
+        assert!(!pool.verify("not a hash".into(), "x".into()).unwrap());
+    }
+
+    #[test]
+    fn salts_differ() {
+        let pool = AuthPool::new(cheap(), 1, 8).unwrap();
+        let a = pool.hash("same".into()).unwrap();
+        let b = pool.hash("same".into()).unwrap();
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn a_hash_made_at_another_cost_still_verifies() {
+        let strong = AuthPool::new(
+            Cost {
+                memory_kib: 128,
+                ..cheap()
+            },
+            1,
+            8,
+        )
+        .unwrap();
+        let phc = strong.hash("pw".into()).unwrap();
+        let pool = AuthPool::new(cheap(), 1, 8).unwrap();
+        assert!(pool.verify(phc, "pw".into()).unwrap());
+    }
+
+    #[test]
+    fn the_default_cost_is_owasps() {
+        let cost = Cost::default();
+        assert_eq!(
+            (cost.memory_kib, cost.iterations, cost.parallelism),
+            (19456, 2, 1)
+        );
+    }
+
+    #[test]
+    fn the_throttle_opens_again_after_the_window() {
+        let throttle = LoginThrottle::new(3, Duration::from_secs(60));
+        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let t0 = Instant::now();
+        for _ in 0..2 {
+            throttle.record_failure(ip, t0);
+        }
+        assert_eq!(throttle.check(ip, t0), Ok(()));
+        throttle.record_failure(ip, t0 + Duration::from_secs(10));
+        assert_eq!(
+            throttle.check(ip, t0 + Duration::from_secs(20)),
+            Err(Duration::from_secs(40))
+        );
+        let other: IpAddr = "192.0.2.2".parse().unwrap();
+        assert_eq!(throttle.check(other, t0), Ok(()));
+        assert_eq!(throttle.check(ip, t0 + Duration::from_secs(61)), Ok(()));
+    }
+}

@@ -1,0 +1,145 @@
+//! What every door does with accounts: look a nickname up, check a password
+//! (with the per-address failure limit), register, change a password. Runs on
+//! the calling connection's thread; argon2 itself runs in the bounded pool,
+//! and the hub only ever hears the outcome.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use log::{error, info, warn};
+
+use crate::auth::{AuthError, AuthPool, LoginThrottle};
+use crate::clock;
+use crate::hub::{AccountId, ChatError, Identity};
+use crate::store::{AccountRecord, Store, StoreError};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountRules {
+    pub allow_guests: bool,
+    pub min_password_length: usize,
+}
+
+pub struct Accounts {
+    store: Arc<Store>,
+    pool: AuthPool,
+    throttle: LoginThrottle,
+    pub rules: AccountRules,
+}
+
+impl Accounts {
+    pub fn new(
+        store: Arc<Store>,
+        pool: AuthPool,
+        throttle: LoginThrottle,
+        rules: AccountRules,
+    ) -> Accounts {
+        Accounts {
+            store,
+            pool,
+            throttle,
+            rules,
+        }
+    }
+
+    /// The account registered as `nick`, if any.
+    pub fn lookup(&self, nick: &str) -> Result<Option<AccountRecord>, ChatError> {
+        self.store.account(nick).map_err(store_failed)
+    }
+
+    /// Refuses an address that has failed to log in too often lately.
+    pub fn check_throttle(&self, ip: IpAddr) -> Result<(), ChatError> {
+        self.throttle
+            .check(ip, Instant::now())
+            .map_err(|wait| ChatError::LoginsThrottled {
+                wait_secs: wait.as_secs().max(1),
+            })
+    }
+
+    /// Checks the password for `account`; on success returns the identity the
+    /// hub logs the session in with.
+    pub fn log_in(
+        &self,
+        ip: IpAddr,
+        account: &AccountRecord,
+        password: &str,
+    ) -> Result<Identity, ChatError> {
+        self.check_throttle(ip)?;
+        let right = self
+            .pool
+            .verify(account.password_hash.clone(), password.to_string())
+            .map_err(auth_failed)?;
+        if !right {
+            self.throttle.record_failure(ip, Instant::now());
+            warn!("failed login as {} from {ip}", account.nick);
+            return Err(ChatError::WrongPassword);
+        }
+        let watch = self.store.watches(account.id).map_err(store_failed)?;
+        Ok(Identity {
+            account: account.id,
+            watch,
+        })
+    }
+
+    /// Refuses a new password that is too short.
+    pub fn check_new_password(&self, password: &str) -> Result<(), ChatError> {
+        let min = self.rules.min_password_length;
+        match password.chars().count() < min {
+            true => Err(ChatError::PasswordTooShort { min }),
+            false => Ok(()),
+        }
+    }
+
+    /// Registers `nick` with `password`. Returns once the account is on disk.
+    pub fn register(&self, nick: &str, password: &str) -> Result<AccountId, ChatError> {
+        self.check_new_password(password)?;
+        if self.lookup(nick)?.is_some() {
+            return Err(ChatError::AlreadyRegistered);
+        }
+        let hash = self.pool.hash(password.to_string()).map_err(auth_failed)?;
+        let now = clock::unix_seconds(std::time::SystemTime::now());
+        match self.store.create_account(nick, &hash, now) {
+            Ok(id) => {
+                info!("registered {nick}");
+                Ok(id)
+            }
+            Err(StoreError::NickTaken) => Err(ChatError::AlreadyRegistered),
+            Err(e) => Err(store_failed(e)),
+        }
+    }
+
+    /// Replaces the password of `account` after checking the old one.
+    pub fn change_password(
+        &self,
+        ip: IpAddr,
+        account: AccountId,
+        old: &str,
+        new: &str,
+    ) -> Result<(), ChatError> {
+        self.check_new_password(new)?;
+        let record = self
+            .store
+            .account_by_id(account)
+            .map_err(store_failed)?
+            .ok_or(ChatError::NotRegistered)?;
+        self.log_in(ip, &record, old)?;
+        let hash = self.pool.hash(new.to_string()).map_err(auth_failed)?;
+        match self.store.set_password(account, &hash) {
+            Ok(true) => {
+                info!("password changed for {}", record.nick);
+                Ok(())
+            }
+            Ok(false) => Err(ChatError::NotRegistered),
+            Err(e) => Err(store_failed(e)),
+        }
+    }
+}
+
+fn store_failed(e: StoreError) -> ChatError {
+    error!("{e}");
+    ChatError::Server("the account database is not answering; try again later".into())
+}
+
+fn auth_failed(e: AuthError) -> ChatError {
+    ChatError::Server(e.to_string())
+}

@@ -1,0 +1,104 @@
+//! The store: accounts and the hot list in SQLite. All SQL lives here. Opened
+//! in WAL mode, so admins can run `sqlite3 chat.db` queries while chatd runs.
+//! Calls are short and go through one connection behind a mutex; chat never
+//! waits on them, because the hub thread never calls the store.
+
+mod accounts;
+pub mod migrate;
+
+pub use crate::hub::AccountId;
+pub use accounts::AccountRecord;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+/// Errors reduced to what callers act on.
+#[derive(Debug)]
+pub enum StoreError {
+    /// The nickname is registered already.
+    NickTaken,
+    /// The database was written by a newer chatd.
+    TooNew {
+        found: usize,
+        known: usize,
+    },
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    Sqlite(rusqlite::Error),
+    Migration(rusqlite_migration::Error),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::NickTaken => write!(f, "that nickname is registered already"),
+            StoreError::TooNew { found, known } => write!(
+                f,
+                "the database has schema version {found}, but this chatd knows versions up to \
+                 {known}: it was written by a newer chatd. Run that version, or point --db at \
+                 another file"
+            ),
+            StoreError::Open { path, source } => write!(
+                f,
+                "can't open the database {}: {source}; check the path and its permissions \
+                 (--db or [database] path in chat.toml)",
+                path.display()
+            ),
+            StoreError::Sqlite(e) => write!(f, "database error: {e}"),
+            StoreError::Migration(e) => write!(f, "can't upgrade the database schema: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sqlite(e)
+    }
+}
+
+impl From<rusqlite_migration::Error> for StoreError {
+    fn from(e: rusqlite_migration::Error) -> StoreError {
+        StoreError::Migration(e)
+    }
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its
+    /// schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let open_error = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut conn = Connection::open(path).map_err(open_error)?;
+        conn.busy_timeout(Duration::from_secs(5))?;
+        // WAL: readers (an admin's sqlite3) never block the server. FULL: a
+        // commit is on disk before we tell the user it happened, so neither
+        // kill -9 nor a power cut loses an acknowledged registration.
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate::to_latest(&mut conn)?;
+        Ok(Store {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (statements
+        // are atomic), so the connection is still good to use.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
