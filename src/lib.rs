@@ -14,6 +14,7 @@
 //! - [`config`]: `chat.toml`, checked.
 //! - [`server`]: wiring and life cycle.
 
+pub mod admin;
 pub mod auth;
 pub mod clock;
 pub mod config;

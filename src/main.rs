@@ -28,19 +28,60 @@ enum Command {
     Serve(ServeArgs),
     /// Print the commented example chat.toml, whose values are the defaults
     Config,
+    /// Manage accounts in the database (safe while the server runs)
+    Admin {
+        #[command(flatten)]
+        place: ConfigPlace,
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminAction {
+    /// List every registered account
+    List,
+    /// Set a new password for an account (read hidden from the terminal, or a line of stdin)
+    ResetPassword { nick: String },
+    /// Register a nickname with a password, as /register would
+    Register { nick: String },
+    /// Delete an account and its watch list
+    Delete { nick: String },
+}
+
+/// Where the configuration and the database are.
+#[derive(Args, Default)]
+struct ConfigPlace {
+    /// Configuration file; when the default is missing, built-in defaults apply
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// SQLite database file (overrides the configuration)
+    #[arg(long, value_name = "PATH")]
+    db: Option<PathBuf>,
+}
+
+impl ConfigPlace {
+    fn load(self) -> Result<Config, ExitCode> {
+        let named = self.config.is_some();
+        let path = self.config.unwrap_or_else(|| PathBuf::from("chat.toml"));
+        let mut config = Config::load(&path, named).map_err(|e| {
+            eprintln!("chatd: {e}");
+            ExitCode::from(2)
+        })?;
+        if let Some(db) = self.db {
+            config.database = db;
+        }
+        Ok(config)
+    }
 }
 
 #[derive(Args, Default)]
 struct ServeArgs {
-    /// Configuration file; when the default is missing, built-in defaults apply
-    #[arg(long, value_name = "PATH")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    place: ConfigPlace,
     /// Address of the text (telnet/netcat) door, e.g. 127.0.0.1:2027; port 0 picks one
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
-    /// SQLite database file
-    #[arg(long, value_name = "PATH")]
-    db: Option<PathBuf>,
     /// off, error, warn, info, debug or trace
     #[arg(long, value_name = "LEVEL", value_parser = config::parse_level)]
     log_level: Option<LevelFilter>,
@@ -54,25 +95,38 @@ fn main() -> ExitCode {
             print!("{}", config::EXAMPLE);
             ExitCode::SUCCESS
         }
+        Command::Admin { place, action } => admin(place, action),
+    }
+}
+
+fn admin(place: ConfigPlace, action: AdminAction) -> ExitCode {
+    let config = match place.load() {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let done = match &action {
+        AdminAction::List => chatd::admin::list(&config),
+        AdminAction::ResetPassword { nick } => chatd::admin::set_password(&config, nick, false),
+        AdminAction::Register { nick } => chatd::admin::set_password(&config, nick, true),
+        AdminAction::Delete { nick } => chatd::admin::delete(&config, nick),
+    };
+    match done {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("chatd: {e}");
+            ExitCode::FAILURE
+        }
     }
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let named = args.config.is_some();
-    let path = args.config.unwrap_or_else(|| PathBuf::from("chat.toml"));
-    let mut config = match Config::load(&path, named) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("chatd: {e}");
-            return ExitCode::from(2);
-        }
-    };
     // Flags override the file.
+    let mut config = match args.place.load() {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
     if let Some(listen) = args.listen {
         config.text_listen = listen;
-    }
-    if let Some(db) = args.db {
-        config.database = db;
     }
     if let Some(level) = args.log_level {
         config.log_level = level;

@@ -1,0 +1,142 @@
+//! `chatd admin`: what an admin should not do with SQL by hand — list
+//! accounts, set a password (hashed with the configured argon2 cost), delete
+//! an account. Safe while the server runs: the database is in WAL mode with a
+//! busy timeout.
+
+use std::fmt;
+use std::io::{BufRead, IsTerminal};
+
+use argon2::{Algorithm, Argon2, Version};
+
+use crate::auth::hash_with;
+use crate::clock::{self, utc};
+use crate::config::Config;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug)]
+pub enum AdminError {
+    Store(StoreError),
+    NoSuchAccount(String),
+    Password(String),
+}
+
+impl fmt::Display for AdminError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AdminError::Store(e) => write!(f, "{e}"),
+            AdminError::NoSuchAccount(nick) => {
+                write!(
+                    f,
+                    "no account named {nick}; `chatd admin list` shows them all"
+                )
+            }
+            AdminError::Password(why) => write!(f, "{why}"),
+        }
+    }
+}
+
+impl std::error::Error for AdminError {}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> AdminError {
+        AdminError::Store(e)
+    }
+}
+
+/// Prints every account, one per line, with a header.
+pub fn list(config: &Config) -> Result<(), AdminError> {
+    let store = Store::open(&config.database)?;
+    let accounts = store.accounts()?;
+    println!(
+        "{:<20} {:<23} {:<23} {:>6}  {:<23} last login from",
+        "nick", "registered", "last login", "logins", "last seen"
+    );
+    let date = |at: Option<i64>| at.map(utc).unwrap_or_else(|| "-".into());
+    for a in &accounts {
+        println!(
+            "{:<20} {:<23} {:<23} {:>6}  {:<23} {}",
+            a.nick,
+            utc(a.created_at),
+            date(a.last_login_at),
+            a.login_count,
+            date(a.last_seen_at),
+            a.last_login_from.as_deref().unwrap_or("-")
+        );
+    }
+    println!(
+        "{} account{}",
+        accounts.len(),
+        if accounts.len() == 1 { "" } else { "s" }
+    );
+    Ok(())
+}
+
+/// Sets a new password for `nick`, or registers `nick` if `create` is set.
+/// The password is read from the terminal (twice, hidden) or, when standard
+/// input is not a terminal, as one line from it.
+pub fn set_password(config: &Config, nick: &str, create: bool) -> Result<(), AdminError> {
+    let store = Store::open(&config.database)?;
+    let existing = store.account(nick)?;
+    if existing.is_none() && !create {
+        return Err(AdminError::NoSuchAccount(nick.to_string()));
+    }
+    if existing.is_some() && create {
+        return Err(AdminError::Store(StoreError::NickTaken));
+    }
+    let password = read_password(config.accounts.min_password_length)?;
+    let cost = config.accounts.argon2;
+    let params = cost.params().map_err(AdminError::Password)?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let hash = hash_with(&argon2, &password).map_err(|e| AdminError::Password(e.to_string()))?;
+    match existing {
+        Some(account) => {
+            store.set_password(account.id, &hash)?;
+            println!("password of {} changed", account.nick);
+        }
+        None => {
+            let now = clock::unix_seconds(std::time::SystemTime::now());
+            store.create_account(nick, &hash, now)?;
+            println!("{nick} registered");
+        }
+    }
+    Ok(())
+}
+
+/// Deletes the account registered as `nick`, with its hot list.
+pub fn delete(config: &Config, nick: &str) -> Result<(), AdminError> {
+    let store = Store::open(&config.database)?;
+    match store.delete_account(nick)? {
+        true => {
+            println!("{nick} deleted");
+            Ok(())
+        }
+        false => Err(AdminError::NoSuchAccount(nick.to_string())),
+    }
+}
+
+fn read_password(min_length: usize) -> Result<String, AdminError> {
+    let failed = |e: std::io::Error| AdminError::Password(format!("can't read the password: {e}"));
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("New password: ").map_err(failed)?;
+        let again = rpassword::prompt_password("The same password again: ").map_err(failed)?;
+        if first != again {
+            return Err(AdminError::Password(
+                "the two passwords differ; nothing changed".into(),
+            ));
+        }
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(failed)?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    if password.chars().count() < min_length {
+        return Err(AdminError::Password(format!(
+            "a password needs at least {min_length} characters; nothing changed"
+        )));
+    }
+    Ok(password)
+}
