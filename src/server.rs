@@ -76,6 +76,8 @@ pub fn run(config: Config) -> Result<(), ServerError> {
 
 /// A started server.
 pub struct Running {
+    /// Where the text door listens (useful when it was given port 0).
+    pub text_addr: SocketAddr,
     hub: hub::HubHandle,
     threads: hub::HubThreads,
     writers: door::ActiveWriters,
@@ -104,6 +106,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
             addr: config.text_listen,
             source,
         })?;
+    let text_addr = listener.local_addr().map_err(ServerError::Start)?;
     let limits = ConnectionLimits::new(
         config.limits.max_connections,
         config.limits.connections_per_ip,
@@ -124,6 +127,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         .spawn(move || door::accept_loop("text", listener, limits, text::refusal, serve))
         .map_err(ServerError::Start)?;
     Ok(Running {
+        text_addr,
         hub,
         threads,
         writers,
