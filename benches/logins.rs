@@ -25,11 +25,13 @@ fn main() {
         .and_then(|s| s.parse().ok())
         .unwrap_or(32);
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut config = Config::default();
-    config.text_listen = "127.0.0.1:0".parse().unwrap();
-    config.database = dir.path().join("chat.db");
+    let mut config = Config {
+        text_listen: "127.0.0.1:0".parse().unwrap(),
+        database: dir.path().join("chat.db"),
+        log_level: log::LevelFilter::Off,
+        ..Config::default()
+    };
     config.limits.connections_per_ip = storm + 16;
-    config.log_level = log::LevelFilter::Off;
 
     // 1. One hash and one verification at the default cost, on one worker.
     let pool = AuthPool::new(Cost::default(), 1, 4).unwrap();
@@ -184,7 +186,7 @@ impl Client {
 
     fn quit(&mut self) {
         self.send("/quit");
-        let _ = self.wait_for("Goodbye");
+        self.wait_for("Goodbye");
     }
 }
 
