@@ -10,6 +10,8 @@ mod command;
 mod event;
 pub mod name;
 mod state;
+#[cfg(test)]
+mod tests;
 
 pub use command::{AccountId, Command, DoorKind, Identity, SessionId, Watch};
 pub use event::{ChannelSummary, ChatError, Departure, Event, Prompt, UserSummary};

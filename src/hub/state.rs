@@ -354,8 +354,7 @@ impl Hub {
         out: &mut Out,
     ) {
         if self.sessions[&from].user.is_some() {
-            out.error(from, ChatError::AlreadyLoggedIn);
-            return;
+            return self.refuse_login(from, ChatError::AlreadyLoggedIn, out);
         }
         let nick = match Nick::parse(typed, self.config.nick_length) {
             Ok(nick) => nick,

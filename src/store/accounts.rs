@@ -46,13 +46,13 @@ impl Store {
     /// The account with this id, if it still exists.
     pub fn account_by_id(&self, id: AccountId) -> Result<Option<AccountRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1");
-        Ok(self.conn().query_row(&sql, [id.0], record).optional()?)
+        Ok(self.read().query_row(&sql, [id.0], record).optional()?)
     }
 
     /// Every account, by nickname.
     pub fn accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM accounts ORDER BY nick");
-        let conn = self.conn();
+        let conn = self.read();
         let mut statement = conn.prepare(&sql)?;
         let rows = statement.query_map([], record)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -120,7 +120,7 @@ impl Store {
 
     /// The account's hot list, in the order it was built.
     pub fn watches(&self, id: AccountId) -> Result<Vec<String>, StoreError> {
-        let conn = self.conn();
+        let conn = self.read();
         let mut statement =
             conn.prepare("SELECT nick FROM watches WHERE account_id = ?1 ORDER BY added_at, nick")?;
         let rows = statement.query_map([id.0], |row| row.get(0))?;

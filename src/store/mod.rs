@@ -1,7 +1,8 @@
 //! The store: accounts and the hot list in SQLite. All SQL lives here. Opened
 //! in WAL mode, so admins can run `sqlite3 chat.db` queries while chatd runs.
-//! Calls are short and go through one connection behind a mutex; chat never
-//! waits on them, because the hub thread never calls the store.
+//! Calls are short; writes go through one connection and reads through
+//! another, so a login's lookup never queues behind another write's fsync.
+//! Chat never waits on either: the hub thread never calls the store.
 
 mod accounts;
 pub mod migrate;
@@ -71,7 +72,8 @@ impl From<rusqlite_migration::Error> for StoreError {
 }
 
 pub struct Store {
-    conn: Mutex<Connection>,
+    writer: Mutex<Connection>,
+    reader: Mutex<Connection>,
 }
 
 impl Store {
@@ -82,23 +84,38 @@ impl Store {
             path: path.to_path_buf(),
             source,
         };
-        let mut conn = Connection::open(path).map_err(open_error)?;
-        conn.busy_timeout(Duration::from_secs(5))?;
-        // WAL: readers (an admin's sqlite3) never block the server. FULL: a
-        // commit is on disk before we tell the user it happened, so neither
-        // kill -9 nor a power cut loses an acknowledged registration.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate::to_latest(&mut conn)?;
+        let mut writer = Connection::open(path).map_err(open_error)?;
+        configure(&writer)?;
+        // WAL: readers (ours, and an admin's sqlite3) never block the writer
+        // and are never blocked by it.
+        writer.pragma_update(None, "journal_mode", "WAL")?;
+        migrate::to_latest(&mut writer)?;
+        let reader = Connection::open(path).map_err(open_error)?;
+        configure(&reader)?;
         Ok(Store {
-            conn: Mutex::new(conn),
+            writer: Mutex::new(writer),
+            reader: Mutex::new(reader),
         })
     }
 
+    /// The connection for statements that change the database.
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite consistent (statements
         // are atomic), so the connection is still good to use.
-        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// The connection for queries.
+    fn read(&self) -> MutexGuard<'_, Connection> {
+        self.reader.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn configure(conn: &Connection) -> Result<(), StoreError> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    // FULL: a commit is on disk before we tell the user it happened, so
+    // neither kill -9 nor a power cut loses an acknowledged registration.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(())
 }

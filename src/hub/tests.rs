@@ -1,0 +1,1963 @@
+//! Unit tests of the hub state machine: commands in, effects out, no sockets.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::name::NickError;
+use super::*;
+use crate::clock::{unix_seconds, Now};
+
+// ---------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------
+
+/// The channels every test world has, in configuration order.
+const CHANNELS: [(&str, &str); 4] = [
+    ("Lobby", "Where everyone starts: say hello"),
+    ("CurrentEvents", "Discussion of current events"),
+    ("Weather", "Talk about the weather"),
+    ("Gardening", "For those with the green thumb"),
+];
+
+const NICK_LENGTH: usize = 12;
+const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+
+fn config(lobby: Option<&str>) -> HubConfig {
+    HubConfig {
+        nick_length: NICK_LENGTH,
+        idle_timeout: IDLE_TIMEOUT,
+        lobby: lobby.map(str::to_string),
+        channels: CHANNELS
+            .iter()
+            .map(|(name, description)| ChannelSpec {
+                name: name.to_string(),
+                description: description.to_string(),
+            })
+            .collect(),
+    }
+}
+
+fn peer() -> SocketAddr {
+    "192.0.2.7:40000".parse().unwrap()
+}
+
+/// A hub, a clock that only moves when a test says so, and fresh session ids.
+struct World {
+    hub: Hub,
+    now: Now,
+    last_id: u64,
+}
+
+impl World {
+    /// No lobby: users start in no channel.
+    fn new() -> World {
+        World::with(config(None))
+    }
+
+    /// Users join `Lobby` at login.
+    fn with_lobby() -> World {
+        World::with(config(Some("Lobby")))
+    }
+
+    fn with(config: HubConfig) -> World {
+        World {
+            hub: Hub::new(config),
+            now: Now::read(),
+            last_id: 0,
+        }
+    }
+
+    /// Runs one command at the current time and returns what followed.
+    fn run(&mut self, from: SessionId, command: Command) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.hub.handle(self.now, from, command, &mut effects);
+        effects
+    }
+
+    /// A new connection that has not logged in.
+    fn open(&mut self) -> SessionId {
+        self.last_id += 1;
+        let id = SessionId(self.last_id);
+        let effects = self.run(
+            id,
+            Command::Connect {
+                peer: peer(),
+                door: DoorKind::Text,
+            },
+        );
+        assert!(effects.is_empty(), "connect said something: {effects:?}");
+        id
+    }
+
+    fn login(&mut self, id: SessionId, nick: &str) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::Login {
+                nick: nick.to_string(),
+                identity: None,
+            },
+        )
+    }
+
+    fn login_identified(
+        &mut self,
+        id: SessionId,
+        nick: &str,
+        account: i64,
+        watch: &[&str],
+    ) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::Login {
+                nick: nick.to_string(),
+                identity: Some(Identity {
+                    account: AccountId(account),
+                    watch: watch.iter().map(|w| w.to_string()).collect(),
+                }),
+            },
+        )
+    }
+
+    /// A new connection logged in as a guest named `nick`.
+    fn connect(&mut self, nick: &str) -> SessionId {
+        let id = self.open();
+        let effects = self.login(id, nick);
+        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
+        id
+    }
+
+    /// A new connection logged in as the owner of registered `nick`.
+    fn connect_identified(
+        &mut self,
+        nick: &str,
+        account: i64,
+        watch: &[&str],
+    ) -> (SessionId, Vec<Effect>) {
+        let id = self.open();
+        let effects = self.login_identified(id, nick, account, watch);
+        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
+        (id, effects)
+    }
+
+    fn join(&mut self, id: SessionId, channel: &str) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::Join {
+                channel: channel.to_string(),
+            },
+        )
+    }
+
+    fn part(&mut self, id: SessionId, channel: Option<&str>) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::Part {
+                channel: channel.map(str::to_string),
+            },
+        )
+    }
+
+    fn say(&mut self, id: SessionId, text: &str) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::Say {
+                text: text.to_string(),
+                action: false,
+            },
+        )
+    }
+
+    fn private(&mut self, id: SessionId, to: &str, text: &str) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::Private {
+                to: to.to_string(),
+                text: text.to_string(),
+                action: false,
+            },
+        )
+    }
+
+    fn watch(&mut self, id: SessionId, change: Watch) -> Vec<Effect> {
+        self.run(id, Command::Watch(change))
+    }
+
+    fn whois(&mut self, id: SessionId, nick: &str) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::Whois {
+                nick: nick.to_string(),
+            },
+        )
+    }
+
+    fn tick(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.hub.tick(self.now, &mut effects);
+        effects
+    }
+
+    fn shutdown(&mut self, reason: &str) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.hub.shutdown(self.now, reason, &mut effects);
+        effects
+    }
+
+    /// Moves the clock on.
+    fn wait(&mut self, secs: u64) {
+        self.now = self.now.later(Duration::from_secs(secs));
+    }
+
+    /// The current time as the store records it.
+    fn unix_now(&self) -> i64 {
+        unix_seconds(self.now.wall)
+    }
+}
+
+/// The events delivered to `id`, in order.
+fn events_for(effects: &[Effect], id: SessionId) -> Vec<Event> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Deliver { to, event } if *to == id => Some((**event).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Who was delivered anything, in order.
+fn recipients(effects: &[Effect]) -> Vec<SessionId> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Deliver { to, .. } => Some(*to),
+            _ => None,
+        })
+        .collect()
+}
+
+fn replies(effects: &[Effect]) -> Vec<(SessionId, bool)> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::LoginReply { to, accepted } => Some((*to, *accepted)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn closed(effects: &[Effect]) -> Vec<SessionId> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Close { session } => Some(*session),
+            _ => None,
+        })
+        .collect()
+}
+
+type Stored = (StoreWrite, Option<(SessionId, Event)>);
+
+fn stores(effects: &[Effect]) -> Vec<Stored> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Store { write, ack } => Some((
+                write.clone(),
+                ack.as_ref().map(|(to, event)| (*to, (**event).clone())),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Position of the first effect matching `f`; panics when there is none.
+fn position(effects: &[Effect], what: &str, f: impl Fn(&Effect) -> bool) -> usize {
+    effects
+        .iter()
+        .position(f)
+        .unwrap_or_else(|| panic!("no {what} in {effects:?}"))
+}
+
+fn err(error: ChatError) -> Event {
+    Event::Error(error)
+}
+
+/// A configured channel's summary with `users` members.
+fn channel(name: &str, users: usize) -> ChannelSummary {
+    let (name, description) = CHANNELS
+        .iter()
+        .find(|(n, _)| *n == name)
+        .unwrap_or_else(|| panic!("{name} is not configured"));
+    ChannelSummary {
+        name: name.to_string(),
+        description: description.to_string(),
+        users,
+    }
+}
+
+fn public(channel: &str, from: &str, text: &str) -> Event {
+    Event::Public {
+        channel: channel.into(),
+        from: from.into(),
+        text: text.into(),
+        action: false,
+    }
+}
+
+fn left(channel: &str, nick: &str, why: Departure) -> Event {
+    Event::MemberLeft {
+        channel: channel.into(),
+        nick: nick.into(),
+        why,
+    }
+}
+
+fn closing(reason: &str) -> Event {
+    Event::Closing {
+        reason: reason.into(),
+    }
+}
+
+/// The channel a plain line from `id` goes to, found by saying one.
+fn current_channel(w: &mut World, id: SessionId) -> Option<String> {
+    let effects = w.say(id, "where am I?");
+    match events_for(&effects, id).as_slice() {
+        [Event::Public { channel, .. }] => Some(channel.clone()),
+        [Event::Error(ChatError::NoCurrentChannel)] => None,
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+const TAKEOVER: &str = "logged in again from elsewhere";
+const IDLE_REASON: &str = "idle timeout (no input for 00:10:00)";
+
+// ---------------------------------------------------------------------------
+// Connect
+// ---------------------------------------------------------------------------
+
+#[test]
+fn connect_says_nothing_and_logs_nobody_in() {
+    let mut w = World::new();
+    w.open(); // asserts no effects
+    assert_eq!(w.hub.users_online(), 0);
+}
+
+#[test]
+fn commands_from_an_unknown_session_are_ignored() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.join(alice, "Weather");
+    let ghost = SessionId(999);
+    assert!(w.say(ghost, "boo").is_empty());
+    assert!(w.login(ghost, "ghost").is_empty());
+    assert!(w.run(ghost, Command::Quit { message: None }).is_empty());
+    assert!(w
+        .run(
+            ghost,
+            Command::Disconnected {
+                reason: "reset".into()
+            }
+        )
+        .is_empty());
+    assert_eq!(w.hub.users_online(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Login
+// ---------------------------------------------------------------------------
+
+#[test]
+fn login_sends_logged_in_and_accepts() {
+    let mut w = World::new();
+    let id = w.open();
+    let effects = w.login(id, "Lincoln");
+    assert_eq!(
+        events_for(&effects, id),
+        [Event::LoggedIn {
+            nick: "Lincoln".into()
+        }]
+    );
+    assert_eq!(replies(&effects), [(id, true)]);
+    assert!(stores(&effects).is_empty(), "a guest saves nothing");
+    assert!(closed(&effects).is_empty());
+    assert_eq!(w.hub.users_online(), 1);
+}
+
+#[test]
+fn login_joins_the_lobby_when_one_is_configured() {
+    let mut w = World::with_lobby();
+    let alice_id = w.open();
+    let effects = w.login(alice_id, "alice");
+    assert_eq!(
+        events_for(&effects, alice_id),
+        [
+            Event::LoggedIn {
+                nick: "alice".into()
+            },
+            Event::Joined(channel("Lobby", 1)),
+        ]
+    );
+
+    let bob = w.open();
+    let effects = w.login(bob, "bob");
+    assert_eq!(
+        events_for(&effects, bob),
+        [
+            Event::LoggedIn { nick: "bob".into() },
+            Event::Joined(channel("Lobby", 2)),
+        ]
+    );
+    assert_eq!(
+        events_for(&effects, alice_id),
+        [Event::MemberJoined {
+            channel: "Lobby".into(),
+            nick: "bob".into()
+        }]
+    );
+    assert_eq!(current_channel(&mut w, bob).as_deref(), Some("Lobby"));
+}
+
+#[test]
+fn login_without_a_lobby_joins_no_channel() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    assert_eq!(current_channel(&mut w, alice), None);
+}
+
+#[test]
+fn login_refuses_bad_nicks_with_the_reason() {
+    let too_long = "a".repeat(NICK_LENGTH + 1);
+    let cases = [
+        ("", NickError::Empty),
+        ("9lives", NickError::BadFirst('9')),
+        ("-dash", NickError::BadFirst('-')),
+        ("two words", NickError::BadChar(' ')),
+        ("café", NickError::BadChar('é')),
+        (too_long.as_str(), NickError::TooLong { max: NICK_LENGTH }),
+    ];
+    for (typed, why) in cases {
+        let mut w = World::new();
+        let id = w.open();
+        let effects = w.login(id, typed);
+        assert_eq!(
+            events_for(&effects, id),
+            [err(ChatError::BadNick(why))],
+            "{typed:?}"
+        );
+        assert_eq!(replies(&effects), [(id, false)], "{typed:?}");
+        assert!(closed(&effects).is_empty(), "a bad nick may try again");
+        assert_eq!(w.hub.users_online(), 0);
+        // Still not logged in, but free to try again.
+        assert_eq!(
+            events_for(&w.say(id, "hi"), id),
+            [err(ChatError::NotLoggedIn)]
+        );
+        assert_eq!(replies(&w.login(id, "good")), [(id, true)]);
+    }
+}
+
+#[test]
+fn login_accepts_a_nick_of_exactly_the_maximum_length() {
+    let mut w = World::new();
+    w.connect(&"a".repeat(NICK_LENGTH));
+}
+
+#[test]
+fn login_refuses_a_nick_in_use_whatever_its_case() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let other = w.open();
+    let effects = w.login(other, "ALICE");
+    assert_eq!(
+        events_for(&effects, other),
+        [err(ChatError::NickInUse("ALICE".into()))]
+    );
+    assert_eq!(replies(&effects), [(other, false)]);
+    assert!(
+        events_for(&effects, alice).is_empty(),
+        "the holder hears nothing"
+    );
+    assert!(closed(&effects).is_empty());
+    assert_eq!(w.hub.users_online(), 1);
+    // The refused session may choose another nick.
+    assert_eq!(replies(&w.login(other, "alicia")), [(other, true)]);
+}
+
+#[test]
+fn login_when_logged_in_is_already_logged_in_and_keeps_the_nick() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.login(alice, "alicia");
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::AlreadyLoggedIn)]
+    );
+    assert!(!replies(&effects).contains(&(alice, true)));
+    assert_eq!(w.hub.users_online(), 1);
+    // The old nick is still hers; the new one is still free.
+    let bob = w.connect("bob");
+    match events_for(&w.whois(bob, "alice"), bob).as_slice() {
+        [Event::Whois(summary)] => assert_eq!(summary.nick, "alice"),
+        other => panic!("unexpected {other:?}"),
+    }
+    w.connect("alicia");
+}
+
+#[test]
+fn identified_login_records_the_login_in_the_store() {
+    let mut w = World::new();
+    w.wait(5);
+    let id = w.open();
+    let effects = w.login_identified(id, "alice", 42, &[]);
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Login {
+                account: AccountId(42),
+                from: peer().to_string(),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+    assert_eq!(
+        events_for(&effects, id),
+        [Event::LoggedIn {
+            nick: "alice".into()
+        }],
+        "an empty restored watch list sends no WatchList"
+    );
+    assert_eq!(replies(&effects), [(id, true)]);
+}
+
+#[test]
+fn identified_login_takes_the_nick_from_the_session_holding_it() {
+    let mut w = World::new();
+    let old = w.connect("alice");
+    let bob = w.connect("bob");
+    let carol = w.connect("carol");
+    w.join(old, "Weather");
+    w.join(old, "Gardening");
+    w.join(bob, "Weather");
+    w.join(carol, "Gardening");
+
+    let new = w.open();
+    let effects = w.login_identified(new, "Alice", 7, &[]);
+
+    // The old session is told why, then closed.
+    assert_eq!(events_for(&effects, old), [closing(TAKEOVER)]);
+    assert!(closed(&effects).contains(&old));
+    let told = position(
+        &effects,
+        "Closing",
+        |e| matches!(e, Effect::Deliver { to, .. } if *to == old),
+    );
+    let close = position(
+        &effects,
+        "Close",
+        |e| matches!(e, Effect::Close { session } if *session == old),
+    );
+    assert!(told < close);
+
+    // Its channels hear it was lost.
+    let lost = Departure::Lost(TAKEOVER.into());
+    assert_eq!(
+        events_for(&effects, bob),
+        [left("Weather", "alice", lost.clone())]
+    );
+    assert_eq!(
+        events_for(&effects, carol),
+        [left("Gardening", "alice", lost)]
+    );
+
+    // The new session has the nick, as it typed it.
+    assert_eq!(
+        events_for(&effects, new),
+        [Event::LoggedIn {
+            nick: "Alice".into()
+        }]
+    );
+    assert_eq!(replies(&effects), [(new, true)]);
+    assert!(!closed(&effects).contains(&new));
+    assert_eq!(w.hub.users_online(), 3);
+    match events_for(&w.whois(bob, "alice"), bob).as_slice() {
+        [Event::Whois(summary)] => {
+            assert_eq!(summary.nick, "Alice");
+            assert!(summary.channels.is_empty());
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // The old session is gone: its commands do nothing.
+    assert!(w.say(old, "still here?").is_empty());
+    // Its channels no longer count it.
+    assert_eq!(
+        events_for(&w.run(bob, Command::ListChannels), bob),
+        [Event::ChannelList(vec![
+            channel("Lobby", 0),
+            channel("CurrentEvents", 0),
+            channel("Weather", 1),
+            channel("Gardening", 1),
+        ])]
+    );
+}
+
+#[test]
+fn identified_takeover_logs_the_old_session_out_in_the_store() {
+    let mut w = World::new();
+    let (old, _) = w.connect_identified("alice", 7, &[]);
+    let new = w.open();
+    let effects = w.login_identified(new, "alice", 7, &[]);
+    let at = w.unix_now();
+    assert_eq!(
+        stores(&effects),
+        [
+            (
+                StoreWrite::Logout {
+                    account: AccountId(7),
+                    at
+                },
+                None
+            ),
+            (
+                StoreWrite::Login {
+                    account: AccountId(7),
+                    from: peer().to_string(),
+                    at
+                },
+                None
+            ),
+        ]
+    );
+    assert_eq!(closed(&effects), [old]);
+}
+
+#[test]
+fn takeover_tells_watchers_of_the_logout_and_the_new_login() {
+    let mut w = World::new();
+    let watcher = w.connect("watcher");
+    w.watch(watcher, Watch::Add("alice".into()));
+    w.connect("alice");
+    let new = w.open();
+    let effects = w.login_identified(new, "alice", 7, &[]);
+    assert_eq!(
+        events_for(&effects, watcher),
+        [
+            Event::WatchedLogout {
+                nick: "alice".into()
+            },
+            Event::WatchedLogin {
+                nick: "alice".into()
+            },
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Before login
+// ---------------------------------------------------------------------------
+
+#[test]
+fn commands_before_login_are_not_logged_in() {
+    let mut w = World::new();
+    let someone = w.connect("someone");
+    w.join(someone, "Weather");
+    let commands = [
+        Command::Say {
+            text: "hi".into(),
+            action: false,
+        },
+        Command::Private {
+            to: "someone".into(),
+            text: "hi".into(),
+            action: false,
+        },
+        Command::Join {
+            channel: "Weather".into(),
+        },
+        Command::Part { channel: None },
+        Command::ListChannels,
+        Command::Users,
+        Command::Who,
+        Command::Whois {
+            nick: "someone".into(),
+        },
+        Command::Watch(Watch::List),
+        Command::Watch(Watch::Add("someone".into())),
+        Command::Watch(Watch::Remove("someone".into())),
+        Command::Identified {
+            account: AccountId(1),
+        },
+    ];
+    for command in commands {
+        let id = w.open();
+        let effects = w.run(id, command.clone());
+        assert_eq!(
+            events_for(&effects, id),
+            [err(ChatError::NotLoggedIn)],
+            "{command:?}"
+        );
+        assert_eq!(
+            recipients(&effects),
+            [id],
+            "only the sender hears: {command:?}"
+        );
+        assert_eq!(effects.len(), 1, "{command:?}: {effects:?}");
+    }
+}
+
+#[test]
+fn quit_before_login_says_goodbye_and_closes() {
+    let mut w = World::new();
+    let id = w.open();
+    let effects = w.run(id, Command::Quit { message: None });
+    assert_eq!(events_for(&effects, id), [closing("Goodbye.")]);
+    assert_eq!(closed(&effects), [id]);
+    assert_eq!(recipients(&effects), [id]);
+}
+
+// ---------------------------------------------------------------------------
+// Say
+// ---------------------------------------------------------------------------
+
+#[test]
+fn say_reaches_every_member_of_the_current_channel_including_the_sender() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let carol = w.connect("carol");
+    let dave = w.connect("dave"); // in no channel
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    w.join(carol, "Gardening");
+
+    let effects = w.say(alice, "rain in spain?");
+    let line = [public("Weather", "alice", "rain in spain?")];
+    assert_eq!(recipients(&effects), [alice, bob]);
+    assert_eq!(events_for(&effects, alice), line);
+    assert_eq!(events_for(&effects, bob), line);
+    assert!(events_for(&effects, carol).is_empty());
+    assert!(events_for(&effects, dave).is_empty());
+}
+
+#[test]
+fn say_goes_only_to_the_current_channel() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let carol = w.connect("carol");
+    w.join(bob, "Weather");
+    w.join(carol, "Gardening");
+    w.join(alice, "Weather");
+    w.join(alice, "Gardening"); // current
+
+    let effects = w.say(alice, "roses");
+    assert_eq!(recipients(&effects), [carol, alice]);
+    assert_eq!(
+        events_for(&effects, carol),
+        [public("Gardening", "alice", "roses")]
+    );
+    assert!(events_for(&effects, bob).is_empty());
+}
+
+#[test]
+fn say_carries_the_action_flag() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    let effects = w.run(
+        alice,
+        Command::Say {
+            text: "opens an umbrella".into(),
+            action: true,
+        },
+    );
+    assert_eq!(
+        events_for(&effects, bob),
+        [Event::Public {
+            channel: "Weather".into(),
+            from: "alice".into(),
+            text: "opens an umbrella".into(),
+            action: true,
+        }]
+    );
+}
+
+#[test]
+fn say_shares_one_event_among_all_receivers() {
+    let mut w = World::new();
+    let ids: Vec<SessionId> = ["a", "b", "c", "d"].iter().map(|n| w.connect(n)).collect();
+    for &id in &ids {
+        w.join(id, "Weather");
+    }
+    let effects = w.say(ids[0], "one line, one allocation");
+    let events: Vec<&Arc<Event>> = effects
+        .iter()
+        .map(|effect| match effect {
+            Effect::Deliver { event, .. } => event,
+            other => panic!("unexpected {other:?}"),
+        })
+        .collect();
+    assert_eq!(events.len(), ids.len());
+    for event in &events[1..] {
+        assert!(Arc::ptr_eq(events[0], event));
+    }
+}
+
+#[test]
+fn say_without_a_current_channel_is_refused() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.say(alice, "hello?");
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NoCurrentChannel)]
+    );
+    assert_eq!(recipients(&effects), [alice]);
+}
+
+#[test]
+fn say_of_nothing_is_an_empty_message() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    let effects = w.say(alice, "");
+    assert_eq!(events_for(&effects, alice), [err(ChatError::EmptyMessage)]);
+    assert_eq!(recipients(&effects), [alice]);
+}
+
+// ---------------------------------------------------------------------------
+// Private
+// ---------------------------------------------------------------------------
+
+#[test]
+fn private_reaches_the_target_and_confirms_to_the_sender() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let carol = w.connect("carol");
+    for id in [alice, bob, carol] {
+        w.join(id, "Weather");
+    }
+    let effects = w.private(alice, "bob", "why that name?");
+    assert_eq!(
+        events_for(&effects, bob),
+        [Event::Private {
+            from: "alice".into(),
+            text: "why that name?".into(),
+            action: false,
+        }]
+    );
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::PrivateSent {
+            to: "bob".into(),
+            text: "why that name?".into(),
+            action: false,
+        }]
+    );
+    assert!(events_for(&effects, carol).is_empty());
+    assert_eq!(effects.len(), 2);
+}
+
+#[test]
+fn private_finds_the_target_whatever_the_case() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("WonderGirl");
+    let effects = w.private(alice, "wondergirl", "hi");
+    assert_eq!(events_for(&effects, bob).len(), 1);
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::PrivateSent {
+            to: "WonderGirl".into(),
+            text: "hi".into(),
+            action: false,
+        }],
+        "the confirmation spells the nick as its owner does"
+    );
+}
+
+#[test]
+fn private_carries_the_action_flag() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let effects = w.run(
+        alice,
+        Command::Private {
+            to: "bob".into(),
+            text: "waves".into(),
+            action: true,
+        },
+    );
+    assert_eq!(
+        events_for(&effects, bob),
+        [Event::Private {
+            from: "alice".into(),
+            text: "waves".into(),
+            action: true,
+        }]
+    );
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::PrivateSent {
+            to: "bob".into(),
+            text: "waves".into(),
+            action: true,
+        }]
+    );
+}
+
+#[test]
+fn private_without_a_recipient_is_refused() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.private(alice, "", "hi");
+    assert_eq!(events_for(&effects, alice), [err(ChatError::NoRecipient)]);
+    assert_eq!(effects.len(), 1);
+}
+
+#[test]
+fn private_to_someone_not_logged_in_is_no_such_nick() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.private(alice, "Nobody", "hi");
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NoSuchNick("Nobody".into()))]
+    );
+    assert_eq!(effects.len(), 1);
+}
+
+#[test]
+fn private_of_nothing_is_an_empty_message() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let effects = w.private(alice, "bob", "");
+    assert_eq!(events_for(&effects, alice), [err(ChatError::EmptyMessage)]);
+    assert!(events_for(&effects, bob).is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Join
+// ---------------------------------------------------------------------------
+
+#[test]
+fn join_tells_existing_members_but_not_the_joiner() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let carol = w.connect("carol");
+    w.join(carol, "Gardening");
+
+    let effects = w.join(alice, "Weather");
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Joined(channel("Weather", 1))]
+    );
+    assert_eq!(recipients(&effects), [alice], "nobody else is there yet");
+
+    let effects = w.join(bob, "Weather");
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::MemberJoined {
+            channel: "Weather".into(),
+            nick: "bob".into()
+        }]
+    );
+    assert_eq!(
+        events_for(&effects, bob),
+        [Event::Joined(channel("Weather", 2))],
+        "the count includes the joiner, and no MemberJoined about oneself"
+    );
+    assert!(events_for(&effects, carol).is_empty());
+}
+
+#[test]
+fn join_makes_the_channel_current() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.join(alice, "Weather");
+    assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Weather"));
+    w.join(alice, "Gardening");
+    assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Gardening"));
+}
+
+#[test]
+fn join_ignores_case_and_a_leading_hash() {
+    for typed in ["weather", "WEATHER", "#Weather", "#wEaThEr"] {
+        let mut w = World::new();
+        let alice = w.connect("alice");
+        let effects = w.join(alice, typed);
+        assert_eq!(
+            events_for(&effects, alice),
+            [Event::Joined(channel("Weather", 1))],
+            "{typed}"
+        );
+    }
+}
+
+#[test]
+fn join_of_an_unknown_channel_names_it_as_typed() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.join(alice, "#NoSuch");
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NoSuchChannel("#NoSuch".into()))]
+    );
+    assert_eq!(current_channel(&mut w, alice), None);
+}
+
+#[test]
+fn join_of_a_channel_you_are_in_makes_it_current_without_announcing() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(bob, "Weather");
+    w.join(alice, "Weather");
+    w.join(alice, "Gardening");
+
+    let effects = w.join(alice, "weather");
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Joined(channel("Weather", 2))]
+    );
+    assert!(events_for(&effects, bob).is_empty());
+    assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Weather"));
+    // Still a member of both, most recent first.
+    match events_for(&w.whois(bob, "alice"), bob).as_slice() {
+        [Event::Whois(summary)] => assert_eq!(summary.channels, ["Weather", "Gardening"]),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Part
+// ---------------------------------------------------------------------------
+
+#[test]
+fn part_leaves_the_current_channel_and_announces_the_new_current_one() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(bob, "Weather");
+    w.join(alice, "CurrentEvents");
+    w.join(alice, "Weather");
+    w.join(alice, "Gardening");
+
+    let effects = w.part(alice, None);
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Parted {
+            left: channel("Gardening", 0),
+            current: Some(channel("Weather", 2)),
+        }]
+    );
+    assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Weather"));
+}
+
+#[test]
+fn part_of_a_channel_that_is_not_current_keeps_the_current_one() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.join(alice, "Weather");
+    w.join(alice, "Gardening");
+
+    let effects = w.part(alice, Some("#weather"));
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Parted {
+            left: channel("Weather", 0),
+            current: None,
+        }]
+    );
+    assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Gardening"));
+}
+
+#[test]
+fn part_of_the_last_channel_leaves_no_current_one() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.join(alice, "Weather");
+    let effects = w.part(alice, None);
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Parted {
+            left: channel("Weather", 0),
+            current: None,
+        }]
+    );
+    assert_eq!(current_channel(&mut w, alice), None);
+}
+
+#[test]
+fn part_tells_the_remaining_members() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let carol = w.connect("carol");
+    let dave = w.connect("dave");
+    for id in [alice, bob, carol] {
+        w.join(id, "Weather");
+    }
+    w.join(dave, "Gardening");
+
+    let effects = w.part(alice, None);
+    let gone = [left("Weather", "alice", Departure::Parted)];
+    assert_eq!(events_for(&effects, bob), gone);
+    assert_eq!(events_for(&effects, carol), gone);
+    assert!(events_for(&effects, dave).is_empty());
+    assert_eq!(
+        events_for(&effects, alice).len(),
+        1,
+        "the parter hears only Parted"
+    );
+    // The rest no longer hear her lines, nor she theirs.
+    let effects = w.say(bob, "she left");
+    assert_eq!(recipients(&effects), [bob, carol]);
+}
+
+#[test]
+fn part_of_a_channel_you_are_not_in_is_not_in_channel() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.join(alice, "Gardening");
+    let effects = w.part(alice, Some("weather"));
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NotInChannel("Weather".into()))]
+    );
+    assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Gardening"));
+}
+
+#[test]
+fn part_of_an_unknown_channel_is_no_such_channel() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.join(alice, "Gardening");
+    let effects = w.part(alice, Some("Nowhere"));
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NoSuchChannel("Nowhere".into()))]
+    );
+}
+
+#[test]
+fn part_in_no_channel_is_no_current_channel() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.part(alice, None);
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NoCurrentChannel)]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// ListChannels, Users, Who, Whois
+// ---------------------------------------------------------------------------
+
+#[test]
+fn list_channels_in_configuration_order_with_counts() {
+    let mut w = World::with_lobby();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let _carol = w.connect("carol");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    w.join(bob, "Gardening");
+    let effects = w.run(alice, Command::ListChannels);
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::ChannelList(vec![
+            channel("Lobby", 3),
+            channel("CurrentEvents", 0),
+            channel("Weather", 2),
+            channel("Gardening", 1),
+        ])]
+    );
+}
+
+#[test]
+fn users_lists_the_current_channel_with_time_on_line() {
+    let mut w = World::new();
+    let alice_login = w.now;
+    let alice = w.connect("alice");
+    w.join(alice, "Gardening");
+    w.join(alice, "Weather");
+    w.wait(90);
+    let bob_login = w.now;
+    let bob = w.connect("bob");
+    w.join(bob, "Weather");
+    let carol = w.connect("carol");
+    w.join(carol, "Gardening");
+    w.wait(30);
+
+    let effects = w.run(alice, Command::Users);
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Users {
+            channel: "Weather".into(),
+            users: vec![
+                UserSummary {
+                    nick: "alice".into(),
+                    online: Duration::from_secs(120),
+                    idle: Duration::ZERO,
+                    since: unix_seconds(alice_login.wall),
+                    channels: vec!["Weather".into(), "Gardening".into()],
+                },
+                UserSummary {
+                    nick: "bob".into(),
+                    online: Duration::from_secs(30),
+                    idle: Duration::from_secs(30),
+                    since: unix_seconds(bob_login.wall),
+                    channels: vec!["Weather".into()],
+                },
+            ],
+        }]
+    );
+}
+
+#[test]
+fn users_without_a_current_channel_is_refused() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(bob, "Weather");
+    let effects = w.run(alice, Command::Users);
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NoCurrentChannel)]
+    );
+}
+
+#[test]
+fn who_lists_everyone_on_line_sorted_with_idle_time() {
+    let mut w = World::new();
+    let carol = w.connect("carol");
+    w.join(carol, "Weather");
+    w.wait(10);
+    let bob = w.connect("Bob");
+    w.wait(20);
+    w.connect("alice");
+    w.open(); // not logged in: not listed
+    w.wait(5);
+
+    let effects = w.run(bob, Command::Who);
+    let users = match events_for(&effects, bob).as_slice() {
+        [Event::Who(users)] => users.clone(),
+        other => panic!("unexpected {other:?}"),
+    };
+    let nicks: Vec<&str> = users.iter().map(|u| u.nick.as_str()).collect();
+    assert_eq!(nicks, ["alice", "Bob", "carol"], "sorted ignoring case");
+    let idle: Vec<u64> = users.iter().map(|u| u.idle.as_secs()).collect();
+    assert_eq!(idle, [5, 0, 35]);
+    let online: Vec<u64> = users.iter().map(|u| u.online.as_secs()).collect();
+    assert_eq!(online, [5, 25, 35]);
+    assert_eq!(users[2].channels, ["Weather"]);
+    assert!(users[0].channels.is_empty());
+}
+
+#[test]
+fn whois_of_someone_on_line_gives_their_summary() {
+    let mut w = World::new();
+    let login = w.now;
+    let alice = w.connect("Alice");
+    w.join(alice, "Weather");
+    w.wait(60);
+    let bob = w.connect("bob");
+    let effects = w.whois(bob, "ALICE");
+    assert_eq!(
+        events_for(&effects, bob),
+        [Event::Whois(UserSummary {
+            nick: "Alice".into(),
+            online: Duration::from_secs(60),
+            idle: Duration::from_secs(60),
+            since: unix_seconds(login.wall),
+            channels: vec!["Weather".into()],
+        })]
+    );
+    assert!(events_for(&effects, alice).is_empty());
+}
+
+#[test]
+fn whois_of_someone_off_line_asks_the_store() {
+    let mut w = World::new();
+    let bob = w.connect("bob");
+    let effects = w.whois(bob, "Lincoln");
+    assert!(recipients(&effects).is_empty());
+    match effects.as_slice() {
+        [Effect::WhoisOffline { to, nick }] => {
+            assert_eq!(*to, bob);
+            assert_eq!(nick, "Lincoln");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Quit and Disconnected
+// ---------------------------------------------------------------------------
+
+#[test]
+fn quit_says_goodbye_tells_each_channel_and_closes() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let carol = w.connect("carol");
+    let dave = w.connect("dave");
+    w.join(alice, "Weather");
+    w.join(alice, "Gardening");
+    w.join(bob, "Weather");
+    w.join(carol, "Gardening");
+
+    let effects = w.run(
+        alice,
+        Command::Quit {
+            message: Some("off to bed".into()),
+        },
+    );
+    let why = Departure::Quit(Some("off to bed".into()));
+    assert_eq!(events_for(&effects, alice), [closing("Goodbye.")]);
+    assert_eq!(
+        events_for(&effects, bob),
+        [left("Weather", "alice", why.clone())]
+    );
+    assert_eq!(
+        events_for(&effects, carol),
+        [left("Gardening", "alice", why)]
+    );
+    assert!(events_for(&effects, dave).is_empty());
+    assert_eq!(closed(&effects), [alice]);
+    assert!(matches!(effects.first(), Some(Effect::Deliver { to, .. }) if *to == alice));
+    assert!(matches!(effects.last(), Some(Effect::Close { session }) if *session == alice));
+    assert!(stores(&effects).is_empty(), "a guest saves nothing");
+    assert_eq!(w.hub.users_online(), 3);
+}
+
+#[test]
+fn quit_without_a_message_is_announced_without_one() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    let effects = w.run(alice, Command::Quit { message: None });
+    assert_eq!(
+        events_for(&effects, bob),
+        [left("Weather", "alice", Departure::Quit(None))]
+    );
+}
+
+#[test]
+fn quit_frees_the_nick_and_the_channel_seat() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    w.run(alice, Command::Quit { message: None });
+    assert!(
+        w.say(alice, "still here?").is_empty(),
+        "the session is gone"
+    );
+    let again = w.connect("ALICE");
+    assert_ne!(again, alice);
+    assert_eq!(w.hub.users_online(), 2);
+    assert_eq!(recipients(&w.say(bob, "hello")), [bob]);
+}
+
+#[test]
+fn quit_shares_one_member_left_among_the_channel() {
+    let mut w = World::new();
+    let ids: Vec<SessionId> = ["a", "b", "c"].iter().map(|n| w.connect(n)).collect();
+    for &id in &ids {
+        w.join(id, "Weather");
+    }
+    let effects = w.run(ids[0], Command::Quit { message: None });
+    let shared: Vec<&Arc<Event>> = effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Deliver { to, event } if *to != ids[0] => Some(event),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shared.len(), 2);
+    assert!(Arc::ptr_eq(shared[0], shared[1]));
+}
+
+#[test]
+fn disconnected_tells_channels_the_connection_was_lost_and_closes() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    let effects = w.run(
+        alice,
+        Command::Disconnected {
+            reason: "connection reset".into(),
+        },
+    );
+    assert!(
+        events_for(&effects, alice).is_empty(),
+        "nobody is left to tell"
+    );
+    assert_eq!(
+        events_for(&effects, bob),
+        [left(
+            "Weather",
+            "alice",
+            Departure::Lost("connection reset".into())
+        )]
+    );
+    assert_eq!(closed(&effects), [alice]);
+    assert!(stores(&effects).is_empty(), "a guest saves nothing");
+    assert_eq!(w.hub.users_online(), 1);
+    w.connect("alice");
+}
+
+#[test]
+fn disconnected_of_an_identified_user_records_the_logout() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 9, &[]);
+    w.wait(100);
+    let effects = w.run(
+        alice,
+        Command::Disconnected {
+            reason: "eof".into(),
+        },
+    );
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Logout {
+                account: AccountId(9),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+    assert_eq!(closed(&effects), [alice]);
+}
+
+#[test]
+fn disconnected_before_login_just_closes() {
+    let mut w = World::new();
+    let bob = w.connect("bob");
+    w.join(bob, "Weather");
+    let id = w.open();
+    let effects = w.run(
+        id,
+        Command::Disconnected {
+            reason: "eof".into(),
+        },
+    );
+    assert_eq!(closed(&effects), [id]);
+    assert_eq!(effects.len(), 1);
+    // Twice is harmless.
+    let effects = w.run(
+        id,
+        Command::Disconnected {
+            reason: "eof".into(),
+        },
+    );
+    assert!(effects.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Tick and shutdown
+// ---------------------------------------------------------------------------
+
+#[test]
+fn tick_logs_out_idle_sessions_and_keeps_active_ones() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    let lurker = w.open(); // never logs in
+    w.wait(400);
+    w.say(bob, "anyone?");
+    w.wait(200); // alice and the lurker: 600 s silent; bob: 200 s
+
+    let effects = w.tick();
+    assert_eq!(events_for(&effects, alice), [closing(IDLE_REASON)]);
+    assert_eq!(events_for(&effects, lurker), [closing(IDLE_REASON)]);
+    assert_eq!(
+        events_for(&effects, bob),
+        [left(
+            "Weather",
+            "alice",
+            Departure::Lost(IDLE_REASON.into())
+        )]
+    );
+    let mut gone = closed(&effects);
+    gone.sort();
+    assert_eq!(gone, [alice, lurker]);
+    assert_eq!(w.hub.users_online(), 1);
+    assert_eq!(recipients(&w.say(bob, "just me")), [bob]);
+    assert!(w.say(alice, "back!").is_empty(), "alice's session is gone");
+}
+
+#[test]
+fn tick_before_the_timeout_does_nothing() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.join(alice, "Weather");
+    w.open();
+    w.wait(IDLE_TIMEOUT.as_secs() - 1);
+    assert!(w.tick().is_empty());
+    assert_eq!(w.hub.users_online(), 1);
+}
+
+#[test]
+fn any_command_counts_as_activity() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.wait(500);
+    w.run(alice, Command::Who);
+    w.wait(500);
+    assert!(w.tick().is_empty());
+    w.wait(100);
+    assert_eq!(closed(&w.tick()), [alice]);
+}
+
+#[test]
+fn tick_records_the_logout_of_an_idle_identified_user() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 3, &[]);
+    w.wait(IDLE_TIMEOUT.as_secs() + 5);
+    let effects = w.tick();
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Logout {
+                account: AccountId(3),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+    assert_eq!(closed(&effects), [alice]);
+}
+
+#[test]
+fn shutdown_tells_everyone_and_closes_every_session() {
+    let mut w = World::with_lobby();
+    let alice = w.connect("alice");
+    let (bob, _) = w.connect_identified("bob", 5, &[]);
+    let lurker = w.open();
+    w.watch(alice, Watch::Add("bob".into()));
+    w.wait(30);
+
+    let effects = w.shutdown("server going down");
+    for id in [alice, bob, lurker] {
+        assert_eq!(
+            events_for(&effects, id),
+            [closing("server going down")],
+            "{id:?}"
+        );
+    }
+    let mut gone = closed(&effects);
+    gone.sort();
+    assert_eq!(gone, [alice, bob, lurker]);
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Logout {
+                account: AccountId(5),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+    assert_eq!(w.hub.users_online(), 0);
+    // The hub is empty: old sessions are forgotten, channels are empty.
+    assert!(w.say(alice, "hello?").is_empty());
+    let after = w.connect("bob");
+    assert_eq!(
+        events_for(&w.run(after, Command::ListChannels), after),
+        [Event::ChannelList(vec![
+            channel("Lobby", 1),
+            channel("CurrentEvents", 0),
+            channel("Weather", 0),
+            channel("Gardening", 0),
+        ])]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Watch
+// ---------------------------------------------------------------------------
+
+fn watch_list(w: &mut World, id: SessionId) -> Vec<(String, bool)> {
+    let effects = w.watch(id, Watch::List);
+    match events_for(&effects, id).as_slice() {
+        [Event::WatchList(list)] => list.clone(),
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+fn entry(nick: &str, online: bool) -> (String, bool) {
+    (nick.to_string(), online)
+}
+
+#[test]
+fn watch_list_starts_empty() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    assert_eq!(watch_list(&mut w, alice), []);
+}
+
+#[test]
+fn guest_watch_add_is_acknowledged_directly() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.connect("Bob");
+    let effects = w.watch(alice, Watch::Add("Bob".into()));
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Watching {
+            nick: "Bob".into(),
+            online: true
+        }]
+    );
+    assert!(stores(&effects).is_empty());
+    let effects = w.watch(alice, Watch::Add("Carol".into()));
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Watching {
+            nick: "Carol".into(),
+            online: false
+        }]
+    );
+    assert_eq!(
+        watch_list(&mut w, alice),
+        [entry("Bob", true), entry("Carol", false)]
+    );
+}
+
+#[test]
+fn watch_add_of_a_bad_nick_is_refused() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.watch(alice, Watch::Add("two words".into()));
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::BadNick(NickError::BadChar(' ')))]
+    );
+    let effects = w.watch(alice, Watch::Add("9lives".into()));
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::BadNick(NickError::BadFirst('9')))]
+    );
+    assert_eq!(watch_list(&mut w, alice), []);
+}
+
+#[test]
+fn watch_add_twice_is_acknowledged_and_listed_once() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.watch(alice, Watch::Add("bob".into()));
+    let effects = w.watch(alice, Watch::Add("BOB".into()));
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Watching {
+            nick: "BOB".into(),
+            online: false
+        }]
+    );
+    assert_eq!(watch_list(&mut w, alice), [entry("bob", false)]);
+}
+
+#[test]
+fn watch_list_is_full_at_the_maximum() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    for i in 0..MAX_WATCH {
+        let effects = w.watch(alice, Watch::Add(format!("w{i}")));
+        assert!(
+            matches!(
+                events_for(&effects, alice).as_slice(),
+                [Event::Watching { .. }]
+            ),
+            "{i}: {effects:?}"
+        );
+    }
+    let effects = w.watch(alice, Watch::Add("onemore".into()));
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::WatchListFull { max: MAX_WATCH })]
+    );
+    // Adding one already there is still fine; removing one makes room.
+    let effects = w.watch(alice, Watch::Add("W5".into()));
+    assert!(matches!(
+        events_for(&effects, alice).as_slice(),
+        [Event::Watching { .. }]
+    ));
+    w.watch(alice, Watch::Remove("w0".into()));
+    let effects = w.watch(alice, Watch::Add("onemore".into()));
+    assert!(matches!(
+        events_for(&effects, alice).as_slice(),
+        [Event::Watching { .. }]
+    ));
+    assert_eq!(watch_list(&mut w, alice).len(), MAX_WATCH);
+}
+
+#[test]
+fn guest_watch_remove_is_acknowledged_directly_with_the_listed_spelling() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.watch(alice, Watch::Add("Bob".into()));
+    w.watch(alice, Watch::Add("carol".into()));
+    let effects = w.watch(alice, Watch::Remove("BOB".into()));
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Unwatched { nick: "Bob".into() }]
+    );
+    assert!(stores(&effects).is_empty());
+    assert_eq!(watch_list(&mut w, alice), [entry("carol", false)]);
+}
+
+#[test]
+fn watch_remove_of_a_nick_not_listed_is_not_watching() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.watch(alice, Watch::Add("carol".into()));
+    let effects = w.watch(alice, Watch::Remove("Bob".into()));
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NotWatching("Bob".into()))]
+    );
+    assert_eq!(watch_list(&mut w, alice), [entry("carol", false)]);
+}
+
+#[test]
+fn identified_watch_add_is_acknowledged_once_stored() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 11, &[]);
+    w.connect("bob");
+    w.wait(7);
+    let effects = w.watch(alice, Watch::Add("bob".into()));
+    assert!(
+        recipients(&effects).is_empty(),
+        "nothing is said before it is saved"
+    );
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::AddWatch {
+                account: AccountId(11),
+                nick: "bob".into(),
+                at: w.unix_now(),
+            },
+            Some((
+                alice,
+                Event::Watching {
+                    nick: "bob".into(),
+                    online: true
+                }
+            ))
+        )]
+    );
+    assert_eq!(watch_list(&mut w, alice), [entry("bob", true)]);
+}
+
+#[test]
+fn identified_watch_add_of_a_listed_nick_needs_no_store() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 11, &["bob"]);
+    let effects = w.watch(alice, Watch::Add("Bob".into()));
+    assert!(stores(&effects).is_empty());
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Watching {
+            nick: "Bob".into(),
+            online: false
+        }]
+    );
+}
+
+#[test]
+fn identified_watch_remove_is_acknowledged_once_stored() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 11, &["Bob"]);
+    let effects = w.watch(alice, Watch::Remove("bob".into()));
+    assert!(recipients(&effects).is_empty());
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::RemoveWatch {
+                account: AccountId(11),
+                nick: "Bob".into(),
+            },
+            Some((alice, Event::Unwatched { nick: "Bob".into() }))
+        )]
+    );
+    assert_eq!(watch_list(&mut w, alice), []);
+}
+
+#[test]
+fn watchers_hear_when_a_watched_nick_logs_in_and_out() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let carol = w.connect("carol");
+    let dave = w.connect("dave");
+    w.watch(alice, Watch::Add("Bob".into()));
+    w.watch(carol, Watch::Add("bob".into()));
+
+    let bob_id = w.open();
+    let effects = w.login(bob_id, "BOB");
+    let login = [Event::WatchedLogin { nick: "BOB".into() }];
+    assert_eq!(events_for(&effects, alice), login);
+    assert_eq!(events_for(&effects, carol), login);
+    assert!(events_for(&effects, dave).is_empty());
+    assert_eq!(watch_list(&mut w, alice), [entry("Bob", true)]);
+
+    let effects = w.run(bob_id, Command::Quit { message: None });
+    let logout = [Event::WatchedLogout { nick: "BOB".into() }];
+    assert_eq!(events_for(&effects, alice), logout);
+    assert_eq!(events_for(&effects, carol), logout);
+    assert!(events_for(&effects, dave).is_empty());
+    assert_eq!(watch_list(&mut w, alice), [entry("Bob", false)]);
+}
+
+#[test]
+fn watchers_hear_when_a_watched_nick_is_disconnected() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.watch(alice, Watch::Add("bob".into()));
+    let bob = w.connect("bob");
+    let effects = w.run(
+        bob,
+        Command::Disconnected {
+            reason: "reset".into(),
+        },
+    );
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::WatchedLogout { nick: "bob".into() }]
+    );
+}
+
+#[test]
+fn unwatched_and_departed_watchers_hear_nothing() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let carol = w.connect("carol");
+    w.watch(alice, Watch::Add("bob".into()));
+    w.watch(alice, Watch::Remove("bob".into()));
+    w.watch(carol, Watch::Add("bob".into()));
+    w.run(carol, Command::Quit { message: None });
+
+    let bob = w.open();
+    let effects = w.login(bob, "bob");
+    assert_eq!(recipients(&effects), [bob]);
+    let effects = w.run(bob, Command::Quit { message: None });
+    assert_eq!(recipients(&effects), [bob]);
+}
+
+#[test]
+fn a_restored_watch_list_is_listed_at_login_and_watched() {
+    let mut w = World::with_lobby();
+    w.connect("Bob");
+    let id = w.open();
+    let effects = w.login_identified(id, "alice", 21, &["bob", "carol"]);
+    assert_eq!(
+        events_for(&effects, id),
+        [
+            Event::LoggedIn {
+                nick: "alice".into()
+            },
+            Event::WatchList(vec![entry("bob", true), entry("carol", false)]),
+            Event::Joined(channel("Lobby", 2)),
+        ]
+    );
+    let carol = w.open();
+    let effects = w.login(carol, "Carol");
+    assert!(events_for(&effects, id).contains(&Event::WatchedLogin {
+        nick: "Carol".into()
+    }));
+}
+
+// ---------------------------------------------------------------------------
+// Identified
+// ---------------------------------------------------------------------------
+
+#[test]
+fn identified_saves_the_guest_watch_list_and_acknowledges_registration() {
+    let mut w = World::new();
+    let alice = w.connect("Alice");
+    w.watch(alice, Watch::Add("bob".into()));
+    w.watch(alice, Watch::Add("Carol".into()));
+    w.wait(3);
+    let effects = w.run(
+        alice,
+        Command::Identified {
+            account: AccountId(77),
+        },
+    );
+    assert!(
+        recipients(&effects).is_empty(),
+        "Registered waits for the save"
+    );
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::SaveWatches {
+                account: AccountId(77),
+                nicks: vec!["bob".into(), "Carol".into()],
+                at: w.unix_now(),
+            },
+            Some((
+                alice,
+                Event::Registered {
+                    nick: "Alice".into()
+                }
+            ))
+        )]
+    );
+}
+
+#[test]
+fn after_identified_the_user_is_saved_like_a_registered_one() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.run(
+        alice,
+        Command::Identified {
+            account: AccountId(77),
+        },
+    );
+    let effects = w.watch(alice, Watch::Add("bob".into()));
+    assert!(matches!(
+        stores(&effects).as_slice(),
+        [(
+            StoreWrite::AddWatch {
+                account: AccountId(77),
+                ..
+            },
+            Some(_)
+        )]
+    ));
+    let effects = w.run(alice, Command::Quit { message: None });
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Logout {
+                account: AccountId(77),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+}
