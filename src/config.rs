@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use crate::auth::Cost;
+use crate::door::flood::FloodRule;
 use crate::hub::name::check_channel_name;
 use crate::hub::{ChannelSpec, HubConfig};
 
@@ -44,7 +45,7 @@ pub struct AccountsConfig {
     pub max_concurrent_hashes: usize,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Longest line a client may send, in bytes.
@@ -55,6 +56,20 @@ pub struct Limits {
     pub max_connections: usize,
     pub nick_length: usize,
     pub channel_length: usize,
+    /// Lines per second a client may send for ever…
+    pub flood_rate: f64,
+    /// …and lines at once above that rate; as many again in debt and the
+    /// client is cut off ("Excess flood").
+    pub flood_burst: f64,
+}
+
+impl Limits {
+    pub fn flood_rule(&self) -> FloodRule {
+        FloodRule {
+            rate: self.flood_rate,
+            burst: self.flood_burst,
+        }
+    }
 }
 
 impl Default for Limits {
@@ -66,6 +81,8 @@ impl Default for Limits {
             max_connections: 10_000,
             nick_length: 30,
             channel_length: 32,
+            flood_rate: 5.0,
+            flood_burst: 20.0,
         }
     }
 }
@@ -281,6 +298,14 @@ impl RawConfig {
         ] {
             if value < least {
                 return Err((None, key, format!("must be at least {least}, got {value}")));
+            }
+        }
+        for (key, value) in [
+            ("limits.flood_rate", limits.flood_rate),
+            ("limits.flood_burst", limits.flood_burst),
+        ] {
+            if !(value >= 1.0 && value.is_finite()) {
+                return Err((None, key, format!("must be at least 1, got {value}")));
             }
         }
         if self.idle_timeout.0 < Duration::from_secs(10) {

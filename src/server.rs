@@ -116,6 +116,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         accounts,
         config: text::TextDoorConfig {
             max_line: config.limits.line_length,
+            flood: config.limits.flood_rule(),
             queue_length: config.limits.outbound_queue,
             nick_length: config.limits.nick_length,
         },

@@ -3,6 +3,7 @@
 //! the connection limits (total and per address).
 
 pub mod accounts;
+pub mod flood;
 pub mod sanitize;
 pub mod text;
 

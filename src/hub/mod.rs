@@ -30,12 +30,32 @@ use log::{info, warn};
 use crate::clock::Now;
 use crate::store::Store;
 
-/// How a door's connection hears from the hub.
+/// Where a session's events go: for a TCP door, the connection's bounded
+/// queue, drained by its writer thread.
+pub trait Outbox: Send + Sync {
+    /// Queues an event. `Err(QueueFull)` marks a slow consumer, which the hub
+    /// then cuts off; a session already gone just drops the event.
+    fn push(&self, event: Arc<Event>) -> Result<(), QueueFull>;
+}
+
+/// The outbound queue of a session is full.
+#[derive(Debug)]
+pub struct QueueFull;
+
+impl Outbox for Sender<Arc<Event>> {
+    fn push(&self, event: Arc<Event>) -> Result<(), QueueFull> {
+        match self.try_send(event) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => Ok(()),
+            Err(TrySendError::Full(_)) => Err(QueueFull),
+        }
+    }
+}
+
+/// How a door's session hears from the hub.
 pub struct Link {
-    /// The connection's bounded outbound queue, drained by its writer.
-    pub events: Sender<Arc<Event>>,
+    pub outbox: Arc<dyn Outbox>,
     /// Answers to `Command::Login`, for a reader that waits on them.
-    pub login: Sender<bool>,
+    pub login: Option<Sender<bool>>,
     /// Cuts the connection off at once, even while its writer is blocked.
     pub kill: Box<dyn Fn() + Send>,
 }
@@ -181,9 +201,9 @@ fn carry_out(
                 let Some(attached) = links.get(&to) else {
                     continue;
                 };
-                match attached.link.events.try_send(event) {
-                    Ok(()) | Err(TrySendError::Disconnected(_)) => {}
-                    Err(TrySendError::Full(_)) => {
+                match attached.link.outbox.push(event) {
+                    Ok(()) => {}
+                    Err(QueueFull) => {
                         let attached = links.remove(&to).expect("looked up above");
                         warn!(
                             "disconnecting {}: send queue exceeded (slow reader)",
@@ -197,18 +217,19 @@ fn carry_out(
                 }
             }
             Effect::LoginReply { to, accepted } => {
-                if let Some(attached) = links.get(&to) {
-                    let _ = attached.link.login.try_send(accepted);
+                if let Some(login) = links.get(&to).and_then(|a| a.link.login.as_ref()) {
+                    let _ = login.try_send(accepted);
                 }
             }
             Effect::Store { write, ack } => {
-                let ack = ack
-                    .and_then(|(to, event)| links.get(&to).map(|a| (a.link.events.clone(), event)));
+                let ack = ack.and_then(|(to, event)| {
+                    links.get(&to).map(|a| (Arc::clone(&a.link.outbox), event))
+                });
                 let _ = store.send(StoreJob::Write { write, ack });
             }
             Effect::WhoisOffline { to, nick } => {
                 if let Some(attached) = links.get(&to) {
-                    let reply = attached.link.events.clone();
+                    let reply = Arc::clone(&attached.link.outbox);
                     let _ = store.send(StoreJob::WhoisOffline { nick, reply });
                 }
             }
@@ -225,11 +246,11 @@ fn carry_out(
 enum StoreJob {
     Write {
         write: StoreWrite,
-        ack: Option<(Sender<Arc<Event>>, Arc<Event>)>,
+        ack: Option<(Arc<dyn Outbox>, Arc<Event>)>,
     },
     WhoisOffline {
         nick: String,
-        reply: Sender<Arc<Event>>,
+        reply: Arc<dyn Outbox>,
     },
 }
 
@@ -261,7 +282,7 @@ fn store_worker(store: &Store, jobs: Receiver<StoreJob>) {
                         )))
                     }
                 };
-                let _ = queue.try_send(event);
+                let _ = queue.push(event);
             }
             StoreJob::WhoisOffline { nick, reply } => {
                 let event = match store.account(&nick) {
@@ -276,7 +297,7 @@ fn store_worker(store: &Store, jobs: Receiver<StoreJob>) {
                         Event::Error(ChatError::NoSuchNick(nick))
                     }
                 };
-                let _ = reply.try_send(Arc::new(event));
+                let _ = reply.push(Arc::new(event));
             }
         }
     }

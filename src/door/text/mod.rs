@@ -12,6 +12,7 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
+use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 use log::{info, warn};
@@ -19,6 +20,7 @@ use log::{info, warn};
 use self::codec::{Input, LineDecoder};
 use self::parse::{AccountCommand, Typed};
 use super::accounts::Accounts;
+use super::flood::{FloodRule, TokenBucket, Verdict};
 use super::{sanitize, ActiveWriters, Admission, CONNECTION_STACK};
 use crate::hub::name::Nick;
 use crate::hub::{
@@ -30,6 +32,7 @@ use crate::store::AccountRecord;
 #[derive(Clone, Debug)]
 pub struct TextDoorConfig {
     pub max_line: usize,
+    pub flood: FloodRule,
     pub queue_length: usize,
     pub nick_length: usize,
 }
@@ -63,8 +66,8 @@ impl TextDoor {
             return;
         };
         let link = Link {
-            events: events.clone(),
-            login: login_tx,
+            outbox: Arc::new(events.clone()),
+            login: Some(login_tx),
             kill: Box::new(move || {
                 let _ = for_kill.shutdown(Shutdown::Both);
             }),
@@ -87,6 +90,7 @@ impl TextDoor {
                     own: events,
                     login: login_rx,
                     phase: Phase::Nick,
+                    flood: TokenBucket::new(self.config.flood, Instant::now()),
                 };
                 reader.run(stream)
             }
@@ -129,6 +133,7 @@ struct Reader<'a> {
     own: Sender<Arc<Event>>,
     login: Receiver<bool>,
     phase: Phase,
+    flood: TokenBucket,
 }
 
 /// Whether to go on reading after a line.
@@ -162,7 +167,21 @@ impl Reader<'_> {
 
     fn input(&mut self, input: Input) -> Flow {
         let line = match input {
-            Input::Line(line) => sanitize::clean(&line),
+            Input::Line(line) => {
+                match self.flood.take(Instant::now()) {
+                    Verdict::Pass => {}
+                    // Not reading meanwhile lets TCP push back on the client.
+                    Verdict::Slow(wait) => thread::sleep(wait),
+                    Verdict::Excess => {
+                        warn!("disconnecting {}: Excess flood", self.peer);
+                        self.say(Event::Closing {
+                            reason: "Excess flood".into(),
+                        });
+                        return Flow::Stop("Excess flood".into());
+                    }
+                }
+                sanitize::clean(&line)
+            }
             Input::TooLong => {
                 let max = self.door.config.max_line;
                 self.say(Event::Error(ChatError::LineTooLong { max }));
