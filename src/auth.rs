@@ -67,7 +67,9 @@ impl fmt::Display for AuthError {
     }
 }
 
-type Job = Box<dyn FnOnce(&Argon2<'static>) + Send>;
+/// A queued piece of argon2 work; called with the worker's hasher, or with
+/// the reason it will never run.
+type Job = Box<dyn FnOnce(Result<&Argon2<'static>, AuthError>) + Send>;
 
 /// The argon2 worker pool; cheap to share behind an `Arc`.
 pub struct AuthPool {
@@ -86,7 +88,7 @@ impl AuthPool {
                 .name(format!("argon2-{n}"))
                 .spawn(move || {
                     for job in queued {
-                        job(&argon2);
+                        job(Ok(&argon2));
                     }
                 })
                 .map_err(|e| format!("can't start argon2 workers: {e}"))?;
@@ -94,44 +96,51 @@ impl AuthPool {
         Ok(AuthPool { jobs })
     }
 
-    /// Queues `work`; `done` gets its result on a worker thread.
-    pub fn submit<T: Send + 'static>(
+    /// Queues `work`; `done` gets its result on a worker thread, or at once
+    /// the reason it can't run.
+    fn submit<T: Send + 'static>(
         &self,
         work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
-        done: impl FnOnce(T) + Send + 'static,
-    ) -> Result<(), AuthError> {
-        match self
-            .jobs
-            .try_send(Box::new(move |argon2| done(work(argon2))))
-        {
-            Ok(()) => Ok(()),
-            Err(TrySendError::Full(_)) => Err(AuthError::Busy),
-            Err(TrySendError::Disconnected(_)) => Err(AuthError::Stopped),
+        done: impl FnOnce(Result<T, AuthError>) + Send + 'static,
+    ) {
+        let job: Job = Box::new(move |argon2| done(argon2.map(work)));
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(job)) => job(Err(AuthError::Busy)),
+            Err(TrySendError::Disconnected(job)) => job(Err(AuthError::Stopped)),
         }
+    }
+
+    /// Checks a password against a stored PHC string (whatever cost it was
+    /// made with); `done` gets the answer on a worker thread.
+    pub fn verify_then(
+        &self,
+        phc: String,
+        password: String,
+        done: impl FnOnce(Result<bool, AuthError>) + Send + 'static,
+    ) {
+        self.submit(move |argon2| verify_with(argon2, &phc, &password), done);
     }
 
     /// Hashes a new password into a PHC string with a fresh random salt.
     /// Blocks the calling (connection) thread until a worker has done it.
     pub fn hash(&self, password: String) -> Result<String, AuthError> {
-        self.wait(move |argon2| hash_with(argon2, &password))?
+        wait(|done| self.submit(move |argon2| hash_with(argon2, &password), done))?
     }
 
-    /// Checks a password against a stored PHC string (whatever cost it was
-    /// made with). Blocks the calling thread until a worker has done it.
+    /// [`AuthPool::verify_then`], blocking the calling thread for the answer.
     pub fn verify(&self, phc: String, password: String) -> Result<bool, AuthError> {
-        self.wait(move |argon2| verify_with(argon2, &phc, &password))
+        wait(|done| self.verify_then(phc, password, done))
     }
+}
 
-    fn wait<T: Send + 'static>(
-        &self,
-        work: impl FnOnce(&Argon2<'static>) -> T + Send + 'static,
-    ) -> Result<T, AuthError> {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        self.submit(work, move |result| {
-            let _ = tx.send(result);
-        })?;
-        rx.recv().map_err(|_| AuthError::Stopped)
-    }
+/// Runs `start` with a callback and blocks until the callback is called.
+pub fn wait<T: Send + 'static>(start: impl FnOnce(Box<dyn FnOnce(T) + Send>)) -> T {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    start(Box::new(move |result| {
+        let _ = tx.send(result);
+    }));
+    rx.recv().expect("every callback is called exactly once")
 }
 
 /// Hashes with the pool's cost; for `chatd admin` too.

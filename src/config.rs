@@ -28,6 +28,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     pub lobby: Option<String>,
     pub text_listen: SocketAddr,
+    /// The book's UDP door; `None` when it is turned off.
+    pub udp_listen: Option<SocketAddr>,
+    pub udp_idle_timeout: Duration,
     pub database: PathBuf,
     pub limits: Limits,
     pub accounts: AccountsConfig,
@@ -171,6 +174,7 @@ impl Config {
         HubConfig {
             nick_length: self.limits.nick_length,
             idle_timeout: self.idle_timeout,
+            udp_idle_timeout: self.udp_idle_timeout,
             lobby: self.lobby.clone(),
             channels: self.channels.clone(),
         }
@@ -192,6 +196,7 @@ struct RawConfig {
     idle_timeout: HumanDuration,
     lobby: Option<Spanned<String>>,
     text: RawText,
+    udp: RawUdp,
     database: RawDatabase,
     limits: Limits,
     accounts: RawAccounts,
@@ -269,6 +274,24 @@ struct RawText {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
+struct RawUdp {
+    enabled: bool,
+    listen: Address,
+    idle_timeout: HumanDuration,
+}
+
+impl Default for RawUdp {
+    fn default() -> RawUdp {
+        RawUdp {
+            enabled: true,
+            listen: Address("127.0.0.1:2027".parse().expect("valid address")),
+            idle_timeout: HumanDuration(Duration::from_secs(60 * 60)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
 struct RawDatabase {
     path: PathBuf,
 }
@@ -308,8 +331,13 @@ impl RawConfig {
                 return Err((None, key, format!("must be at least 1, got {value}")));
             }
         }
-        if self.idle_timeout.0 < Duration::from_secs(10) {
-            return Err((None, "idle_timeout", "must be at least \"10s\"".to_string()));
+        for (key, timeout) in [
+            ("idle_timeout", self.idle_timeout),
+            ("udp.idle_timeout", self.udp.idle_timeout),
+        ] {
+            if timeout.0 < Duration::from_secs(10) {
+                return Err((None, key, "must be at least \"10s\"".to_string()));
+            }
         }
         let mut channels: Vec<ChannelSpec> = Vec::new();
         for raw in self.channels {
@@ -358,6 +386,8 @@ impl RawConfig {
             idle_timeout: self.idle_timeout.0,
             lobby,
             text_listen: self.text.listen.0,
+            udp_listen: self.udp.enabled.then_some(self.udp.listen.0),
+            udp_idle_timeout: self.udp.idle_timeout.0,
             database: self.database.path,
             limits,
             accounts,
@@ -379,6 +409,7 @@ impl Default for RawConfig {
             idle_timeout: HumanDuration(Duration::from_secs(30 * 60)),
             lobby: None,
             text: RawText::default(),
+            udp: RawUdp::default(),
             database: RawDatabase::default(),
             limits: Limits::default(),
             accounts: RawAccounts::default(),

@@ -82,6 +82,12 @@ struct ServeArgs {
     /// Address of the text (telnet/netcat) door, e.g. 127.0.0.1:2027; port 0 picks one
     #[arg(long, value_name = "ADDR")]
     listen: Option<SocketAddr>,
+    /// Address of the book's UDP chat door, e.g. 127.0.0.1:2027; port 0 picks one
+    #[arg(long, value_name = "ADDR")]
+    udp_listen: Option<SocketAddr>,
+    /// Turn the UDP door off
+    #[arg(long, conflicts_with = "udp_listen")]
+    no_udp: bool,
     /// off, error, warn, info, debug or trace
     #[arg(long, value_name = "LEVEL", value_parser = config::parse_level)]
     log_level: Option<LevelFilter>,
@@ -127,6 +133,12 @@ fn serve(args: ServeArgs) -> ExitCode {
     };
     if let Some(listen) = args.listen {
         config.text_listen = listen;
+    }
+    if let Some(listen) = args.udp_listen {
+        config.udp_listen = Some(listen);
+    }
+    if args.no_udp {
+        config.udp_listen = None;
     }
     if let Some(level) = args.log_level {
         config.log_level = level;

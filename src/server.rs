@@ -14,7 +14,7 @@ use log::{info, warn};
 use crate::auth::{AuthPool, LoginThrottle};
 use crate::config::Config;
 use crate::door::accounts::{AccountRules, Accounts};
-use crate::door::{self, text, ConnectionLimits};
+use crate::door::{self, text, udp, ConnectionLimits};
 use crate::hub;
 use crate::store::{Store, StoreError};
 
@@ -78,6 +78,8 @@ pub fn run(config: Config) -> Result<(), ServerError> {
 pub struct Running {
     /// Where the text door listens (useful when it was given port 0).
     pub text_addr: SocketAddr,
+    /// Where the UDP door listens, when it is on.
+    pub udp_addr: Option<SocketAddr>,
     hub: hub::HubHandle,
     threads: hub::HubThreads,
     writers: door::ActiveWriters,
@@ -107,10 +109,31 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
             source,
         })?;
     let text_addr = listener.local_addr().map_err(ServerError::Start)?;
+    // One budget for every door: a person's connections count the same
+    // whichever protocol they speak.
     let limits = ConnectionLimits::new(
         config.limits.max_connections,
         config.limits.connections_per_ip,
     );
+    let udp_addr = match config.udp_listen {
+        Some(addr) => {
+            let socket = udp::bind(addr).map_err(|source| ServerError::Listen {
+                door: "udp",
+                addr,
+                source,
+            })?;
+            let bound = socket.local_addr().map_err(ServerError::Start)?;
+            let door = udp::UdpDoor {
+                hub: hub.clone(),
+                accounts: Arc::clone(&accounts),
+                limits: Arc::clone(&limits),
+                flood: config.limits.flood_rule(),
+            };
+            udp::start(socket, door).map_err(ServerError::Start)?;
+            Some(bound)
+        }
+        None => None,
+    };
     let text_door = Arc::new(text::TextDoor {
         hub: hub.clone(),
         accounts,
@@ -129,6 +152,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         .map_err(ServerError::Start)?;
     Ok(Running {
         text_addr,
+        udp_addr,
         hub,
         threads,
         writers,

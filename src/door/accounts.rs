@@ -57,23 +57,45 @@ impl Accounts {
     }
 
     /// Checks the password for `account`; on success returns the identity the
-    /// hub logs the session in with.
+    /// hub logs the session in with. Blocks the calling thread.
     pub fn log_in(
-        &self,
+        self: &Arc<Self>,
         ip: IpAddr,
         account: &AccountRecord,
         password: &str,
     ) -> Result<Identity, ChatError> {
-        self.check_throttle(ip)?;
-        let right = self
-            .pool
-            .verify(account.password_hash.clone(), password.to_string())
-            .map_err(auth_failed)?;
-        if !right {
-            self.throttle.record_failure(ip, Instant::now());
-            warn!("failed login as {} from {ip}", account.nick);
-            return Err(ChatError::WrongPassword);
+        crate::auth::wait(|done| self.log_in_then(ip, account.clone(), password.to_string(), done))
+    }
+
+    /// [`Accounts::log_in`] without blocking: `done` gets the outcome, on an
+    /// argon2 worker thread (or at once when the address must wait).
+    pub fn log_in_then(
+        self: &Arc<Self>,
+        ip: IpAddr,
+        account: AccountRecord,
+        password: String,
+        done: impl FnOnce(Result<Identity, ChatError>) + Send + 'static,
+    ) {
+        if let Err(error) = self.check_throttle(ip) {
+            return done(Err(error));
         }
+        let accounts = Arc::clone(self);
+        let phc = account.password_hash.clone();
+        self.pool.verify_then(phc, password, move |right| {
+            done(match right {
+                Ok(true) => accounts.identity(&account),
+                Ok(false) => {
+                    accounts.throttle.record_failure(ip, Instant::now());
+                    warn!("failed login as {} from {ip}", account.nick);
+                    Err(ChatError::WrongPassword)
+                }
+                Err(e) => Err(auth_failed(e)),
+            })
+        });
+    }
+
+    /// The identity of an account whose password was right.
+    fn identity(&self, account: &AccountRecord) -> Result<Identity, ChatError> {
         let watch = self.store.watches(account.id).map_err(store_failed)?;
         Ok(Identity {
             account: account.id,
@@ -110,7 +132,7 @@ impl Accounts {
 
     /// Replaces the password of `account` after checking the old one.
     pub fn change_password(
-        &self,
+        self: &Arc<Self>,
         ip: IpAddr,
         account: AccountId,
         old: &str,

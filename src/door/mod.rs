@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod flood;
 pub mod sanitize;
 pub mod text;
+pub mod udp;
 
 use std::collections::HashMap;
 use std::io::Write;

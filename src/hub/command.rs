@@ -11,6 +11,8 @@ pub struct SessionId(pub u64);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum DoorKind {
     Text,
+    /// The book's UDP protocol.
+    Udp,
 }
 
 /// A registered account, by its database id.
@@ -85,4 +87,6 @@ pub enum Command {
     Disconnected {
         reason: String,
     },
+    /// Nothing but a sign of life (the book's STILL_HERE): resets idle time.
+    Ping,
 }

@@ -170,6 +170,8 @@ pub enum ChatError {
     NotRegistered,
     /// Guests are off: register at the prompt.
     GuestsNotAllowed,
+    /// The nickname is registered and the door got no password for it.
+    PasswordRequired(String),
     WatchListFull {
         max: usize,
     },
@@ -220,6 +222,9 @@ impl fmt::Display for ChatError {
                 f,
                 "this server has no guests: choose a password to register your nickname"
             ),
+            ChatError::PasswordRequired(nick) => {
+                write!(f, "{nick} is registered: log in with a password")
+            }
             ChatError::WatchListFull { max } => {
                 write!(
                     f,

@@ -86,8 +86,15 @@ pub struct HubHandle {
 
 impl HubHandle {
     /// Registers a new connection and returns its session id.
-    pub fn attach(&self, peer: SocketAddr, door: DoorKind, link: Link) -> SessionId {
+    /// `link` is made for the new session's id.
+    pub fn attach(
+        &self,
+        peer: SocketAddr,
+        door: DoorKind,
+        link: impl FnOnce(SessionId) -> Link,
+    ) -> SessionId {
         let session = SessionId(self.next_session.fetch_add(1, Ordering::Relaxed));
+        let link = link(session);
         let _ = self.messages.send(Message::Attach {
             session,
             peer,

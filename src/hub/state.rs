@@ -19,6 +19,9 @@ use crate::clock::{self, Now};
 pub struct HubConfig {
     pub nick_length: usize,
     pub idle_timeout: Duration,
+    /// For the book's UDP clients, which send nothing while their user only
+    /// listens (the timed client says STILL_HERE about once a minute).
+    pub udp_idle_timeout: Duration,
     /// Channel joined at login, if any; must be one of `channels`.
     pub lobby: Option<String>,
     pub channels: Vec<ChannelSpec>,
@@ -97,7 +100,6 @@ pub struct Hub {
 
 struct Session {
     peer: SocketAddr,
-    #[allow(dead_code)] // read by later doors' rules
     door: DoorKind,
     last_active: Instant,
     user: Option<User>,
@@ -232,6 +234,7 @@ impl Hub {
                 );
                 self.remove(now, from, Departure::Quit(message), &mut out);
             }
+            Command::Ping => {}
             _ if !logged_in => out.error(from, ChatError::NotLoggedIn),
             Command::Say { text, action } => self.say(from, text, action, &mut out),
             Command::Private { to, text, action } => {
@@ -296,16 +299,20 @@ impl Hub {
 
     /// Logs out every session that has been silent for the idle timeout.
     pub fn tick(&mut self, now: Now, effects: &mut Vec<Effect>) {
-        let timeout = self.config.idle_timeout;
-        let mut idle: Vec<SessionId> = self
+        let timeout = |door| match door {
+            DoorKind::Udp => self.config.udp_idle_timeout,
+            DoorKind::Text => self.config.idle_timeout,
+        };
+        let mut idle: Vec<(SessionId, Duration)> = self
             .sessions
             .iter()
-            .filter(|(_, s)| now.mono.saturating_duration_since(s.last_active) >= timeout)
-            .map(|(id, _)| *id)
+            .map(|(id, s)| (*id, s.last_active, timeout(s.door)))
+            .filter(|(_, last, timeout)| now.mono.saturating_duration_since(*last) >= *timeout)
+            .map(|(id, _, timeout)| (id, timeout))
             .collect();
         idle.sort();
         let mut out = Out(effects);
-        for id in idle {
+        for (id, timeout) in idle {
             let reason = format!("idle timeout (no input for {})", clock::hms(timeout));
             out.send(
                 id,

@@ -27,6 +27,7 @@ fn config(lobby: Option<&str>) -> HubConfig {
     HubConfig {
         nick_length: NICK_LENGTH,
         idle_timeout: IDLE_TIMEOUT,
+        udp_idle_timeout: IDLE_TIMEOUT,
         lobby: lobby.map(str::to_string),
         channels: CHANNELS
             .iter()

@@ -72,7 +72,7 @@ impl TextDoor {
                 let _ = for_kill.shutdown(Shutdown::Both);
             }),
         };
-        let session = self.hub.attach(peer, DoorKind::Text, link);
+        let session = self.hub.attach(peer, DoorKind::Text, |_| link);
         let writing = self.writers.enter();
         let writer = thread::Builder::new()
             .name(format!("text-writer-{peer}"))
