@@ -87,6 +87,18 @@ pub struct Running {
 
 /// Starts the hub and binds every door; returns once all are listening.
 pub fn start(config: &Config) -> Result<Running, ServerError> {
+    let room = door::raise_open_files_limit();
+    let max_connections = config.limits.max_connections;
+    if room < max_connections as u64 {
+        warn!(
+            "the open files limit leaves room for {room} connections, fewer than \
+             max_connections = {max_connections}; raise it with ulimit -n"
+        );
+    }
+    info!(
+        "can hold {} connections (max_connections {max_connections}, open files allow {room})",
+        room.min(max_connections as u64)
+    );
     let store = Arc::new(Store::open(&config.database).map_err(ServerError::Store)?);
     info!("database {}", config.database.display());
     let settings = &config.accounts;

@@ -83,6 +83,34 @@ impl Drop for Admission {
     }
 }
 
+/// Asks the kernel to probe a silent peer, so that a half-open connection (a
+/// peer that vanished without a FIN) is noticed even before the idle timeout.
+pub fn keep_alive(stream: &TcpStream) {
+    let probe = socket2::TcpKeepalive::new()
+        .with_time(std::time::Duration::from_secs(60))
+        .with_interval(std::time::Duration::from_secs(10))
+        .with_retries(3);
+    if let Err(e) = socket2::SockRef::from(stream).set_tcp_keepalive(&probe) {
+        warn!("can't turn on TCP keepalive: {e}");
+    }
+}
+
+/// Raises the soft limit on open files to the hard limit where allowed and
+/// returns how many connections fit in it (one descriptor each, and some
+/// room for the listeners and the database).
+pub fn raise_open_files_limit() -> u64 {
+    let limit = match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => limit,
+        Err(e) => {
+            warn!("can't raise the open files limit: {e}");
+            rlimit::getrlimit(rlimit::Resource::NOFILE)
+                .map(|(soft, _)| soft)
+                .unwrap_or(1024)
+        }
+    };
+    limit.saturating_sub(64)
+}
+
 /// Binds a door's listener and logs the address it got (which matters when
 /// the port asked for was 0).
 pub fn bind(door: &str, addr: SocketAddr) -> std::io::Result<TcpListener> {

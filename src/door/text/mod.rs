@@ -59,12 +59,14 @@ impl TextDoor {
         // Chat lines are small: without NODELAY they wait for the peer's
         // delayed ACK and latency sits near 40 ms.
         let _ = stream.set_nodelay(true);
+        super::keep_alive(&stream);
         let (events, queue) = crossbeam_channel::bounded(self.config.queue_length);
         let (login_tx, login_rx) = crossbeam_channel::bounded(1);
-        let (Ok(for_writer), Ok(for_kill)) = (stream.try_clone(), stream.try_clone()) else {
-            warn!("disconnect {peer}: can't duplicate the socket");
-            return;
-        };
+        // Reader, writer and the hub's kill switch share one descriptor
+        // (`&TcpStream` reads and writes), so a connection costs one.
+        let stream = Arc::new(stream);
+        let for_writer = Arc::clone(&stream);
+        let for_kill = Arc::clone(&stream);
         let link = Link {
             outbox: Arc::new(events.clone()),
             login: Some(login_tx),
@@ -144,7 +146,8 @@ enum Flow {
 
 impl Reader<'_> {
     /// Reads until the connection ends; returns why it ended.
-    fn run(&mut self, mut stream: TcpStream) -> String {
+    fn run(&mut self, stream: Arc<TcpStream>) -> String {
+        let mut stream = &*stream;
         self.say(Event::Prompt(Prompt::Nick { first: true }));
         let mut decoder = LineDecoder::new(self.door.config.max_line);
         let mut buf = vec![0u8; 4096];
@@ -374,7 +377,8 @@ impl Reader<'_> {
 /// Drains the queue into the socket: everything waiting is rendered into one
 /// buffer and written with one call, so a busy connection costs one syscall
 /// per wake-up rather than one per event.
-fn write_loop(mut stream: TcpStream, queue: Receiver<Arc<Event>>) {
+fn write_loop(stream: Arc<TcpStream>, queue: Receiver<Arc<Event>>) {
+    let mut stream = &*stream;
     const BATCH: usize = 64 * 1024;
     let mut buf = Vec::with_capacity(4096);
     while let Ok(first) = queue.recv() {
