@@ -33,6 +33,8 @@ pub enum Watch {
     List,
     Add(String),
     Remove(String),
+    /// Empty the list.
+    Clear,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -74,6 +76,28 @@ pub enum Command {
     ListChannels,
     /// Members of the current channel.
     Users,
+    /// Members of a named channel, with details (IRC's `WHO #channel`).
+    ChannelUsers {
+        channel: String,
+    },
+    /// Nicknames in a channel (IRC's `NAMES`).
+    Names {
+        channel: String,
+    },
+    /// Which of these nicknames are on line (IRC's `ISON`).
+    Ison {
+        nicks: Vec<String>,
+    },
+    /// Mark yourself away with a message, or back with `None`.
+    Away {
+        message: Option<String>,
+    },
+    /// Take another nickname; `identity` when the door checked the password
+    /// of a registered one.
+    ChangeNick {
+        nick: String,
+        identity: Option<Identity>,
+    },
     /// Everyone online.
     Who,
     Whois {

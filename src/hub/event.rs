@@ -63,6 +63,25 @@ pub enum Event {
     },
     /// Everyone online.
     Who(Vec<UserSummary>),
+    /// The nicknames in a channel: after you join it, or when asked.
+    Names {
+        channel: String,
+        nicks: Vec<String>,
+    },
+    /// Which of the nicknames asked about are on line.
+    Ison(Vec<String>),
+    /// Your away state changed: `Some` is the message you left.
+    Away(Option<String>),
+    /// The person you wrote to privately is away.
+    AwayReply {
+        nick: String,
+        message: String,
+    },
+    /// Someone (maybe you) took another nickname.
+    NickChanged {
+        old: String,
+        new: String,
+    },
     Whois(UserSummary),
     /// `/whois` of a registered nickname that is not on line.
     WhoisOffline {
@@ -126,6 +145,8 @@ pub struct UserSummary {
     pub since: i64,
     /// Most recently joined first: the first is their current channel.
     pub channels: Vec<String>,
+    /// The away message, when they are away.
+    pub away: Option<String>,
 }
 
 /// How someone left a channel.
@@ -172,6 +193,8 @@ pub enum ChatError {
     GuestsNotAllowed,
     /// The nickname is registered and the door got no password for it.
     PasswordRequired(String),
+    /// Someone else's registered nickname.
+    NickRegistered(String),
     WatchListFull {
         max: usize,
     },
@@ -225,6 +248,10 @@ impl fmt::Display for ChatError {
             ChatError::PasswordRequired(nick) => {
                 write!(f, "{nick} is registered: log in with a password")
             }
+            ChatError::NickRegistered(nick) => write!(
+                f,
+                "{nick} is a registered nickname; only its owner can use it"
+            ),
             ChatError::WatchListFull { max } => {
                 write!(
                     f,

@@ -38,7 +38,8 @@ pub struct ChannelSpec {
 pub enum Effect {
     /// Queue an event for one session.
     Deliver { to: SessionId, event: Arc<Event> },
-    /// Answer a `Login`: whether the session now has its nickname.
+    /// Answer a `Login` or `ChangeNick`: whether the session now has the
+    /// nickname it asked for.
     LoginReply { to: SessionId, accepted: bool },
     /// The hub has forgotten this session: close its connection once what
     /// was delivered before has been written.
@@ -101,7 +102,10 @@ pub struct Hub {
 struct Session {
     peer: SocketAddr,
     door: DoorKind,
+    /// Last anything (a keepalive too): for the idle timeout.
     last_active: Instant,
+    /// Last thing the user did (not a keepalive): the idle time people see.
+    last_input: Instant,
     user: Option<User>,
 }
 
@@ -114,6 +118,7 @@ struct User {
     account: Option<AccountId>,
     /// The hot list, as the user spelled the nicknames.
     watch: Vec<String>,
+    away: Option<String>,
 }
 
 struct Channel {
@@ -205,6 +210,7 @@ impl Hub {
                         peer,
                         door,
                         last_active: now.mono,
+                        last_input: now.mono,
                         user: None,
                     },
                 );
@@ -221,6 +227,9 @@ impl Hub {
             return;
         };
         session.last_active = now.mono;
+        if command != Command::Ping {
+            session.last_input = now.mono;
+        }
         let logged_in = session.user.is_some();
         match command {
             Command::Connect { .. } | Command::Disconnected { .. } => unreachable!(),
@@ -260,24 +269,35 @@ impl Hub {
                 out.send(from, Event::ChannelList(list));
             }
             Command::Users => match self.current_channel(from) {
-                Some(index) => {
-                    let channel = &self.channels[index];
-                    let users = channel
-                        .members
-                        .iter()
-                        .filter_map(|id| self.summary(now, *id))
-                        .collect();
-                    let name = channel.name.clone();
-                    out.send(
-                        from,
-                        Event::Users {
-                            channel: name,
-                            users,
-                        },
-                    );
-                }
+                Some(index) => out.send(from, self.channel_users(now, index)),
                 None => out.error(from, ChatError::NoCurrentChannel),
             },
+            Command::ChannelUsers { channel } => {
+                match self.channel_index.get(&channel_key(&channel)) {
+                    Some(&index) => out.send(from, self.channel_users(now, index)),
+                    None => out.error(from, ChatError::NoSuchChannel(channel)),
+                }
+            }
+            Command::Names { channel } => match self.channel_index.get(&channel_key(&channel)) {
+                Some(&index) => out.send(from, self.names(index)),
+                None => out.error(from, ChatError::NoSuchChannel(channel)),
+            },
+            Command::Ison { nicks } => {
+                let online = nicks
+                    .iter()
+                    .filter_map(|nick| self.nicks.get(&nick.to_ascii_lowercase()))
+                    .map(|&id| self.nick_of(id).to_string())
+                    .collect();
+                out.send(from, Event::Ison(online));
+            }
+            Command::Away { message } => {
+                let message = message.filter(|m| !m.trim().is_empty());
+                self.user_mut(from).away = message.clone();
+                out.send(from, Event::Away(message));
+            }
+            Command::ChangeNick { nick, identity } => {
+                self.change_nick(now, from, &nick, identity, &mut out)
+            }
             Command::Who => {
                 let mut everyone: Vec<(&String, &SessionId)> = self.nicks.iter().collect();
                 everyone.sort();
@@ -435,6 +455,7 @@ impl Hub {
             channels: Vec::new(),
             account,
             watch,
+            away: None,
         });
         if !self.user_mut(from).watch.is_empty() {
             self.watch(now, from, Watch::List, out);
@@ -503,6 +524,19 @@ impl Hub {
                 });
                 (ack, write)
             }
+            Watch::Clear => {
+                let cleared = std::mem::take(&mut user.watch);
+                for nick in &cleared {
+                    self.unwatch(from, nick);
+                }
+                if let Some(account) = account {
+                    for nick in cleared {
+                        let write = StoreWrite::RemoveWatch { account, nick };
+                        out.0.push(Effect::Store { write, ack: None });
+                    }
+                }
+                return out.send(from, Event::WatchList(Vec::new()));
+            }
             Watch::Remove(typed) => {
                 let Some(index) = position(user, &typed) else {
                     return out.error(from, ChatError::NotWatching(typed));
@@ -568,6 +602,10 @@ impl Hub {
         }
         let sender = self.nick_of(from).to_string();
         let recipient = self.nick_of(target).to_string();
+        let away = self.sessions[&target]
+            .user
+            .as_ref()
+            .and_then(|u| u.away.clone());
         out.send(
             target,
             Event::Private {
@@ -579,11 +617,20 @@ impl Hub {
         out.send(
             from,
             Event::PrivateSent {
-                to: recipient,
+                to: recipient.clone(),
                 text,
                 action,
             },
         );
+        if let Some(message) = away {
+            out.send(
+                from,
+                Event::AwayReply {
+                    nick: recipient,
+                    message,
+                },
+            );
+        }
     }
 
     fn join(&mut self, from: SessionId, typed: &str, out: &mut Out) {
@@ -607,6 +654,9 @@ impl Hub {
                 },
             );
             channel.members.push(from);
+            out.send(from, Event::Joined(self.channels[index].summary()));
+            out.send(from, self.names(index));
+            return;
         }
         out.send(from, Event::Joined(self.channels[index].summary()));
     }
@@ -728,7 +778,7 @@ impl Hub {
         Some(UserSummary {
             nick: user.nick.to_string(),
             online: now.mono.saturating_duration_since(user.since.mono),
-            idle: now.mono.saturating_duration_since(session.last_active),
+            idle: now.mono.saturating_duration_since(session.last_input),
             since: clock::unix_seconds(user.since.wall),
             channels: user
                 .channels
@@ -736,6 +786,136 @@ impl Hub {
                 .rev()
                 .map(|&i| self.channels[i].name.clone())
                 .collect(),
+            away: user.away.clone(),
         })
+    }
+
+    fn channel_users(&self, now: Now, index: usize) -> Event {
+        let channel = &self.channels[index];
+        Event::Users {
+            channel: channel.name.clone(),
+            users: channel
+                .members
+                .iter()
+                .filter_map(|id| self.summary(now, *id))
+                .collect(),
+        }
+    }
+
+    fn names(&self, index: usize) -> Event {
+        let channel = &self.channels[index];
+        Event::Names {
+            channel: channel.name.clone(),
+            nicks: channel
+                .members
+                .iter()
+                .map(|&id| self.nick_of(id).to_string())
+                .collect(),
+        }
+    }
+
+    /// Renames a logged-in user. Everyone who shares a channel with them (and
+    /// they themselves) hears it once; watchers of either name hear a logout
+    /// and a login.
+    fn change_nick(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        typed: &str,
+        identity: Option<Identity>,
+        out: &mut Out,
+    ) {
+        let nick = match Nick::parse(typed, self.config.nick_length) {
+            Ok(nick) => nick,
+            Err(why) => return self.refuse_login(from, ChatError::BadNick(why), out),
+        };
+        if let Some(&holder) = self.nicks.get(nick.key()) {
+            if holder != from {
+                let error = ChatError::NickInUse(nick.to_string());
+                return self.refuse_login(from, error, out);
+            }
+        }
+        out.0.push(Effect::LoginReply {
+            to: from,
+            accepted: true,
+        });
+        let at = clock::unix_seconds(now.wall);
+        let peer = self.sessions[&from].peer.to_string();
+        let user = self.user_mut(from);
+        let old = std::mem::replace(&mut user.nick, nick.clone());
+        let old_account = user.account;
+        if let Some(identity) = identity {
+            user.account = Some(identity.account);
+            for watched in identity.watch {
+                if !user.watch.iter().any(|w| w.eq_ignore_ascii_case(&watched)) {
+                    user.watch.push(watched);
+                }
+            }
+        } else if old.key() != nick.key() {
+            // A new name: whatever account the old one had stays with it.
+            user.account = None;
+        }
+        let new_account = user.account;
+        let watch = user.watch.clone();
+        let channels = user.channels.clone();
+        for watched in &watch {
+            self.watchers
+                .entry(watched.to_ascii_lowercase())
+                .or_default()
+                .insert(from);
+        }
+        if old_account != new_account {
+            if let Some(account) = old_account {
+                out.0.push(Effect::Store {
+                    write: StoreWrite::Logout { account, at },
+                    ack: None,
+                });
+            }
+            if let Some(account) = new_account {
+                let write = StoreWrite::Login {
+                    account,
+                    from: peer,
+                    at,
+                };
+                out.0.push(Effect::Store { write, ack: None });
+            }
+        }
+        self.nicks.remove(old.key());
+        self.nicks.insert(nick.key().to_string(), from);
+        info!("nick {old} is now {nick}");
+        let mut hearers: BTreeSet<SessionId> = channels
+            .iter()
+            .flat_map(|&i| self.channels[i].members.iter().copied())
+            .collect();
+        hearers.insert(from);
+        let hearers: Vec<SessionId> = hearers.into_iter().collect();
+        out.broadcast(
+            &hearers,
+            Event::NickChanged {
+                old: old.to_string(),
+                new: nick.to_string(),
+            },
+        );
+        if old.key() != nick.key() {
+            for (name, event) in [
+                (
+                    &old,
+                    Event::WatchedLogout {
+                        nick: old.to_string(),
+                    },
+                ),
+                (
+                    &nick,
+                    Event::WatchedLogin {
+                        nick: nick.to_string(),
+                    },
+                ),
+            ] {
+                if let Some(watchers) = self.watchers.get(name.key()) {
+                    let watchers: Vec<SessionId> = watchers.iter().copied().collect();
+                    out.broadcast(&watchers, event);
+                }
+            }
+        }
     }
 }

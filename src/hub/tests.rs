@@ -398,6 +398,10 @@ fn login_joins_the_lobby_when_one_is_configured() {
                 nick: "alice".into()
             },
             Event::Joined(channel("Lobby", 1)),
+            Event::Names {
+                channel: "Lobby".into(),
+                nicks: vec!["alice".into()],
+            },
         ]
     );
 
@@ -408,6 +412,10 @@ fn login_joins_the_lobby_when_one_is_configured() {
         [
             Event::LoggedIn { nick: "bob".into() },
             Event::Joined(channel("Lobby", 2)),
+            Event::Names {
+                channel: "Lobby".into(),
+                nicks: vec!["alice".into(), "bob".into()],
+            },
         ]
     );
     assert_eq!(
@@ -961,9 +969,19 @@ fn join_tells_existing_members_but_not_the_joiner() {
     let effects = w.join(alice, "Weather");
     assert_eq!(
         events_for(&effects, alice),
-        [Event::Joined(channel("Weather", 1))]
+        [
+            Event::Joined(channel("Weather", 1)),
+            Event::Names {
+                channel: "Weather".into(),
+                nicks: vec!["alice".into()],
+            },
+        ]
     );
-    assert_eq!(recipients(&effects), [alice], "nobody else is there yet");
+    assert_eq!(
+        recipients(&effects),
+        [alice, alice],
+        "nobody else is there yet"
+    );
 
     let effects = w.join(bob, "Weather");
     assert_eq!(
@@ -975,7 +993,13 @@ fn join_tells_existing_members_but_not_the_joiner() {
     );
     assert_eq!(
         events_for(&effects, bob),
-        [Event::Joined(channel("Weather", 2))],
+        [
+            Event::Joined(channel("Weather", 2)),
+            Event::Names {
+                channel: "Weather".into(),
+                nicks: vec!["alice".into(), "bob".into()],
+            },
+        ],
         "the count includes the joiner, and no MemberJoined about oneself"
     );
     assert!(events_for(&effects, carol).is_empty());
@@ -999,7 +1023,13 @@ fn join_ignores_case_and_a_leading_hash() {
         let effects = w.join(alice, typed);
         assert_eq!(
             events_for(&effects, alice),
-            [Event::Joined(channel("Weather", 1))],
+            [
+                Event::Joined(channel("Weather", 1)),
+                Event::Names {
+                    channel: "Weather".into(),
+                    nicks: vec!["alice".into()],
+                },
+            ],
             "{typed}"
         );
     }
@@ -1214,6 +1244,7 @@ fn users_lists_the_current_channel_with_time_on_line() {
                     idle: Duration::ZERO,
                     since: unix_seconds(alice_login.wall),
                     channels: vec!["Weather".into(), "Gardening".into()],
+                    away: None,
                 },
                 UserSummary {
                     nick: "bob".into(),
@@ -1221,6 +1252,7 @@ fn users_lists_the_current_channel_with_time_on_line() {
                     idle: Duration::from_secs(30),
                     since: unix_seconds(bob_login.wall),
                     channels: vec!["Weather".into()],
+                    away: None,
                 },
             ],
         }]
@@ -1284,6 +1316,7 @@ fn whois_of_someone_on_line_gives_their_summary() {
             idle: Duration::from_secs(60),
             since: unix_seconds(login.wall),
             channels: vec!["Weather".into()],
+            away: None,
         })]
     );
     assert!(events_for(&effects, alice).is_empty());
@@ -1881,6 +1914,10 @@ fn a_restored_watch_list_is_listed_at_login_and_watched() {
             },
             Event::WatchList(vec![entry("bob", true), entry("carol", false)]),
             Event::Joined(channel("Lobby", 2)),
+            Event::Names {
+                channel: "Lobby".into(),
+                nicks: vec!["Bob".into(), "alice".into()],
+            },
         ]
     );
     let carol = w.open();

@@ -337,6 +337,38 @@ impl Reader<'_> {
                     Err(error) => self.say(Event::Error(error)),
                 }
             }
+            AccountCommand::ChangeNick { nick: wanted } => {
+                // A registered nickname is only for its owner.
+                match accounts.lookup(&wanted) {
+                    Ok(Some(owner)) if Some(owner.id) != account => {
+                        let error = ChatError::NickRegistered(owner.nick);
+                        self.say(Event::Error(error))
+                    }
+                    Ok(_) => {
+                        let command = Command::ChangeNick {
+                            nick: wanted.clone(),
+                            identity: None,
+                        };
+                        if let Flow::Stop(reason) = self.to_hub(command) {
+                            return Flow::Stop(reason);
+                        }
+                        // Wait for the hub's answer: /register must only ever
+                        // name the nickname this connection really holds.
+                        match self.login.recv() {
+                            Ok(true) => {
+                                self.phase = Phase::Chat {
+                                    account: account.filter(|_| wanted.eq_ignore_ascii_case(nick)),
+                                    nick: wanted,
+                                };
+                                Flow::Continue
+                            }
+                            Ok(false) => Flow::Continue,
+                            Err(_) => Flow::Stop("closed by the server".into()),
+                        }
+                    }
+                    Err(error) => self.say(Event::Error(error)),
+                }
+            }
             AccountCommand::ChangePassword { old, new } => {
                 let Some(account) = account else {
                     return self.say(Event::Error(ChatError::NotRegistered));

@@ -18,8 +18,17 @@ pub enum Typed {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AccountCommand {
-    Register { password: String },
-    ChangePassword { old: String, new: String },
+    Register {
+        password: String,
+    },
+    ChangePassword {
+        old: String,
+        new: String,
+    },
+    /// A new nickname: the door checks it is not someone's registered one.
+    ChangeNick {
+        nick: String,
+    },
 }
 
 /// One line of the command list, shown by `/help`.
@@ -50,6 +59,12 @@ pub const HELP: &[(&str, &str)] = &[
         "/me <action>",
         "an action in the current channel: * you <action>",
     ),
+    (
+        "/away [message]",
+        "mark yourself away; private messages get the message back",
+    ),
+    ("/back", "you are no longer away"),
+    ("/nick <nick>", "change your nickname"),
     (
         "/watch [[-]nick]",
         "tell me when <nick> logs in or out; -nick stops; alone: the list",
@@ -136,6 +151,19 @@ pub fn parse_chat(line: &str) -> Typed {
                 })
             }
             _ => usage("/password <old> <new>"),
+        },
+        "away" => hub(Command::Away {
+            message: Some(match rest {
+                "" => "away".to_string(),
+                message => message.to_string(),
+            }),
+        }),
+        "back" => hub(Command::Away { message: None }),
+        "nick" => match rest {
+            "" => usage("/nick <nick>"),
+            nick => Typed::Account(AccountCommand::ChangeNick {
+                nick: nick.to_string(),
+            }),
         },
         "help" | "?" => Typed::Help,
         "quit" | "bye" | "exit" => hub(Command::Quit {

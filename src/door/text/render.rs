@@ -111,10 +111,11 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
                 // The book client's printf "%-15s (on %02d:%02d:%02d) Channels: %s".
                 write!(
                     out,
-                    "{:<15} (on {}) Channels: {}\r\n",
+                    "{:<15} (on {}) Channels: {}{}\r\n",
                     u.nick,
                     hms(u.online),
-                    channels(u)
+                    channels(u),
+                    away(u)
                 )?;
             }
         }
@@ -122,11 +123,12 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
             for u in everyone {
                 write!(
                     out,
-                    "{:<15} (on {}, idle {}) Channels: {}\r\n",
+                    "{:<15} (on {}, idle {}) Channels: {}{}\r\n",
                     u.nick,
                     hms(u.online),
                     hms(u.idle),
-                    channels(u)
+                    channels(u),
+                    away(u)
                 )?;
             }
             let n = everyone.len();
@@ -143,6 +145,9 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
                 u.nick,
                 channels(u)
             )?;
+            if let Some(message) = &u.away {
+                write!(out, "{} is away: {message}\r\n", u.nick)?;
+            }
         }
         Event::WhoisOffline {
             nick,
@@ -186,6 +191,12 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
         Event::Unwatched { nick } => write!(out, "No longer watching {nick}\r\n")?,
         Event::WatchedLogin { nick } => write!(out, "<{nick} has logged in>\r\n")?,
         Event::WatchedLogout { nick } => write!(out, "<{nick} has logged out>\r\n")?,
+        Event::Away(Some(message)) => write!(out, "You are marked as away: {message}\r\n")?,
+        Event::Away(None) => write!(out, "You are no longer marked as away\r\n")?,
+        Event::AwayReply { nick, message } => write!(out, "{nick} is away: {message}\r\n")?,
+        Event::NickChanged { old, new } => write!(out, "<{old} is now known as {new}>\r\n")?,
+        // The text door shows channel members with /users instead.
+        Event::Names { .. } | Event::Ison(_) => {}
         Event::Error(error) => write!(out, "** ERROR: {error} **\r\n")?,
         Event::Closing { reason } => write!(out, "** {reason} **\r\n")?,
     }
@@ -196,6 +207,13 @@ fn users(c: &ChannelSummary) -> String {
     match c.users {
         1 => "1 user".to_string(),
         n => format!("{n} users"),
+    }
+}
+
+fn away(u: &UserSummary) -> String {
+    match &u.away {
+        Some(message) => format!(" (away: {message})"),
+        None => String::new(),
     }
 }
 
@@ -242,6 +260,7 @@ mod tests {
                 idle: Duration::ZERO,
                 since: 0,
                 channels: vec!["Weather".into(), "Pets".into()],
+                away: None,
             }],
         };
         assert_eq!(

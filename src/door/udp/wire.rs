@@ -200,7 +200,12 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::Watching { .. }
         | Event::Unwatched { .. }
         | Event::WatchedLogin { .. }
-        | Event::WatchedLogout { .. } => {}
+        | Event::WatchedLogout { .. }
+        | Event::Names { .. }
+        | Event::Ison(_)
+        | Event::Away(_)
+        | Event::AwayReply { .. }
+        | Event::NickChanged { .. } => {}
     }
 }
 
@@ -340,6 +345,7 @@ mod tests {
                 idle: Duration::ZERO,
                 since: 0,
                 channels: vec!["Weather".into(), "Pets".into()],
+                away: None,
             }],
         };
         assert_eq!(
