@@ -76,10 +76,23 @@ pub enum Command {
     ListChannels,
     /// Members of the current channel.
     Users,
-    /// Members of a named channel, with details (IRC's `WHO #channel`).
-    ChannelUsers {
+    /// A line for a named channel you are in (IRC's `PRIVMSG #channel`).
+    SayIn {
+        channel: String,
+        text: String,
+        action: bool,
+    },
+    /// A channel's topic (its description, for now).
+    Topic {
         channel: String,
     },
+    /// People matching `mask`: a channel's members, one nickname, or
+    /// everyone for `*` (IRC's `WHO`).
+    WhoMask {
+        mask: String,
+    },
+    /// How many users and channels there are (IRC's `LUSERS`).
+    Stats,
     /// Nicknames in a channel (IRC's `NAMES`).
     Names {
         channel: String,

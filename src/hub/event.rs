@@ -70,6 +70,23 @@ pub enum Event {
     },
     /// Which of the nicknames asked about are on line.
     Ison(Vec<String>),
+    Topic {
+        channel: String,
+        topic: String,
+    },
+    /// The answer to a `WhoMask`.
+    WhoReply {
+        mask: String,
+        users: Vec<UserSummary>,
+    },
+    Stats {
+        users: usize,
+        channels: usize,
+    },
+    /// A line a door has already put in its own protocol, queued by its
+    /// reader so that it is ordered with what the hub says. Never sent by
+    /// the hub.
+    Raw(String),
     /// Your away state changed: `Some` is the message you left.
     Away(Option<String>),
     /// The person you wrote to privately is away.

@@ -272,11 +272,41 @@ impl Hub {
                 Some(index) => out.send(from, self.channel_users(now, index)),
                 None => out.error(from, ChatError::NoCurrentChannel),
             },
-            Command::ChannelUsers { channel } => {
-                match self.channel_index.get(&channel_key(&channel)) {
-                    Some(&index) => out.send(from, self.channel_users(now, index)),
-                    None => out.error(from, ChatError::NoSuchChannel(channel)),
+            Command::SayIn {
+                channel,
+                text,
+                action,
+            } => match self.channel_index.get(&channel_key(&channel)) {
+                Some(&index) if self.channels[index].members.contains(&from) => {
+                    self.say_in(from, index, text, action, &mut out)
                 }
+                Some(&index) => {
+                    let name = self.channels[index].name.clone();
+                    out.error(from, ChatError::NotInChannel(name))
+                }
+                None => out.error(from, ChatError::NoSuchChannel(channel)),
+            },
+            Command::Topic { channel } => match self.channel_index.get(&channel_key(&channel)) {
+                Some(&index) => {
+                    let channel = &self.channels[index];
+                    let topic = Event::Topic {
+                        channel: channel.name.clone(),
+                        topic: channel.description.clone(),
+                    };
+                    out.send(from, topic)
+                }
+                None => out.error(from, ChatError::NoSuchChannel(channel)),
+            },
+            Command::WhoMask { mask } => {
+                let users = self.who_mask(now, &mask);
+                out.send(from, Event::WhoReply { mask, users });
+            }
+            Command::Stats => {
+                let stats = Event::Stats {
+                    users: self.nicks.len(),
+                    channels: self.channels.len(),
+                };
+                out.send(from, stats);
             }
             Command::Names { channel } => match self.channel_index.get(&channel_key(&channel)) {
                 Some(&index) => out.send(from, self.names(index)),
@@ -578,6 +608,14 @@ impl Hub {
         let Some(index) = self.current_channel(from) else {
             return out.error(from, ChatError::NoCurrentChannel);
         };
+        self.say_in(from, index, text, action, out);
+    }
+
+    /// A line to channel `index`, which `from` is in.
+    fn say_in(&mut self, from: SessionId, index: usize, text: String, action: bool, out: &mut Out) {
+        if text.is_empty() {
+            return out.error(from, ChatError::EmptyMessage);
+        }
         let channel = &self.channels[index];
         let event = Event::Public {
             channel: channel.name.clone(),
@@ -788,6 +826,26 @@ impl Hub {
                 .collect(),
             away: user.away.clone(),
         })
+    }
+
+    /// Who `mask` names: `#channel` (or a channel name no one has as a
+    /// nickname) its members, `*` or `0` everyone, else the one nickname.
+    fn who_mask(&self, now: Now, mask: &str) -> Vec<UserSummary> {
+        let summaries = |ids: &mut dyn Iterator<Item = SessionId>| -> Vec<UserSummary> {
+            ids.filter_map(|id| self.summary(now, id)).collect()
+        };
+        let as_nick = self.nicks.get(&mask.to_ascii_lowercase()).copied();
+        if let Some(&index) = self.channel_index.get(&channel_key(mask)) {
+            if mask.starts_with('#') || as_nick.is_none() {
+                return summaries(&mut self.channels[index].members.iter().copied());
+            }
+        }
+        if mask == "*" || mask == "0" {
+            let mut everyone: Vec<(&String, &SessionId)> = self.nicks.iter().collect();
+            everyone.sort();
+            return summaries(&mut everyone.into_iter().map(|(_, id)| *id));
+        }
+        summaries(&mut as_nick.into_iter())
     }
 
     fn channel_users(&self, now: Now, index: usize) -> Event {

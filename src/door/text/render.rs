@@ -119,7 +119,10 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
                 )?;
             }
         }
-        Event::Who(everyone) => {
+        Event::Who(everyone)
+        | Event::WhoReply {
+            users: everyone, ..
+        } => {
             for u in everyone {
                 write!(
                     out,
@@ -195,6 +198,11 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
         Event::Away(None) => write!(out, "You are no longer marked as away\r\n")?,
         Event::AwayReply { nick, message } => write!(out, "{nick} is away: {message}\r\n")?,
         Event::NickChanged { old, new } => write!(out, "<{old} is now known as {new}>\r\n")?,
+        Event::Topic { channel, topic } => write!(out, "Topic of {channel}: {topic}\r\n")?,
+        Event::Stats { users, channels } => {
+            write!(out, "{users} users on line, {channels} channels\r\n")?
+        }
+        Event::Raw(line) => write!(out, "{line}\r\n")?,
         // The text door shows channel members with /users instead.
         Event::Names { .. } | Event::Ison(_) => {}
         Event::Error(error) => write!(out, "** ERROR: {error} **\r\n")?,

@@ -174,7 +174,7 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
                 );
             }
         }
-        Event::Users { users, .. } | Event::Who(users) => {
+        Event::Users { users, .. } | Event::Who(users) | Event::WhoReply { users, .. } => {
             for u in users {
                 // The client's regex needs at least one channel after the seconds.
                 let channels = match u.channels.is_empty() {
@@ -205,7 +205,10 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::Ison(_)
         | Event::Away(_)
         | Event::AwayReply { .. }
-        | Event::NickChanged { .. } => {}
+        | Event::NickChanged { .. }
+        | Event::Topic { .. }
+        | Event::Stats { .. }
+        | Event::Raw(_) => {}
     }
 }
 
