@@ -31,10 +31,22 @@ pub struct Config {
     /// The book's UDP door; `None` when it is turned off.
     pub udp_listen: Option<SocketAddr>,
     pub udp_idle_timeout: Duration,
+    /// The IRC door; `None` when it is turned off.
+    pub irc_listen: Option<SocketAddr>,
+    pub irc: IrcConfig,
     pub database: PathBuf,
     pub limits: Limits,
     pub accounts: AccountsConfig,
     pub channels: Vec<ChannelSpec>,
+}
+
+/// How the IRC door presents itself.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IrcConfig {
+    pub server_name: String,
+    pub network: String,
+    pub motd: Vec<String>,
+    pub ping_interval: Duration,
 }
 
 /// Registration, passwords and guests.
@@ -197,6 +209,7 @@ struct RawConfig {
     lobby: Option<Spanned<String>>,
     text: RawText,
     udp: RawUdp,
+    irc: RawIrc,
     database: RawDatabase,
     limits: Limits,
     accounts: RawAccounts,
@@ -292,6 +305,33 @@ impl Default for RawUdp {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
+struct RawIrc {
+    enabled: bool,
+    listen: Address,
+    server_name: String,
+    network: String,
+    motd: Vec<String>,
+    ping_interval: HumanDuration,
+}
+
+impl Default for RawIrc {
+    fn default() -> RawIrc {
+        RawIrc {
+            enabled: true,
+            listen: Address("127.0.0.1:6667".parse().expect("valid address")),
+            server_name: "chatd".into(),
+            network: "chatd".into(),
+            motd: vec![
+                "Welcome to chatd. The channels are those of the book's chat server:".into(),
+                "/list shows them; telnet and UDP users are in them too.".into(),
+            ],
+            ping_interval: HumanDuration(Duration::from_secs(120)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
 struct RawDatabase {
     path: PathBuf,
 }
@@ -334,9 +374,22 @@ impl RawConfig {
         for (key, timeout) in [
             ("idle_timeout", self.idle_timeout),
             ("udp.idle_timeout", self.udp.idle_timeout),
+            ("irc.ping_interval", self.irc.ping_interval),
         ] {
             if timeout.0 < Duration::from_secs(10) {
                 return Err((None, key, "must be at least \"10s\"".to_string()));
+            }
+        }
+        for (key, value) in [
+            ("irc.server_name", &self.irc.server_name),
+            ("irc.network", &self.irc.network),
+        ] {
+            if value.is_empty() || value.contains([' ', ':', ',']) {
+                return Err((
+                    None,
+                    key,
+                    format!("needs a name without spaces, got {value:?}"),
+                ));
             }
         }
         let mut channels: Vec<ChannelSpec> = Vec::new();
@@ -388,6 +441,13 @@ impl RawConfig {
             text_listen: self.text.listen.0,
             udp_listen: self.udp.enabled.then_some(self.udp.listen.0),
             udp_idle_timeout: self.udp.idle_timeout.0,
+            irc_listen: self.irc.enabled.then_some(self.irc.listen.0),
+            irc: IrcConfig {
+                server_name: self.irc.server_name,
+                network: self.irc.network,
+                motd: self.irc.motd,
+                ping_interval: self.irc.ping_interval.0,
+            },
             database: self.database.path,
             limits,
             accounts,
@@ -410,6 +470,7 @@ impl Default for RawConfig {
             lobby: None,
             text: RawText::default(),
             udp: RawUdp::default(),
+            irc: RawIrc::default(),
             database: RawDatabase::default(),
             limits: Limits::default(),
             accounts: RawAccounts::default(),

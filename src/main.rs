@@ -88,6 +88,12 @@ struct ServeArgs {
     /// Turn the UDP door off
     #[arg(long, conflicts_with = "udp_listen")]
     no_udp: bool,
+    /// Address of the IRC door, e.g. 127.0.0.1:6667; port 0 picks one
+    #[arg(long, value_name = "ADDR")]
+    irc_listen: Option<SocketAddr>,
+    /// Turn the IRC door off
+    #[arg(long, conflicts_with = "irc_listen")]
+    no_irc: bool,
     /// off, error, warn, info, debug or trace
     #[arg(long, value_name = "LEVEL", value_parser = config::parse_level)]
     log_level: Option<LevelFilter>,
@@ -139,6 +145,12 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
     if args.no_udp {
         config.udp_listen = None;
+    }
+    if let Some(listen) = args.irc_listen {
+        config.irc_listen = Some(listen);
+    }
+    if args.no_irc {
+        config.irc_listen = None;
     }
     if let Some(level) = args.log_level {
         config.log_level = level;

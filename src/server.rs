@@ -14,6 +14,7 @@ use log::{info, warn};
 use crate::auth::{AuthPool, LoginThrottle};
 use crate::config::Config;
 use crate::door::accounts::{AccountRules, Accounts};
+use crate::door::irc::{self, render::ServerInfo};
 use crate::door::{self, text, udp, ConnectionLimits};
 use crate::hub;
 use crate::store::{Store, StoreError};
@@ -80,6 +81,8 @@ pub struct Running {
     pub text_addr: SocketAddr,
     /// Where the UDP door listens, when it is on.
     pub udp_addr: Option<SocketAddr>,
+    /// Where the IRC door listens, when it is on.
+    pub irc_addr: Option<SocketAddr>,
     hub: hub::HubHandle,
     threads: hub::HubThreads,
     writers: door::ActiveWriters,
@@ -148,7 +151,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
     };
     let text_door = Arc::new(text::TextDoor {
         hub: hub.clone(),
-        accounts,
+        accounts: Arc::clone(&accounts),
         config: text::TextDoorConfig {
             max_line: config.limits.line_length,
             flood: config.limits.flood_rule(),
@@ -158,13 +161,52 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         writers: writers.clone(),
     });
     let serve = move |stream, peer, admission| text_door.serve(stream, peer, admission);
+    let text_limits = Arc::clone(&limits);
     thread::Builder::new()
         .name("text-accept".into())
-        .spawn(move || door::accept_loop("text", listener, limits, text::refusal, serve))
+        .spawn(move || door::accept_loop("text", listener, text_limits, text::refusal, serve))
         .map_err(ServerError::Start)?;
+    let irc_addr = match config.irc_listen {
+        Some(addr) => {
+            let listener = door::bind("irc", addr).map_err(|source| ServerError::Listen {
+                door: "irc",
+                addr,
+                source,
+            })?;
+            let bound = listener.local_addr().map_err(ServerError::Start)?;
+            let irc_door = Arc::new(irc::IrcDoor {
+                hub: hub.clone(),
+                accounts: Arc::clone(&accounts),
+                config: irc::IrcDoorConfig {
+                    server: ServerInfo {
+                        name: config.irc.server_name.clone(),
+                        network: config.irc.network.clone(),
+                        version: format!("chatd-{}", env!("CARGO_PKG_VERSION")),
+                        created: crate::clock::unix_seconds(std::time::SystemTime::now()),
+                        motd: config.irc.motd.clone(),
+                        nick_length: config.limits.nick_length,
+                        channel_length: config.limits.channel_length,
+                        max_watch: hub::MAX_WATCH,
+                    },
+                    flood: config.limits.flood_rule(),
+                    queue_length: config.limits.outbound_queue,
+                    ping_interval: config.irc.ping_interval,
+                },
+                writers: writers.clone(),
+            });
+            let serve = move |stream, peer, admission| irc_door.serve(stream, peer, admission);
+            thread::Builder::new()
+                .name("irc-accept".into())
+                .spawn(move || door::accept_loop("irc", listener, limits, irc::refusal, serve))
+                .map_err(ServerError::Start)?;
+            Some(bound)
+        }
+        None => None,
+    };
     Ok(Running {
         text_addr,
         udp_addr,
+        irc_addr,
         hub,
         threads,
         writers,

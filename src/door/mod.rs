@@ -4,12 +4,14 @@
 
 pub mod accounts;
 pub mod flood;
+pub mod irc;
 pub mod sanitize;
 pub mod text;
 pub mod udp;
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::net::Shutdown;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -186,4 +188,35 @@ impl Drop for WriterGuard {
     fn drop(&mut self) {
         self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
+}
+
+/// A connection's writer: drains the queue into the socket. Everything
+/// waiting is rendered into one buffer and written with one call, so a busy
+/// connection costs one syscall per wake-up rather than one per event.
+pub fn write_loop(
+    stream: &TcpStream,
+    queue: &crossbeam_channel::Receiver<Arc<crate::hub::Event>>,
+    mut render: impl FnMut(&crate::hub::Event, &mut Vec<u8>),
+) {
+    use crate::hub::Event;
+    const BATCH: usize = 64 * 1024;
+    let mut stream = stream;
+    let mut buf = Vec::with_capacity(4096);
+    while let Ok(first) = queue.recv() {
+        buf.clear();
+        let mut closing = matches!(*first, Event::Closing { .. });
+        render(&first, &mut buf);
+        while !closing && buf.len() < BATCH {
+            let Ok(event) = queue.try_recv() else { break };
+            closing = matches!(*event, Event::Closing { .. });
+            render(&event, &mut buf);
+        }
+        if stream.write_all(&buf).is_err() || closing {
+            break;
+        }
+    }
+    // The hub has let go of this session (or the peer is gone): closing both
+    // directions also ends the reader's blocking read.
+    let _ = stream.flush();
+    let _ = stream.shutdown(Shutdown::Both);
 }

@@ -13,6 +13,7 @@ pub enum DoorKind {
     Text,
     /// The book's UDP protocol.
     Udp,
+    Irc,
 }
 
 /// A registered account, by its database id.
@@ -126,4 +127,8 @@ pub enum Command {
     },
     /// Nothing but a sign of life (the book's STILL_HERE): resets idle time.
     Ping,
+    /// Send this event straight back, in order with everything else the hub
+    /// sends this session: how a door answers a command itself (a parse
+    /// error, PONG) without overtaking the answers to earlier commands.
+    Relay(Box<super::Event>),
 }

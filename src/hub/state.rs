@@ -244,6 +244,7 @@ impl Hub {
                 self.remove(now, from, Departure::Quit(message), &mut out);
             }
             Command::Ping => {}
+            Command::Relay(event) => out.send(from, *event),
             _ if !logged_in => out.error(from, ChatError::NotLoggedIn),
             Command::Say { text, action } => self.say(from, text, action, &mut out),
             Command::Private { to, text, action } => {
@@ -351,7 +352,8 @@ impl Hub {
     pub fn tick(&mut self, now: Now, effects: &mut Vec<Effect>) {
         let timeout = |door| match door {
             DoorKind::Udp => self.config.udp_idle_timeout,
-            DoorKind::Text => self.config.idle_timeout,
+            // IRC clients answer the door's PINGs, which count here.
+            DoorKind::Text | DoorKind::Irc => self.config.idle_timeout,
         };
         let mut idle: Vec<(SessionId, Duration)> = self
             .sessions

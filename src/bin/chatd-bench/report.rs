@@ -12,6 +12,7 @@ pub enum Json {
     B(bool),
     Null,
     Obj(Vec<(String, Json)>),
+    Arr(Vec<Json>),
 }
 
 impl Json {
@@ -67,6 +68,16 @@ impl fmt::Display for Json {
                     write!(f, "{v}")?;
                 }
                 f.write_char('}')
+            }
+            Json::Arr(items) => {
+                f.write_char('[')?;
+                for (i, v) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_char(',')?;
+                    }
+                    write!(f, "{v}")?;
+                }
+                f.write_char(']')
             }
         }
     }

@@ -41,6 +41,9 @@ enum Telnet {
 
 pub struct LineDecoder {
     max_line: usize,
+    /// Telnet mode: IAC sequences are commands and backspace edits. Off for
+    /// protocols whose clients send neither (IRC).
+    telnet_mode: bool,
     line: Vec<u8>,
     overflow: bool,
     /// The previous byte ended a line with CR: a following LF or NUL belongs to it.
@@ -53,10 +56,19 @@ impl LineDecoder {
     pub fn new(max_line: usize) -> LineDecoder {
         LineDecoder {
             max_line,
+            telnet_mode: true,
             line: Vec::new(),
             overflow: false,
             after_cr: false,
             telnet: Telnet::Data,
+        }
+    }
+
+    /// A decoder for plain lines: every byte but CR, LF and NUL is data.
+    pub fn plain(max_line: usize) -> LineDecoder {
+        LineDecoder {
+            telnet_mode: false,
+            ..LineDecoder::new(max_line)
         }
     }
 
@@ -103,14 +115,14 @@ impl LineDecoder {
     fn data(&mut self, byte: u8, out: &mut Vec<Input>) {
         let after_cr = std::mem::take(&mut self.after_cr);
         match byte {
-            IAC => self.telnet = Telnet::Command,
+            IAC if self.telnet_mode => self.telnet = Telnet::Command,
             b'\n' | 0 if after_cr => {}
             b'\n' => self.end_line(out),
             b'\r' => {
                 self.end_line(out);
                 self.after_cr = true;
             }
-            0x08 | 0x7f => self.erase_char(),
+            0x08 | 0x7f if self.telnet_mode => self.erase_char(),
             _ => self.push(byte),
         }
     }
@@ -221,6 +233,19 @@ mod tests {
         assert_eq!(decode(&[b"abx\x08c\x7f\x7fd\n"]), vec![line("ad")]);
         assert_eq!(decode(&["né\x7f\n".as_bytes()]), vec![line("n")]);
         assert_eq!(decode(&[b"\x08\x08a\n"]), vec![line("a")]);
+    }
+
+    #[test]
+    fn plain_mode_passes_iac_and_backspace_through() {
+        let mut decoder = LineDecoder::plain(16);
+        let mut out = Vec::new();
+        decoder.feed(&[b'a', IAC, WILL, 1, 0x08, b'\n'], &mut out);
+        assert_eq!(
+            out,
+            vec![Input::Line(
+                String::from_utf8_lossy(&[b'a', IAC, WILL, 1, 0x08]).into_owned()
+            )]
+        );
     }
 
     #[test]

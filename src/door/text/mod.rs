@@ -8,7 +8,7 @@ pub mod codec;
 pub mod parse;
 pub mod render;
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
@@ -80,7 +80,7 @@ impl TextDoor {
             .name(format!("text-writer-{peer}"))
             .stack_size(CONNECTION_STACK)
             .spawn(move || {
-                write_loop(for_writer, queue);
+                super::write_loop(&for_writer, &queue, render::render);
                 drop(writing);
             });
         let reason = match writer {
@@ -241,8 +241,8 @@ impl Reader<'_> {
                 };
                 match parse::parse_chat(&line) {
                     Typed::Blank => Flow::Continue,
-                    Typed::Help => self.say(Event::Help),
-                    Typed::Error(error) => self.say(Event::Error(error)),
+                    Typed::Help => self.relay(Event::Help),
+                    Typed::Error(error) => self.relay(Event::Error(error)),
                     Typed::Hub(command) => self.to_hub(command),
                     Typed::Account(command) => self.account_command(&nick, account, command),
                 }
@@ -399,35 +399,15 @@ impl Reader<'_> {
         }
     }
 
+    /// Queues an answer of the door's own behind the hub's answers to
+    /// earlier commands.
+    fn relay(&self, event: Event) -> Flow {
+        self.to_hub(Command::Relay(Box::new(event)))
+    }
+
     fn say(&self, event: Event) -> Flow {
         // A full queue means the hub is about to cut this connection off.
         let _ = self.own.try_send(Arc::new(event));
         Flow::Continue
     }
-}
-
-/// Drains the queue into the socket: everything waiting is rendered into one
-/// buffer and written with one call, so a busy connection costs one syscall
-/// per wake-up rather than one per event.
-fn write_loop(stream: Arc<TcpStream>, queue: Receiver<Arc<Event>>) {
-    let mut stream = &*stream;
-    const BATCH: usize = 64 * 1024;
-    let mut buf = Vec::with_capacity(4096);
-    while let Ok(first) = queue.recv() {
-        buf.clear();
-        let mut closing = matches!(*first, Event::Closing { .. });
-        render::render(&first, &mut buf);
-        while !closing && buf.len() < BATCH {
-            let Ok(event) = queue.try_recv() else { break };
-            closing = matches!(*event, Event::Closing { .. });
-            render::render(&event, &mut buf);
-        }
-        if stream.write_all(&buf).is_err() || closing {
-            break;
-        }
-    }
-    // The hub has let go of this session (or the peer is gone): closing both
-    // directions also ends the reader's blocking read.
-    let _ = stream.flush();
-    let _ = stream.shutdown(Shutdown::Both);
 }

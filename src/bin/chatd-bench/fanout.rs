@@ -1,0 +1,643 @@
+//! Fan-out: C receivers and S senders in one channel. Every line a sender
+//! says carries its sender number, a sequence number and its send time (ns
+//! since the run's start); every member (senders too, when the protocol
+//! echoes) parses what it gets and records the latency.
+//!
+//! "As fast as the server takes them": each sender keeps at most `window`
+//! lines on the way — said but its own echo not yet back — so the load
+//! follows the server's pace instead of piling up in its queues. With
+//! `--window 0` the senders write as fast as TCP accepts (open loop); the
+//! server reads every line into an unbounded queue, so that measures how it
+//! copes with overload (it cuts off receivers that fall behind).
+
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::net::TcpStream;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle, Thread};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use crossbeam_channel::RecvTimeoutError;
+
+use crate::hist::Histogram;
+use crate::procstat::{self, Usage};
+use crate::protocol::{is_timeout, Conn, Line, Protocol};
+use crate::report::{latency_json, latency_line, Json};
+use crate::{ns_since, Ctx, Latch, Outcome, CLIENT_STACK, SETUP_TIMEOUT};
+
+#[derive(Args, Debug, Clone)]
+pub struct FanoutArgs {
+    /// Clients that only listen
+    #[arg(long, default_value_t = 100)]
+    pub receivers: usize,
+    /// Clients that send (and listen)
+    #[arg(long, default_value_t = 10)]
+    pub senders: usize,
+    /// How long the senders send
+    #[arg(long, default_value_t = 10.0)]
+    pub seconds: f64,
+    /// The channel (it must exist on the server)
+    #[arg(long, default_value = "Weather")]
+    pub channel: String,
+    /// Lines each sender may have on the way (said, own echo not yet back);
+    /// 0: no limit, write as fast as TCP takes them
+    #[arg(long, default_value_t = 32)]
+    pub window: u64,
+    /// Lines per second per sender; 0: as fast as the window allows
+    #[arg(long, default_value_t = 0.0)]
+    pub rate: f64,
+    /// Pad each line's text to this many bytes
+    #[arg(long, default_value_t = 0)]
+    pub size: usize,
+    /// Once the senders stop, wait at most this many seconds for the rest
+    #[arg(long, default_value_t = 5.0)]
+    pub drain: f64,
+}
+
+/// What all clients of a run share.
+struct Shared {
+    start: Instant,
+    proto: Arc<dyn Protocol>,
+    args: FanoutArgs,
+    go: Latch,
+    /// When sending began and ends (ns since start); u64::MAX until known.
+    go_ns: AtomicU64,
+    window_end_ns: AtomicU64,
+    /// Lines each sender sent, once it has stopped.
+    sent: Vec<AtomicU64>,
+    /// All lines sent, once every sender has stopped.
+    total_sent: AtomicU64,
+    drain_deadline_ns: AtomicU64,
+    abort: AtomicBool,
+}
+
+/// A sender's writer and its reader: the reader moves `acked` on as the
+/// sender's own lines come back, and wakes the writer.
+struct Window {
+    acked: AtomicU64,
+}
+
+#[derive(Default)]
+struct ClientStats {
+    latency: Histogram,
+    /// Lines received from each sender.
+    received: Vec<u64>,
+    next_seq: Vec<u64>,
+    total: u64,
+    in_window: u64,
+    gaps: u64,
+    out_of_order: u64,
+    last_delivery_ns: u64,
+    /// Why the connection ended early, if it did.
+    lost_connection: Option<String>,
+    server_errors: Vec<String>,
+}
+
+struct Client {
+    stats: ClientStats,
+    send_error: Option<String>,
+}
+
+pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
+    let (c, s) = (args.receivers, args.senders);
+    if s == 0 {
+        return Err("--senders must be at least 1".into());
+    }
+    if args.window > 0 && !ctx.proto.echoes_own() {
+        return Err(format!(
+            "the {} protocol does not echo a sender's lines: use --window 0 (with --rate)",
+            ctx.proto.name()
+        ));
+    }
+    let shared = Arc::new(Shared {
+        start: Instant::now(),
+        proto: Arc::clone(&ctx.proto),
+        args: args.clone(),
+        go: Latch::default(),
+        go_ns: AtomicU64::new(u64::MAX),
+        window_end_ns: AtomicU64::new(u64::MAX),
+        sent: (0..s).map(|_| AtomicU64::new(0)).collect(),
+        total_sent: AtomicU64::new(u64::MAX),
+        drain_deadline_ns: AtomicU64::new(u64::MAX),
+        abort: AtomicBool::new(false),
+    });
+    let senders_done = Arc::new(AtomicUsize::new(0));
+
+    // Set up every client on its own thread; each reports when it has joined
+    // and then reads (so nothing piles up in the server while others log in).
+    let setup_started = Instant::now();
+    let (ready_tx, ready_rx) = crossbeam_channel::unbounded::<Result<String, String>>();
+    let mut handles: Vec<JoinHandle<Client>> = Vec::with_capacity(c + s);
+    for i in 0..c + s {
+        let sender = i.checked_sub(c);
+        let nick = ctx.nick(i);
+        let (shared, ready, addr, done) = (
+            Arc::clone(&shared),
+            ready_tx.clone(),
+            ctx.addr,
+            Arc::clone(&senders_done),
+        );
+        let handle = thread::Builder::new()
+            .name(format!("{}{i}", if sender.is_some() { "tx" } else { "rx" }))
+            .stack_size(CLIENT_STACK)
+            .spawn(move || client(&shared, addr, &nick, sender, &ready, &done))
+            .map_err(|e| format!("can't start client thread {i}: {e}"))?;
+        handles.push(handle);
+    }
+    drop(ready_tx);
+    let mut setup_error = None;
+    let mut channel_name = String::new();
+    for _ in 0..c + s {
+        match ready_rx.recv_timeout(SETUP_TIMEOUT * 2) {
+            Ok(Ok(name)) => channel_name = name,
+            Ok(Err(e)) => {
+                setup_error.get_or_insert(e);
+            }
+            Err(RecvTimeoutError::Timeout) => {
+                setup_error.get_or_insert("timed out setting up clients".into());
+                break;
+            }
+            Err(RecvTimeoutError::Disconnected) => break,
+        }
+        if setup_error.is_some() {
+            break;
+        }
+    }
+    if let Some(error) = setup_error {
+        shared.abort.store(true, Ordering::SeqCst);
+        shared.go.set(false);
+        for h in handles {
+            let _ = h.join();
+        }
+        return Err(format!("setting up: {error}"));
+    }
+    let setup_seconds = setup_started.elapsed().as_secs_f64();
+
+    // Go.
+    let before = procstat::sample(ctx.server_pid, true);
+    let go_ns = ns_since(shared.start);
+    let window_ns = (args.seconds * 1e9) as u64;
+    shared.go_ns.store(go_ns, Ordering::SeqCst);
+    shared
+        .window_end_ns
+        .store(go_ns + window_ns, Ordering::SeqCst);
+    shared.go.set(true);
+    thread::sleep(Duration::from_nanos(
+        (go_ns + window_ns).saturating_sub(ns_since(shared.start)),
+    ));
+    let after = procstat::sample(ctx.server_pid, true);
+    let usage = Usage::between(&before, &after);
+
+    // Wait for the senders to stop, then drain.
+    let give_up = Instant::now() + SETUP_TIMEOUT;
+    while senders_done.load(Ordering::SeqCst) < s && Instant::now() < give_up {
+        thread::sleep(Duration::from_millis(5));
+    }
+    let total_sent: u64 = shared.sent.iter().map(|n| n.load(Ordering::SeqCst)).sum();
+    shared.drain_deadline_ns.store(
+        ns_since(shared.start) + (args.drain * 1e9) as u64,
+        Ordering::SeqCst,
+    );
+    shared.total_sent.store(total_sent, Ordering::SeqCst);
+
+    let mut clients = Vec::with_capacity(c + s);
+    for h in handles {
+        match h.join() {
+            Ok(client) => clients.push(client),
+            Err(_) => return Err("a client thread panicked".into()),
+        }
+    }
+    Ok(summarise(ctx, args, &shared, clients, usage, setup_seconds, &channel_name))
+}
+
+fn summarise(
+    ctx: &Ctx,
+    args: &FanoutArgs,
+    shared: &Shared,
+    clients: Vec<Client>,
+    usage: Usage,
+    setup_seconds: f64,
+    channel: &str,
+) -> Outcome {
+    let (c, s) = (args.receivers, args.senders);
+    let sent: Vec<u64> = shared.sent.iter().map(|n| n.load(Ordering::SeqCst)).collect();
+    let total_sent: u64 = sent.iter().sum();
+    let members = (c + s) as u64;
+    let expected = if ctx.proto.echoes_own() {
+        total_sent * members
+    } else {
+        total_sent * (members - 1)
+    };
+    let go_ns = shared.go_ns.load(Ordering::SeqCst);
+    let mut latency = Histogram::default();
+    let (mut received, mut in_window, mut gaps, mut out_of_order, mut last) = (0, 0, 0, 0, 0);
+    let mut lost_connections = 0;
+    let mut first_lost = None;
+    let mut server_errors: Vec<String> = Vec::new();
+    let mut send_errors = Vec::new();
+    for client in &clients {
+        let st = &client.stats;
+        latency.merge(&st.latency);
+        received += st.total;
+        in_window += st.in_window;
+        gaps += st.gaps;
+        out_of_order += st.out_of_order;
+        last = last.max(st.last_delivery_ns);
+        if let Some(why) = &st.lost_connection {
+            lost_connections += 1;
+            first_lost.get_or_insert_with(|| why.clone());
+        }
+        for e in &st.server_errors {
+            if server_errors.len() < 5 && !server_errors.contains(e) {
+                server_errors.push(e.clone());
+            }
+        }
+        if let Some(e) = &client.send_error {
+            send_errors.push(e.clone());
+        }
+    }
+    let lost = expected.saturating_sub(received);
+    let seconds = args.seconds;
+    let rate = in_window as f64 / seconds;
+    let overall_seconds = last.saturating_sub(go_ns) as f64 / 1e9;
+    let overall_rate = if overall_seconds > 0.0 {
+        received as f64 / overall_seconds
+    } else {
+        0.0
+    };
+
+    let mut human = String::new();
+    let _ = writeln!(
+        human,
+        "fanout ({}) at {}: {c} receivers + {s} senders in {channel}, {seconds} s, window {}{}{}",
+        ctx.proto.name(),
+        ctx.addr,
+        args.window,
+        if args.rate > 0.0 {
+            format!(", {} lines/s per sender", args.rate)
+        } else {
+            String::new()
+        },
+        if args.size > 0 {
+            format!(", {} byte texts", args.size)
+        } else {
+            String::new()
+        },
+    );
+    let _ = writeln!(human, "  set up (log in, join) in {setup_seconds:.2} s");
+    let _ = writeln!(
+        human,
+        "  sent        {total_sent} lines ({:.0}/s)",
+        total_sent as f64 / seconds
+    );
+    let _ = writeln!(
+        human,
+        "  delivered   {:.0} deliveries/s while sending ({in_window} in {seconds} s); \
+         {received} in all by {overall_seconds:.2} s ({overall_rate:.0}/s)",
+        rate
+    );
+    let _ = writeln!(
+        human,
+        "  lost        {lost} of {expected} expected ({total_sent} lines x {} members); \
+         gaps {gaps}, out of order {out_of_order}, connections lost {lost_connections}{}",
+        if ctx.proto.echoes_own() {
+            members
+        } else {
+            members - 1
+        },
+        first_lost.as_deref().map_or(String::new(), |w| format!(" ({w})"))
+    );
+    for e in server_errors.iter().chain(&send_errors) {
+        let _ = writeln!(human, "  error: {e}");
+    }
+    let _ = writeln!(human, "  latency     {}", latency_line(&latency));
+    human += &usage.describe();
+
+    let params = Json::obj(vec![
+        ("receivers", Json::U(c as u64)),
+        ("senders", Json::U(s as u64)),
+        ("seconds", Json::F(seconds)),
+        ("channel", Json::str(&args.channel)),
+        ("window", Json::U(args.window)),
+        ("rate", Json::F(args.rate)),
+        ("size", Json::U(args.size as u64)),
+        ("drain", Json::F(args.drain)),
+    ]);
+    let results = Json::obj(vec![
+        ("deliveries_per_sec", Json::F(rate)),
+        ("deliveries_in_window", Json::U(in_window)),
+        ("deliveries", Json::U(received)),
+        ("overall_deliveries_per_sec", Json::F(overall_rate)),
+        ("sent", Json::U(total_sent)),
+        ("sent_per_sec", Json::F(total_sent as f64 / seconds)),
+        ("expected", Json::U(expected)),
+        ("lost", Json::U(lost)),
+        ("gaps", Json::U(gaps)),
+        ("out_of_order", Json::U(out_of_order)),
+        ("connections_lost", Json::U(lost_connections)),
+        ("first_connection_lost", Json::opt_str(first_lost.as_deref())),
+        (
+            "server_errors",
+            Json::Arr(server_errors.into_iter().map(Json::S).collect()),
+        ),
+        (
+            "send_errors",
+            Json::Arr(send_errors.into_iter().map(Json::S).collect()),
+        ),
+        ("latency", latency_json(&latency)),
+        ("setup_seconds", Json::F(setup_seconds)),
+        ("usage", usage.json()),
+    ]);
+    Outcome {
+        human,
+        params,
+        results,
+    }
+}
+
+/// One client, on its own thread: set up, then read (and, for a sender,
+/// write on a second thread) until the run is over.
+fn client(
+    shared: &Arc<Shared>,
+    addr: std::net::SocketAddr,
+    nick: &str,
+    sender: Option<usize>,
+    ready: &crossbeam_channel::Sender<Result<String, String>>,
+    senders_done: &Arc<AtomicUsize>,
+) -> Client {
+    let proto = &*shared.proto;
+    let set_up = || -> Result<(Conn, String), String> {
+        let mut conn = Conn::connect(addr, SETUP_TIMEOUT).map_err(|e| format!("connect: {e}"))?;
+        conn.stream
+            .set_read_timeout(Some(SETUP_TIMEOUT))
+            .map_err(|e| e.to_string())?;
+        proto
+            .login(&mut conn, nick)
+            .map_err(|e| format!("log in as {nick}: {e}"))?;
+        let name = proto
+            .join(&mut conn, &shared.args.channel)
+            .map_err(|e| format!("{nick} joining {}: {e}", shared.args.channel))?;
+        // Wake up now and then to see whether the run is over.
+        conn.stream
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .map_err(|e| e.to_string())?;
+        Ok((conn, name))
+    };
+    let (mut conn, channel) = match set_up() {
+        Ok(ok) => ok,
+        Err(e) => {
+            let _ = ready.send(Err(e.clone()));
+            if sender.is_some() {
+                senders_done.fetch_add(1, Ordering::SeqCst);
+            }
+            return Client {
+                stats: ClientStats {
+                    lost_connection: Some(e),
+                    ..ClientStats::default()
+                },
+                send_error: None,
+            };
+        }
+    };
+    let _ = ready.send(Ok(channel.clone()));
+
+    let window = Arc::new(Window {
+        acked: AtomicU64::new(0),
+    });
+    let writer = sender.map(|index| {
+        let stream = conn.stream.try_clone();
+        let (shared, window, done) = (
+            Arc::clone(shared),
+            Arc::clone(&window),
+            Arc::clone(senders_done),
+        );
+        thread::Builder::new()
+            .name(format!("tx{index}-write"))
+            .stack_size(CLIENT_STACK)
+            .spawn(move || {
+                let result = match stream {
+                    Ok(stream) => send_loop(&shared, &stream, index, &window),
+                    Err(e) => Err((0, format!("clone socket: {e}"))),
+                };
+                let (sent, error) = match result {
+                    Ok(sent) => (sent, None),
+                    Err((sent, e)) => (sent, Some(e)),
+                };
+                shared.sent[index].store(sent, Ordering::SeqCst);
+                done.fetch_add(1, Ordering::SeqCst);
+                error
+            })
+            .expect("spawn a writer thread")
+    });
+    let me = sender.zip(writer.as_ref().map(|w| w.thread().clone()));
+    let stats = receive(shared, &mut conn, channel.as_bytes(), me, &window);
+    let send_error = writer.and_then(|w| w.join().ok().flatten());
+    // Leave politely, and wait (briefly) for the server to close, so the
+    // nickname is free for the next run.
+    let mut bye = Vec::new();
+    proto.quit(&mut bye);
+    if conn.send(&bye).is_ok() {
+        let _ = conn
+            .stream
+            .set_read_timeout(Some(Duration::from_millis(500)));
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while Instant::now() < deadline {
+            match conn.fill() {
+                Ok(0) => break,
+                Ok(_) => while conn.next_line().is_some() {},
+                Err(e) if is_timeout(&e) => {}
+                Err(_) => break,
+            }
+        }
+    }
+    Client { stats, send_error }
+}
+
+/// Writes lines until the window closes; returns how many were sent (and,
+/// on error, why it stopped).
+fn send_loop(
+    shared: &Shared,
+    stream: &TcpStream,
+    index: usize,
+    window: &Window,
+) -> Result<u64, (u64, String)> {
+    if !shared.go.wait() {
+        return Ok(0);
+    }
+    let args = &shared.args;
+    let go_ns = shared.go_ns.load(Ordering::SeqCst);
+    let end_ns = shared.window_end_ns.load(Ordering::SeqCst);
+    let mut seq = 0u64;
+    let mut buf = Vec::with_capacity(64 * 1024);
+    let mut text = String::with_capacity(64 + args.size);
+    // Lines per write when nothing else limits it.
+    const BATCH: u64 = 64;
+    loop {
+        let now = ns_since(shared.start);
+        if now >= end_ns || shared.abort.load(Ordering::Relaxed) {
+            return Ok(seq);
+        }
+        let mut room = if args.window == 0 {
+            BATCH
+        } else {
+            let acked = window.acked.load(Ordering::Acquire).min(seq);
+            (args.window - (seq - acked)).min(BATCH)
+        };
+        let mut wait = Duration::from_millis(10);
+        if args.rate > 0.0 {
+            let due = ((now - go_ns) as f64 * args.rate / 1e9) as u64 + 1;
+            if due <= seq {
+                let next_ns = go_ns + ((seq as f64) * 1e9 / args.rate) as u64;
+                wait = Duration::from_nanos(next_ns.saturating_sub(now));
+            }
+            room = room.min(due.saturating_sub(seq));
+        }
+        if room == 0 {
+            // The reader unparks this thread when an echo comes back.
+            thread::park_timeout(wait);
+            continue;
+        }
+        buf.clear();
+        for _ in 0..room {
+            text.clear();
+            let _ = write!(text, "{index} {seq} {now}");
+            if text.len() < args.size {
+                text.push(' ');
+                while text.len() < args.size {
+                    text.push('x');
+                }
+            }
+            shared.proto.say(&args.channel, &text, &mut buf);
+            seq += 1;
+        }
+        if let Err(e) = (&*stream).write_all(&buf) {
+            return Err((seq - room, format!("sender {index}: write: {e}")));
+        }
+    }
+}
+
+/// Parses "<sender> <seq> <ns>[ padding]".
+fn parse_payload(text: &[u8]) -> Option<(usize, u64, u64)> {
+    let mut fields = text.split(|&b| b == b' ');
+    let mut number = || -> Option<u64> {
+        let f = fields.next()?;
+        if f.is_empty() || f.len() > 19 {
+            return None;
+        }
+        f.iter().try_fold(0u64, |n, &b| {
+            b.is_ascii_digit().then(|| n * 10 + (b - b'0') as u64)
+        })
+    };
+    Some((number()? as usize, number()?, number()?))
+}
+
+/// Reads until every line sent has arrived, the drain time is over, or the
+/// connection ends.
+fn receive(
+    shared: &Shared,
+    conn: &mut Conn,
+    channel: &[u8],
+    me: Option<(usize, Thread)>,
+    window: &Window,
+) -> ClientStats {
+    let senders = shared.args.senders;
+    let proto = &*shared.proto;
+    let mut st = ClientStats {
+        received: vec![0; senders],
+        next_seq: vec![0; senders],
+        ..ClientStats::default()
+    };
+    let own = me.as_ref().map(|(i, _)| *i);
+    let echoes = proto.echoes_own();
+    loop {
+        let read = conn.fill();
+        let now = ns_since(shared.start);
+        match read {
+            Ok(0) => {
+                st.lost_connection = Some("connection closed by the server".into());
+                break;
+            }
+            Ok(_) => {}
+            Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                st.lost_connection = Some(format!("read: {e}"));
+                break;
+            }
+        }
+        let window_end = shared.window_end_ns.load(Ordering::Relaxed);
+        let mut acked = None;
+        while let Some(line) = conn.next_line() {
+            match proto.classify(line) {
+                Line::Public {
+                    channel: c, text, ..
+                } if c == channel => {
+                    let Some((s, q, t)) = parse_payload(text) else {
+                        continue;
+                    };
+                    if s >= senders {
+                        continue;
+                    }
+                    st.latency.record(now.saturating_sub(t));
+                    st.received[s] += 1;
+                    st.total += 1;
+                    let next = &mut st.next_seq[s];
+                    if q > *next {
+                        st.gaps += q - *next;
+                    } else if q < *next {
+                        st.out_of_order += 1;
+                    }
+                    *next = (*next).max(q + 1);
+                    if now <= window_end {
+                        st.in_window += 1;
+                    }
+                    st.last_delivery_ns = now;
+                    if own == Some(s) {
+                        acked = Some(q + 1);
+                    }
+                }
+                Line::ServerError(text) => {
+                    if st.server_errors.len() < 3 {
+                        st.server_errors
+                            .push(String::from_utf8_lossy(text).into_owned());
+                    }
+                }
+                _ => {}
+            }
+        }
+        if let (Some(a), Some((_, writer))) = (acked, &me) {
+            window.acked.store(a, Ordering::Release);
+            writer.unpark();
+        }
+        let total_sent = shared.total_sent.load(Ordering::Acquire);
+        if total_sent != u64::MAX {
+            let own_sent = match own {
+                Some(i) if !echoes => shared.sent[i].load(Ordering::SeqCst),
+                _ => 0,
+            };
+            if st.total >= total_sent - own_sent {
+                break;
+            }
+        }
+        if now >= shared.drain_deadline_ns.load(Ordering::Relaxed)
+            || shared.abort.load(Ordering::Relaxed)
+        {
+            break;
+        }
+    }
+    st
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads() {
+        assert_eq!(parse_payload(b"3 17 123456789"), Some((3, 17, 123456789)));
+        assert_eq!(parse_payload(b"3 17 123 xxxx"), Some((3, 17, 123)));
+        assert_eq!(parse_payload(b"3 17"), None);
+        assert_eq!(parse_payload(b"hello there you"), None);
+    }
+}

@@ -1,0 +1,830 @@
+//! The IRC door: irssi, weechat, HexChat and friends, on the same hub as the
+//! other doors (RFC 1459/2812 as modern servers speak it, with IRCv3 CAP,
+//! SASL PLAIN and MONITOR). Per connection the reader parses messages
+//! ([`message`]), runs registration and account commands, and sends commands
+//! to the hub; the writer renders events ([`render`]).
+//!
+//! A registered nickname needs its password before it is used: SASL PLAIN,
+//! `PASS`, or — with another nickname first — `PRIVMSG NickServ :IDENTIFY`.
+//! Without one, registration is refused with ERR_NICKNAMEINUSE saying so, and
+//! the client picks another nickname (as irssi and weechat do by themselves).
+
+pub mod message;
+pub mod render;
+
+use std::io::{self, Read};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use crossbeam_channel::{Receiver, Sender};
+use log::{info, warn};
+
+use self::message::{Message, ParseError};
+use self::render::{Renderer, ServerInfo};
+use super::accounts::Accounts;
+use super::flood::{FloodRule, TokenBucket, Verdict};
+use super::text::codec::{Input, LineDecoder};
+use super::{sanitize, ActiveWriters, Admission, CONNECTION_STACK};
+use crate::hub::name::Nick;
+use crate::hub::{
+    AccountId, Command, DoorKind, Event, HubHandle, Identity, Link, SessionId, Watch,
+};
+use crate::store::AccountRecord;
+
+/// The IRC door's settings.
+#[derive(Clone, Debug)]
+pub struct IrcDoorConfig {
+    pub server: ServerInfo,
+    pub flood: FloodRule,
+    pub queue_length: usize,
+    /// Silence after which the server sends PING; as long again without an
+    /// answer and the client is gone ("Ping timeout").
+    pub ping_interval: Duration,
+}
+
+/// What a connection needs from the rest of the server.
+#[derive(Clone)]
+pub struct IrcDoor {
+    pub hub: HubHandle,
+    pub accounts: Arc<Accounts>,
+    pub config: IrcDoorConfig,
+    pub writers: ActiveWriters,
+}
+
+/// The line a refused connection gets before it is closed.
+pub fn refusal(why: &str) -> String {
+    format!("ERROR :Closing Link: {why}\r\n")
+}
+
+/// Tags may add up to 8191 bytes before the 512 of the message itself.
+const MAX_TAGGED_LINE: usize = 8191 + message::MAX_LINE;
+
+impl IrcDoor {
+    /// Serves one connection until it closes, on its own thread (the
+    /// reader), with a writer thread beside it.
+    pub fn serve(&self, stream: TcpStream, peer: SocketAddr, admission: Admission) {
+        info!("connect {peer} (irc)");
+        let _ = stream.set_nodelay(true);
+        super::keep_alive(&stream);
+        let stream = Arc::new(stream);
+        let (events, queue) = crossbeam_channel::bounded(self.config.queue_length);
+        let (reply_tx, replies) = crossbeam_channel::bounded(1);
+        let for_kill = Arc::clone(&stream);
+        let link = Link {
+            outbox: Arc::new(events.clone()),
+            login: Some(reply_tx),
+            kill: Box::new(move || {
+                let _ = for_kill.shutdown(Shutdown::Both);
+            }),
+        };
+        let session = self.hub.attach(peer, DoorKind::Irc, |_| link);
+        let writing = self.writers.enter();
+        let for_writer = Arc::clone(&stream);
+        let mut renderer = Renderer::new(self.config.server.clone());
+        let writer = thread::Builder::new()
+            .name(format!("irc-writer-{peer}"))
+            .stack_size(CONNECTION_STACK)
+            .spawn(move || {
+                super::write_loop(&for_writer, &queue, |event, out| {
+                    renderer.render(event, out)
+                });
+                drop(writing);
+            });
+        let reason = match writer {
+            Ok(_) => Reader {
+                door: self,
+                session,
+                peer,
+                own: events,
+                replies,
+                flood: TokenBucket::new(self.config.flood, Instant::now()),
+                nick: None,
+                user: None,
+                pass: None,
+                negotiating: false,
+                caps: Vec::new(),
+                sasl: Sasl::default(),
+                registered: false,
+                account: None,
+            }
+            .run(&stream),
+            Err(_) => "server out of threads".to_string(),
+        };
+        self.hub.send(
+            session,
+            Command::Disconnected {
+                reason: reason.clone(),
+            },
+        );
+        info!("disconnect {peer} ({reason})");
+        drop(admission);
+    }
+}
+
+/// SASL PLAIN as it goes (IRCv3 `sasl-3.1`).
+#[derive(Default)]
+struct Sasl {
+    /// `AUTHENTICATE PLAIN` was accepted; base64 chunks come next.
+    started: bool,
+    buffer: String,
+    /// The account a successful exchange proved, used at registration.
+    proved: Option<(AccountRecord, Identity)>,
+}
+
+struct Reader<'a> {
+    door: &'a IrcDoor,
+    session: SessionId,
+    peer: SocketAddr,
+    own: Sender<Arc<Event>>,
+    /// The hub's answers to Login and ChangeNick.
+    replies: Receiver<bool>,
+    flood: TokenBucket,
+    /// The nickname asked for, or held once registered.
+    nick: Option<String>,
+    user: Option<String>,
+    pass: Option<String>,
+    /// Between CAP LS/REQ and CAP END registration waits.
+    negotiating: bool,
+    caps: Vec<String>,
+    sasl: Sasl,
+    registered: bool,
+    account: Option<AccountId>,
+}
+
+enum Flow {
+    Continue,
+    Stop(String),
+}
+
+impl Reader<'_> {
+    fn run(&mut self, stream: &TcpStream) -> String {
+        let mut stream = stream;
+        let ping_interval = self.door.config.ping_interval;
+        let _ = stream.set_read_timeout(Some(ping_interval));
+        let mut decoder = LineDecoder::plain(MAX_TAGGED_LINE);
+        let mut buf = vec![0u8; 4096];
+        let mut inputs = Vec::new();
+        let mut pinged = false;
+        loop {
+            let n = match stream.read(&mut buf) {
+                Ok(0) => return "connection closed".into(),
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    if pinged {
+                        return format!("Ping timeout: {} seconds", ping_interval.as_secs() * 2);
+                    }
+                    let name = &self.door.config.server.name;
+                    self.raw(format!("PING :{name}"));
+                    pinged = true;
+                    continue;
+                }
+                Err(e) => return format!("read error: {e}"),
+            };
+            pinged = false;
+            decoder.feed(&buf[..n], &mut inputs);
+            for input in inputs.drain(..) {
+                if let Flow::Stop(reason) = self.input(input) {
+                    return reason;
+                }
+            }
+        }
+    }
+
+    fn input(&mut self, input: Input) -> Flow {
+        let line = match input {
+            Input::Line(line) => line,
+            Input::TooLong => {
+                self.reply("417", ":Input line was too long");
+                return Flow::Continue;
+            }
+            Input::Negotiation { .. } => return Flow::Continue,
+        };
+        let message = match Message::parse(&line) {
+            Ok(message) => message,
+            Err(ParseError::Empty) => return Flow::Continue,
+            Err(ParseError::TooLong) => {
+                self.reply("417", ":Input line was too long");
+                return Flow::Continue;
+            }
+        };
+        match self.flood.take(Instant::now()) {
+            Verdict::Pass => {}
+            Verdict::Slow(wait) => thread::sleep(wait),
+            Verdict::Excess => {
+                warn!("disconnecting {}: Excess flood", self.peer);
+                self.say(Event::Closing {
+                    reason: "Excess flood".into(),
+                });
+                return Flow::Stop("Excess flood".into());
+            }
+        }
+        self.message(message)
+    }
+
+    fn message(&mut self, m: Message) -> Flow {
+        let name = self.door.config.server.name.clone();
+        match m.command.as_str() {
+            "CAP" => return self.cap(&m),
+            "AUTHENTICATE" => return self.authenticate(&m),
+            "PASS" if self.registered => self.reply("462", ":You may not reregister"),
+            "PASS" => {
+                self.pass = Some(m.param(0).to_string());
+            }
+            "NICK" => return self.nick(m.param(0)),
+            "USER" if self.registered => self.reply("462", ":You may not reregister"),
+            "USER" if m.params.len() < 4 => return self.need_more("USER"),
+            "USER" => {
+                self.user = Some(m.param(0).to_string());
+                return self.try_register();
+            }
+            "PING" => self.raw(format!(":{name} PONG {name} :{}", m.param(0))),
+            // Proof of life: the hub's idle clock starts again.
+            "PONG" => return self.hub(Command::Ping),
+            "QUIT" => {
+                let message = Some(m.param(0).to_string()).filter(|q| !q.is_empty());
+                return self.hub(Command::Quit { message });
+            }
+            _ if !self.registered => self.reply("451", ":You have not registered"),
+            _ => return self.command(m),
+        }
+        Flow::Continue
+    }
+
+    /// Commands for a registered connection.
+    fn command(&mut self, m: Message) -> Flow {
+        let name = self.door.config.server.name.clone();
+        let command = match m.command.as_str() {
+            "JOIN" if m.params.is_empty() => return self.need_more("JOIN"),
+            "JOIN" => {
+                for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
+                    let flow = self.hub(Command::Join {
+                        channel: target.to_string(),
+                    });
+                    if let Flow::Stop(reason) = flow {
+                        return Flow::Stop(reason);
+                    }
+                }
+                return Flow::Continue;
+            }
+            "PART" if m.params.is_empty() => return self.need_more("PART"),
+            "PART" => {
+                for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
+                    let channel = Some(target.to_string());
+                    if let Flow::Stop(reason) = self.hub(Command::Part { channel }) {
+                        return Flow::Stop(reason);
+                    }
+                }
+                return Flow::Continue;
+            }
+            "PRIVMSG" | "NOTICE" => return self.privmsg(&m),
+            "TOPIC" if m.params.is_empty() => return self.need_more("TOPIC"),
+            "TOPIC" if m.params.len() > 1 => {
+                // chatd's topics are the channel descriptions in chat.toml.
+                let rest = format!("{} :You're not channel operator", m.param(0));
+                self.reply("482", &rest);
+                return Flow::Continue;
+            }
+            "TOPIC" => Command::Topic {
+                channel: m.param(0).to_string(),
+            },
+            "NAMES" if m.params.is_empty() => {
+                self.reply("366", "* :End of /NAMES list.");
+                return Flow::Continue;
+            }
+            "NAMES" => Command::Names {
+                channel: m.param(0).split(',').next().unwrap_or("").to_string(),
+            },
+            "LIST" => Command::ListChannels,
+            "WHO" => Command::WhoMask {
+                mask: match m.param(0) {
+                    "" => "*".to_string(),
+                    mask => mask.to_string(),
+                },
+            },
+            "WHOIS" if m.params.is_empty() => {
+                self.reply("431", ":No nickname given");
+                return Flow::Continue;
+            }
+            // WHOIS [server] nick: the nickname is the last parameter.
+            "WHOIS" => Command::Whois {
+                nick: m.params.last().cloned().unwrap_or_default(),
+            },
+            "ISON" if m.params.is_empty() => return self.need_more("ISON"),
+            "ISON" => Command::Ison {
+                nicks: m
+                    .params
+                    .iter()
+                    .flat_map(|p| p.split(' '))
+                    .map(str::to_string)
+                    .collect(),
+            },
+            "AWAY" => Command::Away {
+                message: Some(m.param(0).to_string()).filter(|a| !a.is_empty()),
+            },
+            "MODE" => return self.mode(&m),
+            "MOTD" => {
+                let mut out = Vec::new();
+                render::motd(&self.door.config.server, self.me(), &mut out);
+                self.raw(String::from_utf8_lossy(&out).trim_end().to_string());
+                return Flow::Continue;
+            }
+            "LUSERS" => Command::Stats,
+            "VERSION" => {
+                let version = &self.door.config.server.version;
+                self.reply("351", &format!("{version} {name} :chatd"));
+                self.reply("005", &render::isupport(&self.door.config.server));
+                return Flow::Continue;
+            }
+            "MONITOR" => return self.monitor(&m),
+            "USERHOST" => {
+                self.reply("302", ":");
+                return Flow::Continue;
+            }
+            other => {
+                self.reply("421", &format!("{other} :Unknown command"));
+                return Flow::Continue;
+            }
+        };
+        self.hub(command)
+    }
+
+    /// `CAP LS/REQ/LIST/END`: chatd offers one capability, `sasl`.
+    fn cap(&mut self, m: &Message) -> Flow {
+        let name = self.door.config.server.name.clone();
+        let me = self.me().to_string();
+        match m.param(0).to_ascii_uppercase().as_str() {
+            "LS" => {
+                if !self.registered {
+                    self.negotiating = true;
+                }
+                let sasl = if m.param(1) >= "302" {
+                    "sasl=PLAIN"
+                } else {
+                    "sasl"
+                };
+                self.raw(format!(":{name} CAP {me} LS :{sasl}"));
+            }
+            "REQ" => {
+                if !self.registered {
+                    self.negotiating = true;
+                }
+                let wanted: Vec<&str> = m.param(1).split(' ').filter(|c| !c.is_empty()).collect();
+                let known = wanted.iter().all(|c| matches!(*c, "sasl" | "-sasl"));
+                let answer = if known { "ACK" } else { "NAK" };
+                if known {
+                    for cap in &wanted {
+                        match cap.strip_prefix('-') {
+                            Some(off) => self.caps.retain(|c| c != off),
+                            None => self.caps.push(cap.to_string()),
+                        }
+                    }
+                }
+                self.raw(format!(":{name} CAP {me} {answer} :{}", m.param(1)));
+            }
+            "LIST" => self.raw(format!(":{name} CAP {me} LIST :{}", self.caps.join(" "))),
+            "END" => {
+                self.negotiating = false;
+                return self.try_register();
+            }
+            other => self.reply("410", &format!("{other} :Invalid CAP command")),
+        }
+        Flow::Continue
+    }
+
+    /// SASL PLAIN: `AUTHENTICATE PLAIN`, then the base64 of
+    /// `authzid NUL authcid NUL password` in chunks of up to 400 bytes.
+    fn authenticate(&mut self, m: &Message) -> Flow {
+        let data = m.param(0);
+        if self.registered {
+            self.reply("907", ":You have already authenticated using SASL");
+            return Flow::Continue;
+        }
+        if data == "*" {
+            self.sasl = Sasl::default();
+            self.reply("906", ":SASL authentication aborted");
+            return Flow::Continue;
+        }
+        if !self.sasl.started {
+            if data.eq_ignore_ascii_case("PLAIN") {
+                self.sasl.started = true;
+                self.raw("AUTHENTICATE +".to_string());
+            } else {
+                self.reply("908", "PLAIN :are available SASL mechanisms");
+                self.reply("904", ":SASL authentication failed");
+            }
+            return Flow::Continue;
+        }
+        if data != "+" {
+            self.sasl.buffer.push_str(data);
+        }
+        if data.len() == 400 {
+            return Flow::Continue;
+        }
+        let encoded = std::mem::take(&mut self.sasl.buffer);
+        self.sasl.started = false;
+        let proved = base64::engine::general_purpose::STANDARD
+            .decode(encoded.as_bytes())
+            .ok()
+            .and_then(|plain| String::from_utf8(plain).ok())
+            .and_then(|plain| {
+                let mut fields = plain.splitn(3, '\0');
+                let (_authzid, authcid, password) =
+                    (fields.next()?, fields.next()?, fields.next()?);
+                let record = self.door.accounts.lookup(authcid).ok()??;
+                let identity = self
+                    .door
+                    .accounts
+                    .log_in(self.peer.ip(), &record, password)
+                    .ok()?;
+                Some((record, identity))
+            });
+        match proved {
+            Some((record, identity)) => {
+                let mask = format!("{0}!{0}@{1}", record.nick, self.door.config.server.name);
+                self.reply(
+                    "900",
+                    &format!(
+                        "{mask} {} :You are now logged in as {}",
+                        record.nick, record.nick
+                    ),
+                );
+                self.reply("903", ":SASL authentication successful");
+                self.sasl.proved = Some((record, identity));
+            }
+            None => self.reply("904", ":SASL authentication failed"),
+        }
+        Flow::Continue
+    }
+
+    fn nick(&mut self, wanted: &str) -> Flow {
+        if wanted.is_empty() {
+            self.reply("431", ":No nickname given");
+            return Flow::Continue;
+        }
+        if let Err(why) = Nick::parse(wanted, self.door.config.server.nick_length) {
+            self.reply("432", &format!("{wanted} :Erroneous nickname: {why}"));
+            return Flow::Continue;
+        }
+        if !self.registered {
+            self.nick = Some(wanted.to_string());
+            return self.try_register();
+        }
+        match self.door.accounts.lookup(wanted) {
+            Ok(Some(owner)) if Some(owner.id) != self.account => {
+                let rest = format!(
+                    "{wanted} :Nickname is registered: /msg NickServ IDENTIFY {wanted} <password>"
+                );
+                self.reply("433", &rest);
+                Flow::Continue
+            }
+            Ok(_) => self.change_nick(wanted.to_string(), None),
+            Err(error) => self.say(Event::Error(error)),
+        }
+    }
+
+    /// Asks the hub for another nickname and waits for the answer.
+    fn change_nick(&mut self, wanted: String, identity: Option<Identity>) -> Flow {
+        let proved = identity.as_ref().map(|i| i.account);
+        let same = self
+            .nick
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(&wanted));
+        let command = Command::ChangeNick {
+            nick: wanted.clone(),
+            identity,
+        };
+        if let Flow::Stop(reason) = self.hub(command) {
+            return Flow::Stop(reason);
+        }
+        match self.replies.recv() {
+            Ok(true) => {
+                self.account = proved.or(self.account.filter(|_| same));
+                self.nick = Some(wanted);
+                Flow::Continue
+            }
+            Ok(false) => Flow::Continue,
+            Err(_) => Flow::Stop("closed by the server".into()),
+        }
+    }
+
+    /// Completes registration once NICK and USER are in and CAP is done.
+    fn try_register(&mut self) -> Flow {
+        if self.registered || self.negotiating || self.user.is_none() {
+            return Flow::Continue;
+        }
+        let Some(nick) = self.nick.clone() else {
+            return Flow::Continue;
+        };
+        let accounts = Arc::clone(&self.door.accounts);
+        let (nick, identity) = match self.sasl.proved.take() {
+            Some((record, identity)) => (record.nick, Some(identity)),
+            None => match accounts.lookup(&nick) {
+                Err(error) => return self.say(Event::Error(error)),
+                Ok(Some(record)) => match self.pass.take() {
+                    Some(password) => match accounts.log_in(self.peer.ip(), &record, &password) {
+                        Ok(identity) => (record.nick, Some(identity)),
+                        Err(error) => {
+                            self.reply("464", &format!(":Password incorrect ({error})"));
+                            return Flow::Continue;
+                        }
+                    },
+                    None => {
+                        let rest = format!(
+                            "{nick} :Nickname is registered: log in with SASL or PASS, or pick another"
+                        );
+                        self.reply("433", &rest);
+                        return Flow::Continue;
+                    }
+                },
+                Ok(None) if accounts.rules.allow_guests => (nick, None),
+                Ok(None) => {
+                    self.say(Event::Closing {
+                        reason: "this server has no guests: log in to an account with SASL \
+                                 (register one over telnet)"
+                            .into(),
+                    });
+                    return Flow::Stop("no account".into());
+                }
+            },
+        };
+        let account = identity.as_ref().map(|i| i.account);
+        if let Flow::Stop(reason) = self.hub(Command::Login {
+            nick: nick.clone(),
+            identity,
+        }) {
+            return Flow::Stop(reason);
+        }
+        match self.replies.recv() {
+            Ok(true) => {
+                self.registered = true;
+                self.nick = Some(nick);
+                self.account = account;
+                Flow::Continue
+            }
+            // The hub said why (433, 432); the client may try another NICK.
+            Ok(false) => Flow::Continue,
+            Err(_) => Flow::Stop("closed by the server".into()),
+        }
+    }
+
+    fn privmsg(&mut self, m: &Message) -> Flow {
+        if m.params.is_empty() {
+            self.reply("411", &format!(":No recipient given ({})", m.command));
+            return Flow::Continue;
+        }
+        if m.param(1).is_empty() {
+            self.reply("412", ":No text to send");
+            return Flow::Continue;
+        }
+        let (text, action) = match m.param(1).strip_prefix("\u{1}ACTION ") {
+            Some(action) => (action.trim_end_matches('\u{1}'), true),
+            // Other CTCP (VERSION, PING…) has no one to answer it here.
+            None if m.param(1).starts_with('\u{1}') => return Flow::Continue,
+            None => (m.param(1), false),
+        };
+        let text = sanitize::clean(&strip_formatting(text));
+        for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
+            let command = if target.starts_with('#') {
+                Command::SayIn {
+                    channel: target.to_string(),
+                    text: text.clone(),
+                    action,
+                }
+            } else if target.eq_ignore_ascii_case("NickServ") {
+                if let Flow::Stop(reason) = self.nickserv(&text) {
+                    return Flow::Stop(reason);
+                }
+                continue;
+            } else {
+                Command::Private {
+                    to: target.to_string(),
+                    text: text.clone(),
+                    action,
+                }
+            };
+            if let Flow::Stop(reason) = self.hub(command) {
+                return Flow::Stop(reason);
+            }
+        }
+        Flow::Continue
+    }
+
+    /// NickServ for clients without SASL: REGISTER, IDENTIFY, HELP.
+    fn nickserv(&mut self, text: &str) -> Flow {
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let accounts = Arc::clone(&self.door.accounts);
+        let nick = self.me().to_string();
+        match words.first().map(|w| w.to_ascii_uppercase()).as_deref() {
+            Some("REGISTER") => {
+                let Some(password) = words.get(1) else {
+                    return self.nickserv_says("Syntax: REGISTER <password>");
+                };
+                if self.account.is_some() {
+                    return self.nickserv_says(&format!("{nick} is already registered."));
+                }
+                match accounts.register(&nick, password) {
+                    Ok(account) => {
+                        self.account = Some(account);
+                        // The hub confirms (as NickServ) once it has saved.
+                        self.hub(Command::Identified { account })
+                    }
+                    Err(error) => self.nickserv_says(&error.to_string()),
+                }
+            }
+            Some("IDENTIFY") => {
+                let (target, password) = match words.as_slice() {
+                    [_, password] => (nick.clone(), *password),
+                    [_, target, password] => (target.to_string(), *password),
+                    _ => return self.nickserv_says("Syntax: IDENTIFY [nick] <password>"),
+                };
+                let record = match accounts.lookup(&target) {
+                    Ok(Some(record)) => record,
+                    Ok(None) => return self.nickserv_says(&format!("{target} is not registered.")),
+                    Err(error) => return self.nickserv_says(&error.to_string()),
+                };
+                match accounts.log_in(self.peer.ip(), &record, password) {
+                    Ok(identity) => {
+                        let account = record.nick.clone();
+                        if let Flow::Stop(reason) =
+                            self.change_nick(account.clone(), Some(identity))
+                        {
+                            return Flow::Stop(reason);
+                        }
+                        if self.account == Some(record.id) {
+                            let mask =
+                                format!("{0}!{0}@{1}", account, self.door.config.server.name);
+                            self.reply(
+                                "900",
+                                &format!("{mask} {account} :You are now logged in as {account}"),
+                            );
+                            return self
+                                .nickserv_says(&format!("You are now identified for {account}."));
+                        }
+                        Flow::Continue
+                    }
+                    Err(error) => self.nickserv_says(&error.to_string()),
+                }
+            }
+            _ => self.nickserv_says(
+                "Commands: REGISTER <password> (registers your current nickname), \
+                 IDENTIFY [nick] <password> (logs you in to it)",
+            ),
+        }
+    }
+
+    fn nickserv_says(&self, text: &str) -> Flow {
+        let name = &self.door.config.server.name;
+        self.raw(format!(
+            ":NickServ!NickServ@{name} NOTICE {} :{text}",
+            self.me()
+        ));
+        Flow::Continue
+    }
+
+    fn mode(&mut self, m: &Message) -> Flow {
+        let target = m.param(0);
+        let me = self.me().to_string();
+        if target.is_empty() {
+            return self.need_more("MODE");
+        }
+        if target.starts_with('#') {
+            match m.param(1) {
+                "" => self.reply("324", &format!("{target} +nt")),
+                "b" | "+b" => self.reply("368", &format!("{target} :End of channel ban list")),
+                _ => self.reply("482", &format!("{target} :You're not channel operator")),
+            }
+        } else if !target.eq_ignore_ascii_case(&me) {
+            self.reply("502", ":Can't change mode for other users");
+        } else {
+            match m.param(1) {
+                "" => self.reply("221", "+"),
+                // Clients set +i at connect; every user here is as visible as any.
+                "+i" | "-i" => {}
+                _ => self.reply("501", ":Unknown MODE flag"),
+            }
+        }
+        Flow::Continue
+    }
+
+    /// IRCv3 MONITOR, on the same hot list as the text door's /watch.
+    fn monitor(&mut self, m: &Message) -> Flow {
+        let targets = || {
+            m.param(1)
+                .split(',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        };
+        let changes: Vec<Watch> = match m.param(0) {
+            "+" => targets().into_iter().map(Watch::Add).collect(),
+            "-" => targets().into_iter().map(Watch::Remove).collect(),
+            "C" | "c" => vec![Watch::Clear],
+            "L" | "l" | "S" | "s" => vec![Watch::List],
+            _ => return self.need_more("MONITOR"),
+        };
+        for change in changes {
+            if let Flow::Stop(reason) = self.hub(Command::Watch(change)) {
+                return Flow::Stop(reason);
+            }
+        }
+        Flow::Continue
+    }
+
+    fn me(&self) -> &str {
+        self.nick
+            .as_deref()
+            .filter(|_| self.registered)
+            .unwrap_or("*")
+    }
+
+    fn need_more(&self, command: &str) -> Flow {
+        self.reply("461", &format!("{command} :Not enough parameters"));
+        Flow::Continue
+    }
+
+    /// `:server CODE me rest`, in order with the hub's lines.
+    fn reply(&self, code: &str, rest: &str) {
+        let name = &self.door.config.server.name;
+        self.raw(format!(":{name} {code} {} {rest}", self.me()));
+    }
+
+    /// Queues a line of our own, behind the hub's answers to earlier commands.
+    fn raw(&self, line: String) {
+        let _ = self
+            .door
+            .hub
+            .send(self.session, Command::Relay(Box::new(Event::Raw(line))));
+    }
+
+    fn hub(&self, command: Command) -> Flow {
+        match self.door.hub.send(self.session, command) {
+            true => Flow::Continue,
+            false => Flow::Stop("server shutting down".into()),
+        }
+    }
+
+    fn say(&self, event: Event) -> Flow {
+        let _ = self.own.try_send(Arc::new(event));
+        Flow::Continue
+    }
+}
+
+/// Removes mIRC formatting (bold, colours, italics, …): IRC clients send it,
+/// telnet users would see stray digits.
+pub fn strip_formatting(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{3}' => {
+                // ^C[fg[,bg]] with one or two digits each.
+                for _ in 0..2 {
+                    chars.next_if(char::is_ascii_digit);
+                }
+                if chars.peek() == Some(&',') {
+                    let mut ahead = chars.clone();
+                    ahead.next();
+                    if ahead.peek().is_some_and(char::is_ascii_digit) {
+                        chars.next();
+                        for _ in 0..2 {
+                            chars.next_if(char::is_ascii_digit);
+                        }
+                    }
+                }
+            }
+            '\u{4}' => {
+                for _ in 0..6 {
+                    chars.next_if(char::is_ascii_hexdigit);
+                }
+            }
+            '\u{2}' | '\u{f}' | '\u{11}' | '\u{16}' | '\u{1d}' | '\u{1e}' | '\u{1f}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_formatting;
+
+    #[test]
+    fn formatting_codes_are_stripped() {
+        assert_eq!(
+            strip_formatting("\u{2}bold\u{2} \u{3}04red\u{3} \u{3}4,12x"),
+            "bold red x"
+        );
+        assert_eq!(strip_formatting("\u{3}1,a"), ",a");
+        assert_eq!(strip_formatting("\u{4}ff0000hex\u{f}"), "hex");
+        assert_eq!(strip_formatting("plain 5,3 text"), "plain 5,3 text");
+    }
+}

@@ -1,0 +1,581 @@
+//! The IRC door's renderer: hub events in, IRC lines out (RFC 2812 numerics,
+//! IRCv3 MONITOR). Pure, with the little state a connection's writer keeps:
+//! its own nickname (numerics are addressed to it), the channels it is in
+//! (a JOIN of one it is in already is not echoed), and the last QUIT (the hub
+//! tells each shared channel; IRC says QUIT once).
+
+use std::collections::HashSet;
+use std::io::Write;
+
+use crate::clock::utc;
+use crate::hub::{ChatError, Departure, Event, UserSummary};
+
+/// What the renderer says about the server.
+#[derive(Clone, Debug)]
+pub struct ServerInfo {
+    pub name: String,
+    pub network: String,
+    pub version: String,
+    /// Unix time the server started.
+    pub created: i64,
+    /// Message of the day, a line each; empty means none (ERR_NOMOTD).
+    pub motd: Vec<String>,
+    pub nick_length: usize,
+    pub channel_length: usize,
+    pub max_watch: usize,
+}
+
+pub struct Renderer {
+    server: ServerInfo,
+    nick: Option<String>,
+    joined: HashSet<String>,
+    last_quit: Option<String>,
+}
+
+/// `#Name`: chatd's channels as IRC spells them.
+pub fn channel(name: &str) -> String {
+    format!("#{name}")
+}
+
+/// The rest of a numeric after the target nickname, for the RPL_ISUPPORT
+/// tokens (005).
+pub fn isupport(server: &ServerInfo) -> String {
+    format!(
+        "CASEMAPPING=ascii CHANTYPES=# CHANNELLEN={} NICKLEN={} NETWORK={} PREFIX=() \
+         CHANMODES=,,,nt MONITOR={} AWAYLEN=390 :are supported by this server",
+        server.channel_length + 1,
+        server.nick_length,
+        server.network,
+        server.max_watch
+    )
+}
+
+/// RPL_MOTDSTART, RPL_MOTD…, RPL_ENDOFMOTD; or ERR_NOMOTD when there is none.
+pub fn motd(server: &ServerInfo, me: &str, out: &mut Vec<u8>) {
+    let name = &server.name;
+    if server.motd.is_empty() {
+        let _ = write!(out, ":{name} 422 {me} :MOTD File is missing\r\n");
+        return;
+    }
+    let _ = write!(out, ":{name} 375 {me} :- {name} Message of the day - \r\n");
+    for line in &server.motd {
+        let _ = write!(out, ":{name} 372 {me} :- {line}\r\n");
+    }
+    let _ = write!(out, ":{name} 376 {me} :End of /MOTD command.\r\n");
+}
+
+impl Renderer {
+    pub fn new(server: ServerInfo) -> Renderer {
+        Renderer {
+            server,
+            nick: None,
+            joined: HashSet::new(),
+            last_quit: None,
+        }
+    }
+
+    /// The connection's nickname, `*` before it has one.
+    pub fn me(&self) -> &str {
+        self.nick.as_deref().unwrap_or("*")
+    }
+
+    /// `nick!nick@server`: chatd keeps no user or host names to show.
+    fn mask(&self, nick: &str) -> String {
+        format!("{nick}!{nick}@{}", self.server.name)
+    }
+
+    /// `:server CODE me rest`.
+    fn numeric(&self, out: &mut Vec<u8>, code: &str, rest: &str) {
+        let _ = write!(out, ":{} {code} {} {rest}\r\n", self.server.name, self.me());
+    }
+
+    /// `:server NOTICE me :text`.
+    pub fn notice(&self, out: &mut Vec<u8>, text: &str) {
+        let _ = write!(
+            out,
+            ":{} NOTICE {} :{text}\r\n",
+            self.server.name,
+            self.me()
+        );
+    }
+
+    /// The welcome burst: 001–005 and the MOTD.
+    fn welcome(&self, out: &mut Vec<u8>) {
+        let s = &self.server;
+        let me = self.me().to_string();
+        self.numeric(
+            out,
+            "001",
+            &format!(":Welcome to the {} IRC network, {me}", s.network),
+        );
+        self.numeric(
+            out,
+            "002",
+            &format!(":Your host is {}, running version {}", s.name, s.version),
+        );
+        self.numeric(
+            out,
+            "003",
+            &format!(":This server was created {}", utc(s.created)),
+        );
+        self.numeric(out, "004", &format!("{} {} i nt", s.name, s.version));
+        self.numeric(out, "005", &isupport(s));
+        self.motd(out);
+    }
+
+    pub fn motd(&self, out: &mut Vec<u8>) {
+        motd(&self.server, self.me(), out);
+    }
+
+    fn who_line(&self, out: &mut Vec<u8>, context: &str, u: &UserSummary) {
+        let here = if u.away.is_some() { "G" } else { "H" };
+        let line = format!(
+            "{context} {nick} {host} {host} {nick} {here} :0 {nick}",
+            nick = u.nick,
+            host = self.server.name
+        );
+        self.numeric(out, "352", &line);
+    }
+
+    /// Appends the lines for `event` to `out`.
+    pub fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
+        let quit_before = self.last_quit.take();
+        match event {
+            Event::LoggedIn { nick } => {
+                self.nick = Some(nick.clone());
+                self.welcome(out);
+            }
+            Event::Joined(c) => {
+                let name = channel(&c.name);
+                if self.joined.insert(name.to_ascii_lowercase()) {
+                    let _ = write!(out, ":{} JOIN {name}\r\n", self.mask(self.me()));
+                    self.topic(out, &name, &c.description);
+                }
+            }
+            Event::Topic { channel: c, topic } => self.topic(out, &channel(c), topic),
+            Event::Names { channel: c, nicks } => {
+                let name = channel(c);
+                // 353 lines stay well under 512 bytes.
+                for chunk in nicks.chunks(20) {
+                    self.numeric(out, "353", &format!("= {name} :{}", chunk.join(" ")));
+                }
+                self.numeric(out, "366", &format!("{name} :End of /NAMES list."));
+            }
+            Event::Parted { left, .. } => {
+                let name = channel(&left.name);
+                self.joined.remove(&name.to_ascii_lowercase());
+                let _ = write!(out, ":{} PART {name}\r\n", self.mask(self.me()));
+            }
+            Event::MemberJoined { channel: c, nick } => {
+                let _ = write!(out, ":{} JOIN {}\r\n", self.mask(nick), channel(c));
+            }
+            Event::MemberLeft {
+                channel: c,
+                nick,
+                why,
+            } => {
+                let reason = match why {
+                    Departure::Parted => {
+                        let _ = write!(out, ":{} PART {}\r\n", self.mask(nick), channel(c));
+                        return;
+                    }
+                    Departure::Quit(Some(message)) => format!("Quit: {message}"),
+                    Departure::Quit(None) => "Quit".to_string(),
+                    Departure::Lost(reason) => reason.clone(),
+                };
+                // One QUIT, however many channels we shared.
+                if quit_before.as_deref() != Some(nick.as_str()) {
+                    let _ = write!(out, ":{} QUIT :{reason}\r\n", self.mask(nick));
+                }
+                self.last_quit = Some(nick.clone());
+            }
+            Event::Public {
+                channel: c,
+                from,
+                text,
+                action,
+            } => {
+                // IRC clients show their own lines themselves.
+                if Some(from.as_str()) != self.nick.as_deref() {
+                    let text = ctcp_action(text, *action);
+                    let _ = write!(
+                        out,
+                        ":{} PRIVMSG {} :{text}\r\n",
+                        self.mask(from),
+                        channel(c)
+                    );
+                }
+            }
+            Event::Private { from, text, action } => {
+                let text = ctcp_action(text, *action);
+                let _ = write!(
+                    out,
+                    ":{} PRIVMSG {} :{text}\r\n",
+                    self.mask(from),
+                    self.me()
+                );
+            }
+            Event::ChannelList(channels) => {
+                self.numeric(out, "321", "Channel :Users  Name");
+                for c in channels {
+                    let line = format!("{} {} :{}", channel(&c.name), c.users, c.description);
+                    self.numeric(out, "322", &line);
+                }
+                self.numeric(out, "323", ":End of /LIST");
+            }
+            Event::WhoReply { mask, users } => {
+                for u in users {
+                    let context = match mask.starts_with('#') {
+                        true => mask.clone(),
+                        false => u.channels.first().map(|c| channel(c)).unwrap_or("*".into()),
+                    };
+                    self.who_line(out, &context, u);
+                }
+                self.numeric(out, "315", &format!("{mask} :End of /WHO list."));
+            }
+            Event::Users { channel: c, users } => {
+                for u in users {
+                    self.who_line(out, &channel(c), u);
+                }
+                self.numeric(out, "315", &format!("{} :End of /WHO list.", channel(c)));
+            }
+            Event::Who(users) => {
+                for u in users {
+                    self.who_line(out, "*", u);
+                }
+                self.numeric(out, "315", "* :End of /WHO list.");
+            }
+            Event::Whois(u) => {
+                let nick = &u.nick;
+                let host = &self.server.name;
+                self.numeric(out, "311", &format!("{nick} {nick} {host} * :{nick}"));
+                if !u.channels.is_empty() {
+                    let channels: Vec<String> = u.channels.iter().map(|c| channel(c)).collect();
+                    self.numeric(out, "319", &format!("{nick} :{}", channels.join(" ")));
+                }
+                self.numeric(
+                    out,
+                    "312",
+                    &format!("{nick} {host} :{}", self.server.network),
+                );
+                if let Some(message) = &u.away {
+                    self.numeric(out, "301", &format!("{nick} :{message}"));
+                }
+                let idle = format!(
+                    "{nick} {} {} :seconds idle, signon time",
+                    u.idle.as_secs(),
+                    u.since
+                );
+                self.numeric(out, "317", &idle);
+                self.numeric(out, "318", &format!("{nick} :End of /WHOIS list."));
+            }
+            Event::WhoisOffline {
+                nick,
+                registered,
+                last_seen,
+            } => {
+                let seen = match last_seen {
+                    Some(at) => format!("last seen {}", utc(*at)),
+                    None => "never seen".into(),
+                };
+                let text = format!(
+                    "{nick} :No such nick (registered since {}, {seen})",
+                    utc(*registered)
+                );
+                self.numeric(out, "401", &text);
+                self.numeric(out, "318", &format!("{nick} :End of /WHOIS list."));
+            }
+            Event::Ison(nicks) => self.numeric(out, "303", &format!(":{}", nicks.join(" "))),
+            Event::Away(Some(_)) => self.numeric(out, "306", ":You have been marked as being away"),
+            Event::Away(None) => {
+                self.numeric(out, "305", ":You are no longer marked as being away")
+            }
+            Event::AwayReply { nick, message } => {
+                self.numeric(out, "301", &format!("{nick} :{message}"))
+            }
+            Event::NickChanged { old, new } => {
+                let _ = write!(out, ":{} NICK :{new}\r\n", self.mask(old));
+                if self.nick.as_deref() == Some(old.as_str()) {
+                    self.nick = Some(new.clone());
+                }
+            }
+            Event::WatchList(entries) => {
+                let (online, offline): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, on)| *on);
+                let masks: Vec<String> = online.iter().map(|(n, _)| self.mask(n)).collect();
+                if !masks.is_empty() {
+                    self.numeric(out, "730", &format!(":{}", masks.join(",")));
+                }
+                let nicks: Vec<&str> = offline.iter().map(|(n, _)| n.as_str()).collect();
+                if !nicks.is_empty() {
+                    self.numeric(out, "731", &format!(":{}", nicks.join(",")));
+                }
+                let all: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
+                if !all.is_empty() {
+                    self.numeric(out, "732", &format!(":{}", all.join(",")));
+                }
+                self.numeric(out, "733", ":End of MONITOR list");
+            }
+            Event::Watching { nick, online: true } | Event::WatchedLogin { nick } => {
+                self.numeric(out, "730", &format!(":{}", self.mask(nick)))
+            }
+            Event::Watching {
+                nick,
+                online: false,
+            }
+            | Event::WatchedLogout { nick } => self.numeric(out, "731", &format!(":{nick}")),
+            Event::Registered { nick } => {
+                let _ = write!(
+                    out,
+                    ":NickServ!NickServ@{} NOTICE {} :Your nickname {nick} is now registered.\r\n",
+                    self.server.name,
+                    self.me()
+                );
+            }
+            Event::Stats { users, channels } => {
+                let users_line = format!(":There are {users} users and 0 invisible on 1 servers");
+                self.numeric(out, "251", &users_line);
+                self.numeric(out, "254", &format!("{channels} :channels formed"));
+                self.numeric(
+                    out,
+                    "255",
+                    &format!(":I have {users} clients and 0 servers"),
+                );
+            }
+            Event::Error(error) => self.error(out, error),
+            Event::Notice(text) => self.notice(out, text),
+            Event::Closing { reason } => {
+                let _ = write!(out, "ERROR :Closing Link: {reason}\r\n");
+            }
+            Event::Raw(line) => {
+                let _ = write!(out, "{line}\r\n");
+            }
+            // The sender's copy of a private line: IRC clients show it themselves.
+            Event::PrivateSent { .. }
+            | Event::Unwatched { .. }
+            | Event::Prompt(_)
+            | Event::EchoOn
+            | Event::Help => {}
+        }
+    }
+
+    fn topic(&self, out: &mut Vec<u8>, name: &str, topic: &str) {
+        match topic.is_empty() {
+            true => self.numeric(out, "331", &format!("{name} :No topic is set")),
+            false => self.numeric(out, "332", &format!("{name} :{topic}")),
+        }
+    }
+
+    fn error(&self, out: &mut Vec<u8>, error: &ChatError) {
+        let (code, rest) = match error {
+            ChatError::NoSuchChannel(c) => ("403", format!("{} :No such channel", hashed(c))),
+            ChatError::NotInChannel(c) => {
+                ("442", format!("{} :You're not on that channel", hashed(c)))
+            }
+            ChatError::NoSuchNick(n) => ("401", format!("{n} :No such nick/channel")),
+            ChatError::NickInUse(n) => ("433", format!("{n} :Nickname is already in use")),
+            ChatError::NickRegistered(n) | ChatError::PasswordRequired(n) => (
+                "433",
+                format!("{n} :Nickname is registered: log in with SASL or PASS, or pick another"),
+            ),
+            ChatError::BadNick(why) => ("432", format!("* :Erroneous nickname: {why}")),
+            ChatError::EmptyMessage => ("412", ":No text to send".to_string()),
+            ChatError::NoRecipient => ("411", ":No recipient given (PRIVMSG)".to_string()),
+            ChatError::NotLoggedIn => ("451", ":You have not registered".to_string()),
+            ChatError::AlreadyLoggedIn => ("462", ":You may not reregister".to_string()),
+            ChatError::UnknownCommand(c) => ("421", format!("{c} :Unknown command")),
+            ChatError::LineTooLong { .. } => ("417", ":Input line was too long".to_string()),
+            ChatError::WatchListFull { max } => ("734", format!("{max} * :Monitor list is full.")),
+            other => return self.notice(out, &other.to_string()),
+        };
+        self.numeric(out, code, &rest);
+    }
+}
+
+fn hashed(name: &str) -> String {
+    match name.starts_with('#') {
+        true => name.to_string(),
+        false => channel(name),
+    }
+}
+
+/// CTCP ACTION framing for `/me` lines.
+fn ctcp_action(text: &str, action: bool) -> String {
+    match action {
+        true => format!("\u{1}ACTION {text}\u{1}"),
+        false => text.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::ChannelSummary;
+    use std::time::Duration;
+
+    fn renderer() -> Renderer {
+        Renderer::new(ServerInfo {
+            name: "chatd.test".into(),
+            network: "ChatNet".into(),
+            version: "chatd-0.1.0".into(),
+            created: 0,
+            motd: vec!["hello".into()],
+            nick_length: 30,
+            channel_length: 32,
+            max_watch: 100,
+        })
+    }
+
+    fn lines(r: &mut Renderer, event: Event) -> Vec<String> {
+        let mut out = Vec::new();
+        r.render(&event, &mut out);
+        String::from_utf8(out)
+            .unwrap()
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn logged_in(nick: &str) -> Renderer {
+        let mut r = renderer();
+        lines(&mut r, Event::LoggedIn { nick: nick.into() });
+        r
+    }
+
+    #[test]
+    fn welcome_has_001_to_005_and_the_motd() {
+        let mut r = renderer();
+        let welcome = lines(
+            &mut r,
+            Event::LoggedIn {
+                nick: "alice".into(),
+            },
+        );
+        let codes: Vec<&str> = welcome
+            .iter()
+            .map(|l| l.split(' ').nth(1).unwrap())
+            .collect();
+        assert_eq!(
+            codes,
+            ["001", "002", "003", "004", "005", "375", "372", "376"]
+        );
+        assert!(welcome[0].starts_with(":chatd.test 001 alice :Welcome to the ChatNet"));
+        assert!(welcome[4].contains("CASEMAPPING=ascii"), "{}", welcome[4]);
+        assert!(welcome[4].contains("NICKLEN=30"));
+    }
+
+    #[test]
+    fn joining_echoes_join_topic_then_names() {
+        let mut r = logged_in("alice");
+        let joined = Event::Joined(ChannelSummary {
+            name: "Weather".into(),
+            description: "Talk about the weather".into(),
+            users: 2,
+        });
+        assert_eq!(
+            lines(&mut r, joined.clone()),
+            [
+                ":alice!alice@chatd.test JOIN #Weather",
+                ":chatd.test 332 alice #Weather :Talk about the weather"
+            ]
+        );
+        assert!(lines(&mut r, joined).is_empty(), "no second JOIN echo");
+        let names = Event::Names {
+            channel: "Weather".into(),
+            nicks: vec!["alice".into(), "bob".into()],
+        };
+        assert_eq!(
+            lines(&mut r, names),
+            [
+                ":chatd.test 353 alice = #Weather :alice bob",
+                ":chatd.test 366 alice #Weather :End of /NAMES list."
+            ]
+        );
+    }
+
+    #[test]
+    fn one_quit_for_many_shared_channels() {
+        let mut r = logged_in("alice");
+        let left = |c: &str| Event::MemberLeft {
+            channel: c.into(),
+            nick: "bob".into(),
+            why: Departure::Quit(Some("bye".into())),
+        };
+        assert_eq!(
+            lines(&mut r, left("Weather")),
+            [":bob!bob@chatd.test QUIT :Quit: bye"]
+        );
+        assert!(lines(&mut r, left("Pets")).is_empty());
+    }
+
+    #[test]
+    fn own_public_lines_are_not_echoed_and_actions_are_ctcp() {
+        let mut r = logged_in("alice");
+        let say = |from: &str, action| Event::Public {
+            channel: "Weather".into(),
+            from: from.into(),
+            text: "waves".into(),
+            action,
+        };
+        assert!(lines(&mut r, say("alice", false)).is_empty());
+        assert_eq!(
+            lines(&mut r, say("bob", true)),
+            [":bob!bob@chatd.test PRIVMSG #Weather :\u{1}ACTION waves\u{1}"]
+        );
+    }
+
+    #[test]
+    fn errors_become_numerics() {
+        let mut r = logged_in("alice");
+        let error = |r: &mut Renderer, e| lines(r, Event::Error(e));
+        assert_eq!(
+            error(&mut r, ChatError::NoSuchNick("carl".into())),
+            [":chatd.test 401 alice carl :No such nick/channel"]
+        );
+        assert_eq!(
+            error(&mut r, ChatError::NoSuchChannel("#nosuch".into())),
+            [":chatd.test 403 alice #nosuch :No such channel"]
+        );
+        assert_eq!(
+            error(&mut r, ChatError::NotInChannel("Pets".into())),
+            [":chatd.test 442 alice #Pets :You're not on that channel"]
+        );
+        let mut fresh = renderer();
+        assert_eq!(
+            error(&mut fresh, ChatError::NickInUse("bob".into())),
+            [":chatd.test 433 * bob :Nickname is already in use"]
+        );
+    }
+
+    #[test]
+    fn whois_lines_end_with_318() {
+        let mut r = logged_in("alice");
+        let whois = Event::Whois(UserSummary {
+            nick: "bob".into(),
+            online: Duration::from_secs(60),
+            idle: Duration::from_secs(5),
+            since: 1000,
+            channels: vec!["Weather".into()],
+            away: Some("lunch".into()),
+        });
+        let codes: Vec<String> = lines(&mut r, whois)
+            .iter()
+            .map(|l| l.split(' ').nth(1).unwrap().to_string())
+            .collect();
+        assert_eq!(codes, ["311", "319", "312", "301", "317", "318"]);
+    }
+
+    #[test]
+    fn nick_changes_follow_our_own_nick() {
+        let mut r = logged_in("alice");
+        let changed = Event::NickChanged {
+            old: "alice".into(),
+            new: "alicia".into(),
+        };
+        assert_eq!(
+            lines(&mut r, changed),
+            [":alice!alice@chatd.test NICK :alicia"]
+        );
+        assert_eq!(r.me(), "alicia");
+    }
+}
