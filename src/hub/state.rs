@@ -227,7 +227,8 @@ impl Hub {
             return;
         };
         session.last_active = now.mono;
-        if command != Command::Ping {
+        // Keepalives and a door's own replies are not the user doing anything.
+        if !matches!(command, Command::Ping | Command::Relay(_)) {
             session.last_input = now.mono;
         }
         let logged_in = session.user.is_some();
@@ -904,12 +905,23 @@ impl Hub {
         let user = self.user_mut(from);
         let old = std::mem::replace(&mut user.nick, nick.clone());
         let old_account = user.account;
+        let mut merged_watch = None;
         if let Some(identity) = identity {
             user.account = Some(identity.account);
+            let before = user.watch.len();
             for watched in identity.watch {
-                if !user.watch.iter().any(|w| w.eq_ignore_ascii_case(&watched)) {
+                let known = user.watch.iter().any(|w| w.eq_ignore_ascii_case(&watched));
+                if !known && user.watch.len() < MAX_WATCH {
                     user.watch.push(watched);
                 }
+            }
+            // What the user watched as a guest joins the account's saved list.
+            if before > 0 {
+                merged_watch = Some(StoreWrite::SaveWatches {
+                    account: identity.account,
+                    nicks: user.watch.clone(),
+                    at: clock::unix_seconds(now.wall),
+                });
             }
         } else if old.key() != nick.key() {
             // A new name: whatever account the old one had stays with it.
@@ -940,8 +952,16 @@ impl Hub {
                 out.0.push(Effect::Store { write, ack: None });
             }
         }
+        if let Some(write) = merged_watch {
+            out.0.push(Effect::Store { write, ack: None });
+        }
         self.nicks.remove(old.key());
         self.nicks.insert(nick.key().to_string(), from);
+        if old.as_str() == nick.as_str() {
+            // Same name, same spelling (NickServ IDENTIFY of one's own
+            // nickname): nothing for anyone to see.
+            return;
+        }
         info!("nick {old} is now {nick}");
         let mut hearers: BTreeSet<SessionId> = channels
             .iter()

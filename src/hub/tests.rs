@@ -1999,3 +1999,1460 @@ fn after_identified_the_user_is_saved_like_a_registered_one() {
         )]
     );
 }
+
+// ---------------------------------------------------------------------------
+// Helpers for the newer commands
+// ---------------------------------------------------------------------------
+
+impl World {
+    /// A new connection through `door` that has not logged in.
+    fn open_door(&mut self, door: DoorKind) -> SessionId {
+        self.last_id += 1;
+        let id = SessionId(self.last_id);
+        let effects = self.run(id, Command::Connect { peer: peer(), door });
+        assert!(effects.is_empty(), "connect said something: {effects:?}");
+        id
+    }
+
+    /// A new connection through `door` logged in as a guest named `nick`.
+    fn connect_door(&mut self, nick: &str, door: DoorKind) -> SessionId {
+        let id = self.open_door(door);
+        let effects = self.login(id, nick);
+        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
+        id
+    }
+
+    fn change_nick(&mut self, id: SessionId, nick: &str) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::ChangeNick {
+                nick: nick.to_string(),
+                identity: None,
+            },
+        )
+    }
+
+    fn change_nick_identified(
+        &mut self,
+        id: SessionId,
+        nick: &str,
+        account: i64,
+        watch: &[&str],
+    ) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::ChangeNick {
+                nick: nick.to_string(),
+                identity: Some(Identity {
+                    account: AccountId(account),
+                    watch: watch.iter().map(|w| w.to_string()).collect(),
+                }),
+            },
+        )
+    }
+
+    fn away(&mut self, id: SessionId, message: Option<&str>) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::Away {
+                message: message.map(str::to_string),
+            },
+        )
+    }
+
+    fn say_in(&mut self, id: SessionId, channel: &str, text: &str) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::SayIn {
+                channel: channel.to_string(),
+                text: text.to_string(),
+                action: false,
+            },
+        )
+    }
+
+    fn names(&mut self, id: SessionId, channel: &str) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::Names {
+                channel: channel.to_string(),
+            },
+        )
+    }
+
+    fn who_mask(&mut self, id: SessionId, mask: &str) -> Vec<Effect> {
+        self.run(
+            id,
+            Command::WhoMask {
+                mask: mask.to_string(),
+            },
+        )
+    }
+}
+
+/// What `/whois nick` tells `asker` about someone on line.
+fn whois_summary(w: &mut World, asker: SessionId, nick: &str) -> UserSummary {
+    match events_for(&w.whois(asker, nick), asker).as_slice() {
+        [Event::Whois(summary)] => summary.clone(),
+        other => panic!("whois {nick}: unexpected {other:?}"),
+    }
+}
+
+/// Whether `nick` is on line, as `/whois` (and the store fallback) says.
+fn is_online(w: &mut World, asker: SessionId, nick: &str) -> bool {
+    let effects = w.whois(asker, nick);
+    match effects.as_slice() {
+        [Effect::Deliver { event, .. }] if matches!(**event, Event::Whois(_)) => true,
+        [Effect::WhoisOffline { .. }] => false,
+        other => panic!("whois {nick}: unexpected {other:?}"),
+    }
+}
+
+/// The nicknames a `WhoMask` for `mask` returns to `asker`, checking the
+/// mask is echoed as typed.
+fn who_mask_nicks(w: &mut World, asker: SessionId, mask: &str) -> Vec<String> {
+    match events_for(&w.who_mask(asker, mask), asker).as_slice() {
+        [Event::WhoReply {
+            mask: echoed,
+            users,
+        }] => {
+            assert_eq!(echoed, mask);
+            users.iter().map(|u| u.nick.clone()).collect()
+        }
+        other => panic!("who {mask}: unexpected {other:?}"),
+    }
+}
+
+fn names_event(channel: &str, nicks: &[&str]) -> Event {
+    Event::Names {
+        channel: channel.into(),
+        nicks: nicks.iter().map(|n| n.to_string()).collect(),
+    }
+}
+
+fn nick_changed(old: &str, new: &str) -> Event {
+    Event::NickChanged {
+        old: old.into(),
+        new: new.into(),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Newer commands before login
+// ---------------------------------------------------------------------------
+
+#[test]
+fn newer_commands_before_login_are_not_logged_in() {
+    let mut w = World::new();
+    let someone = w.connect("someone");
+    w.join(someone, "Weather");
+    let commands = [
+        Command::SayIn {
+            channel: "Weather".into(),
+            text: "hi".into(),
+            action: false,
+        },
+        Command::Topic {
+            channel: "Weather".into(),
+        },
+        Command::WhoMask { mask: "*".into() },
+        Command::Stats,
+        Command::Names {
+            channel: "Weather".into(),
+        },
+        Command::Ison {
+            nicks: vec!["someone".into()],
+        },
+        Command::Away {
+            message: Some("gone".into()),
+        },
+        Command::ChangeNick {
+            nick: "newbie".into(),
+            identity: None,
+        },
+        Command::Watch(Watch::Clear),
+    ];
+    for command in commands {
+        let id = w.open();
+        let effects = w.run(id, command.clone());
+        assert_eq!(
+            events_for(&effects, id),
+            [err(ChatError::NotLoggedIn)],
+            "{command:?}"
+        );
+        assert_eq!(
+            recipients(&effects),
+            [id],
+            "only the sender hears: {command:?}"
+        );
+        assert!(!replies(&effects).contains(&(id, true)), "{command:?}");
+        assert!(stores(&effects).is_empty(), "{command:?}");
+        assert!(closed(&effects).is_empty(), "{command:?}");
+    }
+    assert_eq!(w.hub.users_online(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// Away
+// ---------------------------------------------------------------------------
+
+#[test]
+fn away_is_confirmed_to_the_sender_only_and_shown_in_summaries() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+
+    let effects = w.away(alice, Some("gone to lunch"));
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Away(Some("gone to lunch".into()))]
+    );
+    assert_eq!(recipients(&effects), [alice], "nobody else is told");
+    assert!(stores(&effects).is_empty());
+
+    let away = Some("gone to lunch".to_string());
+    assert_eq!(whois_summary(&mut w, bob, "alice").away, away);
+    match events_for(&w.run(bob, Command::Who), bob).as_slice() {
+        [Event::Who(users)] => {
+            let shown: Vec<(&str, Option<&str>)> = users
+                .iter()
+                .map(|u| (u.nick.as_str(), u.away.as_deref()))
+                .collect();
+            assert_eq!(shown, [("alice", Some("gone to lunch")), ("bob", None)]);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    match events_for(&w.run(bob, Command::Users), bob).as_slice() {
+        [Event::Users { channel, users }] => {
+            assert_eq!(channel, "Weather");
+            assert_eq!(users[0].nick, "alice");
+            assert_eq!(users[0].away, away);
+            assert_eq!(users[1].away, None);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    let who_mask = w.who_mask(bob, "alice");
+    match events_for(&who_mask, bob).as_slice() {
+        [Event::WhoReply { users, .. }] => assert_eq!(users[0].away, away),
+        other => panic!("unexpected {other:?}"),
+    }
+
+    // A new message replaces the old one.
+    w.away(alice, Some("back at two"));
+    assert_eq!(
+        whois_summary(&mut w, bob, "alice").away.as_deref(),
+        Some("back at two")
+    );
+
+    let effects = w.away(alice, None);
+    assert_eq!(events_for(&effects, alice), [Event::Away(None)]);
+    assert_eq!(recipients(&effects), [alice]);
+    assert_eq!(whois_summary(&mut w, bob, "alice").away, None);
+}
+
+#[test]
+fn away_with_a_blank_message_counts_as_back() {
+    for blank in ["", " ", "  \t "] {
+        let mut w = World::new();
+        let alice = w.connect("alice");
+        let bob = w.connect("bob");
+        w.away(alice, Some("out"));
+        let effects = w.away(alice, Some(blank));
+        assert_eq!(
+            events_for(&effects, alice),
+            [Event::Away(None)],
+            "{blank:?}"
+        );
+        assert_eq!(whois_summary(&mut w, bob, "alice").away, None, "{blank:?}");
+        // And no AwayReply to someone writing to her.
+        let effects = w.private(bob, "alice", "there?");
+        assert!(
+            !events_for(&effects, bob)
+                .iter()
+                .any(|e| matches!(e, Event::AwayReply { .. })),
+            "{blank:?}"
+        );
+    }
+}
+
+#[test]
+fn away_before_any_away_message_is_just_back() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.away(alice, None);
+    assert_eq!(events_for(&effects, alice), [Event::Away(None)]);
+}
+
+#[test]
+fn private_to_an_away_user_tells_the_sender_after_the_confirmation() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("Bob");
+    w.away(bob, Some("gone fishing"));
+
+    let effects = w.private(alice, "BOB", "fish?");
+    assert_eq!(
+        events_for(&effects, bob),
+        [Event::Private {
+            from: "alice".into(),
+            text: "fish?".into(),
+            action: false,
+        }],
+        "the away user still gets the line"
+    );
+    assert_eq!(
+        events_for(&effects, alice),
+        [
+            Event::PrivateSent {
+                to: "Bob".into(),
+                text: "fish?".into(),
+                action: false,
+            },
+            Event::AwayReply {
+                nick: "Bob".into(),
+                message: "gone fishing".into(),
+            },
+        ]
+    );
+
+    // The away user writing to someone who is not away hears no AwayReply.
+    let effects = w.private(bob, "alice", "yes");
+    assert_eq!(
+        events_for(&effects, bob),
+        [Event::PrivateSent {
+            to: "alice".into(),
+            text: "yes".into(),
+            action: false,
+        }]
+    );
+
+    // Back: no more AwayReply.
+    w.away(bob, None);
+    let effects = w.private(alice, "bob", "caught any?");
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::PrivateSent {
+            to: "Bob".into(),
+            text: "caught any?".into(),
+            action: false,
+        }]
+    );
+}
+
+#[test]
+fn private_errors_to_an_away_user_have_no_away_reply() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.away(bob, Some("out"));
+    let effects = w.private(alice, "bob", "");
+    assert_eq!(events_for(&effects, alice), [err(ChatError::EmptyMessage)]);
+    assert_eq!(recipients(&effects), [alice]);
+}
+
+// ---------------------------------------------------------------------------
+// ChangeNick
+// ---------------------------------------------------------------------------
+
+#[test]
+fn change_nick_refuses_bad_nicks_with_the_reason() {
+    let too_long = "a".repeat(NICK_LENGTH + 1);
+    let cases = [
+        ("", NickError::Empty),
+        ("9lives", NickError::BadFirst('9')),
+        ("-dash", NickError::BadFirst('-')),
+        ("two words", NickError::BadChar(' ')),
+        ("café", NickError::BadChar('é')),
+        (too_long.as_str(), NickError::TooLong { max: NICK_LENGTH }),
+    ];
+    for (typed, why) in cases {
+        let mut w = World::new();
+        let alice = w.connect("alice");
+        let bob = w.connect("bob");
+        w.join(alice, "Weather");
+        w.join(bob, "Weather");
+        let effects = w.change_nick(alice, typed);
+        assert_eq!(
+            events_for(&effects, alice),
+            [err(ChatError::BadNick(why))],
+            "{typed:?}"
+        );
+        assert_eq!(replies(&effects), [(alice, false)], "{typed:?}");
+        assert_eq!(recipients(&effects), [alice], "{typed:?}");
+        assert!(closed(&effects).is_empty(), "{typed:?}");
+        // Still alice, still logged in.
+        assert_eq!(whois_summary(&mut w, bob, "alice").nick, "alice");
+        assert_eq!(w.hub.users_online(), 2);
+    }
+}
+
+#[test]
+fn change_nick_to_a_nick_held_by_another_is_in_use() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    let effects = w.change_nick(alice, "BOB");
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NickInUse("BOB".into()))]
+    );
+    assert_eq!(replies(&effects), [(alice, false)]);
+    assert_eq!(recipients(&effects), [alice], "the holder hears nothing");
+    assert_eq!(whois_summary(&mut w, alice, "alice").nick, "alice");
+    assert_eq!(whois_summary(&mut w, alice, "bob").nick, "bob");
+}
+
+#[test]
+fn change_nick_with_identity_to_a_nick_held_by_another_is_in_use() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let effects = w.change_nick_identified(alice, "Bob", 7, &[]);
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NickInUse("Bob".into()))]
+    );
+    assert_eq!(replies(&effects), [(alice, false)]);
+    assert!(stores(&effects).is_empty());
+    assert!(closed(&effects).is_empty(), "no takeover by ChangeNick");
+    assert_eq!(whois_summary(&mut w, bob, "bob").nick, "bob");
+}
+
+#[test]
+fn change_nick_accepts_then_tells_the_user_and_everyone_sharing_a_channel_once() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob"); // shares two channels with alice
+    let carol = w.connect("carol"); // shares one
+    let dave = w.connect("dave"); // shares none
+    let erin = w.connect("erin"); // in no channel
+    w.join(alice, "Weather");
+    w.join(alice, "Gardening");
+    w.join(bob, "Weather");
+    w.join(bob, "Gardening");
+    w.join(carol, "Gardening");
+    w.join(dave, "CurrentEvents");
+
+    let effects = w.change_nick(alice, "Alicia");
+    assert_eq!(replies(&effects), [(alice, true)]);
+    let reply = position(&effects, "LoginReply", |e| {
+        matches!(e, Effect::LoginReply { .. })
+    });
+    let first_delivery = position(&effects, "Deliver", |e| matches!(e, Effect::Deliver { .. }));
+    assert!(reply < first_delivery, "accepted before anyone is told");
+
+    let changed = [nick_changed("alice", "Alicia")];
+    assert_eq!(events_for(&effects, alice), changed);
+    assert_eq!(events_for(&effects, bob), changed, "once for two channels");
+    assert_eq!(events_for(&effects, carol), changed);
+    assert!(events_for(&effects, dave).is_empty());
+    assert!(events_for(&effects, erin).is_empty());
+    let mut told = recipients(&effects);
+    told.sort();
+    assert_eq!(told, [alice, bob, carol]);
+    assert!(stores(&effects).is_empty(), "a guest saves nothing");
+    assert!(closed(&effects).is_empty());
+
+    // One event shared among the hearers.
+    let events: Vec<&Arc<Event>> = effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Deliver { event, .. } => Some(event),
+            _ => None,
+        })
+        .collect();
+    for event in &events[1..] {
+        assert!(Arc::ptr_eq(events[0], event));
+    }
+
+    // The new name is used everywhere from now on.
+    assert_eq!(w.hub.users_online(), 5);
+    let summary = whois_summary(&mut w, dave, "alicia");
+    assert_eq!(summary.nick, "Alicia");
+    assert_eq!(summary.channels, ["Gardening", "Weather"]);
+    assert_eq!(
+        events_for(&w.say(alice, "hi"), carol),
+        [public("Gardening", "Alicia", "hi")]
+    );
+    assert_eq!(
+        events_for(&w.private(bob, "ALICIA", "hello"), alice),
+        [Event::Private {
+            from: "bob".into(),
+            text: "hello".into(),
+            action: false,
+        }]
+    );
+    assert_eq!(
+        events_for(&w.names(dave, "Weather"), dave),
+        [names_event("Weather", &["Alicia", "bob"])]
+    );
+}
+
+#[test]
+fn change_nick_frees_the_old_nick_and_takes_the_new_one() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    assert_eq!(replies(&w.change_nick(alice, "alicia")), [(alice, true)]);
+
+    assert!(!is_online(&mut w, bob, "alice"));
+    assert!(is_online(&mut w, bob, "alicia"));
+    assert_eq!(
+        events_for(&w.private(bob, "alice", "hi"), bob),
+        [err(ChatError::NoSuchNick("alice".into()))]
+    );
+
+    // Someone else may take the old one now, but not the new one.
+    let other = w.open();
+    let effects = w.login(other, "ALICIA");
+    assert_eq!(
+        events_for(&effects, other),
+        [err(ChatError::NickInUse("ALICIA".into()))]
+    );
+    assert_eq!(replies(&w.login(other, "Alice")), [(other, true)]);
+    assert_eq!(
+        events_for(&w.change_nick(bob, "alicia"), bob),
+        [err(ChatError::NickInUse("alicia".into()))]
+    );
+
+    // Quitting frees the new nick, not the other user's.
+    w.run(alice, Command::Quit { message: None });
+    assert!(!is_online(&mut w, bob, "alicia"));
+    assert_eq!(whois_summary(&mut w, bob, "alice").nick, "Alice");
+    w.connect("alicia");
+}
+
+#[test]
+fn change_nick_alone_tells_only_the_user() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let _bob = w.connect("bob");
+    let effects = w.change_nick(alice, "zed");
+    assert_eq!(events_for(&effects, alice), [nick_changed("alice", "zed")]);
+    assert_eq!(recipients(&effects), [alice]);
+}
+
+#[test]
+fn change_nick_in_case_only_of_ones_own_nick_is_allowed() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let watcher = w.connect("watcher");
+    w.watch(watcher, Watch::Add("alice".into()));
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+
+    let effects = w.change_nick(alice, "ALICE");
+    assert_eq!(replies(&effects), [(alice, true)]);
+    assert_eq!(
+        events_for(&effects, alice),
+        [nick_changed("alice", "ALICE")]
+    );
+    assert_eq!(events_for(&effects, bob), [nick_changed("alice", "ALICE")]);
+    assert!(
+        events_for(&effects, watcher).is_empty(),
+        "the same person: no logout or login for watchers"
+    );
+    assert_eq!(whois_summary(&mut w, bob, "alice").nick, "ALICE");
+    assert_eq!(watch_list(&mut w, watcher), [entry("alice", true)]);
+    assert_eq!(w.hub.users_online(), 3);
+}
+
+#[test]
+fn identified_change_in_case_only_keeps_the_account() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 7, &[]);
+    let effects = w.change_nick(alice, "Alice");
+    assert_eq!(replies(&effects), [(alice, true)]);
+    assert!(stores(&effects).is_empty(), "still logged in to account 7");
+    // Still saved like a registered user.
+    let effects = w.watch(alice, Watch::Add("bob".into()));
+    assert!(matches!(
+        stores(&effects).as_slice(),
+        [(
+            StoreWrite::AddWatch {
+                account: AccountId(7),
+                ..
+            },
+            Some(_)
+        )]
+    ));
+    let effects = w.run(alice, Command::Quit { message: None });
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Logout {
+                account: AccountId(7),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+}
+
+#[test]
+fn identified_change_to_another_name_leaves_the_account_behind() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 7, &["carol"]);
+    w.wait(4);
+    let effects = w.change_nick(alice, "anon");
+    assert_eq!(replies(&effects), [(alice, true)]);
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Logout {
+                account: AccountId(7),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+    assert_eq!(events_for(&effects, alice), [nick_changed("alice", "anon")]);
+
+    // A guest now: nothing more is saved for account 7.
+    let effects = w.watch(alice, Watch::Add("bob".into()));
+    assert!(stores(&effects).is_empty());
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Watching {
+            nick: "bob".into(),
+            online: false
+        }]
+    );
+    let effects = w.watch(alice, Watch::Remove("carol".into()));
+    assert!(stores(&effects).is_empty());
+    w.wait(10);
+    let effects = w.run(alice, Command::Quit { message: None });
+    assert!(
+        stores(&effects).is_empty(),
+        "already logged out: {effects:?}"
+    );
+}
+
+#[test]
+fn identify_of_ones_own_nick_tells_nobody() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    let effects = w.change_nick_identified(alice, "alice", 3, &[]);
+    assert_eq!(replies(&effects), [(alice, true)]);
+    assert!(events_for(&effects, bob).is_empty());
+    assert!(events_for(&effects, alice).is_empty());
+}
+
+#[test]
+fn a_relay_does_not_count_as_the_user_typing() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.wait(100);
+    w.run(alice, Command::Relay(Box::new(Event::Help)));
+    let idle = whois_summary(&mut w, bob, "alice").idle;
+    assert!(idle >= Duration::from_secs(100), "{idle:?}");
+}
+
+#[test]
+fn change_nick_with_identity_attaches_the_account_and_merges_the_watch_list() {
+    let mut w = World::new();
+    let guest = w.connect("guest1");
+    w.connect("Dave");
+    w.watch(guest, Watch::Add("bob".into()));
+    w.watch(guest, Watch::Add("Dave".into()));
+    w.wait(6);
+
+    let effects = w.change_nick_identified(guest, "Alice", 9, &["Bob", "carol", "dave"]);
+    assert_eq!(replies(&effects), [(guest, true)]);
+    assert_eq!(
+        stores(&effects),
+        [
+            (
+                StoreWrite::Login {
+                    account: AccountId(9),
+                    from: peer().to_string(),
+                    at: w.unix_now(),
+                },
+                None
+            ),
+            // What the guest watched is saved with the account's list.
+            (
+                StoreWrite::SaveWatches {
+                    account: AccountId(9),
+                    nicks: vec!["bob".into(), "Dave".into(), "carol".into()],
+                    at: w.unix_now(),
+                },
+                None
+            )
+        ]
+    );
+    assert_eq!(
+        events_for(&effects, guest),
+        [nick_changed("guest1", "Alice")]
+    );
+    // Merged ignoring case, keeping the spelling already listed.
+    assert_eq!(
+        watch_list(&mut w, guest),
+        [
+            entry("bob", false),
+            entry("Dave", true),
+            entry("carol", false)
+        ]
+    );
+    // The merged entries are watched.
+    let carol = w.open();
+    let effects = w.login(carol, "Carol");
+    assert_eq!(
+        events_for(&effects, guest),
+        [Event::WatchedLogin {
+            nick: "Carol".into()
+        }]
+    );
+    let bob = w.open();
+    let effects = w.login(bob, "BOB");
+    assert_eq!(
+        events_for(&effects, guest),
+        [Event::WatchedLogin { nick: "BOB".into() }],
+        "heard once though listed twice"
+    );
+
+    // Saved like a registered user from now on.
+    let effects = w.watch(guest, Watch::Remove("carol".into()));
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::RemoveWatch {
+                account: AccountId(9),
+                nick: "carol".into(),
+            },
+            Some((
+                guest,
+                Event::Unwatched {
+                    nick: "carol".into()
+                }
+            ))
+        )]
+    );
+    w.wait(5);
+    let effects = w.run(guest, Command::Quit { message: None });
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Logout {
+                account: AccountId(9),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+}
+
+#[test]
+fn change_nick_with_identity_of_ones_own_nick_attaches_the_account() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.change_nick_identified(alice, "Alice", 9, &[]);
+    assert_eq!(replies(&effects), [(alice, true)]);
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Login {
+                account: AccountId(9),
+                from: peer().to_string(),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+    let effects = w.run(alice, Command::Quit { message: None });
+    assert_eq!(
+        stores(&effects),
+        [(
+            StoreWrite::Logout {
+                account: AccountId(9),
+                at: w.unix_now(),
+            },
+            None
+        )]
+    );
+}
+
+#[test]
+fn change_nick_from_one_account_to_another_logs_out_then_in() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 7, &[]);
+    let effects = w.change_nick_identified(alice, "bob", 8, &[]);
+    let at = w.unix_now();
+    assert_eq!(
+        stores(&effects),
+        [
+            (
+                StoreWrite::Logout {
+                    account: AccountId(7),
+                    at
+                },
+                None
+            ),
+            (
+                StoreWrite::Login {
+                    account: AccountId(8),
+                    from: peer().to_string(),
+                    at
+                },
+                None
+            ),
+        ]
+    );
+}
+
+#[test]
+fn change_nick_tells_watchers_of_the_old_nick_logout_and_of_the_new_login() {
+    let mut w = World::new();
+    let old_watcher = w.connect("w1");
+    let new_watcher = w.connect("w2");
+    let both = w.connect("w3");
+    let neither = w.connect("w4");
+    w.watch(old_watcher, Watch::Add("Alice".into()));
+    w.watch(new_watcher, Watch::Add("ALICIA".into()));
+    w.watch(both, Watch::Add("alice".into()));
+    w.watch(both, Watch::Add("alicia".into()));
+    w.watch(neither, Watch::Add("carol".into()));
+    let alice = w.connect("alice");
+
+    let effects = w.change_nick(alice, "Alicia");
+    let logout = Event::WatchedLogout {
+        nick: "alice".into(),
+    };
+    let login = Event::WatchedLogin {
+        nick: "Alicia".into(),
+    };
+    assert_eq!(events_for(&effects, both), [logout.clone(), login.clone()]);
+    assert_eq!(events_for(&effects, old_watcher), [logout]);
+    assert_eq!(events_for(&effects, new_watcher), [login]);
+    assert!(events_for(&effects, neither).is_empty());
+
+    assert_eq!(watch_list(&mut w, old_watcher), [entry("Alice", false)]);
+    assert_eq!(watch_list(&mut w, new_watcher), [entry("ALICIA", true)]);
+
+    // Watchers of the new nick hear when it goes.
+    let effects = w.run(alice, Command::Quit { message: None });
+    assert_eq!(
+        events_for(&effects, new_watcher),
+        [Event::WatchedLogout {
+            nick: "Alicia".into()
+        }]
+    );
+    assert!(events_for(&effects, old_watcher).is_empty());
+}
+
+#[test]
+fn change_nick_keeps_the_away_message_and_channels() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.away(alice, Some("out"));
+    w.change_nick(alice, "alicia");
+    let summary = whois_summary(&mut w, bob, "alicia");
+    assert_eq!(summary.away.as_deref(), Some("out"));
+    assert_eq!(summary.channels, ["Weather"]);
+    assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Weather"));
+}
+
+// ---------------------------------------------------------------------------
+// Names
+// ---------------------------------------------------------------------------
+
+#[test]
+fn names_lists_members_in_join_order() {
+    let mut w = World::new();
+    let carol = w.connect("carol");
+    let alice = w.connect("Alice");
+    let bob = w.connect("bob");
+    let outsider = w.connect("outsider");
+    w.join(carol, "Weather");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+
+    for typed in ["Weather", "#weather", "WEATHER"] {
+        let effects = w.names(outsider, typed);
+        assert_eq!(
+            events_for(&effects, outsider),
+            [names_event("Weather", &["carol", "Alice", "bob"])],
+            "{typed}"
+        );
+        assert_eq!(recipients(&effects), [outsider], "{typed}");
+    }
+
+    // Leaving and joining again goes to the end.
+    w.part(alice, Some("Weather"));
+    w.join(alice, "Weather");
+    assert_eq!(
+        events_for(&w.names(carol, "Weather"), carol),
+        [names_event("Weather", &["carol", "bob", "Alice"])]
+    );
+
+    assert_eq!(
+        events_for(&w.names(carol, "Gardening"), carol),
+        [names_event("Gardening", &[])]
+    );
+}
+
+#[test]
+fn names_of_an_unknown_channel_is_no_such_channel() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.names(alice, "#Nowhere");
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NoSuchChannel("#Nowhere".into()))]
+    );
+}
+
+#[test]
+fn names_follow_joined_only_on_a_new_join() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("Bob");
+    w.join(bob, "Gardening");
+    let effects = w.join(alice, "#gardening");
+    assert_eq!(
+        events_for(&effects, alice),
+        [
+            Event::Joined(channel("Gardening", 2)),
+            names_event("Gardening", &["Bob", "alice"]),
+        ]
+    );
+    w.join(alice, "Weather");
+    let effects = w.join(alice, "Gardening");
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Joined(channel("Gardening", 2))],
+        "making a channel current again sends no Names"
+    );
+    let effects = w.join(alice, "Gardening");
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Joined(channel("Gardening", 2))],
+        "nor does joining the current channel again"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Ison
+// ---------------------------------------------------------------------------
+
+#[test]
+fn ison_gives_only_the_online_nicks_in_their_own_spelling() {
+    let mut w = World::new();
+    let alice = w.connect("Alice");
+    w.connect("bob");
+    w.open(); // not logged in
+    let effects = w.run(
+        alice,
+        Command::Ison {
+            nicks: vec![
+                "BOB".into(),
+                "nobody".into(),
+                "alice".into(),
+                "carol".into(),
+            ],
+        },
+    );
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Ison(vec!["bob".into(), "Alice".into()])]
+    );
+    assert_eq!(recipients(&effects), [alice]);
+
+    let effects = w.run(alice, Command::Ison { nicks: vec![] });
+    assert_eq!(events_for(&effects, alice), [Event::Ison(vec![])]);
+    let effects = w.run(
+        alice,
+        Command::Ison {
+            nicks: vec!["carol".into()],
+        },
+    );
+    assert_eq!(events_for(&effects, alice), [Event::Ison(vec![])]);
+}
+
+// ---------------------------------------------------------------------------
+// SayIn
+// ---------------------------------------------------------------------------
+
+#[test]
+fn say_in_goes_to_the_named_channel_even_when_another_is_current() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let carol = w.connect("carol");
+    w.join(alice, "Weather");
+    w.join(alice, "Gardening"); // current
+    w.join(bob, "Weather");
+    w.join(carol, "Gardening");
+
+    let effects = w.say_in(alice, "#weather", "rain later");
+    let line = [public("Weather", "alice", "rain later")];
+    assert_eq!(events_for(&effects, alice), line);
+    assert_eq!(events_for(&effects, bob), line);
+    assert!(events_for(&effects, carol).is_empty());
+    let mut told = recipients(&effects);
+    told.sort();
+    assert_eq!(told, [alice, bob]);
+    // The current channel is unchanged.
+    assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Gardening"));
+
+    let effects = w.run(
+        alice,
+        Command::SayIn {
+            channel: "Weather".into(),
+            text: "waves".into(),
+            action: true,
+        },
+    );
+    assert_eq!(
+        events_for(&effects, bob),
+        [Event::Public {
+            channel: "Weather".into(),
+            from: "alice".into(),
+            text: "waves".into(),
+            action: true,
+        }]
+    );
+}
+
+#[test]
+fn say_in_a_channel_you_are_not_in_is_not_in_channel() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Gardening");
+    w.join(bob, "Weather");
+    let effects = w.say_in(alice, "#WEATHER", "hello?");
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NotInChannel("Weather".into()))]
+    );
+    assert_eq!(recipients(&effects), [alice]);
+}
+
+#[test]
+fn say_in_an_unknown_channel_is_no_such_channel() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.join(alice, "Weather");
+    let effects = w.say_in(alice, "#nowhere", "hello?");
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NoSuchChannel("#nowhere".into()))]
+    );
+    assert_eq!(recipients(&effects), [alice]);
+}
+
+#[test]
+fn say_in_of_nothing_is_an_empty_message() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    let effects = w.say_in(alice, "Weather", "");
+    assert_eq!(events_for(&effects, alice), [err(ChatError::EmptyMessage)]);
+    assert_eq!(recipients(&effects), [alice]);
+}
+
+// ---------------------------------------------------------------------------
+// Topic
+// ---------------------------------------------------------------------------
+
+#[test]
+fn topic_gives_the_channel_description() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    for (typed, name) in [("#GARDENING", "Gardening"), ("weather", "Weather")] {
+        let effects = w.run(
+            alice,
+            Command::Topic {
+                channel: typed.into(),
+            },
+        );
+        let description = channel(name, 0).description;
+        assert_eq!(
+            events_for(&effects, alice),
+            [Event::Topic {
+                channel: name.into(),
+                topic: description,
+            }],
+            "{typed}"
+        );
+        assert_eq!(recipients(&effects), [alice]);
+    }
+}
+
+#[test]
+fn topic_of_an_unknown_channel_is_no_such_channel() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let effects = w.run(
+        alice,
+        Command::Topic {
+            channel: "#nowhere".into(),
+        },
+    );
+    assert_eq!(
+        events_for(&effects, alice),
+        [err(ChatError::NoSuchChannel("#nowhere".into()))]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// WhoMask
+// ---------------------------------------------------------------------------
+
+#[test]
+fn who_mask_of_a_channel_gives_its_members() {
+    let mut w = World::new();
+    let carol = w.connect("carol");
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(carol, "Weather");
+    w.join(alice, "Weather");
+    w.join(bob, "Gardening");
+    assert_eq!(who_mask_nicks(&mut w, bob, "#Weather"), ["carol", "alice"]);
+    assert_eq!(who_mask_nicks(&mut w, bob, "#weather"), ["carol", "alice"]);
+    assert_eq!(
+        who_mask_nicks(&mut w, bob, "#CurrentEvents"),
+        Vec::<String>::new()
+    );
+    // Full summaries, like /who.
+    let effects = w.who_mask(bob, "#Gardening");
+    match events_for(&effects, bob).as_slice() {
+        [Event::WhoReply { users, .. }] => {
+            assert_eq!(users.len(), 1);
+            assert_eq!(users[0].nick, "bob");
+            assert_eq!(users[0].channels, ["Gardening"]);
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    assert_eq!(recipients(&effects), [bob]);
+}
+
+#[test]
+fn who_mask_star_or_zero_gives_everyone_sorted() {
+    let mut w = World::new();
+    let carol = w.connect("carol");
+    w.connect("Bob");
+    w.connect("alice");
+    w.open(); // not logged in: not listed
+    for mask in ["*", "0"] {
+        assert_eq!(
+            who_mask_nicks(&mut w, carol, mask),
+            ["alice", "Bob", "carol"],
+            "{mask}"
+        );
+    }
+}
+
+#[test]
+fn who_mask_of_a_nick_gives_that_user_and_of_an_unknown_name_nobody() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    w.connect("Bob");
+    w.join(alice, "Weather");
+    assert_eq!(who_mask_nicks(&mut w, alice, "BOB"), ["Bob"]);
+    assert_eq!(
+        who_mask_nicks(&mut w, alice, "nobody"),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        who_mask_nicks(&mut w, alice, "#nowhere"),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn who_mask_of_a_channel_name_without_a_hash() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.join(alice, "Weather");
+    w.join(bob, "Weather");
+    // Nobody is called Weather: it is the channel.
+    assert_eq!(who_mask_nicks(&mut w, alice, "weather"), ["alice", "bob"]);
+
+    // Once someone is, the bare name means them; the # still means the channel.
+    let weather = w.connect("Weather");
+    w.join(weather, "Gardening");
+    assert_eq!(who_mask_nicks(&mut w, alice, "weather"), ["Weather"]);
+    assert_eq!(who_mask_nicks(&mut w, alice, "#weather"), ["alice", "bob"]);
+}
+
+// ---------------------------------------------------------------------------
+// Stats
+// ---------------------------------------------------------------------------
+
+#[test]
+fn stats_counts_users_online_and_channels() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.connect("carol");
+    w.open(); // not logged in: not counted
+    let effects = w.run(alice, Command::Stats);
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Stats {
+            users: 3,
+            channels: CHANNELS.len(),
+        }]
+    );
+    assert_eq!(recipients(&effects), [alice]);
+    w.run(bob, Command::Quit { message: None });
+    assert_eq!(
+        events_for(&w.run(alice, Command::Stats), alice),
+        [Event::Stats {
+            users: 2,
+            channels: CHANNELS.len(),
+        }]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Relay
+// ---------------------------------------------------------------------------
+
+#[test]
+fn relay_sends_the_event_straight_back_even_before_login() {
+    let mut w = World::new();
+    let id = w.open();
+    let event = Event::Raw(":chatd PONG chatd :123".into());
+    let effects = w.run(id, Command::Relay(Box::new(event.clone())));
+    assert_eq!(effects.len(), 1, "{effects:?}");
+    assert_eq!(events_for(&effects, id), [event]);
+    // Still not logged in.
+    assert_eq!(
+        events_for(&w.say(id, "hi"), id),
+        [err(ChatError::NotLoggedIn)]
+    );
+}
+
+#[test]
+fn relay_goes_to_the_sender_only() {
+    let mut w = World::with_lobby();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let event = err(ChatError::UnknownCommand("/frobnicate".into()));
+    let effects = w.run(alice, Command::Relay(Box::new(event.clone())));
+    assert_eq!(recipients(&effects), [alice]);
+    assert_eq!(events_for(&effects, alice), [event]);
+    assert!(events_for(&effects, bob).is_empty());
+    assert!(stores(&effects).is_empty());
+    assert!(replies(&effects).is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Watch::Clear
+// ---------------------------------------------------------------------------
+
+#[test]
+fn guest_watch_clear_empties_the_list_and_stops_watching() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    w.watch(alice, Watch::Add("bob".into()));
+    w.watch(alice, Watch::Add("Carol".into()));
+    let effects = w.watch(alice, Watch::Clear);
+    assert_eq!(events_for(&effects, alice), [Event::WatchList(vec![])]);
+    assert_eq!(recipients(&effects), [alice]);
+    assert!(stores(&effects).is_empty());
+    assert_eq!(watch_list(&mut w, alice), []);
+
+    // No more news of them.
+    let carol = w.open();
+    let effects = w.login(carol, "carol");
+    assert_eq!(recipients(&effects), [carol]);
+    let effects = w.run(bob, Command::Quit { message: None });
+    assert!(events_for(&effects, alice).is_empty());
+
+    // And the list can be built again.
+    w.watch(alice, Watch::Add("dave".into()));
+    assert_eq!(watch_list(&mut w, alice), [entry("dave", false)]);
+}
+
+#[test]
+fn watch_clear_of_an_empty_list_is_just_an_empty_list() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 5, &[]);
+    let effects = w.watch(alice, Watch::Clear);
+    assert_eq!(events_for(&effects, alice), [Event::WatchList(vec![])]);
+    assert!(stores(&effects).is_empty());
+}
+
+#[test]
+fn identified_watch_clear_removes_each_entry_from_the_store() {
+    let mut w = World::new();
+    let (alice, _) = w.connect_identified("alice", 12, &["bob", "Carol"]);
+    let effects = w.watch(alice, Watch::Clear);
+    assert_eq!(
+        stores(&effects),
+        [
+            (
+                StoreWrite::RemoveWatch {
+                    account: AccountId(12),
+                    nick: "bob".into(),
+                },
+                None
+            ),
+            (
+                StoreWrite::RemoveWatch {
+                    account: AccountId(12),
+                    nick: "Carol".into(),
+                },
+                None
+            ),
+        ]
+    );
+    assert_eq!(events_for(&effects, alice), [Event::WatchList(vec![])]);
+    assert_eq!(watch_list(&mut w, alice), []);
+    let carol = w.open();
+    let effects = w.login(carol, "CAROL");
+    assert!(events_for(&effects, alice).is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// Ping and idle time
+// ---------------------------------------------------------------------------
+
+#[test]
+fn ping_says_nothing() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    assert!(w.run(alice, Command::Ping).is_empty());
+    let lurker = w.open();
+    assert!(
+        w.run(lurker, Command::Ping).is_empty(),
+        "not even before login"
+    );
+}
+
+#[test]
+fn ping_keeps_a_session_from_timing_out_but_not_from_looking_idle() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("bob");
+    let lurker = w.open(); // pings before login count too
+    for _ in 0..3 {
+        w.wait(500);
+        for id in [alice, bob, lurker] {
+            w.run(id, Command::Ping);
+        }
+        assert!(w.tick().is_empty(), "pinged 500 s ago");
+    }
+    // 1500 s without input, though alive.
+    let summary = whois_summary(&mut w, bob, "alice");
+    assert_eq!(summary.idle, Duration::from_secs(1500));
+    assert_eq!(summary.online, Duration::from_secs(1500));
+    w.wait(30);
+    match events_for(&w.run(bob, Command::Who), bob).as_slice() {
+        [Event::Who(users)] => {
+            assert_eq!(users[0].nick, "alice");
+            assert_eq!(users[0].idle, Duration::from_secs(1530));
+            assert_eq!(users[1].nick, "bob");
+            assert_eq!(users[1].idle, Duration::ZERO, "/who is input");
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+    // Without more pings alice times out 600 s after her last one.
+    w.wait(IDLE_TIMEOUT.as_secs() - 30 - 1);
+    assert!(!closed(&w.tick()).contains(&alice));
+    w.wait(1);
+    let mut gone = closed(&w.tick());
+    gone.sort();
+    assert_eq!(gone, [alice, lurker]);
+}
+
+// ---------------------------------------------------------------------------
+// Idle timeout by door
+// ---------------------------------------------------------------------------
+
+const UDP_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+
+fn world_with_udp_timeout(udp_idle_timeout: Duration) -> World {
+    World::with(HubConfig {
+        udp_idle_timeout,
+        ..config(None)
+    })
+}
+
+#[test]
+fn udp_sessions_time_out_after_the_udp_idle_timeout() {
+    let mut w = world_with_udp_timeout(UDP_IDLE_TIMEOUT);
+    let text = w.connect_door("text", DoorKind::Text);
+    let irc = w.connect_door("irc", DoorKind::Irc);
+    let udp = w.connect_door("udp", DoorKind::Udp);
+    let udp_lurker = w.open_door(DoorKind::Udp);
+    for id in [text, irc, udp] {
+        w.join(id, "Weather");
+    }
+    w.wait(UDP_IDLE_TIMEOUT.as_secs() - 1);
+    assert!(w.tick().is_empty());
+    w.wait(1);
+
+    let effects = w.tick();
+    let reason = "idle timeout (no input for 00:01:00)";
+    assert_eq!(events_for(&effects, udp), [closing(reason)]);
+    assert_eq!(events_for(&effects, udp_lurker), [closing(reason)]);
+    for id in [text, irc] {
+        assert_eq!(
+            events_for(&effects, id),
+            [left("Weather", "udp", Departure::Lost(reason.into()))]
+        );
+    }
+    let mut gone = closed(&effects);
+    gone.sort();
+    assert_eq!(gone, [udp, udp_lurker]);
+    assert_eq!(w.hub.users_online(), 2);
+
+    // The others last the ordinary idle timeout.
+    w.wait(IDLE_TIMEOUT.as_secs() - UDP_IDLE_TIMEOUT.as_secs() - 1);
+    assert!(w.tick().is_empty());
+    w.wait(1);
+    let effects = w.tick();
+    for id in [text, irc] {
+        assert!(events_for(&effects, id).contains(&closing(IDLE_REASON)));
+    }
+    let mut gone = closed(&effects);
+    gone.sort();
+    assert_eq!(gone, [text, irc]);
+}
+
+#[test]
+fn udp_sessions_outlast_the_ordinary_idle_timeout_when_theirs_is_longer() {
+    let udp_timeout = Duration::from_secs(3600);
+    let mut w = world_with_udp_timeout(udp_timeout);
+    let text = w.connect_door("text", DoorKind::Text);
+    let irc = w.connect_door("irc", DoorKind::Irc);
+    let udp = w.connect_door("udp", DoorKind::Udp);
+    w.wait(IDLE_TIMEOUT.as_secs());
+    let mut gone = closed(&w.tick());
+    gone.sort();
+    assert_eq!(gone, [text, irc]);
+    assert_eq!(w.hub.users_online(), 1);
+
+    // A STILL_HERE keeps it going.
+    w.wait(1800);
+    w.run(udp, Command::Ping);
+    w.wait(udp_timeout.as_secs() - 1);
+    assert!(w.tick().is_empty());
+    w.wait(1);
+    let effects = w.tick();
+    assert_eq!(
+        events_for(&effects, udp),
+        [closing("idle timeout (no input for 01:00:00)")]
+    );
+    assert_eq!(closed(&effects), [udp]);
+}
