@@ -114,6 +114,31 @@ pub fn delete(config: &Config, nick: &str) -> Result<(), AdminError> {
     }
 }
 
+/// Makes (or unmakes) an account a server operator.
+pub fn oper(config: &Config, nick: &str, oper: bool) -> Result<(), AdminError> {
+    let store = Store::open(&config.database)?;
+    match store.set_oper(nick, oper)? {
+        true if oper => println!("{nick} is a server operator: /oper {nick} <password>"),
+        true => println!("{nick} is no longer a server operator"),
+        false => return Err(AdminError::NoSuchAccount(nick.to_string())),
+    }
+    Ok(())
+}
+
+/// Prints the PHC string of a password read like [`set_password`] reads it.
+pub fn hash(config: &Config) -> Result<(), AdminError> {
+    let password = read_password(config.accounts.min_password_length)?;
+    let params = config
+        .accounts
+        .argon2
+        .params()
+        .map_err(AdminError::Password)?;
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+    let hash = hash_with(&argon2, &password).map_err(|e| AdminError::Password(e.to_string()))?;
+    println!("{hash}");
+    Ok(())
+}
+
 fn read_password(min_length: usize) -> Result<String, AdminError> {
     let failed = |e: std::io::Error| AdminError::Password(format!("can't read the password: {e}"));
     let password = if std::io::stdin().is_terminal() {

@@ -13,6 +13,7 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use crate::auth::Cost;
+use crate::door::accounts::OperSpec;
 use crate::door::flood::FloodRule;
 use crate::hub::name::check_channel_name;
 use crate::hub::{ChannelSpec, HubConfig};
@@ -38,6 +39,7 @@ pub struct Config {
     pub limits: Limits,
     pub accounts: AccountsConfig,
     pub channels: Vec<ChannelSpec>,
+    pub opers: Vec<OperSpec>,
 }
 
 /// How the IRC door presents itself.
@@ -187,8 +189,12 @@ impl Config {
             nick_length: self.limits.nick_length,
             idle_timeout: self.idle_timeout,
             udp_idle_timeout: self.udp_idle_timeout,
+            channel_length: self.limits.channel_length,
             lobby: self.lobby.clone(),
             channels: self.channels.clone(),
+            // The server adds what the database kept.
+            saved_channels: Vec::new(),
+            glines: Vec::new(),
         }
     }
 }
@@ -214,6 +220,14 @@ struct RawConfig {
     limits: Limits,
     accounts: RawAccounts,
     channels: Vec<RawChannel>,
+    opers: Vec<RawOper>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawOper {
+    name: Spanned<String>,
+    password_hash: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -414,6 +428,24 @@ impl RawConfig {
         if channels.is_empty() {
             return Err((None, "channels", "list at least one channel".to_string()));
         }
+        let mut opers = Vec::new();
+        for raw in self.opers {
+            let hash_span = raw.password_hash.span();
+            let hash = raw.password_hash.into_inner();
+            if argon2::password_hash::PasswordHash::new(&hash).is_err() {
+                return Err((
+                    Some(hash_span),
+                    "opers.password_hash",
+                    "expected an argon2 PHC string like \"$argon2id$v=19$...\"; make one with \
+                     `chatd admin hash`"
+                        .to_string(),
+                ));
+            }
+            opers.push(OperSpec {
+                name: raw.name.into_inner(),
+                password_hash: hash,
+            });
+        }
         let (lobby, lobby_span) = match self.lobby {
             Some(spanned) => {
                 let span = spanned.span();
@@ -452,6 +484,7 @@ impl RawConfig {
             limits,
             accounts,
             channels,
+            opers,
         })
     }
 }
@@ -474,6 +507,7 @@ impl Default for RawConfig {
             database: RawDatabase::default(),
             limits: Limits::default(),
             accounts: RawAccounts::default(),
+            opers: Vec::new(),
             channels: vec![
                 channel(DEFAULT_LOBBY, "Where everyone starts: say hello"),
                 channel("CurrentEvents", "Discussion of current events"),

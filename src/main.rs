@@ -47,6 +47,15 @@ enum AdminAction {
     Register { nick: String },
     /// Delete an account and its watch list
     Delete { nick: String },
+    /// Make an account a server operator (it then uses /oper <nick> <its password>)
+    Oper {
+        nick: String,
+        /// Take the operator flag away instead
+        #[arg(long)]
+        revoke: bool,
+    },
+    /// Print the argon2 hash of a password, for [[opers]] in chat.toml
+    Hash,
 }
 
 /// Where the configuration and the database are.
@@ -121,6 +130,8 @@ fn admin(place: ConfigPlace, action: AdminAction) -> ExitCode {
         AdminAction::ResetPassword { nick } => chatd::admin::set_password(&config, nick, false),
         AdminAction::Register { nick } => chatd::admin::set_password(&config, nick, true),
         AdminAction::Delete { nick } => chatd::admin::delete(&config, nick),
+        AdminAction::Oper { nick, revoke } => chatd::admin::oper(&config, nick, !revoke),
+        AdminAction::Hash => chatd::admin::hash(&config),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,

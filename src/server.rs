@@ -114,8 +114,17 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         allow_guests: settings.allow_guests,
         min_password_length: settings.min_password_length,
     };
-    let accounts = Arc::new(Accounts::new(Arc::clone(&store), pool, throttle, rules));
-    let (hub, threads) = hub::spawn(config.hub(), store).map_err(ServerError::Start)?;
+    let accounts = Arc::new(Accounts::new(
+        Arc::clone(&store),
+        pool,
+        throttle,
+        rules,
+        config.opers.clone(),
+    ));
+    let mut hub_config = config.hub();
+    hub_config.saved_channels = store.channels().map_err(ServerError::Store)?;
+    hub_config.glines = store.glines().map_err(ServerError::Store)?;
+    let (hub, threads) = hub::spawn(hub_config, store).map_err(ServerError::Start)?;
     let writers = door::ActiveWriters::default();
     let listener =
         door::bind("text", config.text_listen).map_err(|source| ServerError::Listen {

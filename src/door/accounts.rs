@@ -20,11 +20,19 @@ pub struct AccountRules {
     pub min_password_length: usize,
 }
 
+/// A server operator named in chat.toml, with an argon2 PHC hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperSpec {
+    pub name: String,
+    pub password_hash: String,
+}
+
 pub struct Accounts {
     store: Arc<Store>,
     pool: AuthPool,
     throttle: LoginThrottle,
     pub rules: AccountRules,
+    opers: Vec<OperSpec>,
 }
 
 impl Accounts {
@@ -33,13 +41,43 @@ impl Accounts {
         pool: AuthPool,
         throttle: LoginThrottle,
         rules: AccountRules,
+        opers: Vec<OperSpec>,
     ) -> Accounts {
         Accounts {
             store,
             pool,
             throttle,
             rules,
+            opers,
         }
+    }
+
+    /// Checks a server operator's name and password: one from chat.toml, or
+    /// an account flagged with `chatd admin oper`. Failures count toward the
+    /// address's failed-login limit.
+    pub fn check_oper(&self, ip: IpAddr, name: &str, password: &str) -> Result<(), ChatError> {
+        self.check_throttle(ip)?;
+        let hash = match self.opers.iter().find(|o| o.name == name) {
+            Some(oper) => Some(oper.password_hash.clone()),
+            None => match self.store.is_oper(name).map_err(store_failed)? {
+                true => self.lookup(name)?.map(|a| a.password_hash),
+                false => None,
+            },
+        };
+        let right = match hash {
+            Some(hash) => self
+                .pool
+                .verify(hash, password.to_string())
+                .map_err(auth_failed)?,
+            None => false,
+        };
+        if !right {
+            self.throttle.record_failure(ip, Instant::now());
+            warn!("failed /oper as {name} from {ip}");
+            return Err(ChatError::NoOperHost);
+        }
+        info!("{name} authenticated as a server operator from {ip}");
+        Ok(())
     }
 
     /// The account registered as `nick`, if any.

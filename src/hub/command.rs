@@ -38,6 +38,42 @@ pub enum Watch {
     Clear,
 }
 
+/// One channel mode to set (`add`) or unset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModeChange {
+    pub add: bool,
+    pub mode: ChannelMode,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ChannelMode {
+    /// +o: channel operator.
+    Op(String),
+    /// +v: may speak in a moderated channel.
+    Voice(String),
+    /// +b: a nickname (banned by account or address) or a mask.
+    Ban(String),
+    /// +I: a nickname or mask that may join despite +i or a ban.
+    InviteException(String),
+    InviteOnly,
+    /// +k: the key; unsetting takes none.
+    Key(Option<String>),
+    /// +l: the most members; unsetting takes none.
+    Limit(Option<usize>),
+    Moderated,
+    NoOutside,
+    Secret,
+    NoCtcp,
+    TopicOps,
+}
+
+/// Which mask list of a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaskKind {
+    Bans,
+    InviteExceptions,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// A new connection; the hub answers nothing until it logs in.
@@ -70,6 +106,65 @@ pub enum Command {
     Join {
         channel: String,
     },
+    /// A join with a key; `create` makes an unknown channel (a transient
+    /// one, as IRC users expect).
+    JoinWith {
+        channel: String,
+        key: Option<String>,
+        create: bool,
+    },
+    /// A registered user makes a channel that is kept across restarts.
+    Create {
+        channel: String,
+        description: String,
+    },
+    /// The founder removes a channel they created.
+    Drop {
+        channel: String,
+    },
+    /// Set (or, with empty text, clear) a topic; `None` is the current channel.
+    SetTopic {
+        channel: Option<String>,
+        text: String,
+    },
+    /// Change channel modes; no changes asks what they are.
+    Mode {
+        channel: String,
+        changes: Vec<ModeChange>,
+    },
+    MaskList {
+        channel: String,
+        kind: MaskKind,
+    },
+    /// `None`: the current channel.
+    Kick {
+        channel: Option<String>,
+        nick: String,
+        reason: Option<String>,
+    },
+    Invite {
+        nick: String,
+        channel: Option<String>,
+    },
+    /// The door checked a server operator's password.
+    Oper {
+        name: String,
+    },
+    Kill {
+        nick: String,
+        reason: String,
+    },
+    Wallops {
+        text: String,
+    },
+    /// Ban an address, account or nickname from the whole server.
+    Gline {
+        mask: String,
+        reason: String,
+    },
+    Ungline {
+        mask: String,
+    },
     /// Leave a channel; `None` means the current one.
     Part {
         channel: Option<String>,
@@ -83,10 +178,12 @@ pub enum Command {
         text: String,
         action: bool,
     },
-    /// A channel's topic (its description, for now).
+    /// A channel's topic (its description when none was set).
     Topic {
         channel: String,
     },
+    /// The current channel's topic.
+    CurrentTopic,
     /// People matching `mask`: a channel's members, one nickname, or
     /// everyone for `*` (IRC's `WHO`).
     WhoMask {

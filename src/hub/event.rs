@@ -5,6 +5,8 @@
 use std::fmt;
 use std::time::Duration;
 
+use super::channel::MaskEntry;
+use super::command::MaskKind;
 use super::name::NickError;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -82,6 +84,70 @@ pub enum Event {
     Stats {
         users: usize,
         channels: usize,
+    },
+    /// Who set a channel's topic, and when (after `Topic` or `Joined`).
+    TopicWho {
+        channel: String,
+        set_by: String,
+        at: i64,
+    },
+    /// A member changed the topic (empty: cleared).
+    TopicSet {
+        channel: String,
+        by: String,
+        text: String,
+    },
+    Kicked {
+        channel: String,
+        nick: String,
+        by: String,
+        reason: String,
+    },
+    /// Modes applied, as `+o-v` with their parameters.
+    ModeChanged {
+        channel: String,
+        by: String,
+        modes: String,
+        params: Vec<String>,
+    },
+    ChannelModes {
+        channel: String,
+        modes: String,
+        params: Vec<String>,
+    },
+    MaskList {
+        channel: String,
+        kind: MaskKind,
+        entries: Vec<MaskEntry>,
+    },
+    /// You are invited to `channel` by `by`.
+    Invited {
+        channel: String,
+        by: String,
+    },
+    /// Your invitation was sent.
+    Inviting {
+        nick: String,
+        channel: String,
+    },
+    Wallops {
+        from: String,
+        text: String,
+    },
+    YouAreOper,
+    /// Your channel exists (and is saved).
+    ChannelCreated {
+        channel: String,
+    },
+    /// The channel was dropped by its founder; you are out of it.
+    ChannelDropped {
+        channel: String,
+        by: String,
+    },
+    /// For server operators, after `Whois`: where the user connects from.
+    WhoisAddress {
+        nick: String,
+        address: String,
     },
     /// A line a door has already put in its own protocol, queued by its
     /// reader so that it is ordered with what the hub says. Never sent by
@@ -218,6 +284,29 @@ pub enum ChatError {
     NotWatching(String),
     /// Something on the server failed; the text says what to do.
     Server(String),
+    ChanOpPrivsNeeded(String),
+    BannedFromChan(String),
+    InviteOnlyChan(String),
+    BadChannelKey(String),
+    ChannelIsFull(String),
+    CannotSendToChan(String),
+    NoPrivileges,
+    UserNotInChannel {
+        nick: String,
+        channel: String,
+    },
+    UserOnChannel {
+        nick: String,
+        channel: String,
+    },
+    ChannelExists(String),
+    /// Making a channel needs a registered nickname.
+    MustBeRegistered,
+    PermanentChannel(String),
+    NotFounder(String),
+    BadChannelName(String),
+    /// An /oper that matched no operator (or a wrong password).
+    NoOperHost,
 }
 
 impl fmt::Display for ChatError {
@@ -277,6 +366,42 @@ impl fmt::Display for ChatError {
             }
             ChatError::NotWatching(nick) => write!(f, "{nick} is not on your watch list"),
             ChatError::Server(what) => write!(f, "{what}"),
+            ChatError::ChanOpPrivsNeeded(c) => write!(f, "{c}: you are not a channel operator"),
+            ChatError::BannedFromChan(c) => write!(f, "{c}: you are banned from this channel"),
+            ChatError::InviteOnlyChan(c) => {
+                write!(
+                    f,
+                    "{c}: the channel is invite only; ask an operator to /invite you"
+                )
+            }
+            ChatError::BadChannelKey(c) => write!(f, "{c}: wrong channel key; /join {c} <key>"),
+            ChatError::ChannelIsFull(c) => write!(f, "{c}: the channel is full"),
+            ChatError::CannotSendToChan(c) => write!(f, "{c}: you can't send to this channel"),
+            ChatError::NoPrivileges => {
+                write!(
+                    f,
+                    "permission denied: you are not a server operator (/oper)"
+                )
+            }
+            ChatError::UserNotInChannel { nick, channel } => {
+                write!(f, "{nick} is not in {channel}")
+            }
+            ChatError::UserOnChannel { nick, channel } => {
+                write!(f, "{nick} is already in {channel}")
+            }
+            ChatError::ChannelExists(c) => write!(f, "a channel named {c} exists already"),
+            ChatError::MustBeRegistered => {
+                write!(
+                    f,
+                    "only registered users can make channels; /register <password> first"
+                )
+            }
+            ChatError::PermanentChannel(c) => {
+                write!(f, "{c} is one of the server's permanent channels")
+            }
+            ChatError::NotFounder(c) => write!(f, "only the founder of {c} can do that"),
+            ChatError::BadChannelName(why) => write!(f, "{why}"),
+            ChatError::NoOperHost => write!(f, "no such operator, or a wrong password"),
         }
     }
 }

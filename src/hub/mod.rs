@@ -6,6 +6,7 @@
 //! nobody else ever waits for it. What must be saved goes to a store worker
 //! thread, so the hub never waits for the disk either.
 
+pub mod channel;
 mod command;
 mod event;
 pub mod name;
@@ -13,7 +14,9 @@ mod state;
 #[cfg(test)]
 mod tests;
 
-pub use command::{AccountId, Command, DoorKind, Identity, SessionId, Watch};
+pub use command::{
+    AccountId, ChannelMode, Command, DoorKind, Identity, MaskKind, ModeChange, SessionId, Watch,
+};
 pub use event::{ChannelSummary, ChatError, Departure, Event, Prompt, UserSummary};
 pub use state::{ChannelSpec, Effect, Hub, HubConfig, StoreWrite, MAX_WATCH};
 
@@ -278,6 +281,10 @@ fn store_worker(store: &Store, jobs: Receiver<StoreJob>) {
                     StoreWrite::SaveWatches { account, nicks, at } => nicks
                         .iter()
                         .try_for_each(|nick| store.add_watch(*account, nick, *at)),
+                    StoreWrite::SaveChannel(record) => store.save_channel(record),
+                    StoreWrite::DropChannel { name } => store.drop_channel(name),
+                    StoreWrite::AddGline(gline) => store.add_gline(gline),
+                    StoreWrite::RemoveGline { mask } => store.remove_gline(mask),
                 };
                 let Some((queue, event)) = ack else { continue };
                 let event = match saved {

@@ -9,10 +9,13 @@ use std::time::{Duration, Instant};
 
 use log::info;
 
+use super::channel::{Channel, ChannelRecord, Channels, Gline, Lifetime, Who};
 use super::command::{AccountId, Command, DoorKind, Identity, SessionId, Watch};
 use super::event::{ChannelSummary, ChatError, Departure, Event, UserSummary};
-use super::name::{channel_key, Nick};
+use super::name::Nick;
 use crate::clock::{self, Now};
+
+mod moderation;
 
 /// What the hub needs to know from the configuration.
 #[derive(Clone, Debug)]
@@ -22,9 +25,15 @@ pub struct HubConfig {
     /// For the book's UDP clients, which send nothing while their user only
     /// listens (the timed client says STILL_HERE about once a minute).
     pub udp_idle_timeout: Duration,
+    pub channel_length: usize,
     /// Channel joined at login, if any; must be one of `channels`.
     pub lobby: Option<String>,
+    /// The permanent channels, from chat.toml.
     pub channels: Vec<ChannelSpec>,
+    /// What the database kept: channels made with /create, and the topics,
+    /// modes, operators and bans of permanent ones.
+    pub saved_channels: Vec<ChannelRecord>,
+    pub glines: Vec<Gline>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -76,6 +85,15 @@ pub enum StoreWrite {
         account: AccountId,
         nick: String,
     },
+    /// A channel's kept state, all of it (replacing what was there).
+    SaveChannel(Box<ChannelRecord>),
+    DropChannel {
+        name: String,
+    },
+    AddGline(Gline),
+    RemoveGline {
+        mask: String,
+    },
     /// A newly registered account keeps the hot list it built as a guest.
     SaveWatches {
         account: AccountId,
@@ -92,9 +110,10 @@ pub struct Hub {
     sessions: HashMap<SessionId, Session>,
     /// Logged-in sessions by case-folded nickname.
     nicks: HashMap<String, SessionId>,
-    /// In configuration order, which is the order `/channels` lists them in.
-    channels: Vec<Channel>,
-    channel_index: HashMap<String, usize>,
+    /// chat.toml's first, in its order (the order `/channels` lists them
+    /// in), then the others as they were made.
+    channels: Channels,
+    glines: Vec<Gline>,
     /// Case-folded nickname to the sessions that have it on their hot list.
     watchers: HashMap<String, BTreeSet<SessionId>>,
 }
@@ -119,23 +138,8 @@ struct User {
     /// The hot list, as the user spelled the nicknames.
     watch: Vec<String>,
     away: Option<String>,
-}
-
-struct Channel {
-    name: String,
-    description: String,
-    /// In join order.
-    members: Vec<SessionId>,
-}
-
-impl Channel {
-    fn summary(&self) -> ChannelSummary {
-        ChannelSummary {
-            name: self.name.clone(),
-            description: self.description.clone(),
-            users: self.members.len(),
-        }
-    }
+    /// A server operator (/oper).
+    oper: bool,
 }
 
 /// Collects effects; a broadcast shares one `Arc<Event>` among its receivers.
@@ -164,26 +168,37 @@ impl Out<'_> {
 
 impl Hub {
     pub fn new(config: HubConfig) -> Hub {
-        let channels: Vec<Channel> = config
-            .channels
-            .iter()
-            .map(|spec| Channel {
-                name: spec.name.clone(),
-                description: spec.description.clone(),
-                members: Vec::new(),
-            })
-            .collect();
-        let channel_index = channels
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (channel_key(&c.name), i))
-            .collect();
+        let mut channels = Channels::default();
+        for spec in &config.channels {
+            let channel = Channel::new(
+                spec.name.clone(),
+                spec.description.clone(),
+                Lifetime::Permanent,
+                0,
+            );
+            channels.insert(channel);
+        }
+        for record in &config.saved_channels {
+            match channels.find(&record.name) {
+                Some(index) => channels[index].restore(record.clone()),
+                None => {
+                    let mut channel = Channel::new(
+                        record.name.clone(),
+                        String::new(),
+                        Lifetime::Registered,
+                        record.created_at,
+                    );
+                    channel.restore(record.clone());
+                    channels.insert(channel);
+                }
+            }
+        }
         Hub {
+            glines: config.glines.clone(),
             config,
             sessions: HashMap::new(),
             nicks: HashMap::new(),
             channels,
-            channel_index,
             watchers: HashMap::new(),
         }
     }
@@ -204,6 +219,19 @@ impl Hub {
         let mut out = Out(effects);
         match command {
             Command::Connect { peer, door } => {
+                let ip = peer.ip().to_string();
+                let who = Who {
+                    nick: "",
+                    host: &ip,
+                    account: None,
+                };
+                if let Some(gline) = self.glines.iter().find(|g| who.matches(&g.mask)) {
+                    info!("refused {peer}: banned from this server ({})", gline.reason);
+                    let reason = format!("You are banned from this server: {}", gline.reason);
+                    out.send(from, Event::Closing { reason });
+                    out.0.push(Effect::Close { session: from });
+                    return;
+                }
                 self.sessions.insert(
                     from,
                     Session {
@@ -251,7 +279,40 @@ impl Hub {
             Command::Private { to, text, action } => {
                 self.private(from, &to, text, action, &mut out)
             }
-            Command::Join { channel } => self.join(from, &channel, &mut out),
+            Command::Join { channel } => self.join(from, &channel, None, false, &mut out),
+            Command::JoinWith {
+                channel,
+                key,
+                create,
+            } => self.join(from, &channel, key.as_deref(), create, &mut out),
+            Command::Create {
+                channel,
+                description,
+            } => self.create(now, from, &channel, description, &mut out),
+            Command::Drop { channel } => self.drop_channel(from, &channel, &mut out),
+            Command::SetTopic { channel, text } => {
+                self.set_topic(now, from, channel.as_deref(), text, &mut out)
+            }
+            Command::Mode { channel, changes } => self.mode(now, from, &channel, changes, &mut out),
+            Command::MaskList { channel, kind } => self.mask_list(from, &channel, kind, &mut out),
+            Command::Kick {
+                channel,
+                nick,
+                reason,
+            } => self.kick(from, channel.as_deref(), &nick, reason, &mut out),
+            Command::Invite { nick, channel } => {
+                self.invite(from, &nick, channel.as_deref(), &mut out)
+            }
+            Command::Oper { name } => {
+                let user = self.user_mut(from);
+                user.oper = true;
+                info!("{} is now a server operator (as {name})", user.nick);
+                out.send(from, Event::YouAreOper);
+            }
+            Command::Kill { nick, reason } => self.kill(now, from, &nick, &reason, &mut out),
+            Command::Wallops { text } => self.wallops(from, text, &mut out),
+            Command::Gline { mask, reason } => self.gline(now, from, &mask, reason, &mut out),
+            Command::Ungline { mask } => self.ungline(from, &mask, &mut out),
             Command::Identified { account } => {
                 let user = self.user_mut(from);
                 user.account = Some(account);
@@ -267,7 +328,14 @@ impl Hub {
             Command::Watch(change) => self.watch(now, from, change, &mut out),
             Command::Part { channel } => self.part(from, channel.as_deref(), &mut out),
             Command::ListChannels => {
-                let list = self.channels.iter().map(Channel::summary).collect();
+                let oper = self.user(from).oper;
+                // Secret channels are listed only to their members.
+                let list = self
+                    .channels
+                    .iter()
+                    .filter(|(_, c)| !c.modes.secret || oper || c.members.contains(&from))
+                    .map(|(_, c)| c.summary())
+                    .collect();
                 out.send(from, Event::ChannelList(list));
             }
             Command::Users => match self.current_channel(from) {
@@ -278,25 +346,16 @@ impl Hub {
                 channel,
                 text,
                 action,
-            } => match self.channel_index.get(&channel_key(&channel)) {
-                Some(&index) if self.channels[index].members.contains(&from) => {
-                    self.say_in(from, index, text, action, &mut out)
-                }
-                Some(&index) => {
-                    let name = self.channels[index].name.clone();
-                    out.error(from, ChatError::NotInChannel(name))
-                }
+            } => match self.channels.find(&channel) {
+                Some(index) => self.say_in(from, index, text, action, &mut out),
                 None => out.error(from, ChatError::NoSuchChannel(channel)),
             },
-            Command::Topic { channel } => match self.channel_index.get(&channel_key(&channel)) {
-                Some(&index) => {
-                    let channel = &self.channels[index];
-                    let topic = Event::Topic {
-                        channel: channel.name.clone(),
-                        topic: channel.description.clone(),
-                    };
-                    out.send(from, topic)
-                }
+            Command::CurrentTopic => match self.current_channel(from) {
+                Some(index) => self.send_topic(from, index, &mut out),
+                None => out.error(from, ChatError::NoCurrentChannel),
+            },
+            Command::Topic { channel } => match self.channels.find(&channel) {
+                Some(index) => self.send_topic(from, index, &mut out),
                 None => out.error(from, ChatError::NoSuchChannel(channel)),
             },
             Command::WhoMask { mask } => {
@@ -310,8 +369,8 @@ impl Hub {
                 };
                 out.send(from, stats);
             }
-            Command::Names { channel } => match self.channel_index.get(&channel_key(&channel)) {
-                Some(&index) => out.send(from, self.names(index)),
+            Command::Names { channel } => match self.channels.find(&channel) {
+                Some(index) => out.send(from, self.names(index)),
                 None => out.error(from, ChatError::NoSuchChannel(channel)),
             },
             Command::Ison { nicks } => {
@@ -342,7 +401,13 @@ impl Hub {
             Command::Whois { nick } => match self.nicks.get(&nick.to_ascii_lowercase()) {
                 Some(&id) => {
                     let summary = self.summary(now, id).expect("nick index points at a user");
+                    let nick = summary.nick.clone();
                     out.send(from, Event::Whois(summary));
+                    // The web chat of old had "query IP": operators see it.
+                    if self.user(from).oper {
+                        let address = self.sessions[&id].peer.to_string();
+                        out.send(from, Event::WhoisAddress { nick, address });
+                    }
                 }
                 None => out.0.push(Effect::WhoisOffline { to: from, nick }),
             },
@@ -400,8 +465,10 @@ impl Hub {
         }
         self.nicks.clear();
         self.watchers.clear();
-        for channel in &mut self.channels {
+        for channel in self.channels.iter_mut() {
             channel.members.clear();
+            channel.op_sessions.clear();
+            channel.voiced.clear();
         }
     }
 
@@ -420,6 +487,14 @@ impl Hub {
             Ok(nick) => nick,
             Err(why) => return self.refuse_login(from, ChatError::BadNick(why), out),
         };
+        if let Some(reason) = self.glined(from, nick.as_str(), identity.is_some()) {
+            out.send(from, Event::Closing { reason });
+            out.0.push(Effect::LoginReply {
+                to: from,
+                accepted: false,
+            });
+            return self.remove(now, from, Departure::Lost("banned".into()), out);
+        }
         if let Some(&holder) = self.nicks.get(nick.key()) {
             if identity.is_none() {
                 return self.refuse_login(from, ChatError::NickInUse(nick.to_string()), out);
@@ -489,12 +564,13 @@ impl Hub {
             account,
             watch,
             away: None,
+            oper: false,
         });
         if !self.user_mut(from).watch.is_empty() {
             self.watch(now, from, Watch::List, out);
         }
         if let Some(lobby) = self.config.lobby.clone() {
-            self.join(from, &lobby, out);
+            self.join(from, &lobby, None, false, out);
         }
     }
 
@@ -614,12 +690,27 @@ impl Hub {
         self.say_in(from, index, text, action, out);
     }
 
-    /// A line to channel `index`, which `from` is in.
+    /// A line to channel `index`, if its modes let `from` say it.
     fn say_in(&mut self, from: SessionId, index: usize, text: String, action: bool, out: &mut Out) {
         if text.is_empty() {
             return out.error(from, ChatError::EmptyMessage);
         }
         let channel = &self.channels[index];
+        let member = channel.members.contains(&from);
+        let user = self.user(from);
+        let op = channel.is_op(from, user.account, user.oper);
+        let refused = if !member && channel.modes.no_outside {
+            Some(ChatError::NotInChannel(channel.name.clone()))
+        } else if (channel.modes.moderated && !op && !channel.voiced.contains(&from))
+            || (channel.modes.no_ctcp && action)
+        {
+            Some(ChatError::CannotSendToChan(channel.name.clone()))
+        } else {
+            None
+        };
+        if let Some(error) = refused {
+            return out.error(from, error);
+        }
         let event = Event::Public {
             channel: channel.name.clone(),
             from: self.nick_of(from).to_string(),
@@ -674,32 +765,94 @@ impl Hub {
         }
     }
 
-    fn join(&mut self, from: SessionId, typed: &str, out: &mut Out) {
-        let Some(&index) = self.channel_index.get(&channel_key(typed)) else {
-            return out.error(from, ChatError::NoSuchChannel(typed.to_string()));
+    /// Joins (or, for a channel `from` is in, makes current) a channel, if
+    /// its bans, invitation, key and limit allow. With `create`, an unknown
+    /// name makes a transient channel whose first member is its operator.
+    fn join(
+        &mut self,
+        from: SessionId,
+        typed: &str,
+        key: Option<&str>,
+        create: bool,
+        out: &mut Out,
+    ) {
+        let index = match self.channels.find(typed) {
+            Some(index) => index,
+            None if create => {
+                let name = typed.strip_prefix('#').unwrap_or(typed);
+                if let Err(why) = super::name::check_channel_name(name, self.config.channel_length)
+                {
+                    return out.error(from, ChatError::BadChannelName(why));
+                }
+                let channel = Channel::new(name.to_string(), String::new(), Lifetime::Transient, 0);
+                let index = self.channels.insert(channel);
+                self.channels[index].op_sessions.insert(from);
+                index
+            }
+            None => return out.error(from, ChatError::NoSuchChannel(typed.to_string())),
         };
-        let user = self.user_mut(from);
+        let user = self.user(from);
         if let Some(pos) = user.channels.iter().position(|&c| c == index) {
             // Already a member: joining again only makes it current.
+            let user = self.user_mut(from);
             user.channels.remove(pos);
             user.channels.push(index);
-        } else {
-            user.channels.push(index);
-            let nick = user.nick.to_string();
-            let channel = &mut self.channels[index];
-            out.broadcast(
-                &channel.members,
-                Event::MemberJoined {
-                    channel: channel.name.clone(),
-                    nick,
-                },
-            );
-            channel.members.push(from);
-            out.send(from, Event::Joined(self.channels[index].summary()));
-            out.send(from, self.names(index));
-            return;
+            return out.send(from, Event::Joined(self.channels[index].summary()));
         }
+        if let Some(error) = self.join_refusal(from, index, key) {
+            return out.error(from, error);
+        }
+        let user = self.user_mut(from);
+        user.channels.push(index);
+        let nick = user.nick.to_string();
+        let channel = &mut self.channels[index];
+        channel.invited.remove(&nick.to_ascii_lowercase());
+        out.broadcast(
+            &channel.members,
+            Event::MemberJoined {
+                channel: channel.name.clone(),
+                nick,
+            },
+        );
+        channel.members.push(from);
         out.send(from, Event::Joined(self.channels[index].summary()));
+        out.send(from, self.names(index));
+        // A topic someone set is shown on join (the description already was).
+        if self.channels[index].topic.is_some() {
+            self.send_topic(from, index, out);
+        }
+    }
+
+    /// Why `from` may not join channel `index`, if they may not. Operators
+    /// (of the server or the channel) go where they like.
+    fn join_refusal(&self, from: SessionId, index: usize, key: Option<&str>) -> Option<ChatError> {
+        let channel = &self.channels[index];
+        let user = self.user(from);
+        if channel.is_op(from, user.account, user.oper) {
+            return None;
+        }
+        let host = self.sessions[&from].peer.ip().to_string();
+        let who = Who {
+            nick: user.nick.as_str(),
+            host: &host,
+            account: user.account.map(|_| user.nick.as_str()),
+        };
+        let name = channel.name.clone();
+        if channel.is_banned(&who) {
+            Some(ChatError::BannedFromChan(name))
+        } else if channel.modes.invite_only && !channel.is_invited(&who) {
+            Some(ChatError::InviteOnlyChan(name))
+        } else if channel.modes.key.is_some() && channel.modes.key.as_deref() != key {
+            Some(ChatError::BadChannelKey(name))
+        } else if channel
+            .modes
+            .limit
+            .is_some_and(|limit| channel.members.len() >= limit)
+        {
+            Some(ChatError::ChannelIsFull(name))
+        } else {
+            None
+        }
     }
 
     fn part(&mut self, from: SessionId, typed: Option<&str>, out: &mut Out) {
@@ -708,8 +861,8 @@ impl Hub {
                 Some(index) => index,
                 None => return out.error(from, ChatError::NoCurrentChannel),
             },
-            Some(typed) => match self.channel_index.get(&channel_key(typed)) {
-                Some(&index) => index,
+            Some(typed) => match self.channels.find(typed) {
+                Some(index) => index,
                 None => return out.error(from, ChatError::NoSuchChannel(typed.to_string())),
             },
         };
@@ -722,11 +875,15 @@ impl Hub {
         user.channels.remove(pos);
         let new_current = user.channels.last().copied().filter(|_| was_current);
         let nick = user.nick.to_string();
+        let left = self.channels[index].summary();
         self.leave_channel(from, index, nick, Departure::Parted, out);
         out.send(
             from,
             Event::Parted {
-                left: self.channels[index].summary(),
+                left: ChannelSummary {
+                    users: left.users - 1,
+                    ..left
+                },
                 current: new_current.map(|i| self.channels[i].summary()),
             },
         );
@@ -743,6 +900,8 @@ impl Hub {
     ) {
         let channel = &mut self.channels[index];
         channel.members.retain(|&m| m != id);
+        channel.op_sessions.remove(&id);
+        channel.voiced.remove(&id);
         out.broadcast(
             &channel.members,
             Event::MemberLeft {
@@ -751,6 +910,10 @@ impl Hub {
                 why,
             },
         );
+        // As on IRC, a channel nobody made to last is gone with its last member.
+        if channel.members.is_empty() && channel.lifetime == Lifetime::Transient {
+            self.channels.remove(index);
+        }
     }
 
     /// Forgets a session; a logged-in user's channels hear how they left.
@@ -802,6 +965,13 @@ impl Hub {
             .copied()
     }
 
+    fn user(&self, id: SessionId) -> &User {
+        self.sessions[&id]
+            .user
+            .as_ref()
+            .expect("caller checked the session is logged in")
+    }
+
     fn nick_of(&self, id: SessionId) -> &Nick {
         &self.sessions[&id].user.as_ref().expect("logged in").nick
     }
@@ -838,7 +1008,7 @@ impl Hub {
             ids.filter_map(|id| self.summary(now, id)).collect()
         };
         let as_nick = self.nicks.get(&mask.to_ascii_lowercase()).copied();
-        if let Some(&index) = self.channel_index.get(&channel_key(mask)) {
+        if let Some(index) = self.channels.find(mask) {
             if mask.starts_with('#') || as_nick.is_none() {
                 return summaries(&mut self.channels[index].members.iter().copied());
             }
@@ -863,6 +1033,8 @@ impl Hub {
         }
     }
 
+    /// Member nicknames, `@` before channel operators and `+` before voiced
+    /// members (as IRC's NAMES shows them).
     fn names(&self, index: usize) -> Event {
         let channel = &self.channels[index];
         Event::Names {
@@ -870,7 +1042,17 @@ impl Hub {
             nicks: channel
                 .members
                 .iter()
-                .map(|&id| self.nick_of(id).to_string())
+                .map(|&id| {
+                    let user = self.user(id);
+                    let prefix = if channel.is_op(id, user.account, false) {
+                        "@"
+                    } else if channel.voiced.contains(&id) {
+                        "+"
+                    } else {
+                        ""
+                    };
+                    format!("{prefix}{}", user.nick)
+                })
                 .collect(),
         }
     }

@@ -28,6 +28,9 @@ fn config(lobby: Option<&str>) -> HubConfig {
         nick_length: NICK_LENGTH,
         idle_timeout: IDLE_TIMEOUT,
         udp_idle_timeout: IDLE_TIMEOUT,
+        channel_length: 32,
+        saved_channels: Vec::new(),
+        glines: Vec::new(),
         lobby: lobby.map(str::to_string),
         channels: CHANNELS
             .iter()

@@ -10,6 +10,7 @@ use super::StoreError;
 const STEPS: &[&str] = &[
     include_str!("../../migrations/0001_accounts.sql"),
     include_str!("../../migrations/0002_watches.sql"),
+    include_str!("../../migrations/0003_channels.sql"),
 ];
 
 /// The schema version this chatd writes.

@@ -5,6 +5,7 @@
 //! Chat never waits on either: the hub thread never calls the store.
 
 mod accounts;
+mod channels;
 pub mod migrate;
 
 pub use crate::hub::AccountId;

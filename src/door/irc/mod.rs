@@ -26,6 +26,7 @@ use self::message::{Message, ParseError};
 use self::render::{Renderer, ServerInfo};
 use super::accounts::Accounts;
 use super::flood::{FloodRule, TokenBucket, Verdict};
+use super::modes::{self, ModeRequest};
 use super::text::codec::{Input, LineDecoder};
 use super::{sanitize, ActiveWriters, Admission, CONNECTION_STACK};
 use crate::hub::name::Nick;
@@ -265,9 +266,14 @@ impl Reader<'_> {
         let command = match m.command.as_str() {
             "JOIN" if m.params.is_empty() => return self.need_more("JOIN"),
             "JOIN" => {
+                let mut keys = m.param(1).split(',');
                 for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
-                    let flow = self.hub(Command::Join {
+                    let key = keys.next().filter(|k| !k.is_empty()).map(str::to_string);
+                    // An unknown #name makes a channel, as on any IRC server.
+                    let flow = self.hub(Command::JoinWith {
                         channel: target.to_string(),
+                        key,
+                        create: true,
                     });
                     if let Flow::Stop(reason) = flow {
                         return Flow::Stop(reason);
@@ -287,12 +293,42 @@ impl Reader<'_> {
             }
             "PRIVMSG" | "NOTICE" => return self.privmsg(&m),
             "TOPIC" if m.params.is_empty() => return self.need_more("TOPIC"),
-            "TOPIC" if m.params.len() > 1 => {
-                // chatd's topics are the channel descriptions in chat.toml.
-                let rest = format!("{} :You're not channel operator", m.param(0));
-                self.reply("482", &rest);
-                return Flow::Continue;
+            "TOPIC" if m.params.len() > 1 => Command::SetTopic {
+                channel: Some(m.param(0).to_string()),
+                text: sanitize::clean(&strip_formatting(m.param(1))),
+            },
+            "KICK" if m.params.len() < 2 => return self.need_more("KICK"),
+            "KICK" => Command::Kick {
+                channel: Some(m.param(0).to_string()),
+                nick: m.param(1).to_string(),
+                reason: Some(m.param(2).to_string()).filter(|r| !r.is_empty()),
+            },
+            "INVITE" if m.params.len() < 2 => return self.need_more("INVITE"),
+            "INVITE" => Command::Invite {
+                nick: m.param(0).to_string(),
+                channel: Some(m.param(1).to_string()),
+            },
+            "OPER" if m.params.len() < 2 => return self.need_more("OPER"),
+            "OPER" => {
+                let accounts = Arc::clone(&self.door.accounts);
+                return match accounts.check_oper(self.peer.ip(), m.param(0), m.param(1)) {
+                    Ok(()) => self.hub(Command::Oper {
+                        name: m.param(0).to_string(),
+                    }),
+                    Err(error) => self.hub(Command::Relay(Box::new(Event::Error(error)))),
+                };
             }
+            "KILL" if m.params.is_empty() => return self.need_more("KILL"),
+            "KILL" => Command::Kill {
+                nick: m.param(0).to_string(),
+                reason: Some(m.param(1).to_string())
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| "no reason".into()),
+            },
+            "WALLOPS" if m.params.is_empty() => return self.need_more("WALLOPS"),
+            "WALLOPS" => Command::Wallops {
+                text: sanitize::clean(m.param(0)),
+            },
             "TOPIC" => Command::Topic {
                 channel: m.param(0).to_string(),
             },
@@ -697,18 +733,35 @@ impl Reader<'_> {
             return self.need_more("MODE");
         }
         if target.starts_with('#') {
-            match m.param(1) {
-                "" => self.reply("324", &format!("{target} +nt")),
-                "b" | "+b" => self.reply("368", &format!("{target} :End of channel ban list")),
-                _ => self.reply("482", &format!("{target} :You're not channel operator")),
-            }
-        } else if !target.eq_ignore_ascii_case(&me) {
+            let words: Vec<&str> = m.params[1..].iter().map(String::as_str).collect();
+            let command = match modes::parse(&words) {
+                Ok(ModeRequest::Query) => Command::Mode {
+                    channel: target.to_string(),
+                    changes: Vec::new(),
+                },
+                Ok(ModeRequest::List(kind)) => Command::MaskList {
+                    channel: target.to_string(),
+                    kind,
+                },
+                Ok(ModeRequest::Change(changes)) => Command::Mode {
+                    channel: target.to_string(),
+                    changes,
+                },
+                Err(letter) => {
+                    self.reply("472", &format!("{letter} :is unknown mode char to me"));
+                    return Flow::Continue;
+                }
+            };
+            return self.hub(command);
+        }
+        if !target.eq_ignore_ascii_case(&me) {
             self.reply("502", ":Can't change mode for other users");
         } else {
             match m.param(1) {
                 "" => self.reply("221", "+"),
-                // Clients set +i at connect; every user here is as visible as any.
-                "+i" | "-i" => {}
+                // Clients set +i (and opers +w) at connect; everyone here is
+                // as visible as anyone, and every operator hears WALLOPS.
+                "+i" | "-i" | "+w" | "-w" | "+iw" => {}
                 _ => self.reply("501", ":Unknown MODE flag"),
             }
         }

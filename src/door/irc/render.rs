@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::io::Write;
 
 use crate::clock::utc;
-use crate::hub::{ChatError, Departure, Event, UserSummary};
+use crate::hub::{ChatError, Departure, Event, MaskKind, UserSummary};
 
 /// What the renderer says about the server.
 #[derive(Clone, Debug)]
@@ -41,8 +41,9 @@ pub fn channel(name: &str) -> String {
 /// tokens (005).
 pub fn isupport(server: &ServerInfo) -> String {
     format!(
-        "CASEMAPPING=ascii CHANTYPES=# CHANNELLEN={} NICKLEN={} NETWORK={} PREFIX=() \
-         CHANMODES=,,,nt MONITOR={} AWAYLEN=390 :are supported by this server",
+        "CASEMAPPING=ascii CHANTYPES=# CHANNELLEN={} NICKLEN={} NETWORK={} PREFIX=(ov)@+ \
+         CHANMODES=Ib,k,l,Cimnst INVEX=I MODES=12 MONITOR={} AWAYLEN=390 \
+         :are supported by this server",
         server.channel_length + 1,
         server.nick_length,
         server.network,
@@ -118,7 +119,11 @@ impl Renderer {
             "003",
             &format!(":This server was created {}", utc(s.created)),
         );
-        self.numeric(out, "004", &format!("{} {} i nt", s.name, s.version));
+        self.numeric(
+            out,
+            "004",
+            &format!("{} {} iow CIbiklmnostv", s.name, s.version),
+        );
         self.numeric(out, "005", &isupport(s));
         self.motd(out);
     }
@@ -341,6 +346,107 @@ impl Renderer {
                     &format!(":I have {users} clients and 0 servers"),
                 );
             }
+            Event::TopicWho {
+                channel: c,
+                set_by,
+                at,
+            } => self.numeric(out, "333", &format!("{} {set_by} {at}", channel(c))),
+            Event::TopicSet {
+                channel: c,
+                by,
+                text,
+            } => {
+                let _ = write!(out, ":{} TOPIC {} :{text}\r\n", self.mask(by), channel(c));
+            }
+            Event::Kicked {
+                channel: c,
+                nick,
+                by,
+                reason,
+            } => {
+                let name = channel(c);
+                if Some(nick.as_str()) == self.nick.as_deref() {
+                    self.joined.remove(&name.to_ascii_lowercase());
+                }
+                let _ = write!(out, ":{} KICK {name} {nick} :{reason}\r\n", self.mask(by));
+            }
+            Event::ModeChanged {
+                channel: c,
+                by,
+                modes,
+                params,
+            } => {
+                let mut line = format!(":{} MODE {} {modes}", self.mask(by), channel(c));
+                for param in params {
+                    line.push(' ');
+                    line.push_str(param);
+                }
+                let _ = write!(out, "{line}\r\n");
+            }
+            Event::ChannelModes {
+                channel: c,
+                modes,
+                params,
+            } => {
+                let mut rest = format!("{} {modes}", channel(c));
+                for param in params {
+                    rest.push(' ');
+                    rest.push_str(param);
+                }
+                self.numeric(out, "324", &rest);
+            }
+            Event::MaskList {
+                channel: c,
+                kind,
+                entries,
+            } => {
+                let name = channel(c);
+                let (item, end, text) = match kind {
+                    MaskKind::Bans => ("367", "368", "End of channel ban list"),
+                    MaskKind::InviteExceptions => {
+                        ("346", "347", "End of Channel Invite Exception List")
+                    }
+                };
+                for e in entries {
+                    self.numeric(
+                        out,
+                        item,
+                        &format!("{name} {} {} {}", e.mask, e.set_by, e.at),
+                    );
+                }
+                self.numeric(out, end, &format!("{name} :{text}"));
+            }
+            Event::Invited { channel: c, by } => {
+                let _ = write!(
+                    out,
+                    ":{} INVITE {} {}\r\n",
+                    self.mask(by),
+                    self.me(),
+                    channel(c)
+                );
+            }
+            Event::Inviting { nick, channel: c } => {
+                self.numeric(out, "341", &format!("{nick} {}", channel(c)))
+            }
+            Event::Wallops { from, text } => {
+                let _ = write!(out, ":{} WALLOPS :{text}\r\n", self.mask(from));
+            }
+            Event::YouAreOper => self.numeric(out, "381", ":You are now an IRC operator"),
+            Event::ChannelCreated { channel: c } => self.notice(
+                out,
+                &format!("{} is registered: you are its founder", channel(c)),
+            ),
+            Event::ChannelDropped { channel: c, by } => {
+                let name = channel(c);
+                self.joined.remove(&name.to_ascii_lowercase());
+                self.notice(out, &format!("{name} was dropped by {by}"));
+                let _ = write!(out, ":{} PART {name} :dropped\r\n", self.mask(self.me()));
+            }
+            Event::WhoisAddress { nick, address } => self.numeric(
+                out,
+                "338",
+                &format!("{nick} {address} :actually using host"),
+            ),
             Event::Error(error) => self.error(out, error),
             Event::Notice(text) => self.notice(out, text),
             Event::Closing { reason } => {
@@ -385,6 +491,38 @@ impl Renderer {
             ChatError::UnknownCommand(c) => ("421", format!("{c} :Unknown command")),
             ChatError::LineTooLong { .. } => ("417", ":Input line was too long".to_string()),
             ChatError::WatchListFull { max } => ("734", format!("{max} * :Monitor list is full.")),
+            ChatError::ChanOpPrivsNeeded(c) => {
+                ("482", format!("{} :You're not channel operator", hashed(c)))
+            }
+            ChatError::BannedFromChan(c) => {
+                ("474", format!("{} :Cannot join channel (+b)", hashed(c)))
+            }
+            ChatError::InviteOnlyChan(c) => {
+                ("473", format!("{} :Cannot join channel (+i)", hashed(c)))
+            }
+            ChatError::BadChannelKey(c) => {
+                ("475", format!("{} :Cannot join channel (+k)", hashed(c)))
+            }
+            ChatError::ChannelIsFull(c) => {
+                ("471", format!("{} :Cannot join channel (+l)", hashed(c)))
+            }
+            ChatError::CannotSendToChan(c) => {
+                ("404", format!("{} :Cannot send to channel", hashed(c)))
+            }
+            ChatError::NoPrivileges => (
+                "481",
+                ":Permission Denied- You're not an IRC operator".to_string(),
+            ),
+            ChatError::UserNotInChannel { nick, channel: c } => (
+                "441",
+                format!("{nick} {} :They aren't on that channel", hashed(c)),
+            ),
+            ChatError::UserOnChannel { nick, channel: c } => (
+                "443",
+                format!("{nick} {} :is already on channel", hashed(c)),
+            ),
+            ChatError::NoOperHost => ("491", ":No O-lines for your host".to_string()),
+            ChatError::BadChannelName(why) => ("479", format!("* :Illegal channel name: {why}")),
             other => return self.notice(out, &other.to_string()),
         };
         self.numeric(out, code, &rest);

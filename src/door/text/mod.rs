@@ -369,6 +369,12 @@ impl Reader<'_> {
                     Err(error) => self.say(Event::Error(error)),
                 }
             }
+            AccountCommand::Oper { name, password } => {
+                match accounts.check_oper(self.peer.ip(), &name, &password) {
+                    Ok(()) => self.to_hub(Command::Oper { name }),
+                    Err(error) => self.relay(Event::Error(error)),
+                }
+            }
             AccountCommand::ChangePassword { old, new } => {
                 let Some(account) = account else {
                     return self.say(Event::Error(ChatError::NotRegistered));

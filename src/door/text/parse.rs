@@ -2,7 +2,8 @@
 //! Pure. A line starting with `/` is a command (`//` sends a line that starts
 //! with `/`); any other line is said in the current channel.
 
-use crate::hub::{ChatError, Command, Watch};
+use crate::door::modes::{self, ModeRequest};
+use crate::hub::{ChannelMode, ChatError, Command, MaskKind, ModeChange, Watch};
 
 /// What one typed line means.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +30,11 @@ pub enum AccountCommand {
     ChangeNick {
         nick: String,
     },
+    /// Become a server operator: the door checks the password.
+    Oper {
+        name: String,
+        password: String,
+    },
 }
 
 /// One line of the command list, shown by `/help`.
@@ -38,7 +44,7 @@ pub const HELP: &[(&str, &str)] = &[
         "list the channels with their descriptions and users",
     ),
     (
-        "/join <channel>",
+        "/join <channel> [key]",
         "join a channel, or make one you are in current",
     ),
     (
@@ -74,6 +80,51 @@ pub const HELP: &[(&str, &str)] = &[
         "register your nickname, so only you can use it",
     ),
     ("/password <old> <new>", "change your password"),
+    (
+        "/create <channel> [about]",
+        "make a channel that stays (registered users); you run it",
+    ),
+    ("/drop <channel>", "remove a channel you created"),
+    ("/topic [text]", "show or set the current channel's topic"),
+    (
+        "/op, /deop <nick>",
+        "make someone a channel operator, or not (operators only)",
+    ),
+    (
+        "/voice, /devoice <nick>",
+        "let someone speak in a moderated channel, or not",
+    ),
+    (
+        "/kick <nick> [reason]",
+        "put someone out of the current channel (operators)",
+    ),
+    (
+        "/ban [nick|mask]",
+        "ban a nickname or mask from the channel; alone: the ban list",
+    ),
+    ("/unban <mask>", "lift a ban"),
+    (
+        "/invite <nick> [channel]",
+        "invite someone (needed for +i channels)",
+    ),
+    (
+        "/mode [channel] [modes]",
+        "show or set modes: +i invite, +k key, +l limit, +m, +n, +s, +t, +C",
+    ),
+    ("/oper <name> <password>", "become a server operator"),
+    (
+        "/kill <nick> [reason]",
+        "disconnect someone (server operators)",
+    ),
+    (
+        "/wall <text>",
+        "a message to everyone on line (server operators)",
+    ),
+    (
+        "/gline <address|nick|mask> [reason]",
+        "ban from the whole server (server operators)",
+    ),
+    ("/ungline <mask>", "lift a server ban"),
     ("/help", "this list"),
     ("/quit [message]", "say goodbye and disconnect (also /bye)"),
     (
@@ -98,10 +149,134 @@ pub fn parse_chat(line: &str) -> Typed {
     let hub = |command| Typed::Hub(command);
     match word.to_ascii_lowercase().as_str() {
         "channels" | "list" => hub(Command::ListChannels),
-        "join" | "j" => match rest {
-            "" => usage("/join <channel>"),
-            channel => hub(Command::Join {
+        "join" | "j" => match split_word(rest) {
+            ("", _) => usage("/join <channel> [key]"),
+            (channel, "") => hub(Command::Join {
                 channel: channel.to_string(),
+            }),
+            (channel, key) => hub(Command::JoinWith {
+                channel: channel.to_string(),
+                key: Some(key.to_string()),
+                create: false,
+            }),
+        },
+        "create" => match split_word(rest) {
+            ("", _) => usage("/create <channel> [description]"),
+            (channel, description) => hub(Command::Create {
+                channel: channel.to_string(),
+                description: description.to_string(),
+            }),
+        },
+        "drop" => match rest {
+            "" => usage("/drop <channel>"),
+            channel => hub(Command::Drop {
+                channel: channel.to_string(),
+            }),
+        },
+        "topic" => match rest {
+            "" => hub(Command::CurrentTopic),
+            text => hub(Command::SetTopic {
+                channel: None,
+                text: text.to_string(),
+            }),
+        },
+        "op" | "deop" | "voice" | "devoice" => match rest {
+            "" => usage("/op <nick> (also /deop, /voice, /devoice)"),
+            nick => {
+                let lower = word.to_ascii_lowercase();
+                let add = !lower.starts_with("de");
+                let mode = match lower.ends_with("op") {
+                    true => ChannelMode::Op(nick.to_string()),
+                    false => ChannelMode::Voice(nick.to_string()),
+                };
+                hub(Command::Mode {
+                    channel: String::new(),
+                    changes: vec![ModeChange { add, mode }],
+                })
+            }
+        },
+        "ban" | "unban" if rest.is_empty() => hub(Command::MaskList {
+            channel: String::new(),
+            kind: MaskKind::Bans,
+        }),
+        "ban" | "unban" => hub(Command::Mode {
+            channel: String::new(),
+            changes: vec![ModeChange {
+                add: word.eq_ignore_ascii_case("ban"),
+                mode: ChannelMode::Ban(rest.to_string()),
+            }],
+        }),
+        "kick" => match split_word(rest) {
+            ("", _) => usage("/kick <nick> [reason]"),
+            (nick, reason) => hub(Command::Kick {
+                channel: None,
+                nick: nick.to_string(),
+                reason: (!reason.is_empty()).then(|| reason.to_string()),
+            }),
+        },
+        "invite" => match split_word(rest) {
+            ("", _) => usage("/invite <nick> [channel]"),
+            (nick, channel) => hub(Command::Invite {
+                nick: nick.to_string(),
+                channel: (!channel.is_empty()).then(|| channel.to_string()),
+            }),
+        },
+        "mode" => {
+            let mut words: Vec<&str> = rest.split_whitespace().collect();
+            // A first word that is not a mode string names the channel.
+            let channel = match words.first() {
+                Some(first) if !first.starts_with(['+', '-']) => words.remove(0).to_string(),
+                _ => String::new(),
+            };
+            match modes::parse(&words) {
+                Ok(ModeRequest::Query) => hub(Command::Mode {
+                    channel,
+                    changes: Vec::new(),
+                }),
+                Ok(ModeRequest::List(kind)) => hub(Command::MaskList { channel, kind }),
+                Ok(ModeRequest::Change(changes)) => hub(Command::Mode { channel, changes }),
+                Err(_) => usage("/mode [channel] [+-][imnstCkl|o nick|v nick|b mask|I mask] ..."),
+            }
+        }
+        "oper" => match split_word(rest) {
+            (name, password) if !name.is_empty() && !password.is_empty() => {
+                Typed::Account(AccountCommand::Oper {
+                    name: name.to_string(),
+                    password: password.to_string(),
+                })
+            }
+            _ => usage("/oper <name> <password>"),
+        },
+        "kill" => match split_word(rest) {
+            ("", _) => usage("/kill <nick> [reason]"),
+            (nick, reason) => hub(Command::Kill {
+                nick: nick.to_string(),
+                reason: match reason {
+                    "" => "no reason".to_string(),
+                    reason => reason.to_string(),
+                },
+            }),
+        },
+        "wall" | "wallops" => match rest {
+            "" => usage("/wall <text>"),
+            text => hub(Command::Wallops {
+                text: text.to_string(),
+            }),
+        },
+        "gline" => match split_word(rest) {
+            ("", _) => usage("/gline <address, nick or mask> [reason]"),
+            (mask, reason) => hub(Command::Gline {
+                mask: mask.to_string(),
+                reason: match reason {
+                    "" => "banned".to_string(),
+                    reason => reason.to_string(),
+                },
+            }),
+        },
+        "ungline" => match rest {
+            "" => usage("/ungline <mask>"),
+            mask => hub(Command::Ungline {
+                mask: mask.to_string(),
             }),
         },
         "part" | "leave" => hub(Command::Part {
@@ -287,7 +462,7 @@ mod tests {
 
     #[test]
     fn missing_arguments_get_usage() {
-        assert_eq!(parse_chat("/join"), usage("/join <channel>"));
+        assert_eq!(parse_chat("/join"), usage("/join <channel> [key]"));
         assert_eq!(parse_chat("/private bob"), usage("/private <nick> <text>"));
         assert_eq!(parse_chat("/msg"), usage("/private <nick> <text>"));
         assert_eq!(parse_chat("/whois "), usage("/whois <nick>"));

@@ -7,7 +7,7 @@ use std::io::Write;
 use super::codec::{ECHO, IAC, WILL, WONT};
 use super::parse::HELP;
 use crate::clock::{hms, utc};
-use crate::hub::{ChannelSummary, Departure, Event, Prompt, UserSummary};
+use crate::hub::{ChannelSummary, ChatError, Departure, Event, MaskKind, Prompt, UserSummary};
 
 /// RFC 857: the server "will echo", so the client stops echoing what is typed
 /// (a password); "won't echo" gives the client its local echo back.
@@ -205,6 +205,77 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
         Event::Raw(line) => write!(out, "{line}\r\n")?,
         // The text door shows channel members with /users instead.
         Event::Names { .. } | Event::Ison(_) => {}
+        Event::TopicWho {
+            channel,
+            set_by,
+            at,
+        } => write!(out, "Topic of {channel} set by {set_by} on {}\r\n", utc(*at))?,
+        Event::TopicSet { channel, by, text } if text.is_empty() => {
+            write!(out, "<{by} has cleared the topic of {channel}>\r\n")?
+        }
+        Event::TopicSet { channel, by, text } => {
+            write!(out, "<{by} has set the topic of {channel} to: {text}>\r\n")?
+        }
+        Event::Kicked {
+            channel,
+            nick,
+            by,
+            reason,
+        } => write!(out, "<{nick} was kicked from {channel} by {by} ({reason})>\r\n")?,
+        Event::ModeChanged {
+            channel,
+            by,
+            modes,
+            params,
+        } => {
+            let params: String = params.iter().map(|p| format!(" {p}")).collect();
+            write!(out, "<{by} sets mode {modes}{params} on {channel}>\r\n")?
+        }
+        Event::ChannelModes {
+            channel,
+            modes,
+            params,
+        } => {
+            let params: String = params.iter().map(|p| format!(" {p}")).collect();
+            write!(out, "Modes of {channel}: {modes}{params}\r\n")?
+        }
+        Event::MaskList {
+            channel,
+            kind,
+            entries,
+        } => {
+            let what = match kind {
+                MaskKind::Bans => "bans",
+                MaskKind::InviteExceptions => "invite exceptions",
+            };
+            for e in entries {
+                write!(out, "{} (set by {} on {})\r\n", e.mask, e.set_by, utc(e.at))?;
+            }
+            match entries.len() {
+                0 => write!(out, "No {what} in {channel}\r\n")?,
+                n => write!(out, "{n} of the {what} of {channel} listed\r\n")?,
+            }
+        }
+        Event::Invited { channel, by } => {
+            write!(out, "<{by} invites you to {channel}: /join {channel}>\r\n")?
+        }
+        Event::Inviting { nick, channel } => write!(out, "Invited {nick} to {channel}\r\n")?,
+        Event::Wallops { from, text } => write!(out, "** WALL from {from}: {text} **\r\n")?,
+        Event::YouAreOper => write!(out, "You are now a server operator.\r\n")?,
+        Event::ChannelCreated { channel } => write!(
+            out,
+            "Channel {channel} created; you are its founder. It is kept until you /drop it.\r\n"
+        )?,
+        Event::ChannelDropped { channel, by } => {
+            write!(out, "<{channel} was dropped by {by}; you are no longer in it>\r\n")?
+        }
+        Event::WhoisAddress { nick, address } => {
+            write!(out, "{nick} connects from {address}\r\n")?
+        }
+        Event::Error(ChatError::NoSuchChannel(name)) => write!(
+            out,
+            "** ERROR: no channel named {name}; /channels lists them, /create {name} makes one **\r\n"
+        )?,
         Event::Error(error) => write!(out, "** ERROR: {error} **\r\n")?,
         Event::Closing { reason } => write!(out, "** {reason} **\r\n")?,
     }
@@ -236,7 +307,6 @@ fn channels(u: &UserSummary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::ChatError;
     use std::time::Duration;
 
     fn text(event: Event) -> String {
@@ -304,7 +374,10 @@ mod tests {
         };
         assert_eq!(text(joined), "<bayla has entered Weather>\r\n");
         let error = Event::Error(ChatError::NoSuchChannel("nosuch".into()));
-        assert_eq!(text(error), "** ERROR: no channel named nosuch **\r\n");
+        assert_eq!(
+            text(error),
+            "** ERROR: no channel named nosuch; /channels lists them, /create nosuch makes one **\r\n"
+        );
     }
 
     #[test]

@@ -185,6 +185,13 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
                 encode(USER_ITEM, &line, out);
             }
         }
+        Event::Kicked { channel, nick, .. } => {
+            encode(USER_PARTS, &format!("{channel} {nick}"), out)
+        }
+        Event::ChannelDropped { channel, by } => {
+            encode(ERROR, &format!("{channel} was dropped by {by}"), out)
+        }
+        Event::Wallops { from, text } => encode(ERROR, &format!("WALL from {from}: {text}"), out),
         Event::Error(error) => encode(ERROR, &error_text(error), out),
         Event::Closing { reason } => encode(ERROR, reason, out),
         Event::Notice(text) => encode(ERROR, text, out),
@@ -208,7 +215,17 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::NickChanged { .. }
         | Event::Topic { .. }
         | Event::Stats { .. }
-        | Event::Raw(_) => {}
+        | Event::Raw(_)
+        | Event::TopicWho { .. }
+        | Event::TopicSet { .. }
+        | Event::ModeChanged { .. }
+        | Event::ChannelModes { .. }
+        | Event::MaskList { .. }
+        | Event::Invited { .. }
+        | Event::Inviting { .. }
+        | Event::YouAreOper
+        | Event::ChannelCreated { .. }
+        | Event::WhoisAddress { .. } => {}
     }
 }
 
