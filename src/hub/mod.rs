@@ -12,6 +12,8 @@ mod event;
 pub mod name;
 mod state;
 #[cfg(test)]
+mod moderation_tests;
+#[cfg(test)]
 mod tests;
 
 pub use command::{

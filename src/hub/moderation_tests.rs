@@ -1,0 +1,1 @@
+//! Unit tests of the hub's moderation rules (channels people run, server operators).
