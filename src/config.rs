@@ -16,7 +16,7 @@ use crate::auth::Cost;
 use crate::door::accounts::OperSpec;
 use crate::door::flood::FloodRule;
 use crate::hub::name::check_channel_name;
-use crate::hub::{ChannelSpec, HubConfig};
+use crate::hub::{ChannelSpec, HistoryConfig, HubConfig};
 
 /// The commented example configuration; its values are the built-in defaults
 /// (a test keeps the two the same). `chatd config` prints it.
@@ -40,6 +40,9 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub channels: Vec<ChannelSpec>,
     pub opers: Vec<OperSpec>,
+    pub history: HistoryConfig,
+    /// Memos kept for one off-line user at most.
+    pub memos_per_recipient: usize,
 }
 
 /// How the IRC door presents itself.
@@ -195,6 +198,8 @@ impl Config {
             // The server adds what the database kept.
             saved_channels: Vec::new(),
             glines: Vec::new(),
+            history: self.history.clone(),
+            saved_history: Vec::new(),
         }
     }
 }
@@ -221,6 +226,38 @@ struct RawConfig {
     accounts: RawAccounts,
     channels: Vec<RawChannel>,
     opers: Vec<RawOper>,
+    history: RawHistory,
+    memos: RawMemos,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawHistory {
+    replay: usize,
+    keep: usize,
+    max_age: HumanDuration,
+}
+
+impl Default for RawHistory {
+    fn default() -> RawHistory {
+        RawHistory {
+            replay: 20,
+            keep: 1000,
+            max_age: HumanDuration(Duration::from_secs(30 * 86_400)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct RawMemos {
+    per_recipient: usize,
+}
+
+impl Default for RawMemos {
+    fn default() -> RawMemos {
+        RawMemos { per_recipient: 50 }
+    }
 }
 
 #[derive(Deserialize)]
@@ -485,6 +522,12 @@ impl RawConfig {
             accounts,
             channels,
             opers,
+            history: HistoryConfig {
+                replay: self.history.replay,
+                keep: self.history.keep.max(self.history.replay),
+                max_age: self.history.max_age.0,
+            },
+            memos_per_recipient: self.memos.per_recipient,
         })
     }
 }
@@ -508,6 +551,8 @@ impl Default for RawConfig {
             limits: Limits::default(),
             accounts: RawAccounts::default(),
             opers: Vec::new(),
+            history: RawHistory::default(),
+            memos: RawMemos::default(),
             channels: vec![
                 channel(DEFAULT_LOBBY, "Where everyone starts: say hello"),
                 channel("CurrentEvents", "Discussion of current events"),

@@ -124,7 +124,13 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
     let mut hub_config = config.hub();
     hub_config.saved_channels = store.channels().map_err(ServerError::Store)?;
     hub_config.glines = store.glines().map_err(ServerError::Store)?;
-    let (hub, threads) = hub::spawn(hub_config, store).map_err(ServerError::Start)?;
+    if config.history.replay > 0 {
+        hub_config.saved_history = store
+            .recent_history(config.history.replay)
+            .map_err(ServerError::Store)?;
+    }
+    let (hub, threads) =
+        hub::spawn(hub_config, store, config.memos_per_recipient).map_err(ServerError::Start)?;
     let writers = door::ActiveWriters::default();
     let listener =
         door::bind("text", config.text_listen).map_err(|source| ServerError::Listen {

@@ -134,10 +134,12 @@ impl Accounts {
 
     /// The identity of an account whose password was right.
     fn identity(&self, account: &AccountRecord) -> Result<Identity, ChatError> {
-        let watch = self.store.watches(account.id).map_err(store_failed)?;
+        let id = account.id;
         Ok(Identity {
-            account: account.id,
-            watch,
+            account: id,
+            watch: self.store.watches(id).map_err(store_failed)?,
+            ignore: self.store.ignores(id).map_err(store_failed)?,
+            memos: self.store.memos(id, true).map_err(store_failed)?,
         })
     }
 

@@ -2,11 +2,11 @@
 //! bans, invitations and modes — and the container that finds them by name.
 //! Pure data and the permission rules; the hub decides what to announce.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::ops::{Index, IndexMut};
 
 use super::command::{AccountId, SessionId};
-use super::event::ChannelSummary;
+use super::event::{ChannelSummary, HistoryLine};
 use super::name::channel_key;
 
 /// How long a channel lives.
@@ -198,6 +198,8 @@ pub struct Channel {
     pub invited: BTreeSet<String>,
     /// In join order.
     pub members: Vec<SessionId>,
+    /// The last lines said here, oldest first, replayed on join.
+    pub history: VecDeque<HistoryLine>,
 }
 
 impl Channel {
@@ -225,6 +227,7 @@ impl Channel {
             invite_exceptions: Vec::new(),
             invited: BTreeSet::new(),
             members: Vec::new(),
+            history: VecDeque::new(),
         }
     }
 

@@ -26,6 +26,10 @@ pub struct AccountId(pub i64);
 pub struct Identity {
     pub account: AccountId,
     pub watch: Vec<String>,
+    /// Nicknames whose lines this user never sees.
+    pub ignore: Vec<String>,
+    /// Private messages that waited for this login.
+    pub memos: Vec<super::event::Memo>,
 }
 
 /// A change to (or a look at) the hot list.
@@ -224,6 +228,16 @@ pub enum Command {
     },
     /// Nothing but a sign of life (the book's STILL_HERE): resets idle time.
     Ping,
+    /// The ignore list: the same four changes as the hot list.
+    Ignore(Watch),
+    /// Who recently used a nickname (IRC's WHOWAS).
+    Whowas {
+        nick: String,
+    },
+    /// List the memos kept for you, or (`clear`) delete them.
+    Memos {
+        clear: bool,
+    },
     /// Send this event straight back, in order with everything else the hub
     /// sends this session: how a door answers a command itself (a parse
     /// error, PONG) without overtaking the answers to earlier commands.

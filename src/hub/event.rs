@@ -144,6 +144,30 @@ pub enum Event {
         channel: String,
         by: String,
     },
+    /// The last lines said in a channel, sent after you join it.
+    History {
+        channel: String,
+        lines: Vec<HistoryLine>,
+    },
+    /// Memos: waiting ones at login, or all kept ones when asked.
+    Memos(Vec<Memo>),
+    /// Your private message to an off-line user was kept for them.
+    MemoStored {
+        to: String,
+    },
+    MemosCleared,
+    IgnoreList(Vec<String>),
+    Ignoring {
+        nick: String,
+    },
+    Unignored {
+        nick: String,
+    },
+    Whowas(Vec<Departed>),
+    /// You will be logged out for idleness unless you say something.
+    IdleWarning {
+        seconds: u64,
+    },
     /// For server operators, after `Whois`: where the user connects from.
     WhoisAddress {
         nick: String,
@@ -208,6 +232,31 @@ pub enum Prompt {
     NewPassword { nick: String, min_length: usize },
     /// For the new password once more.
     RepeatPassword,
+}
+
+/// A line of a channel's history, replayed to whoever joins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryLine {
+    pub at: i64,
+    pub nick: String,
+    pub text: String,
+    pub action: bool,
+}
+
+/// A private message kept for a registered user who was off line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Memo {
+    pub from: String,
+    pub text: String,
+    pub at: i64,
+}
+
+/// Someone who was on line with a nickname, for WHOWAS.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Departed {
+    pub nick: String,
+    pub host: String,
+    pub left_at: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -307,6 +356,10 @@ pub enum ChatError {
     BadChannelName(String),
     /// An /oper that matched no operator (or a wrong password).
     NoOperHost,
+    /// Nobody used that nickname lately (WHOWAS).
+    WasNoSuchNick(String),
+    MemoBoxFull(String),
+    NotIgnoring(String),
 }
 
 impl fmt::Display for ChatError {
@@ -402,6 +455,11 @@ impl fmt::Display for ChatError {
             ChatError::NotFounder(c) => write!(f, "only the founder of {c} can do that"),
             ChatError::BadChannelName(why) => write!(f, "{why}"),
             ChatError::NoOperHost => write!(f, "no such operator, or a wrong password"),
+            ChatError::WasNoSuchNick(nick) => write!(f, "nobody used the nickname {nick} lately"),
+            ChatError::MemoBoxFull(nick) => {
+                write!(f, "{nick} has too many messages waiting; try again later")
+            }
+            ChatError::NotIgnoring(nick) => write!(f, "you are not ignoring {nick}"),
         }
     }
 }

@@ -9,18 +9,21 @@
 pub mod channel;
 mod command;
 mod event;
-pub mod name;
-mod state;
 #[cfg(test)]
 mod moderation_tests;
+pub mod name;
+mod persist;
+mod state;
 #[cfg(test)]
 mod tests;
 
 pub use command::{
     AccountId, ChannelMode, Command, DoorKind, Identity, MaskKind, ModeChange, SessionId, Watch,
 };
-pub use event::{ChannelSummary, ChatError, Departure, Event, Prompt, UserSummary};
-pub use state::{ChannelSpec, Effect, Hub, HubConfig, StoreWrite, MAX_WATCH};
+pub use event::{
+    ChannelSummary, ChatError, Departed, Departure, Event, HistoryLine, Memo, Prompt, UserSummary,
+};
+pub use state::{ChannelSpec, Effect, HistoryConfig, Hub, HubConfig, StoreWrite, MAX_WATCH};
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -32,6 +35,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use log::{info, warn};
 
+use self::persist::StoreJob;
 use crate::clock::Now;
 use crate::store::Store;
 
@@ -132,12 +136,17 @@ pub struct HubThreads {
 }
 
 /// Starts the hub thread, its store worker and its idle-check ticker.
-pub fn spawn(config: HubConfig, store: Arc<Store>) -> std::io::Result<(HubHandle, HubThreads)> {
+/// `memo_limit` is how many memos may wait for one person.
+pub fn spawn(
+    config: HubConfig,
+    store: Arc<Store>,
+    memo_limit: usize,
+) -> std::io::Result<(HubHandle, HubThreads)> {
     let (tx, rx) = crossbeam_channel::unbounded();
     let (jobs, queued_jobs) = crossbeam_channel::unbounded();
     let store = thread::Builder::new()
         .name("store".into())
-        .spawn(move || store_worker(&store, queued_jobs))?;
+        .spawn(move || persist::store_worker(&store, &queued_jobs, memo_limit))?;
     let hub = Hub::new(config);
     let hub = thread::Builder::new()
         .name("hub".into())
@@ -245,75 +254,41 @@ fn carry_out(
                     let _ = store.send(StoreJob::WhoisOffline { nick, reply });
                 }
             }
+            Effect::PrivateOffline {
+                from,
+                sender,
+                to,
+                text,
+                at,
+            } => {
+                if let Some(attached) = links.get(&from) {
+                    let reply = Arc::clone(&attached.link.outbox);
+                    let memo = Memo {
+                        from: sender,
+                        text,
+                        at,
+                    };
+                    let _ = store.send(StoreJob::KeepMemo { to, memo, reply });
+                }
+            }
+            Effect::Memos {
+                from,
+                account,
+                clear,
+            } => {
+                if let Some(attached) = links.get(&from) {
+                    let reply = Arc::clone(&attached.link.outbox);
+                    let _ = store.send(StoreJob::Memos {
+                        account,
+                        clear,
+                        reply,
+                    });
+                }
+            }
             Effect::Close { session } => {
                 // Dropping the link closes the queue: the writer writes what is
                 // left in it, then closes the connection.
                 links.remove(&session);
-            }
-        }
-    }
-}
-
-/// Work for the store worker; answers go straight to the session's queue.
-enum StoreJob {
-    Write {
-        write: StoreWrite,
-        ack: Option<(Arc<dyn Outbox>, Arc<Event>)>,
-    },
-    WhoisOffline {
-        nick: String,
-        reply: Arc<dyn Outbox>,
-    },
-}
-
-/// Carries out store jobs in order until the hub stops.
-fn store_worker(store: &Store, jobs: Receiver<StoreJob>) {
-    for job in jobs {
-        match job {
-            StoreJob::Write { write, ack } => {
-                let saved = match &write {
-                    StoreWrite::Login { account, from, at } => {
-                        store.record_login(*account, from, *at)
-                    }
-                    StoreWrite::Logout { account, at } => store.record_logout(*account, *at),
-                    StoreWrite::AddWatch { account, nick, at } => {
-                        store.add_watch(*account, nick, *at)
-                    }
-                    StoreWrite::RemoveWatch { account, nick } => store.remove_watch(*account, nick),
-                    StoreWrite::SaveWatches { account, nicks, at } => nicks
-                        .iter()
-                        .try_for_each(|nick| store.add_watch(*account, nick, *at)),
-                    StoreWrite::SaveChannel(record) => store.save_channel(record),
-                    StoreWrite::DropChannel { name } => store.drop_channel(name),
-                    StoreWrite::AddGline(gline) => store.add_gline(gline),
-                    StoreWrite::RemoveGline { mask } => store.remove_gline(mask),
-                };
-                let Some((queue, event)) = ack else { continue };
-                let event = match saved {
-                    Ok(()) => event,
-                    Err(e) => {
-                        log::error!("can't save {write:?}: {e}");
-                        Arc::new(Event::Error(ChatError::Server(
-                            "that could not be saved; please try again".into(),
-                        )))
-                    }
-                };
-                let _ = queue.push(event);
-            }
-            StoreJob::WhoisOffline { nick, reply } => {
-                let event = match store.account(&nick) {
-                    Ok(Some(account)) => Event::WhoisOffline {
-                        nick: account.nick,
-                        registered: account.created_at,
-                        last_seen: account.last_seen_at,
-                    },
-                    Ok(None) => Event::Error(ChatError::NoSuchNick(nick)),
-                    Err(e) => {
-                        log::error!("can't look up {nick}: {e}");
-                        Event::Error(ChatError::NoSuchNick(nick))
-                    }
-                };
-                let _ = reply.push(Arc::new(event));
             }
         }
     }

@@ -2,7 +2,7 @@
 //! the rules of the chat. Pure: commands and the time come in, effects go out;
 //! no sockets, no clock, no disk. Logging through `log` is its only side channel.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -11,7 +11,9 @@ use log::info;
 
 use super::channel::{Channel, ChannelRecord, Channels, Gline, Lifetime, Who};
 use super::command::{AccountId, Command, DoorKind, Identity, SessionId, Watch};
-use super::event::{ChannelSummary, ChatError, Departure, Event, UserSummary};
+use super::event::{
+    ChannelSummary, ChatError, Departed, Departure, Event, HistoryLine, UserSummary,
+};
 use super::name::Nick;
 use crate::clock::{self, Now};
 
@@ -34,6 +36,30 @@ pub struct HubConfig {
     /// modes, operators and bans of permanent ones.
     pub saved_channels: Vec<ChannelRecord>,
     pub glines: Vec<Gline>,
+    pub history: HistoryConfig,
+    /// Each channel's last lines, as the database kept them, oldest first.
+    pub saved_history: Vec<(String, Vec<HistoryLine>)>,
+}
+
+/// How much of each channel is remembered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryConfig {
+    /// Lines replayed on join; 0 turns history off.
+    pub replay: usize,
+    /// Lines kept per channel in the database.
+    pub keep: usize,
+    /// Lines older than this are deleted.
+    pub max_age: Duration,
+}
+
+impl HistoryConfig {
+    pub fn off() -> HistoryConfig {
+        HistoryConfig {
+            replay: 0,
+            keep: 0,
+            max_age: Duration::ZERO,
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -62,7 +88,28 @@ pub enum Effect {
     /// `/whois` of a nickname that is not on line: the store knows whether it
     /// is registered and when it was last seen; the answer goes to `to`.
     WhoisOffline { to: SessionId, nick: String },
+    /// A private message to someone off line: kept as a memo if `to` is a
+    /// registered nickname with room for it (`from` hears which).
+    PrivateOffline {
+        from: SessionId,
+        sender: String,
+        to: String,
+        text: String,
+        at: i64,
+    },
+    /// `from` asks for their memos (or, `clear`, to delete them).
+    Memos {
+        from: SessionId,
+        account: AccountId,
+        clear: bool,
+    },
 }
+
+/// Departed users remembered for WHOWAS.
+const WHOWAS_KEPT: usize = 200;
+
+/// How often old history is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// What the hub asks the store to remember.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +141,30 @@ pub enum StoreWrite {
     RemoveGline {
         mask: String,
     },
+    AddIgnore {
+        account: AccountId,
+        nick: String,
+        at: i64,
+    },
+    RemoveIgnore {
+        account: AccountId,
+        nick: String,
+    },
+    /// A line of channel history; the store writes these in batches.
+    AppendHistory {
+        channel: String,
+        line: HistoryLine,
+    },
+    /// Retention: keep the newest `keep` lines of each channel, none older
+    /// than `before`.
+    PruneHistory {
+        keep: usize,
+        before: i64,
+    },
+    /// The memos delivered at login are read now.
+    MarkMemosRead {
+        account: AccountId,
+    },
     /// A newly registered account keeps the hot list it built as a guest.
     SaveWatches {
         account: AccountId,
@@ -114,6 +185,9 @@ pub struct Hub {
     /// in), then the others as they were made.
     channels: Channels,
     glines: Vec<Gline>,
+    /// Most recent last.
+    departed: VecDeque<Departed>,
+    next_prune: Option<Instant>,
     /// Case-folded nickname to the sessions that have it on their hot list.
     watchers: HashMap<String, BTreeSet<SessionId>>,
 }
@@ -125,6 +199,8 @@ struct Session {
     last_active: Instant,
     /// Last thing the user did (not a keepalive): the idle time people see.
     last_input: Instant,
+    /// Told that the idle timeout is near (since `last_active`).
+    warned: bool,
     user: Option<User>,
 }
 
@@ -140,6 +216,8 @@ struct User {
     away: Option<String>,
     /// A server operator (/oper).
     oper: bool,
+    /// Nicknames (as typed) whose lines never reach this user.
+    ignore: Vec<String>,
 }
 
 /// Collects effects; a broadcast shares one `Arc<Event>` among its receivers.
@@ -193,7 +271,16 @@ impl Hub {
                 }
             }
         }
+        for (name, lines) in &config.saved_history {
+            if let Some(index) = channels.find(name) {
+                let keep = config.history.replay;
+                let skip = lines.len().saturating_sub(keep);
+                channels[index].history = lines.iter().skip(skip).cloned().collect();
+            }
+        }
         Hub {
+            departed: VecDeque::new(),
+            next_prune: None,
             glines: config.glines.clone(),
             config,
             sessions: HashMap::new(),
@@ -239,6 +326,7 @@ impl Hub {
                         door,
                         last_active: now.mono,
                         last_input: now.mono,
+                        warned: false,
                         user: None,
                     },
                 );
@@ -255,6 +343,7 @@ impl Hub {
             return;
         };
         session.last_active = now.mono;
+        session.warned = false;
         // Keepalives and a door's own replies are not the user doing anything.
         if !matches!(command, Command::Ping | Command::Relay(_)) {
             session.last_input = now.mono;
@@ -275,9 +364,9 @@ impl Hub {
             Command::Ping => {}
             Command::Relay(event) => out.send(from, *event),
             _ if !logged_in => out.error(from, ChatError::NotLoggedIn),
-            Command::Say { text, action } => self.say(from, text, action, &mut out),
+            Command::Say { text, action } => self.say(now, from, text, action, &mut out),
             Command::Private { to, text, action } => {
-                self.private(from, &to, text, action, &mut out)
+                self.private(now, from, &to, text, action, &mut out)
             }
             Command::Join { channel } => self.join(from, &channel, None, false, &mut out),
             Command::JoinWith {
@@ -326,6 +415,28 @@ impl Hub {
                 out.0.push(Effect::Store { write, ack });
             }
             Command::Watch(change) => self.watch(now, from, change, &mut out),
+            Command::Ignore(change) => self.ignore(now, from, change, &mut out),
+            Command::Whowas { nick } => {
+                let found: Vec<Departed> = self
+                    .departed
+                    .iter()
+                    .rev()
+                    .filter(|d| d.nick.eq_ignore_ascii_case(&nick))
+                    .cloned()
+                    .collect();
+                match found.is_empty() {
+                    true => out.error(from, ChatError::WasNoSuchNick(nick)),
+                    false => out.send(from, Event::Whowas(found)),
+                }
+            }
+            Command::Memos { clear } => match self.user(from).account {
+                Some(account) => out.0.push(Effect::Memos {
+                    from,
+                    account,
+                    clear,
+                }),
+                None => out.error(from, ChatError::NotRegistered),
+            },
             Command::Part { channel } => self.part(from, channel.as_deref(), &mut out),
             Command::ListChannels => {
                 let oper = self.user(from).oper;
@@ -347,7 +458,7 @@ impl Hub {
                 text,
                 action,
             } => match self.channels.find(&channel) {
-                Some(index) => self.say_in(from, index, text, action, &mut out),
+                Some(index) => self.say_in(now, from, index, text, action, &mut out),
                 None => out.error(from, ChatError::NoSuchChannel(channel)),
             },
             Command::CurrentTopic => match self.current_channel(from) {
@@ -430,6 +541,45 @@ impl Hub {
             .collect();
         idle.sort();
         let mut out = Out(effects);
+        // A minute's warning (a third of the time for short timeouts).
+        let mut warn: Vec<(SessionId, Duration)> = self
+            .sessions
+            .iter()
+            .filter(|(_, s)| !s.warned && s.user.is_some())
+            .map(|(id, s)| {
+                let timeout = timeout(s.door);
+                let notice = Duration::from_secs(60).min(timeout / 3);
+                (*id, s.last_active, timeout, notice)
+            })
+            .filter(|(_, last, timeout, notice)| {
+                let silent = now.mono.saturating_duration_since(*last);
+                silent + *notice >= *timeout && silent < *timeout
+            })
+            .map(|(id, last, timeout, _)| {
+                (
+                    id,
+                    timeout.saturating_sub(now.mono.saturating_duration_since(last)),
+                )
+            })
+            .collect();
+        warn.sort();
+        for (id, left) in warn {
+            if let Some(session) = self.sessions.get_mut(&id) {
+                session.warned = true;
+            }
+            let seconds = left.as_secs().max(1);
+            out.send(id, Event::IdleWarning { seconds });
+        }
+        if self.config.history.keep > 0 && self.next_prune.is_none_or(|t| now.mono >= t) {
+            self.next_prune = Some(now.mono + PRUNE_EVERY);
+            let age = self.config.history.max_age;
+            let before = clock::unix_seconds(now.wall) - age.as_secs() as i64;
+            let write = StoreWrite::PruneHistory {
+                keep: self.config.history.keep,
+                before,
+            };
+            out.0.push(Effect::Store { write, ack: None });
+        }
         for (id, timeout) in idle {
             let reason = format!("idle timeout (no input for {})", clock::hms(timeout));
             out.send(
@@ -510,9 +660,14 @@ impl Hub {
             self.remove(now, holder, Departure::Lost(reason), out);
         }
         let session = self.sessions.get_mut(&from).expect("caller checked");
-        let (account, watch) = match identity {
-            Some(identity) => (Some(identity.account), identity.watch),
-            None => (None, Vec::new()),
+        let (account, watch, ignore, memos) = match identity {
+            Some(identity) => (
+                Some(identity.account),
+                identity.watch,
+                identity.ignore,
+                identity.memos,
+            ),
+            None => (None, Vec::new(), Vec::new(), Vec::new()),
         };
         info!(
             "login {nick} from {}{}",
@@ -565,7 +720,13 @@ impl Hub {
             watch,
             away: None,
             oper: false,
+            ignore,
         });
+        if let (Some(account), false) = (account, memos.is_empty()) {
+            out.send(from, Event::Memos(memos));
+            let write = StoreWrite::MarkMemosRead { account };
+            out.0.push(Effect::Store { write, ack: None });
+        }
         if !self.user_mut(from).watch.is_empty() {
             self.watch(now, from, Watch::List, out);
         }
@@ -669,6 +830,69 @@ impl Hub {
         }
     }
 
+    /// The ignore list: kept in the hub (it filters lines there), saved for
+    /// registered users.
+    fn ignore(&mut self, now: Now, from: SessionId, change: Watch, out: &mut Out) {
+        let nick_length = self.config.nick_length;
+        let at = clock::unix_seconds(now.wall);
+        let user = self.user_mut(from);
+        let account = user.account;
+        let position = user.ignore.iter().position(|i| match &change {
+            Watch::Add(nick) | Watch::Remove(nick) => i.eq_ignore_ascii_case(nick),
+            _ => false,
+        });
+        let (ack, write) = match change {
+            Watch::List => return out.send(from, Event::IgnoreList(user.ignore.clone())),
+            Watch::Clear => {
+                let cleared = std::mem::take(&mut user.ignore);
+                if let Some(account) = account {
+                    for nick in cleared {
+                        let write = StoreWrite::RemoveIgnore { account, nick };
+                        out.0.push(Effect::Store { write, ack: None });
+                    }
+                }
+                return out.send(from, Event::IgnoreList(Vec::new()));
+            }
+            Watch::Add(typed) => {
+                let nick = match Nick::parse(&typed, nick_length) {
+                    Ok(nick) => nick.to_string(),
+                    Err(why) => return out.error(from, ChatError::BadNick(why)),
+                };
+                if position.is_some() {
+                    return out.send(from, Event::Ignoring { nick });
+                }
+                if user.ignore.len() >= MAX_WATCH {
+                    return out.error(from, ChatError::WatchListFull { max: MAX_WATCH });
+                }
+                user.ignore.push(nick.clone());
+                let write = account.map(|account| StoreWrite::AddIgnore {
+                    account,
+                    nick: nick.clone(),
+                    at,
+                });
+                (Event::Ignoring { nick }, write)
+            }
+            Watch::Remove(typed) => {
+                let Some(index) = position else {
+                    return out.error(from, ChatError::NotIgnoring(typed));
+                };
+                let nick = user.ignore.remove(index);
+                let write = account.map(|account| StoreWrite::RemoveIgnore {
+                    account,
+                    nick: nick.clone(),
+                });
+                (Event::Unignored { nick }, write)
+            }
+        };
+        match write {
+            Some(write) => out.0.push(Effect::Store {
+                write,
+                ack: Some((from, Arc::new(ack))),
+            }),
+            None => out.send(from, ack),
+        }
+    }
+
     /// Takes `watcher` off the index of who watches `nick`.
     fn unwatch(&mut self, watcher: SessionId, nick: &str) {
         let key = nick.to_ascii_lowercase();
@@ -680,18 +904,26 @@ impl Hub {
         }
     }
 
-    fn say(&mut self, from: SessionId, text: String, action: bool, out: &mut Out) {
+    fn say(&mut self, now: Now, from: SessionId, text: String, action: bool, out: &mut Out) {
         if text.is_empty() {
             return out.error(from, ChatError::EmptyMessage);
         }
         let Some(index) = self.current_channel(from) else {
             return out.error(from, ChatError::NoCurrentChannel);
         };
-        self.say_in(from, index, text, action, out);
+        self.say_in(now, from, index, text, action, out);
     }
 
     /// A line to channel `index`, if its modes let `from` say it.
-    fn say_in(&mut self, from: SessionId, index: usize, text: String, action: bool, out: &mut Out) {
+    fn say_in(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        index: usize,
+        text: String,
+        action: bool,
+        out: &mut Out,
+    ) {
         if text.is_empty() {
             return out.error(from, ChatError::EmptyMessage);
         }
@@ -711,28 +943,87 @@ impl Hub {
         if let Some(error) = refused {
             return out.error(from, error);
         }
+        let nick = self.nick_of(from).to_string();
+        // Ignoring is done here, not by clients: the line never leaves.
+        let hearers: Vec<SessionId> = channel
+            .members
+            .iter()
+            .copied()
+            .filter(|&m| !self.ignores(m, &nick))
+            .collect();
+        let name = channel.name.clone();
+        if self.config.history.replay > 0 {
+            let line = HistoryLine {
+                at: clock::unix_seconds(now.wall),
+                nick: nick.clone(),
+                text: text.clone(),
+                action,
+            };
+            let replay = self.config.history.replay;
+            let history = &mut self.channels[index].history;
+            if history.len() >= replay {
+                history.pop_front();
+            }
+            history.push_back(line.clone());
+            if self.channels[index].is_saved() {
+                let write = StoreWrite::AppendHistory {
+                    channel: name.clone(),
+                    line,
+                };
+                out.0.push(Effect::Store { write, ack: None });
+            }
+        }
         let event = Event::Public {
-            channel: channel.name.clone(),
-            from: self.nick_of(from).to_string(),
+            channel: name,
+            from: nick,
             text,
             action,
         };
         // The sender hears its own line too: the book's client shows nothing
         // else to confirm it was sent.
-        out.broadcast(&channel.members, event);
+        out.broadcast(&hearers, event);
     }
 
-    fn private(&mut self, from: SessionId, to: &str, text: String, action: bool, out: &mut Out) {
+    /// Whether `listener` has `nick` on their ignore list.
+    fn ignores(&self, listener: SessionId, nick: &str) -> bool {
+        self.sessions[&listener]
+            .user
+            .as_ref()
+            .is_some_and(|u| u.ignore.iter().any(|i| i.eq_ignore_ascii_case(nick)))
+    }
+
+    fn private(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        to: &str,
+        text: String,
+        action: bool,
+        out: &mut Out,
+    ) {
         if to.is_empty() {
             return out.error(from, ChatError::NoRecipient);
         }
-        let Some(&target) = self.nicks.get(&to.to_ascii_lowercase()) else {
-            return out.error(from, ChatError::NoSuchNick(to.to_string()));
-        };
         if text.is_empty() {
             return out.error(from, ChatError::EmptyMessage);
         }
+        let Some(&target) = self.nicks.get(&to.to_ascii_lowercase()) else {
+            // The store keeps it if `to` is registered, or says no such nick.
+            let sender = self.nick_of(from).to_string();
+            return out.0.push(Effect::PrivateOffline {
+                from,
+                sender,
+                to: to.to_string(),
+                text,
+                at: clock::unix_seconds(now.wall),
+            });
+        };
         let sender = self.nick_of(from).to_string();
+        if self.ignores(target, &sender) {
+            // The sender is not told: ignoring is not announced.
+            let to = self.nick_of(target).to_string();
+            return out.send(from, Event::PrivateSent { to, text, action });
+        }
         let recipient = self.nick_of(target).to_string();
         let away = self.sessions[&target]
             .user
@@ -820,6 +1111,20 @@ impl Hub {
         // A topic someone set is shown on join (the description already was).
         if self.channels[index].topic.is_some() {
             self.send_topic(from, index, out);
+        }
+        let channel = &self.channels[index];
+        if !channel.history.is_empty() {
+            let lines = channel
+                .history
+                .iter()
+                .filter(|line| !self.ignores(from, &line.nick))
+                .cloned()
+                .collect();
+            let history = Event::History {
+                channel: channel.name.clone(),
+                lines,
+            };
+            out.send(from, history);
         }
     }
 
@@ -928,6 +1233,14 @@ impl Hub {
                 Departure::Lost(reason) => reason.clone(),
             };
             info!("logout {} from {} ({how})", user.nick, session.peer);
+            if self.departed.len() >= WHOWAS_KEPT {
+                self.departed.pop_front();
+            }
+            self.departed.push_back(Departed {
+                nick: user.nick.to_string(),
+                host: session.peer.ip().to_string(),
+                left_at: clock::unix_seconds(now.wall),
+            });
             self.nicks.remove(user.nick.key());
             if let Some(account) = user.account {
                 let write = StoreWrite::Logout {

@@ -211,7 +211,7 @@ mod tests {
         };
         store.save_channel(&record).unwrap();
         store.save_channel(&record).unwrap();
-        assert_eq!(store.channels().unwrap(), [record.clone()]);
+        assert_eq!(store.channels().unwrap(), std::slice::from_ref(&record));
         store.drop_channel("books").unwrap();
         assert!(store.channels().unwrap().is_empty());
     }

@@ -11,6 +11,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0001_accounts.sql"),
     include_str!("../../migrations/0002_watches.sql"),
     include_str!("../../migrations/0003_channels.sql"),
+    include_str!("../../migrations/0004_history_memos_ignores.sql"),
 ];
 
 /// The schema version this chatd writes.

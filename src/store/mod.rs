@@ -6,10 +6,12 @@
 
 mod accounts;
 mod channels;
+mod messages;
 pub mod migrate;
 
 pub use crate::hub::AccountId;
 pub use accounts::AccountRecord;
+pub use messages::MemoKept;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

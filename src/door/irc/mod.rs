@@ -381,6 +381,20 @@ impl Reader<'_> {
                 return Flow::Continue;
             }
             "MONITOR" => return self.monitor(&m),
+            "WHOWAS" if m.params.is_empty() => {
+                self.reply("431", ":No nickname given");
+                return Flow::Continue;
+            }
+            "WHOWAS" => Command::Whowas {
+                nick: m.param(0).to_string(),
+            },
+            "SILENCE" => Command::Ignore(match m.param(0) {
+                "" => Watch::List,
+                target => match target.strip_prefix('-') {
+                    Some(nick) => Watch::Remove(nick.to_string()),
+                    None => Watch::Add(target.trim_start_matches('+').to_string()),
+                },
+            }),
             "USERHOST" => {
                 self.reply("302", ":");
                 return Flow::Continue;
@@ -635,6 +649,9 @@ impl Reader<'_> {
                     text: text.clone(),
                     action,
                 }
+            } else if target.eq_ignore_ascii_case("MemoServ") {
+                let clear = text.trim().eq_ignore_ascii_case("CLEAR");
+                Command::Memos { clear }
             } else if target.eq_ignore_ascii_case("NickServ") {
                 if let Flow::Stop(reason) = self.nickserv(&text) {
                     return Flow::Stop(reason);

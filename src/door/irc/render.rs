@@ -442,6 +442,51 @@ impl Renderer {
                 self.notice(out, &format!("{name} was dropped by {by}"));
                 let _ = write!(out, ":{} PART {name} :dropped\r\n", self.mask(self.me()));
             }
+            Event::History { channel: c, lines } => {
+                let name = channel(c);
+                for line in lines {
+                    let text = ctcp_action(&line.text, line.action);
+                    let when = utc(line.at);
+                    let _ = write!(
+                        out,
+                        ":{} PRIVMSG {name} :[{when}] {text}\r\n",
+                        self.mask(&line.nick)
+                    );
+                }
+            }
+            Event::Memos(memos) if memos.is_empty() => self.memo_serv(out, "You have no memos."),
+            Event::Memos(memos) => {
+                for memo in memos {
+                    let text = format!("From {} at {}: {}", memo.from, utc(memo.at), memo.text);
+                    self.memo_serv(out, &text);
+                }
+            }
+            Event::MemoStored { to } => self.memo_serv(
+                out,
+                &format!("{to} is not on line: your message was kept for their next login."),
+            ),
+            Event::MemosCleared => self.memo_serv(out, "Your memos were deleted."),
+            Event::IgnoreList(nicks) => {
+                self.notice(out, &format!("You ignore: {}", nicks.join(" ")))
+            }
+            Event::Ignoring { nick } => self.notice(out, &format!("Ignoring {nick}")),
+            Event::Unignored { nick } => self.notice(out, &format!("No longer ignoring {nick}")),
+            Event::Whowas(departed) => {
+                let host = self.server.name.clone();
+                for d in departed {
+                    let nick = &d.nick;
+                    self.numeric(out, "314", &format!("{nick} {nick} {host} * :{nick}"));
+                    let left = format!("{nick} {host} :{}", utc(d.left_at));
+                    self.numeric(out, "312", &left);
+                }
+                if let Some(first) = departed.first() {
+                    self.numeric(out, "369", &format!("{} :End of WHOWAS", first.nick));
+                }
+            }
+            Event::IdleWarning { seconds } => self.notice(
+                out,
+                &format!("You will be disconnected in {seconds} seconds for being idle."),
+            ),
             Event::WhoisAddress { nick, address } => self.numeric(
                 out,
                 "338",
@@ -462,6 +507,16 @@ impl Renderer {
             | Event::EchoOn
             | Event::Help => {}
         }
+    }
+
+    /// `:MemoServ!… NOTICE me :text`.
+    fn memo_serv(&self, out: &mut Vec<u8>, text: &str) {
+        let _ = write!(
+            out,
+            ":MemoServ!MemoServ@{} NOTICE {} :{text}\r\n",
+            self.server.name,
+            self.me()
+        );
     }
 
     fn topic(&self, out: &mut Vec<u8>, name: &str, topic: &str) {
@@ -523,6 +578,10 @@ impl Renderer {
             ),
             ChatError::NoOperHost => ("491", ":No O-lines for your host".to_string()),
             ChatError::BadChannelName(why) => ("479", format!("* :Illegal channel name: {why}")),
+            ChatError::WasNoSuchNick(n) => {
+                self.numeric(out, "406", &format!("{n} :There was no such nickname"));
+                ("369", format!("{n} :End of WHOWAS"))
+            }
             other => return self.notice(out, &other.to_string()),
         };
         self.numeric(out, code, &rest);

@@ -228,6 +228,8 @@ impl Reader<'_> {
                         let identity = Identity {
                             account,
                             watch: Vec::new(),
+                            ignore: Vec::new(),
+                            memos: Vec::new(),
                         };
                         self.log_in(nick, Some(identity))
                     }

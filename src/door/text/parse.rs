@@ -125,6 +125,19 @@ pub const HELP: &[(&str, &str)] = &[
         "ban from the whole server (server operators)",
     ),
     ("/ungline <mask>", "lift a server ban"),
+    (
+        "/ignore [nick]",
+        "never see <nick>'s lines (kept if you are registered); alone: the list",
+    ),
+    ("/unignore <nick>", "see <nick>'s lines again"),
+    (
+        "/memos [clear]",
+        "messages kept for you while you were off line; clear deletes them",
+    ),
+    (
+        "/whowas <nick>",
+        "who used a nickname lately, and when they left",
+    ),
     ("/help", "this list"),
     ("/quit [message]", "say goodbye and disconnect (also /bye)"),
     (
@@ -337,6 +350,25 @@ pub fn parse_chat(line: &str) -> Typed {
         "nick" => match rest {
             "" => usage("/nick <nick>"),
             nick => Typed::Account(AccountCommand::ChangeNick {
+                nick: nick.to_string(),
+            }),
+        },
+        "ignore" => hub(Command::Ignore(match rest {
+            "" => Watch::List,
+            nick => Watch::Add(nick.to_string()),
+        })),
+        "unignore" => match rest {
+            "" => usage("/unignore <nick>"),
+            nick => hub(Command::Ignore(Watch::Remove(nick.to_string()))),
+        },
+        "memos" => match rest {
+            "" => hub(Command::Memos { clear: false }),
+            "clear" => hub(Command::Memos { clear: true }),
+            _ => usage("/memos [clear]"),
+        },
+        "whowas" => match rest {
+            "" => usage("/whowas <nick>"),
+            nick => hub(Command::Whowas {
                 nick: nick.to_string(),
             }),
         },

@@ -269,6 +269,56 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
         Event::ChannelDropped { channel, by } => {
             write!(out, "<{channel} was dropped by {by}; you are no longer in it>\r\n")?
         }
+        Event::History { channel, lines } => {
+            write!(out, "-- the last {} lines of {channel} --\r\n", lines.len())?;
+            for line in lines {
+                let when = utc(line.at);
+                match line.action {
+                    false => write!(out, "[history {when}] {} [{channel}]: {}\r\n", line.nick, line.text)?,
+                    true => write!(out, "[history {when}] * {} [{channel}] {}\r\n", line.nick, line.text)?,
+                }
+            }
+            write!(out, "-- end of history --\r\n")?;
+        }
+        Event::Memos(memos) if memos.is_empty() => write!(out, "You have no memos.\r\n")?,
+        Event::Memos(memos) => {
+            write!(out, "You have {} memo{}:\r\n", memos.len(), plural(memos.len()))?;
+            for memo in memos {
+                write!(
+                    out,
+                    "{} [**memo** sent {}]: {}\r\n",
+                    memo.from,
+                    utc(memo.at),
+                    memo.text
+                )?;
+            }
+        }
+        Event::MemoStored { to } => write!(
+            out,
+            "{to} is not on line: your message was kept for their next login.\r\n"
+        )?,
+        Event::MemosCleared => write!(out, "Your memos were deleted.\r\n")?,
+        Event::IgnoreList(nicks) if nicks.is_empty() => write!(out, "You ignore nobody.\r\n")?,
+        Event::IgnoreList(nicks) => write!(out, "You ignore: {}\r\n", nicks.join(" "))?,
+        Event::Ignoring { nick } => {
+            write!(out, "Ignoring {nick}: their lines will not reach you.\r\n")?
+        }
+        Event::Unignored { nick } => write!(out, "No longer ignoring {nick}.\r\n")?,
+        Event::Whowas(departed) => {
+            for d in departed {
+                write!(
+                    out,
+                    "{} was on line from {} until {}\r\n",
+                    d.nick,
+                    d.host,
+                    utc(d.left_at)
+                )?;
+            }
+        }
+        Event::IdleWarning { seconds } => write!(
+            out,
+            "** You will be logged out in {seconds} seconds for being idle; type anything to stay. **\r\n"
+        )?,
         Event::WhoisAddress { nick, address } => {
             write!(out, "{nick} connects from {address}\r\n")?
         }
@@ -286,6 +336,14 @@ fn users(c: &ChannelSummary) -> String {
     match c.users {
         1 => "1 user".to_string(),
         n => format!("{n} users"),
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
     }
 }
 

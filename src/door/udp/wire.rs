@@ -192,6 +192,28 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
             encode(ERROR, &format!("{channel} was dropped by {by}"), out)
         }
         Event::Wallops { from, text } => encode(ERROR, &format!("WALL from {from}: {text}"), out),
+        Event::History { channel, lines } => {
+            for line in lines {
+                let text = format!("[{}] {}", crate::clock::utc(line.at), line.text);
+                encode(PUBLIC_MSG, &format!("{channel} {} {text}", line.nick), out);
+            }
+        }
+        Event::Memos(memos) => {
+            for memo in memos {
+                let text = format!("[memo {}] {}", crate::clock::utc(memo.at), memo.text);
+                encode(PRIVATE_MSG, &format!("{} {text}", memo.from), out);
+            }
+        }
+        Event::MemoStored { to } => encode(
+            ERROR,
+            &format!("{to} is not on line: your message was kept for their next login"),
+            out,
+        ),
+        Event::IdleWarning { seconds } => encode(
+            ERROR,
+            &format!("you will be logged out in {seconds} seconds for being idle"),
+            out,
+        ),
         Event::Error(error) => encode(ERROR, &error_text(error), out),
         Event::Closing { reason } => encode(ERROR, reason, out),
         Event::Notice(text) => encode(ERROR, text, out),
@@ -225,7 +247,12 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::Inviting { .. }
         | Event::YouAreOper
         | Event::ChannelCreated { .. }
-        | Event::WhoisAddress { .. } => {}
+        | Event::WhoisAddress { .. }
+        | Event::MemosCleared
+        | Event::IgnoreList(_)
+        | Event::Ignoring { .. }
+        | Event::Unignored { .. }
+        | Event::Whowas(_) => {}
     }
 }
 

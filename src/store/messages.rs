@@ -1,0 +1,251 @@
+//! What is said while people are away: channel history (written in batches,
+//! pruned by count and age), memos for off-line registered users, and ignore
+//! lists.
+
+use rusqlite::params;
+
+use super::{Store, StoreError};
+use crate::hub::{AccountId, HistoryLine, Memo};
+
+/// The outcome of keeping a memo.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MemoKept {
+    Kept,
+    /// No account has that nickname.
+    NoAccount,
+    /// The recipient has `max` memos waiting already.
+    Full,
+}
+
+impl Store {
+    /// Appends history lines in one transaction: one fsync for the batch.
+    pub fn append_history(&self, lines: &[(String, HistoryLine)]) -> Result<(), StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        {
+            let mut insert = tx.prepare_cached(
+                "INSERT INTO history (channel, at, nick, text, action) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?;
+            for (channel, line) in lines {
+                insert.execute(params![
+                    channel,
+                    line.at,
+                    line.nick,
+                    line.text,
+                    line.action as i64
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The newest `lines` lines of every channel that has history, oldest first.
+    pub fn recent_history(
+        &self,
+        lines: usize,
+    ) -> Result<Vec<(String, Vec<HistoryLine>)>, StoreError> {
+        let conn = self.read();
+        let mut channels = conn.prepare("SELECT DISTINCT channel FROM history")?;
+        let names: Vec<String> = channels
+            .query_map([], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut newest = conn.prepare(
+            "SELECT at, nick, text, action FROM history WHERE channel = ?1 ORDER BY id DESC LIMIT ?2",
+        )?;
+        let mut all = Vec::new();
+        for name in names {
+            let mut rows: Vec<HistoryLine> = newest
+                .query_map(params![name, lines as i64], |row| {
+                    Ok(HistoryLine {
+                        at: row.get(0)?,
+                        nick: row.get(1)?,
+                        text: row.get(2)?,
+                        action: row.get::<_, i64>(3)? != 0,
+                    })
+                })?
+                .collect::<Result<_, _>>()?;
+            rows.reverse();
+            all.push((name, rows));
+        }
+        Ok(all)
+    }
+
+    /// Retention: keeps each channel's newest `keep` lines, none older than
+    /// `before` (Unix seconds).
+    pub fn prune_history(&self, keep: usize, before: i64) -> Result<usize, StoreError> {
+        let conn = self.conn();
+        let old = conn.execute("DELETE FROM history WHERE at < ?1", [before])?;
+        let over = conn.execute(
+            "DELETE FROM history WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER \
+             (PARTITION BY channel ORDER BY id DESC) AS n FROM history) WHERE n > ?1)",
+            [keep as i64],
+        )?;
+        Ok(old + over)
+    }
+
+    /// Keeps a memo for the account registered as `to`, unless it has `max`
+    /// unread ones already.
+    pub fn keep_memo(
+        &self,
+        to: &str,
+        sender: &str,
+        text: &str,
+        at: i64,
+        max: usize,
+    ) -> Result<MemoKept, StoreError> {
+        let Some(account) = self.account(to)? else {
+            return Ok(MemoKept::NoAccount);
+        };
+        let conn = self.conn();
+        let waiting: i64 = conn.query_row(
+            "SELECT count(*) FROM memos WHERE account_id = ?1 AND read = 0",
+            [account.id.0],
+            |row| row.get(0),
+        )?;
+        if waiting as usize >= max {
+            return Ok(MemoKept::Full);
+        }
+        conn.execute(
+            "INSERT INTO memos (account_id, sender, text, sent_at) VALUES (?1, ?2, ?3, ?4)",
+            params![account.id.0, sender, text, at],
+        )?;
+        Ok(MemoKept::Kept)
+    }
+
+    /// The account's memos, oldest first: only unread ones, or all.
+    pub fn memos(&self, account: AccountId, unread_only: bool) -> Result<Vec<Memo>, StoreError> {
+        let conn = self.read();
+        let mut statement = conn.prepare(
+            "SELECT sender, text, sent_at FROM memos WHERE account_id = ?1 \
+             AND (read = 0 OR ?2 = 0) ORDER BY id",
+        )?;
+        let rows = statement.query_map(params![account.0, unread_only as i64], |row| {
+            Ok(Memo {
+                from: row.get(0)?,
+                text: row.get(1)?,
+                at: row.get(2)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn mark_memos_read(&self, account: AccountId) -> Result<(), StoreError> {
+        self.conn().execute(
+            "UPDATE memos SET read = 1 WHERE account_id = ?1",
+            [account.0],
+        )?;
+        Ok(())
+    }
+
+    pub fn clear_memos(&self, account: AccountId) -> Result<(), StoreError> {
+        self.conn()
+            .execute("DELETE FROM memos WHERE account_id = ?1", [account.0])?;
+        Ok(())
+    }
+
+    pub fn ignores(&self, account: AccountId) -> Result<Vec<String>, StoreError> {
+        let conn = self.read();
+        let mut statement =
+            conn.prepare("SELECT nick FROM ignores WHERE account_id = ?1 ORDER BY added_at, nick")?;
+        let rows = statement.query_map([account.0], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    pub fn add_ignore(&self, account: AccountId, nick: &str, at: i64) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO ignores (account_id, nick, added_at) VALUES (?1, ?2, ?3)",
+            params![account.0, nick, at],
+        )?;
+        Ok(())
+    }
+
+    pub fn remove_ignore(&self, account: AccountId, nick: &str) -> Result<(), StoreError> {
+        self.conn().execute(
+            "DELETE FROM ignores WHERE account_id = ?1 AND nick = ?2",
+            params![account.0, nick],
+        )?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, Store) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("chat.db")).unwrap();
+        (dir, store)
+    }
+
+    fn line(at: i64, text: &str) -> HistoryLine {
+        HistoryLine {
+            at,
+            nick: "rufus".into(),
+            text: text.into(),
+            action: false,
+        }
+    }
+
+    #[test]
+    fn history_comes_back_newest_lines_in_order_and_is_pruned() {
+        let (_dir, store) = store();
+        let lines: Vec<(String, HistoryLine)> = (0..10)
+            .map(|i| ("Weather".to_string(), line(100 + i, &format!("line {i}"))))
+            .collect();
+        store.append_history(&lines).unwrap();
+        store
+            .append_history(&[("Pets".into(), line(50, "old"))])
+            .unwrap();
+        let recent = store.recent_history(3).unwrap();
+        let weather = &recent.iter().find(|(c, _)| c == "Weather").unwrap().1;
+        let texts: Vec<&str> = weather.iter().map(|l| l.text.as_str()).collect();
+        assert_eq!(texts, ["line 7", "line 8", "line 9"]);
+        assert_eq!(store.prune_history(5, 60).unwrap(), 1 + 5);
+        let recent = store.recent_history(100).unwrap();
+        assert_eq!(recent.len(), 1, "Pets' old line is gone");
+        assert_eq!(recent[0].1.len(), 5);
+    }
+
+    #[test]
+    fn memos_are_kept_for_accounts_up_to_a_limit() {
+        let (_dir, store) = store();
+        let id = store.create_account("Bob", "$h", 1).unwrap();
+        assert_eq!(
+            store.keep_memo("bob", "alice", "hi", 10, 2).unwrap(),
+            MemoKept::Kept
+        );
+        assert_eq!(
+            store.keep_memo("BOB", "carl", "yo", 11, 2).unwrap(),
+            MemoKept::Kept
+        );
+        assert_eq!(
+            store.keep_memo("bob", "dan", "x", 12, 2).unwrap(),
+            MemoKept::Full
+        );
+        assert_eq!(
+            store.keep_memo("nobody", "a", "x", 1, 2).unwrap(),
+            MemoKept::NoAccount
+        );
+        let unread = store.memos(id, true).unwrap();
+        assert_eq!(unread.len(), 2);
+        assert_eq!(unread[0].from, "alice");
+        store.mark_memos_read(id).unwrap();
+        assert!(store.memos(id, true).unwrap().is_empty());
+        assert_eq!(store.memos(id, false).unwrap().len(), 2);
+        store.clear_memos(id).unwrap();
+        assert!(store.memos(id, false).unwrap().is_empty());
+    }
+
+    #[test]
+    fn ignores_are_kept_per_account() {
+        let (_dir, store) = store();
+        let id = store.create_account("a", "$h", 1).unwrap();
+        store.add_ignore(id, "Spammer", 1).unwrap();
+        store.add_ignore(id, "spammer", 2).unwrap();
+        assert_eq!(store.ignores(id).unwrap(), ["Spammer"]);
+        store.remove_ignore(id, "SPAMMER").unwrap();
+        assert!(store.ignores(id).unwrap().is_empty());
+    }
+}
