@@ -11,6 +11,8 @@ mod command;
 mod event;
 #[cfg(test)]
 mod moderation_tests;
+#[cfg(test)]
+mod offline_tests;
 pub mod name;
 mod persist;
 mod state;
