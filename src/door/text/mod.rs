@@ -188,6 +188,9 @@ impl Reader<'_> {
             Input::TooLong => {
                 let max = self.door.config.max_line;
                 self.say(Event::Error(ChatError::LineTooLong { max }));
+                if matches!(self.phase, Phase::Nick) {
+                    self.say(Event::Prompt(Prompt::Nick { first: false }));
+                }
                 return Flow::Continue;
             }
             // Options we never asked for stay off: saying nothing is a refusal
@@ -242,7 +245,8 @@ impl Reader<'_> {
                     account,
                 };
                 match parse::parse_chat(&line) {
-                    Typed::Blank => Flow::Continue,
+                    // An empty line is input too: it keeps the connection alive.
+                    Typed::Blank => self.to_hub(Command::Ping),
                     Typed::Help => self.relay(Event::Help),
                     Typed::Error(error) => self.relay(Event::Error(error)),
                     Typed::Hub(command) => self.to_hub(command),
