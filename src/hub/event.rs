@@ -402,7 +402,7 @@ impl fmt::Display for ChatError {
             }
             ChatError::GuestsNotAllowed => write!(
                 f,
-                "this server has no guests: choose a password to register your nickname"
+                "this server has no guests: every nickname must be registered to its user"
             ),
             ChatError::PasswordRequired(nick) => {
                 write!(f, "{nick} is registered: log in with a password")

@@ -102,6 +102,7 @@ impl IrcDoor {
                 own: events,
                 replies,
                 flood: TokenBucket::new(self.config.flood, Instant::now()),
+                owed: Duration::ZERO,
                 nick: None,
                 user: None,
                 pass: None,
@@ -143,6 +144,8 @@ struct Reader<'a> {
     /// The hub's answers to Login and ChangeNick.
     replies: Receiver<bool>,
     flood: TokenBucket,
+    /// How long to stop reading once the lines already read are handled.
+    owed: Duration,
     /// The nickname asked for, or held once registered.
     nick: Option<String>,
     user: Option<String>,
@@ -197,6 +200,10 @@ impl Reader<'_> {
                     return reason;
                 }
             }
+            // Not reading meanwhile lets TCP push back on a flooding client.
+            if !self.owed.is_zero() {
+                thread::sleep(std::mem::take(&mut self.owed));
+            }
         }
     }
 
@@ -219,7 +226,9 @@ impl Reader<'_> {
         };
         match self.flood.take(Instant::now()) {
             Verdict::Pass => {}
-            Verdict::Slow(wait) => thread::sleep(wait),
+            // Owed, not slept now: the lines of one read all count before
+            // the pause, so a burst can run up a debt.
+            Verdict::Slow(wait) => self.owed = self.owed.max(wait),
             Verdict::Excess => {
                 warn!("disconnecting {}: Excess flood", self.peer);
                 self.say(Event::Closing {
@@ -534,6 +543,12 @@ impl Reader<'_> {
                     "{wanted} :Nickname is registered: /msg NickServ IDENTIFY {wanted} <password>"
                 );
                 self.reply("433", &rest);
+                Flow::Continue
+            }
+            Ok(None) if !self.door.accounts.rules.allow_guests => {
+                let rest =
+                    format!("{wanted} :This server has no guests: only registered nicknames");
+                self.reply("432", &rest);
                 Flow::Continue
             }
             Ok(_) => self.change_nick(wanted.to_string(), None),

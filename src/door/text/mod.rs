@@ -12,7 +12,7 @@ use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 use log::{info, warn};
@@ -93,6 +93,7 @@ impl TextDoor {
                     login: login_rx,
                     phase: Phase::Nick,
                     flood: TokenBucket::new(self.config.flood, Instant::now()),
+                    owed: Duration::ZERO,
                 };
                 reader.run(stream)
             }
@@ -136,6 +137,8 @@ struct Reader<'a> {
     login: Receiver<bool>,
     phase: Phase,
     flood: TokenBucket,
+    /// How long to stop reading once the lines already read are handled.
+    owed: Duration,
 }
 
 /// Whether to go on reading after a line.
@@ -165,6 +168,10 @@ impl Reader<'_> {
                     return reason;
                 }
             }
+            // Not reading meanwhile lets TCP push back on a flooding client.
+            if !self.owed.is_zero() {
+                thread::sleep(std::mem::take(&mut self.owed));
+            }
         }
     }
 
@@ -174,7 +181,9 @@ impl Reader<'_> {
                 match self.flood.take(Instant::now()) {
                     Verdict::Pass => {}
                     // Not reading meanwhile lets TCP push back on the client.
-                    Verdict::Slow(wait) => thread::sleep(wait),
+                    // Owed, not slept now: the lines of one read all count
+                    // before the pause, so a burst can run up a debt.
+                    Verdict::Slow(wait) => self.owed = self.owed.max(wait),
                     Verdict::Excess => {
                         warn!("disconnecting {}: Excess flood", self.peer);
                         self.say(Event::Closing {
@@ -349,6 +358,10 @@ impl Reader<'_> {
                     Ok(Some(owner)) if Some(owner.id) != account => {
                         let error = ChatError::NickRegistered(owner.nick);
                         self.say(Event::Error(error))
+                    }
+                    // Without guests, every nickname in use is a registered one.
+                    Ok(None) if !accounts.rules.allow_guests => {
+                        self.say(Event::Error(ChatError::GuestsNotAllowed))
                     }
                     Ok(_) => {
                         let command = Command::ChangeNick {

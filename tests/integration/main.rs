@@ -1,0 +1,9 @@
+//! chatd's integration tests: one test binary that starts the real `chatd`
+//! (port 0, a fresh temp dir each) and talks to it over real sockets. The
+//! harness lives in `support`; each other module is one concern.
+
+mod support;
+
+mod accounts;
+mod robustness;
+mod text_door;

@@ -1,0 +1,943 @@
+//! The test harness: [`TestServer`] runs the real `chatd` binary in a fresh
+//! temp dir on port 0 and keeps its log; [`Client`] is a telnet/netcat user
+//! that keeps everything it sent, expected and received, so that a failing
+//! test prints the whole session of every client (STYLE.md, habit 7). Nothing
+//! here sleeps to wait for something: it waits on lines, with a deadline.
+
+// Shared by every test module, and not each one uses every helper.
+#![allow(dead_code)]
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use tempfile::TempDir;
+
+/// How long a client waits for a line it expects.
+pub const LINE_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long to wait for the server to start, stop, or log a line.
+pub const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
+/// The text door's nickname prompt; it has no line end.
+pub const NICK_PROMPT: &str = "Your nickname: ";
+
+/// The shipped configuration; the tests' servers start from it.
+const SHIPPED_CONFIG: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/chat.toml"));
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panicking test thread must not hide the transcript from the others.
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The shipped chat.toml with `extra` merged over it, key by key (a table in
+/// `extra` changes only the keys it names).
+fn chat_toml(extra: &str, dir: &Path) -> String {
+    let mut config: toml::Table = SHIPPED_CONFIG
+        .parse()
+        .expect("the shipped chat.toml parses");
+    let extra: toml::Table = extra
+        .parse()
+        .unwrap_or_else(|e| panic!("the test's extra chat.toml doesn't parse: {e}\n{extra}"));
+    merge(&mut config, extra);
+    // The command line says the same, but a person looking at the temp dir
+    // should see the settings the server really ran with.
+    let db = dir.join("chat.db").display().to_string();
+    let ours = format!(
+        "[text]\nlisten = \"127.0.0.1:0\"\n[udp]\nlisten = \"127.0.0.1:0\"\n[irc]\nlisten = \"127.0.0.1:0\"\n[database]\npath = {db:?}\n"
+    );
+    merge(
+        &mut config,
+        ours.parse().expect("the harness's own settings parse"),
+    );
+    toml::to_string(&config).expect("a toml::Table serializes")
+}
+
+fn merge(into: &mut toml::Table, from: toml::Table) {
+    for (key, value) in from {
+        match (into.get_mut(&key), value) {
+            (Some(toml::Value::Table(old)), toml::Value::Table(new)) => merge(old, new),
+            (_, value) => {
+                into.insert(key, value);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The server
+// ---------------------------------------------------------------------------
+
+/// What the server and its clients share: the server's log, and every client
+/// ever connected to it, for the transcript printed on failure.
+struct Shared {
+    log: Mutex<Log>,
+    log_changed: Condvar,
+    clients: Mutex<Vec<Arc<Conn>>>,
+}
+
+#[derive(Default)]
+struct Log {
+    /// Every stderr line of every run, with the run it came from.
+    lines: Vec<(u32, String)>,
+    /// The run now going (1 for the first start, +1 per restart).
+    run: u32,
+    /// Runs whose stderr has ended, i.e. whose process has exited.
+    ended: Vec<u32>,
+}
+
+/// A `chatd serve` process on port 0 with its own temp dir and database.
+/// Dropping it kills the process (SIGKILL, by its PID) and deletes the dir.
+pub struct TestServer {
+    child: Option<Child>,
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    config: PathBuf,
+    // Last, so the process is killed before its directory goes.
+    dir: TempDir,
+}
+
+impl TestServer {
+    /// Starts a server with the shipped configuration.
+    #[track_caller]
+    pub fn start() -> TestServer {
+        TestServer::start_with("")
+    }
+
+    /// Starts a server with `extra` (TOML, e.g. `idle_timeout = "10s"` or
+    /// `[limits]\noutbound_queue = 16`) merged over the shipped configuration.
+    #[track_caller]
+    pub fn start_with(extra: &str) -> TestServer {
+        let dir = tempfile::Builder::new()
+            .prefix("chatd-test-")
+            .tempdir()
+            .expect("create a temp dir");
+        let config = dir.path().join("chat.toml");
+        std::fs::write(&config, chat_toml(extra, dir.path())).expect("write chat.toml");
+        let mut server = TestServer {
+            child: None,
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            shared: Arc::new(Shared {
+                log: Mutex::new(Log::default()),
+                log_changed: Condvar::new(),
+                clients: Mutex::new(Vec::new()),
+            }),
+            config,
+            dir,
+        };
+        server.launch();
+        server
+    }
+
+    /// The text door's address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The UDP door's address (of the running process).
+    pub fn udp_addr(&self) -> SocketAddr {
+        self.door_addr("udp")
+    }
+
+    /// The IRC door's address (of the running process).
+    pub fn irc_addr(&self) -> SocketAddr {
+        self.door_addr("irc")
+    }
+
+    fn door_addr(&self, door: &str) -> SocketAddr {
+        let marker = format!("{door} door listening on ");
+        let line = self.wait_for_log(&marker);
+        match line
+            .rsplit(&marker)
+            .next()
+            .and_then(|a| a.trim().parse().ok())
+        {
+            Some(addr) => addr,
+            None => self.fail(&format!("can't read an address in the log line {line:?}")),
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("chat.db")
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("the server is running").id()
+    }
+
+    /// Starts the process and waits for the text door's listening line.
+    #[track_caller]
+    fn launch(&mut self) {
+        assert!(
+            self.child.is_none(),
+            "launch: the server is already running"
+        );
+        let mut child = Command::new(env!("CARGO_BIN_EXE_chatd"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&self.config)
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .arg("--db")
+            .arg(self.db_path())
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start target/debug/chatd");
+        let stderr = child.stderr.take().expect("stderr is piped");
+        let run = {
+            let mut log = lock(&self.shared.log);
+            log.run += 1;
+            log.run
+        };
+        let shared = Arc::clone(&self.shared);
+        thread::Builder::new()
+            .name(format!("chatd-stderr-{run}"))
+            .spawn(move || read_log(run, stderr, &shared))
+            .expect("start the log reader");
+        self.child = Some(child);
+        let line = self.wait_for_log("text door listening on ");
+        let addr = line
+            .rsplit("text door listening on ")
+            .next()
+            .and_then(|a| a.trim().parse().ok());
+        match addr {
+            Some(addr) => self.addr = addr,
+            None => self.fail(&format!("can't read an address in the log line {line:?}")),
+        }
+    }
+
+    /// Waits until the running process logs a line containing `text` (or
+    /// has logged one already) and returns it. Panics, with the log, if the
+    /// process exits or [`SERVER_TIMEOUT`] passes first.
+    #[track_caller]
+    pub fn wait_for_log(&self, text: &str) -> String {
+        match self.wait_log(text, SERVER_TIMEOUT) {
+            Ok(line) => line,
+            Err(why) => self.fail(&format!("expected a log line containing {text:?}: {why}")),
+        }
+    }
+
+    fn wait_log(&self, text: &str, timeout: Duration) -> Result<String, String> {
+        let deadline = Instant::now() + timeout;
+        let mut log = lock(&self.shared.log);
+        loop {
+            let run = log.run;
+            let found = log
+                .lines
+                .iter()
+                .find(|(r, l)| *r == run && l.contains(text));
+            if let Some((_, line)) = found {
+                return Ok(line.clone());
+            }
+            if log.ended.contains(&run) {
+                return Err("the server exited".into());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(format!("none within {timeout:?}"));
+            }
+            log = self
+                .shared
+                .log_changed
+                .wait_timeout(log, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Every line the running process has logged so far.
+    pub fn log_lines(&self) -> Vec<String> {
+        let log = lock(&self.shared.log);
+        let run = log.run;
+        log.lines
+            .iter()
+            .filter(|(r, _)| *r == run)
+            .map(|(_, l)| l.clone())
+            .collect()
+    }
+
+    /// `kill -9`: the process gets no chance to tidy up.
+    pub fn kill_hard(&mut self) {
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
+        // Child::kill is SIGKILL, sent to this child's PID only.
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
+    /// SIGTERM, as an operator's `kill PID` or a service manager would send:
+    /// waits for the process to exit by itself.
+    #[track_caller]
+    pub fn terminate(&mut self) {
+        let pid = self.pid().to_string();
+        let status = Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill(1)");
+        assert!(status.success(), "kill -TERM {pid} failed: {status}");
+        self.wait_for_exit();
+    }
+
+    /// Waits for the running process to exit (its stderr ends) and reaps it.
+    #[track_caller]
+    pub fn wait_for_exit(&mut self) {
+        let deadline = Instant::now() + SERVER_TIMEOUT;
+        let mut log = lock(&self.shared.log);
+        while !log.ended.contains(&log.run) {
+            let now = Instant::now();
+            if now >= deadline {
+                drop(log);
+                self.fail(&format!(
+                    "the server did not exit within {SERVER_TIMEOUT:?}"
+                ));
+            }
+            log = self
+                .shared
+                .log_changed
+                .wait_timeout(log, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+        drop(log);
+        if let Some(mut child) = self.child.take() {
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts the server again on the same temp dir, configuration and
+    /// database (killing it first if it still runs). Its address changes.
+    #[track_caller]
+    pub fn restart(&mut self) {
+        self.kill_hard();
+        self.launch();
+    }
+
+    /// Whether the running process has logged a line containing `text`
+    /// yet; doesn't wait.
+    pub fn has_logged(&self, text: &str) -> bool {
+        let log = lock(&self.shared.log);
+        log.lines
+            .iter()
+            .any(|(r, l)| *r == log.run && l.contains(text))
+    }
+
+    /// Panics with `why`, every client's transcript and the server's log.
+    #[track_caller]
+    pub fn fail(&self, why: &str) -> ! {
+        panic!("{}", report(&self.shared, None, why))
+    }
+}
+
+/// Reads `stream` to its end (it must end within [`LINE_TIMEOUT`] of
+/// silence) and returns what it read; for a socket a test holds without a
+/// [`Client`], like one that never reads until it is cut off.
+pub fn read_until_closed(stream: &mut TcpStream) -> std::io::Result<Vec<u8>> {
+    stream.set_read_timeout(Some(LINE_TIMEOUT))?;
+    let mut all = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return Ok(all),
+            Ok(n) => all.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            // A reset after the data is a close too.
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return Ok(all),
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        self.kill_hard();
+    }
+}
+
+fn read_log(run: u32, stderr: impl Read, shared: &Shared) {
+    let mut reader = BufReader::new(stderr);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = reader.read_until(b'\n', &mut line).unwrap_or(0);
+        let mut log = lock(&shared.log);
+        if n == 0 {
+            log.ended.push(run);
+            shared.log_changed.notify_all();
+            return;
+        }
+        let text = String::from_utf8_lossy(&line).trim_end().to_string();
+        log.lines.push((run, text));
+        shared.log_changed.notify_all();
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Clients
+// ---------------------------------------------------------------------------
+
+/// One connection's record, shared by the test and the client's reader thread.
+struct Conn {
+    inbox: Mutex<Inbox>,
+    changed: Condvar,
+}
+
+struct Inbox {
+    /// The client's nickname once logged in, before that `client N`.
+    name: String,
+    local: Option<SocketAddr>,
+    /// Every byte received.
+    raw: Vec<u8>,
+    /// How far the test has read `raw`.
+    pos: usize,
+    /// How far the reader thread has split `raw` into transcript lines.
+    split: usize,
+    /// Why the connection ended, once it has.
+    closed: Option<String>,
+    /// Sent, received and expected, in the order it happened.
+    transcript: Vec<Entry>,
+}
+
+enum Entry {
+    Sent(String),
+    /// A received line and the offset in `raw` just past its CRLF.
+    Received(String, usize),
+    Expected(String),
+}
+
+impl Inbox {
+    /// The complete line starting at `from`, and the offset after its CRLF.
+    fn line_at(&self, from: usize) -> Option<(String, usize)> {
+        let rest = &self.raw[from.min(self.raw.len())..];
+        let end = find(rest, b"\r\n")?;
+        let line = String::from_utf8_lossy(&rest[..end]).into_owned();
+        Some((line, from + end + 2))
+    }
+
+    fn split_lines(&mut self) {
+        while let Some((line, next)) = self.line_at(self.split) {
+            self.transcript.push(Entry::Received(line, next));
+            self.split = next;
+        }
+    }
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack.windows(needle.len()).position(|w| w == needle)
+}
+
+/// What [`Client::next_line`] waits for.
+const ANY_LINE: &str = "another line";
+
+/// A place in what a client has received; see [`Client::mark`].
+#[derive(Clone, Copy, Debug)]
+pub struct Mark(usize);
+
+/// A telnet/netcat user: sends lines, and waits for the lines it expects.
+/// Every `expect…` reads forward: the lines before the one it finds are
+/// passed over (and kept for the transcript). Dropping it closes the socket.
+pub struct Client {
+    stream: TcpStream,
+    conn: Arc<Conn>,
+    shared: Arc<Shared>,
+    nick: Option<String>,
+    syncs: u32,
+}
+
+impl Client {
+    /// Connects to the server's text door.
+    #[track_caller]
+    pub fn connect(server: &TestServer) -> Client {
+        let stream = match TcpStream::connect(server.addr()) {
+            Ok(stream) => stream,
+            Err(e) => server.fail(&format!("can't connect to {}: {e}", server.addr())),
+        };
+        let conn = {
+            let mut clients = lock(&server.shared.clients);
+            let conn = Arc::new(Conn {
+                inbox: Mutex::new(Inbox {
+                    name: format!("client {}", clients.len() + 1),
+                    local: stream.local_addr().ok(),
+                    raw: Vec::new(),
+                    pos: 0,
+                    split: 0,
+                    closed: None,
+                    transcript: Vec::new(),
+                }),
+                changed: Condvar::new(),
+            });
+            clients.push(Arc::clone(&conn));
+            conn
+        };
+        let reading = stream.try_clone().expect("clone the client socket");
+        let for_reader = Arc::clone(&conn);
+        thread::Builder::new()
+            .name("client-reader".into())
+            .spawn(move || read_loop(reading, &for_reader))
+            .expect("start a client reader");
+        Client {
+            stream,
+            conn,
+            shared: Arc::clone(&server.shared),
+            nick: None,
+            syncs: 0,
+        }
+    }
+
+    /// Connects and logs in as `nick`.
+    #[track_caller]
+    pub fn logged_in(server: &TestServer, nick: &str) -> Client {
+        let mut client = Client::connect(server);
+        client.login(nick);
+        client
+    }
+
+    /// Answers the nickname prompt with `nick` and expects the welcome.
+    #[track_caller]
+    pub fn login(&mut self, nick: &str) {
+        self.expect_prompt(NICK_PROMPT);
+        self.send(nick);
+        self.expect_line(&format!("Log in successful. Welcome {nick}."));
+        self.nick = Some(nick.to_string());
+        lock(&self.conn.inbox).name = nick.to_string();
+    }
+
+    /// Sends `bytes` (which end with the nickname's line) at the nickname
+    /// prompt and expects the welcome: for logins with telnet negotiation in
+    /// front, or netcat's bare LF.
+    #[track_caller]
+    pub fn login_raw(&mut self, bytes: &[u8], nick: &str) {
+        self.expect_prompt(NICK_PROMPT);
+        self.send_raw(bytes);
+        self.expect_line(&format!("Log in successful. Welcome {nick}."));
+        self.nick = Some(nick.to_string());
+        lock(&self.conn.inbox).name = nick.to_string();
+    }
+
+    /// This end's address, as the server's log names the connection.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.stream
+            .local_addr()
+            .expect("a connected socket has an address")
+    }
+
+    #[track_caller]
+    pub fn nick(&self) -> &str {
+        match &self.nick {
+            Some(nick) => nick,
+            None => self.fail("this client has not logged in with Client::login"),
+        }
+    }
+
+    /// Sends `line` and CRLF, as telnet does.
+    #[track_caller]
+    pub fn send(&mut self, line: &str) {
+        let mut bytes = line.as_bytes().to_vec();
+        bytes.extend_from_slice(b"\r\n");
+        let shown = match line {
+            "" => "(an empty line)".to_string(),
+            line => shorten(&printable(line)),
+        };
+        self.write(&bytes, shown);
+    }
+
+    /// Sends exactly `bytes`; nothing is added.
+    #[track_caller]
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.write(
+            bytes,
+            format!("(raw) {}", shorten(&bytes.escape_ascii().to_string())),
+        );
+    }
+
+    #[track_caller]
+    fn write(&mut self, bytes: &[u8], shown: String) {
+        lock(&self.conn.inbox).transcript.push(Entry::Sent(shown));
+        if let Err(e) = self.stream.write_all(bytes) {
+            self.fail(&format!("sending failed: {e}"));
+        }
+    }
+
+    /// Waits for the next line containing `text`; returns it.
+    #[track_caller]
+    pub fn expect(&mut self, text: &str) -> String {
+        self.expect_where(&format!("a line containing {text:?}"), |line| {
+            line.contains(text)
+        })
+    }
+
+    /// Waits for the next line that is exactly `line` (without its CRLF).
+    #[track_caller]
+    pub fn expect_line(&mut self, line: &str) -> String {
+        self.expect_where(&format!("the line {line:?}"), |got| got == line)
+    }
+
+    /// Waits for the next line that `wanted` accepts; `what` describes it
+    /// for the transcript.
+    #[track_caller]
+    pub fn expect_where(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
+        self.wait(what, |inbox| {
+            while let Some((line, next)) = inbox.line_at(inbox.pos) {
+                inbox.pos = next;
+                if wanted(&line) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+    }
+
+    /// Expects the very next line to be exactly `line`.
+    #[track_caller]
+    pub fn expect_next(&mut self, line: &str) -> String {
+        let mut wrong = None;
+        let got = self.wait(&format!("the next line to be {line:?}"), |inbox| {
+            let (got, next) = inbox.line_at(inbox.pos)?;
+            inbox.pos = next;
+            if got != line {
+                wrong = Some(got.clone());
+            }
+            Some(got)
+        });
+        if let Some(wrong) = wrong {
+            self.fail(&format!(
+                "expected the next line to be {line:?}, got {wrong:?}"
+            ));
+        }
+        got
+    }
+
+    /// Waits for the next line, whatever it is.
+    #[track_caller]
+    pub fn next_line(&mut self) -> String {
+        self.wait(ANY_LINE, |inbox| {
+            let (line, next) = inbox.line_at(inbox.pos)?;
+            inbox.pos = next;
+            Some(line)
+        })
+    }
+
+    /// Where the test has read up to, for [`Client::lines_since`] and
+    /// [`Client::expect_no_since`].
+    pub fn mark(&self) -> Mark {
+        Mark(lock(&self.conn.inbox).pos)
+    }
+
+    /// The complete lines received after `mark`, read by the test or not.
+    pub fn lines_since(&self, mark: Mark) -> Vec<String> {
+        let inbox = lock(&self.conn.inbox);
+        let mut lines = Vec::new();
+        let mut at = mark.0;
+        while let Some((line, next)) = inbox.line_at(at) {
+            at = next;
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// Waits for `prompt`, which has no line end, and reads past it.
+    #[track_caller]
+    pub fn expect_prompt(&mut self, prompt: &str) {
+        self.wait(&format!("the prompt {prompt:?}"), |inbox| {
+            let at = find(&inbox.raw[inbox.pos..], prompt.as_bytes())?;
+            inbox.pos += at + prompt.len();
+            Some(())
+        })
+    }
+
+    /// Waits for the server to close the connection (end of stream, or reset).
+    #[track_caller]
+    pub fn expect_closed(&mut self) {
+        self.wait("the server to close the connection", |inbox| {
+            inbox.closed.as_ref().map(|_| ())
+        })
+    }
+
+    /// Waits up to `timeout` for a line containing `text`; unlike `expect`
+    /// it reads nothing if none comes.
+    pub fn wait_for(&mut self, text: &str, timeout: Duration) -> Option<String> {
+        let deadline = Instant::now() + timeout;
+        let mut inbox = lock(&self.conn.inbox);
+        loop {
+            let mut at = inbox.pos;
+            while let Some((line, next)) = inbox.line_at(at) {
+                at = next;
+                if line.contains(text) {
+                    inbox.pos = next;
+                    inbox
+                        .transcript
+                        .push(Entry::Expected(format!("a line containing {text:?}")));
+                    return Some(line);
+                }
+            }
+            let now = Instant::now();
+            if now >= deadline || inbox.closed.is_some() {
+                return None;
+            }
+            inbox = self
+                .conn
+                .changed
+                .wait_timeout(inbox, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
+    /// Proves that everything the hub queued for this client before now has
+    /// arrived: a private message to itself comes back after it. Returns the
+    /// lines that arrived before the answer.
+    #[track_caller]
+    pub fn sync(&mut self) -> Vec<String> {
+        let from = self.mark();
+        self.sync_since(from)
+    }
+
+    /// [`Client::sync`], returning the lines since `from`.
+    #[track_caller]
+    fn sync_since(&mut self, from: Mark) -> Vec<String> {
+        self.syncs += 1;
+        let nick = self.nick().to_string();
+        let token = format!("sync-{}", self.syncs);
+        self.send(&format!("/msg {nick} {token}"));
+        let answer = format!("-> {nick} [**private**]: {token}");
+        self.expect_line(&answer);
+        let inbox = lock(&self.conn.inbox);
+        let mut lines = Vec::new();
+        let mut at = from.0;
+        while let Some((line, next)) = inbox.line_at(at) {
+            at = next;
+            if at > inbox.pos {
+                break;
+            }
+            if line == answer || line == format!("{nick} [**private**]: {token}") {
+                continue;
+            }
+            lines.push(line);
+        }
+        lines
+    }
+
+    /// Asserts that no line containing `text` has arrived or is on its way:
+    /// syncs (see [`Client::sync`]) and checks the lines before the answer.
+    /// To check that something someone else did was not heard, first wait
+    /// for the doer's own confirmation, so that the hub has handled it.
+    #[track_caller]
+    pub fn expect_no(&mut self, text: &str) {
+        let from = self.mark();
+        self.expect_no_since(from, text);
+    }
+
+    /// [`Client::expect_no`], for the lines since `from` (some of which
+    /// the test may have read already).
+    #[track_caller]
+    pub fn expect_no_since(&mut self, from: Mark, text: &str) {
+        let lines = self.sync_since(from);
+        if let Some(line) = lines.iter().find(|l| l.contains(text)) {
+            self.fail(&format!(
+                "expected no line containing {text:?}, got {line:?}"
+            ));
+        }
+        lock(&self.conn.inbox)
+            .transcript
+            .push(Entry::Expected(format!("no line containing {text:?}")));
+    }
+
+    /// Asserts that no line containing `text` arrives within `within`. For
+    /// a client that can't [`Client::sync`] (not logged in); it costs time.
+    #[track_caller]
+    pub fn expect_no_within(&mut self, text: &str, within: Duration) {
+        if let Some(line) = self.wait_for(text, within) {
+            self.fail(&format!(
+                "expected no line containing {text:?}, got {line:?}"
+            ));
+        }
+    }
+
+    /// Every byte received so far, for byte-level checks.
+    pub fn received_raw(&self) -> Vec<u8> {
+        lock(&self.conn.inbox).raw.clone()
+    }
+
+    /// Closes the socket without a word, as a crashed client would.
+    pub fn drop_connection(self) {
+        drop(self);
+    }
+
+    /// Runs `until` on the inbox, waiting for more bytes, until it gives a
+    /// value; panics with the transcript after [`LINE_TIMEOUT`] or when the
+    /// connection has closed with nothing left to find.
+    #[track_caller]
+    fn wait<T>(&mut self, what: &str, mut until: impl FnMut(&mut Inbox) -> Option<T>) -> T {
+        let deadline = Instant::now() + LINE_TIMEOUT;
+        let mut inbox = lock(&self.conn.inbox);
+        let why = loop {
+            if let Some(value) = until(&mut inbox) {
+                // Reading the next line, whatever it is, is not worth a note.
+                if what != ANY_LINE {
+                    inbox.transcript.push(Entry::Expected(what.to_string()));
+                }
+                return value;
+            }
+            if let Some(closed) = &inbox.closed {
+                break format!("expected {what}, but the connection closed ({closed})");
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break format!("expected {what} within {LINE_TIMEOUT:?}; it did not come");
+            }
+            inbox = self
+                .conn
+                .changed
+                .wait_timeout(inbox, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        };
+        drop(inbox);
+        self.fail(&why)
+    }
+
+    /// Panics with `why`, this client's transcript first, then every other
+    /// client's and the server's log.
+    #[track_caller]
+    pub fn fail(&self, why: &str) -> ! {
+        panic!("{}", report(&self.shared, Some(&self.conn), why))
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        // Also ends the reader thread's blocking read.
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+fn read_loop(mut stream: TcpStream, conn: &Conn) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let result = stream.read(&mut buf);
+        let mut inbox = lock(&conn.inbox);
+        match result {
+            Ok(0) => inbox.closed = Some("end of stream".into()),
+            Ok(n) => {
+                inbox.raw.extend_from_slice(&buf[..n]);
+                inbox.split_lines();
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => inbox.closed = Some(format!("read error: {e}")),
+        }
+        conn.changed.notify_all();
+        if inbox.closed.is_some() {
+            return;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The failure report
+// ---------------------------------------------------------------------------
+
+/// Longest line shown in a transcript, in characters.
+const SHOW_CHARS: usize = 200;
+/// Transcript entries shown per client: the first few and the most recent.
+const SHOW_FIRST: usize = 60;
+const SHOW_LAST: usize = 240;
+const SHOW_LOG: usize = 150;
+
+/// Control characters escaped, so a transcript shows what was really there.
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+fn shorten(text: &str) -> String {
+    let count = text.chars().count();
+    if count <= SHOW_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(SHOW_CHARS).collect();
+    format!("{head}… ({count} characters in all)")
+}
+
+fn report(shared: &Shared, failed: Option<&Arc<Conn>>, why: &str) -> String {
+    let mut out = String::new();
+    let who = failed.map(|c| lock(&c.inbox).name.clone());
+    let _ = writeln!(out, "\n==== {}: {why}", who.as_deref().unwrap_or("server"));
+    let _ = writeln!(
+        out,
+        "(>> sent, << received and read by the test, <. received, not read yet, \
+         == an expectation met)"
+    );
+    let clients = lock(&shared.clients).clone();
+    let mut order: Vec<&Arc<Conn>> = failed.into_iter().collect();
+    order.extend(
+        clients
+            .iter()
+            .filter(|c| !failed.is_some_and(|f| Arc::ptr_eq(f, c))),
+    );
+    for conn in order {
+        client_transcript(&mut out, &lock(&conn.inbox));
+    }
+    let log = lock(&shared.log);
+    let _ = writeln!(out, "---- server log (stderr) ----");
+    let skip = log.lines.len().saturating_sub(SHOW_LOG);
+    if skip > 0 {
+        let _ = writeln!(out, "   … {skip} earlier lines …");
+    }
+    for (run, line) in &log.lines[skip..] {
+        let _ = writeln!(out, "[run {run}] {}", shorten(line));
+    }
+    if log.ended.contains(&log.run) {
+        let _ = writeln!(out, "(the server has exited)");
+    }
+    let _ = writeln!(out, "==== {}: {why}", who.as_deref().unwrap_or("server"));
+    out
+}
+
+fn client_transcript(out: &mut String, inbox: &Inbox) {
+    let local = inbox.local.map(|a| a.to_string()).unwrap_or_default();
+    let _ = writeln!(out, "---- {} (from {local}) ----", inbox.name);
+    let n = inbox.transcript.len();
+    for (i, entry) in inbox.transcript.iter().enumerate() {
+        if n > SHOW_FIRST + SHOW_LAST && i >= SHOW_FIRST && i < n - SHOW_LAST {
+            if i == SHOW_FIRST {
+                let _ = writeln!(out, "   … {} entries …", n - SHOW_FIRST - SHOW_LAST);
+            }
+            continue;
+        }
+        let _ = match entry {
+            Entry::Sent(text) => writeln!(out, ">> {text}"),
+            Entry::Received(line, end) => {
+                let mark = if *end <= inbox.pos { "<<" } else { "<." };
+                writeln!(out, "{mark} {}", shorten(&printable(line)))
+            }
+            Entry::Expected(what) => writeln!(out, "== {what}"),
+        };
+    }
+    let partial = &inbox.raw[inbox.split..];
+    if !partial.is_empty() {
+        let text = printable(&String::from_utf8_lossy(partial));
+        let _ = writeln!(out, "<. {} (no line end yet)", shorten(&text));
+    }
+    match &inbox.closed {
+        Some(why) => writeln!(out, "(connection closed: {why})"),
+        None => writeln!(out, "(connection open)"),
+    }
+    .ok();
+}
