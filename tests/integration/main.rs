@@ -5,5 +5,6 @@
 mod support;
 
 mod accounts;
+mod irc_door;
 mod robustness;
 mod text_door;

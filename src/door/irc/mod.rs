@@ -184,7 +184,13 @@ impl Reader<'_> {
                     ) =>
                 {
                     if pinged {
-                        return format!("Ping timeout: {} seconds", ping_interval.as_secs() * 2);
+                        let reason =
+                            format!("Ping timeout: {} seconds", ping_interval.as_secs() * 2);
+                        // Say why before the connection closes, as for a flood.
+                        self.say(Event::Closing {
+                            reason: reason.clone(),
+                        });
+                        return reason;
                     }
                     let name = &self.door.config.server.name;
                     self.raw(format!("PING :{name}"));

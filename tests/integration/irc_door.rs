@@ -1,0 +1,1222 @@
+//! The IRC door as IRC clients see it: registration and its numerics, CAP
+//! and SASL PLAIN, NickServ, MONITOR, the queries and the errors, PING, and
+//! IRC and telnet users in one channel. Each test has its own server; the
+//! IRC users are [`Irc`] (below), the telnet users the harness's [`Client`].
+//! The last test lets an IRC library written by others (Python's `irc`) talk
+//! to a telnet user.
+
+use std::collections::BTreeSet;
+use std::io::{Read, Write};
+use std::net::{Shutdown, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+
+use crate::support::{Client, TestServer, LINE_TIMEOUT};
+
+/// A small argon2 cost, for the servers whose tests register accounts.
+const CHEAP_ACCOUNTS: &str = "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\n";
+
+/// The shipped `[irc] server_name`: every reply comes from it, and it is
+/// the host part of every `nick!user@host`.
+const SERVER: &str = "chatd";
+
+/// `nick!nick@chatd`, as chatd spells a user's prefix.
+fn mask(nick: &str) -> String {
+    format!("{nick}!{nick}@{SERVER}")
+}
+
+/// The base64 of a SASL PLAIN exchange: `authzid NUL authcid NUL password`.
+fn sasl_plain(nick: &str, password: &str) -> String {
+    base64::engine::general_purpose::STANDARD.encode(format!("\0{nick}\0{password}"))
+}
+
+// ---------------------------------------------------------------------------
+// A small IRC client
+// ---------------------------------------------------------------------------
+
+/// One line from the server, parsed: `[:prefix] COMMAND params… [:trailing]`
+/// (the trailing parameter is the last of `params`).
+#[derive(Clone, Debug)]
+struct Line {
+    raw: String,
+    prefix: String,
+    command: String,
+    params: Vec<String>,
+}
+
+impl Line {
+    fn parse(raw: &str) -> Line {
+        let mut rest = raw;
+        let mut prefix = "";
+        if let Some(prefixed) = rest.strip_prefix(':') {
+            (prefix, rest) = prefixed.split_once(' ').unwrap_or((prefixed, ""));
+        }
+        let (command, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
+        let mut params = Vec::new();
+        loop {
+            rest = rest.trim_start_matches(' ');
+            if rest.is_empty() {
+                break;
+            }
+            if let Some(trailing) = rest.strip_prefix(':') {
+                params.push(trailing.to_string());
+                break;
+            }
+            let (param, after) = rest.split_once(' ').unwrap_or((rest, ""));
+            params.push(param.to_string());
+            rest = after;
+        }
+        Line {
+            raw: raw.to_string(),
+            prefix: prefix.to_string(),
+            command: command.to_string(),
+            params,
+        }
+    }
+
+    /// Parameter `i`, or `""`.
+    fn param(&self, i: usize) -> &str {
+        self.params.get(i).map(String::as_str).unwrap_or("")
+    }
+
+    /// The last parameter (the trailing one, if there is one).
+    fn last(&self) -> &str {
+        self.params.last().map(String::as_str).unwrap_or("")
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the reader thread and the test share.
+struct Conn {
+    inbox: Mutex<Inbox>,
+    changed: Condvar,
+}
+
+struct Inbox {
+    /// Complete lines received, without CR LF.
+    lines: Vec<String>,
+    /// Bytes of a line not ended yet.
+    partial: Vec<u8>,
+    /// How many lines the test has read.
+    pos: usize,
+    closed: Option<String>,
+    transcript: Vec<Entry>,
+}
+
+enum Entry {
+    Sent(String),
+    /// The index of a received line in `lines`.
+    Received(usize),
+    Expected(String),
+}
+
+/// An IRC user over a real socket. Every `expect…` reads forward, passing
+/// over (and keeping for the transcript) the lines before the one it wants.
+/// When the test fails, every `Irc` of it prints its transcript as it drops
+/// (after the harness's report of the telnet users and the server's log).
+struct Irc<'s> {
+    server: &'s TestServer,
+    name: String,
+    stream: TcpStream,
+    conn: Arc<Conn>,
+    syncs: u32,
+}
+
+impl<'s> Irc<'s> {
+    /// Connects to the IRC door; `name` is for the transcript.
+    fn connect(server: &'s TestServer, name: &str) -> Irc<'s> {
+        let addr = server.irc_addr();
+        let stream = match TcpStream::connect(addr) {
+            Ok(stream) => stream,
+            Err(e) => server.fail(&format!(
+                "{name}: can't connect to the IRC door {addr}: {e}"
+            )),
+        };
+        let conn = Arc::new(Conn {
+            inbox: Mutex::new(Inbox {
+                lines: Vec::new(),
+                partial: Vec::new(),
+                pos: 0,
+                closed: None,
+                transcript: Vec::new(),
+            }),
+            changed: Condvar::new(),
+        });
+        let reading = stream.try_clone().expect("clone the IRC socket");
+        let for_reader = Arc::clone(&conn);
+        thread::Builder::new()
+            .name(format!("irc-{name}"))
+            .spawn(move || read_loop(reading, &for_reader))
+            .expect("start an IRC reader");
+        Irc {
+            server,
+            name: name.to_string(),
+            stream,
+            conn,
+            syncs: 0,
+        }
+    }
+
+    /// Connects, registers as `nick` and waits for the lobby's NAMES.
+    fn logged_in(server: &'s TestServer, nick: &str) -> Irc<'s> {
+        let mut irc = Irc::connect(server, nick);
+        irc.register(nick);
+        irc.expect_numeric("366", &[nick, "#Lobby"]);
+        irc
+    }
+
+    /// NICK and USER, then the welcome: 001 to the end of the MOTD (376, or
+    /// 422 when there is none).
+    fn register(&mut self, nick: &str) {
+        self.send(&format!("NICK {nick}"));
+        self.send(&format!("USER {nick} 0 * :{nick} the tester"));
+        self.welcome(nick);
+    }
+
+    /// Waits for 001 to `nick`, then for the end of the MOTD.
+    fn welcome(&mut self, nick: &str) {
+        self.expect_numeric("001", &[nick]);
+        self.expect_where("376 or 422 (the end of the MOTD)", |l| {
+            matches!(l.command.as_str(), "376" | "422")
+        });
+    }
+
+    /// Sends `line` and CR LF.
+    fn send(&mut self, line: &str) {
+        lock(&self.conn.inbox)
+            .transcript
+            .push(Entry::Sent(shorten(&printable(line))));
+        if let Err(e) = self.stream.write_all(format!("{line}\r\n").as_bytes()) {
+            self.fail(&format!("sending failed: {e}"));
+        }
+    }
+
+    /// Waits for the next line that is exactly `raw`.
+    fn expect_line(&mut self, raw: &str) -> Line {
+        self.expect_where(&format!("the line {raw:?}"), |l| l.raw == raw)
+    }
+
+    /// Waits for the next reply `code` from the server whose parameters
+    /// start with `params` (the first is the target, our nickname).
+    fn expect_numeric(&mut self, code: &str, params: &[&str]) -> Line {
+        let what = format!("a {code} starting {params:?}");
+        self.expect_where(&what, |l| is_reply(l, code, params))
+    }
+
+    /// Expects the very next line to be reply `code` with `params` first.
+    fn expect_next_numeric(&mut self, code: &str, params: &[&str]) -> Line {
+        let what = format!("the next line to be a {code} starting {params:?}");
+        self.expect_next_where(&what, |l| is_reply(l, code, params))
+    }
+
+    /// Expects the very next line to be exactly `raw`.
+    fn expect_next(&mut self, raw: &str) -> Line {
+        self.expect_next_where(&format!("the next line to be {raw:?}"), |l| l.raw == raw)
+    }
+
+    /// Expects the very next line to be one that `wanted` accepts.
+    fn expect_next_where(&mut self, what: &str, wanted: impl Fn(&Line) -> bool) -> Line {
+        let line = self.wait(LINE_TIMEOUT, what, |inbox| {
+            let line = Line::parse(inbox.lines.get(inbox.pos)?);
+            inbox.pos += 1;
+            Some(line)
+        });
+        if !wanted(&line) {
+            let why = format!("expected {what}, got {:?}", line.raw);
+            if let Some(last) = lock(&self.conn.inbox).transcript.last_mut() {
+                *last = Entry::Expected(format!("NOT MET: {why}"));
+            }
+            self.fail(&why);
+        }
+        line
+    }
+
+    /// Waits for the next line that `wanted` accepts.
+    fn expect_where(&mut self, what: &str, wanted: impl Fn(&Line) -> bool) -> Line {
+        self.expect_within(LINE_TIMEOUT, what, wanted)
+    }
+
+    /// [`Irc::expect_where`] with a deadline of its own.
+    fn expect_within(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        wanted: impl Fn(&Line) -> bool,
+    ) -> Line {
+        self.wait(timeout, what, |inbox| {
+            while inbox.pos < inbox.lines.len() {
+                let line = Line::parse(&inbox.lines[inbox.pos]);
+                inbox.pos += 1;
+                if wanted(&line) {
+                    return Some(line);
+                }
+            }
+            None
+        })
+    }
+
+    /// Waits for the server to close the connection.
+    fn expect_closed(&mut self, timeout: Duration) {
+        self.wait(timeout, "the server to close the connection", |inbox| {
+            inbox.closed.as_ref().map(|_| ())
+        })
+    }
+
+    /// Proves that everything queued for this connection before now has
+    /// arrived: the door answers a PING behind the hub's earlier lines.
+    /// Returns the lines that came before the PONG.
+    fn sync(&mut self) -> Vec<Line> {
+        self.syncs += 1;
+        let token = format!("sync-{}", self.syncs);
+        let from = lock(&self.conn.inbox).pos;
+        self.send(&format!("PING :{token}"));
+        self.expect_line(&format!(":{SERVER} PONG {SERVER} :{token}"));
+        let inbox = lock(&self.conn.inbox);
+        inbox.lines[from..inbox.pos - 1]
+            .iter()
+            .map(|l| Line::parse(l))
+            .collect()
+    }
+
+    /// Asserts that no line containing `text` has come or is on its way
+    /// (see [`Irc::sync`]), read by the test already or not.
+    fn expect_no(&mut self, text: &str) {
+        if let Some(line) = self.sync().iter().find(|l| l.raw.contains(text)) {
+            self.fail(&format!(
+                "expected no line containing {text:?}, got {:?}",
+                line.raw
+            ));
+        }
+        lock(&self.conn.inbox)
+            .transcript
+            .push(Entry::Expected(format!("no line containing {text:?}")));
+    }
+
+    /// Sends `command` and collects the lines up to the reply `end`: the
+    /// replies to a query, the end included.
+    fn query(&mut self, command: &str, end: &str) -> Vec<Line> {
+        let from = lock(&self.conn.inbox).pos;
+        self.send(command);
+        self.expect_where(&format!("the reply {end} to {command:?}"), |l| {
+            l.command == end
+        });
+        let inbox = lock(&self.conn.inbox);
+        inbox.lines[from..inbox.pos]
+            .iter()
+            .map(|l| Line::parse(l))
+            .collect()
+    }
+
+    fn wait<T>(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        mut until: impl FnMut(&mut Inbox) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + timeout;
+        let mut inbox = lock(&self.conn.inbox);
+        let why = loop {
+            if let Some(value) = until(&mut inbox) {
+                inbox.transcript.push(Entry::Expected(what.to_string()));
+                return value;
+            }
+            if let Some(closed) = &inbox.closed {
+                break format!("expected {what}, but the connection closed ({closed})");
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                break format!("expected {what} within {timeout:?}; it did not come");
+            }
+            inbox = self
+                .conn
+                .changed
+                .wait_timeout(inbox, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        };
+        drop(inbox);
+        self.fail(&why)
+    }
+
+    /// Panics with `why` and the harness's report; the IRC transcripts
+    /// follow as the test's `Irc`s drop.
+    fn fail(&self, why: &str) -> ! {
+        self.server.fail(&format!(
+            "IRC user {}: {why} (the IRC transcripts follow the server log)",
+            self.name
+        ))
+    }
+
+    fn transcript(&self) -> String {
+        let inbox = lock(&self.conn.inbox);
+        let mut out = format!("---- IRC {} ----\n", self.name);
+        for entry in &inbox.transcript {
+            let line = match entry {
+                Entry::Sent(text) => format!(">> {text}"),
+                Entry::Received(i) => {
+                    let mark = if *i < inbox.pos { "<<" } else { "<." };
+                    format!("{mark} {}", shorten(&printable(&inbox.lines[*i])))
+                }
+                Entry::Expected(what) => format!("== {what}"),
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        if !inbox.partial.is_empty() {
+            let text = printable(&String::from_utf8_lossy(&inbox.partial));
+            out.push_str(&format!("<. {} (no line end yet)\n", shorten(&text)));
+        }
+        match &inbox.closed {
+            Some(why) => out.push_str(&format!("(connection closed: {why})\n")),
+            None => out.push_str("(connection open)\n"),
+        }
+        out
+    }
+}
+
+impl Drop for Irc<'_> {
+    fn drop(&mut self) {
+        if thread::panicking() {
+            eprintln!("{}", self.transcript());
+        }
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+}
+
+/// Whether `line` is the reply `code` whose parameters start with `params`.
+fn is_reply(line: &Line, code: &str, params: &[&str]) -> bool {
+    line.prefix == SERVER
+        && line.command == code
+        && params.iter().enumerate().all(|(i, p)| line.param(i) == *p)
+}
+
+fn read_loop(mut stream: TcpStream, conn: &Conn) {
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let result = stream.read(&mut buf);
+        let mut inbox = lock(&conn.inbox);
+        match result {
+            Ok(0) => inbox.closed = Some("end of stream".into()),
+            Ok(n) => {
+                inbox.partial.extend_from_slice(&buf[..n]);
+                while let Some(end) = inbox.partial.windows(2).position(|w| w == b"\r\n") {
+                    let line: Vec<u8> = inbox.partial.drain(..end + 2).collect();
+                    let line = String::from_utf8_lossy(&line[..end]).into_owned();
+                    let index = inbox.lines.len();
+                    inbox.lines.push(line);
+                    inbox.transcript.push(Entry::Received(index));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => inbox.closed = Some(format!("read error: {e}")),
+        }
+        conn.changed.notify_all();
+        if inbox.closed.is_some() {
+            return;
+        }
+    }
+}
+
+fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+fn shorten(text: &str) -> String {
+    const SHOW_CHARS: usize = 200;
+    let count = text.chars().count();
+    if count <= SHOW_CHARS {
+        return text.to_string();
+    }
+    let head: String = text.chars().take(SHOW_CHARS).collect();
+    format!("{head}… ({count} characters in all)")
+}
+
+/// A telnet user who registers `nick` with `password` and leaves.
+fn register_over_telnet(server: &TestServer, nick: &str, password: &str) {
+    let mut telnet = Client::logged_in(server, nick);
+    telnet.send(&format!("/register {password}"));
+    telnet.expect_line(&format!(
+        "Your nickname {nick} is registered: from now on it asks for your password."
+    ));
+    telnet.send("/quit");
+    telnet.expect_closed();
+}
+
+// ---------------------------------------------------------------------------
+// IRC and telnet users together
+// ---------------------------------------------------------------------------
+
+#[test]
+fn irc_and_telnet_users_talk_in_one_channel() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    tina.send("/join weather");
+    tina.expect_line("Welcome to the Weather Channel (1 user)");
+
+    let mut ian = Irc::logged_in(&server, "ian");
+    tina.expect_line("<ian has entered Lobby>");
+    ian.send("JOIN #Weather");
+    ian.expect_line(&format!(":{} JOIN #Weather", mask("ian")));
+    ian.expect_next_numeric("332", &["ian", "#Weather", "Talk about the weather"]);
+    ian.expect_next_numeric("353", &["ian", "=", "#Weather", "tina ian"]);
+    ian.expect_next_numeric("366", &["ian", "#Weather"]);
+    tina.expect_line("<ian has entered Weather>");
+
+    // Public lines, both ways; IRC clients show their own lines themselves.
+    tina.send("hi");
+    ian.expect_line(&format!(":{} PRIVMSG #Weather :hi", mask("tina")));
+    ian.send("PRIVMSG #Weather :hello from irc");
+    tina.expect_line("ian [Weather]: hello from irc");
+    ian.expect_no("hello from irc");
+
+    // Private lines, both ways.
+    tina.send("/msg ian psst");
+    tina.expect_line("-> ian [**private**]: psst");
+    ian.expect_line(&format!(":{} PRIVMSG ian :psst", mask("tina")));
+    ian.send("PRIVMSG tina :psst yourself");
+    tina.expect_line("ian [**private**]: psst yourself");
+
+    // /me is CTCP ACTION, both ways, in a channel and in private.
+    tina.send("/me waves");
+    ian.expect_line(&format!(
+        ":{} PRIVMSG #Weather :\u{1}ACTION waves\u{1}",
+        mask("tina")
+    ));
+    ian.send("PRIVMSG #Weather :\u{1}ACTION waves back\u{1}");
+    tina.expect_line("* ian [Weather] waves back");
+    ian.send("PRIVMSG tina :\u{1}ACTION nods\u{1}");
+    tina.expect_line("* ian [**private**] nods");
+
+    // Each is in the other's WHO.
+    let who = ian.query("WHO #Weather", "315");
+    let members: BTreeSet<&str> = who
+        .iter()
+        .filter(|l| is_reply(l, "352", &["ian", "#Weather"]))
+        .map(|l| l.param(5))
+        .collect();
+    if members != BTreeSet::from(["ian", "tina"]) {
+        ian.fail(&format!(
+            "WHO #Weather: expected 352 for ian and tina, got {members:?}"
+        ));
+    }
+    tina.send("/who");
+    tina.expect_where("ian in /who, in Weather and the Lobby", |l| {
+        l.starts_with("ian ") && l.ends_with("Channels: Weather Lobby")
+    });
+    tina.expect_line("2 users online");
+
+    // Parts and joins, both ways.
+    ian.send("PART #Weather");
+    ian.expect_line(&format!(":{} PART #Weather", mask("ian")));
+    tina.expect_line("<ian has left Weather>");
+    ian.send("join #weather");
+    ian.expect_line(&format!(":{} JOIN #Weather", mask("ian")));
+    tina.expect_line("<ian has entered Weather>");
+    tina.send("/part weather");
+    tina.expect_line("You have left the Weather Channel");
+    ian.expect_line(&format!(":{} PART #Weather", mask("tina")));
+    tina.send("/join Weather");
+    tina.expect_line("Welcome to the Weather Channel (2 users)");
+    ian.expect_line(&format!(":{} JOIN #Weather", mask("tina")));
+
+    // A telnet user's quit is one IRC QUIT, however many channels it left.
+    let mut tom = Client::logged_in(&server, "tom");
+    ian.expect_line(&format!(":{} JOIN #Lobby", mask("tom")));
+    tom.send("/join weather");
+    ian.expect_line(&format!(":{} JOIN #Weather", mask("tom")));
+    tom.send("/quit see you");
+    tom.expect_closed();
+    ian.expect_line(&format!(":{} QUIT :Quit: see you", mask("tom")));
+    ian.expect_no(&format!(":{} QUIT", mask("tom")));
+
+    // An IRC user's quit, with its message, in each channel.
+    ian.send("QUIT :bye");
+    ian.expect_line("ERROR :Closing Link: Goodbye.");
+    ian.expect_closed(LINE_TIMEOUT);
+    tina.expect_line("<ian has left Weather (quit: bye)>");
+    tina.expect_next("<ian has left Lobby (quit: bye)>");
+}
+
+// ---------------------------------------------------------------------------
+// Registration, CAP, PING
+// ---------------------------------------------------------------------------
+
+#[test]
+fn registration_gives_the_welcome_numerics_and_the_motd() {
+    let server = TestServer::start();
+    let mut rita = Irc::connect(&server, "rita");
+    rita.send("NICK rita");
+    rita.send("USER rita 0 * :Rita Hayworth");
+    for code in ["001", "002", "003", "004"] {
+        rita.expect_next_numeric(code, &["rita"]);
+    }
+    let isupport = rita.expect_next_numeric("005", &["rita"]).raw;
+    for token in [
+        "CASEMAPPING=ascii",
+        "CHANTYPES=#",
+        "CHANNELLEN=",
+        "NICKLEN=",
+        "NETWORK=",
+    ] {
+        if !isupport.split(' ').any(|t| t.starts_with(token)) {
+            rita.fail(&format!("005 has no {token}: {isupport:?}"));
+        }
+    }
+    rita.expect_next_numeric("375", &["rita"]);
+    rita.expect_next_numeric(
+        "372",
+        &[
+            "rita",
+            "- Welcome to chatd. The channels are those of the book's chat server:",
+        ],
+    );
+    rita.expect_next_numeric(
+        "372",
+        &[
+            "rita",
+            "- /list shows them; telnet and UDP users are in them too.",
+        ],
+    );
+    rita.expect_next_numeric("376", &["rita"]);
+    // Then the lobby, as for a JOIN.
+    rita.expect_next(&format!(":{} JOIN #Lobby", mask("rita")));
+    rita.expect_next_numeric("332", &["rita", "#Lobby"]);
+    rita.expect_next_numeric("353", &["rita", "=", "#Lobby", "rita"]);
+    rita.expect_next_numeric("366", &["rita", "#Lobby"]);
+
+    // MOTD again on request; PING from the client gets its token back.
+    rita.send("MOTD");
+    rita.expect_next_numeric("375", &["rita"]);
+    rita.expect_numeric("376", &["rita"]);
+    rita.send("PING :abc123");
+    rita.expect_next(&format!(":{SERVER} PONG {SERVER} :abc123"));
+
+    // A QUIT's message reaches the others.
+    let mut sam = Irc::logged_in(&server, "sam");
+    rita.expect_line(&format!(":{} JOIN #Lobby", mask("sam")));
+    sam.send("QUIT :gone fishing");
+    sam.expect_line("ERROR :Closing Link: Goodbye.");
+    sam.expect_closed(LINE_TIMEOUT);
+    rita.expect_line(&format!(":{} QUIT :Quit: gone fishing", mask("sam")));
+}
+
+#[test]
+fn without_a_motd_the_welcome_ends_with_err_nomotd() {
+    let server = TestServer::start_with("[irc]\nmotd = []\n");
+    let mut rita = Irc::connect(&server, "rita");
+    rita.register("rita");
+    let codes: Vec<String> = {
+        let inbox = lock(&rita.conn.inbox);
+        inbox.lines[..inbox.pos]
+            .iter()
+            .map(|l| Line::parse(l).command)
+            .collect()
+    };
+    if codes != ["001", "002", "003", "004", "005", "422"] {
+        rita.fail(&format!("expected 001-005 and 422, got {codes:?}"));
+    }
+    rita.send("MOTD");
+    rita.expect_numeric("422", &["rita", "MOTD File is missing"]);
+}
+
+#[test]
+fn cap_negotiation_holds_registration_until_cap_end() {
+    let server = TestServer::start();
+    let mut carl = Irc::connect(&server, "carl");
+    carl.send("CAP LS 302");
+    carl.expect_next(&format!(":{SERVER} CAP * LS :sasl=PLAIN"));
+    carl.send("NICK carl");
+    carl.send("USER carl 0 * :Carl");
+    carl.send("CAP REQ :sasl");
+    carl.expect_next(&format!(":{SERVER} CAP * ACK :sasl"));
+    carl.send("CAP REQ :echo-message");
+    carl.expect_next(&format!(":{SERVER} CAP * NAK :echo-message"));
+    // Still negotiating: no welcome yet.
+    carl.expect_no(" 001 ");
+    carl.send("CAP END");
+    carl.welcome("carl");
+
+    // Without 302, the capability has no value.
+    let mut dora = Irc::connect(&server, "dora");
+    dora.send("CAP LS");
+    dora.expect_next(&format!(":{SERVER} CAP * LS :sasl"));
+    dora.send("NICK dora");
+    dora.send("USER dora 0 * :Dora");
+    dora.expect_no(" 001 ");
+    dora.send("CAP END");
+    dora.welcome("dora");
+}
+
+#[test]
+fn a_silent_client_is_pinged_and_dropped_unless_it_answers() {
+    // The shortest interval allowed: PING after 10 s of silence, and
+    // dropped after 10 s more without an answer.
+    let server = TestServer::start_with("[irc]\nping_interval = \"10s\"\n");
+    let mut sleepy = Irc::logged_in(&server, "sleepy");
+    let mut awake = Irc::logged_in(&server, "awake");
+    sleepy.expect_line(&format!(":{} JOIN #Lobby", mask("awake")));
+    let ping = format!("PING :{SERVER}");
+    let patience = Duration::from_secs(15);
+
+    awake.expect_within(patience, "a PING from the server", |l| l.raw == ping);
+    awake.send(&format!("PONG :{SERVER}"));
+    sleepy.expect_within(patience, "a PING from the server", |l| l.raw == ping);
+    // sleepy never answers. (That it is told why first is the ignored test
+    // a_ping_timeout_says_why_before_closing.)
+    sleepy.expect_closed(patience);
+    // awake, silent as long as sleepy but for its PONG, is still here: it
+    // hears of sleepy's departure and is PINGed again (in either order).
+    let quit = format!(":{} QUIT :Ping timeout: 20 seconds", mask("sleepy"));
+    let mut heard = BTreeSet::new();
+    while heard.len() < 2 {
+        let what = format!("{quit:?} and a second {ping:?}");
+        let line = awake.expect_within(patience, &what, |l| l.raw == quit || l.raw == ping);
+        heard.insert(line.raw);
+    }
+    awake.send(&format!("PONG :{SERVER}"));
+    awake.sync();
+}
+
+#[test]
+fn a_ping_timeout_says_why_before_closing() {
+    let server = TestServer::start_with("[irc]\nping_interval = \"10s\"\n");
+    let mut sleepy = Irc::logged_in(&server, "sleepy");
+    let patience = Duration::from_secs(15);
+    sleepy.expect_within(patience, "a PING from the server", |l| {
+        l.raw == format!("PING :{SERVER}")
+    });
+    sleepy.expect_within(patience, "ERROR :Closing Link: Ping timeout…", |l| {
+        l.raw.starts_with("ERROR :Closing Link: Ping timeout")
+    });
+    sleepy.expect_closed(LINE_TIMEOUT);
+}
+
+// ---------------------------------------------------------------------------
+// Accounts: SASL, PASS, NickServ
+// ---------------------------------------------------------------------------
+
+#[test]
+fn sasl_plain_logs_in_to_a_registered_nickname() {
+    let server = TestServer::start_with(CHEAP_ACCOUNTS);
+    register_over_telnet(&server, "lincoln", "password");
+
+    // A wrong password fails; without a proof the nickname is refused.
+    let mut impostor = Irc::connect(&server, "impostor");
+    impostor.send("CAP LS 302");
+    impostor.send("NICK lincoln");
+    impostor.send("USER lincoln 0 * :Abe");
+    impostor.send("CAP REQ :sasl");
+    impostor.expect_line(&format!(":{SERVER} CAP * ACK :sasl"));
+    impostor.send("AUTHENTICATE PLAIN");
+    impostor.expect_next("AUTHENTICATE +");
+    impostor.send(&format!(
+        "AUTHENTICATE {}",
+        sasl_plain("lincoln", "not-the-password")
+    ));
+    impostor.expect_next_numeric("904", &["*", "SASL authentication failed"]);
+    impostor.send("CAP END");
+    let refused = impostor.expect_next_numeric("433", &["*", "lincoln"]);
+    if !refused.last().starts_with("Nickname is registered") {
+        impostor.fail(&format!("433 should say why: {:?}", refused.raw));
+    }
+    // Another nickname is fine.
+    impostor.send("NICK notlincoln");
+    impostor.welcome("notlincoln");
+
+    // Nor does any other case of it pass without a password.
+    let mut shouter = Irc::connect(&server, "shouter");
+    shouter.send("NICK LINCOLN");
+    shouter.send("USER x 0 * :x");
+    let refused = shouter.expect_numeric("433", &["*", "LINCOLN"]);
+    if !refused.last().starts_with("Nickname is registered") {
+        shouter.fail(&format!("433 should say why: {:?}", refused.raw));
+    }
+
+    let mut lincoln = Irc::connect(&server, "lincoln");
+    lincoln.send("CAP LS 302");
+    lincoln.expect_next(&format!(":{SERVER} CAP * LS :sasl=PLAIN"));
+    lincoln.send("NICK lincoln");
+    lincoln.send("USER lincoln 0 * :Abraham Lincoln");
+    lincoln.send("CAP REQ :sasl");
+    lincoln.expect_next(&format!(":{SERVER} CAP * ACK :sasl"));
+    lincoln.send("AUTHENTICATE PLAIN");
+    lincoln.expect_next("AUTHENTICATE +");
+    lincoln.send(&format!(
+        "AUTHENTICATE {}",
+        sasl_plain("lincoln", "password")
+    ));
+    lincoln.expect_next_numeric(
+        "900",
+        &[
+            "*",
+            &mask("lincoln"),
+            "lincoln",
+            "You are now logged in as lincoln",
+        ],
+    );
+    lincoln.expect_next_numeric("903", &["*", "SASL authentication successful"]);
+    lincoln.send("CAP END");
+    lincoln.welcome("lincoln");
+    lincoln.expect_numeric("366", &["lincoln", "#Lobby"]);
+    impostor.expect_line(&format!(":{} JOIN #Lobby", mask("lincoln")));
+
+    // PASS works too; the owner logging in again replaces the older login.
+    let mut again = Irc::connect(&server, "lincoln (PASS)");
+    again.send("PASS password");
+    again.send("NICK lincoln");
+    again.send("USER lincoln 0 * :Abraham Lincoln");
+    again.welcome("lincoln");
+    lincoln.expect_line("ERROR :Closing Link: logged in again from elsewhere");
+    lincoln.expect_closed(LINE_TIMEOUT);
+
+    // A wrong PASS is refused.
+    let mut guesser = Irc::connect(&server, "guesser");
+    guesser.send("PASS hunter22");
+    guesser.send("NICK lincoln");
+    guesser.send("USER lincoln 0 * :Abe");
+    guesser.expect_numeric("464", &["*"]);
+}
+
+#[test]
+fn nickserv_identifies_and_registers() {
+    let server = TestServer::start_with(CHEAP_ACCOUNTS);
+    register_over_telnet(&server, "lincoln", "password");
+    let mut watcher = Client::logged_in(&server, "watcher");
+    let nickserv = format!(":NickServ!NickServ@{SERVER} NOTICE");
+
+    let mut guest = Irc::logged_in(&server, "guest1");
+    watcher.expect_line("<guest1 has entered Lobby>");
+    guest.send("PRIVMSG NickServ :IDENTIFY lincoln hunter22");
+    guest.expect_line(&format!("{nickserv} guest1 :wrong password"));
+    guest.send("PRIVMSG NickServ :IDENTIFY lincoln password");
+    guest.expect_line(&format!(":{} NICK :lincoln", mask("guest1")));
+    guest.expect_next_numeric(
+        "900",
+        &[
+            "lincoln",
+            &mask("lincoln"),
+            "lincoln",
+            "You are now logged in as lincoln",
+        ],
+    );
+    guest.expect_next(&format!(
+        "{nickserv} lincoln :You are now identified for lincoln."
+    ));
+    watcher.expect_line("<guest1 is now known as lincoln>");
+    guest.send("WHOIS lincoln");
+    guest.expect_numeric("311", &["lincoln", "lincoln"]);
+
+    // REGISTER registers the nickname one has.
+    let mut rosa = Irc::logged_in(&server, "rosa");
+    rosa.send("PRIVMSG NickServ :REGISTER rosepetal");
+    rosa.expect_line(&format!(
+        "{nickserv} rosa :Your nickname rosa is now registered."
+    ));
+    rosa.send("PRIVMSG NickServ :REGISTER again-and-again");
+    rosa.expect_line(&format!("{nickserv} rosa :rosa is already registered."));
+    rosa.send("QUIT");
+    rosa.expect_closed(LINE_TIMEOUT);
+
+    // From now on rosa needs her password.
+    let mut rosa = Irc::connect(&server, "rosa again");
+    rosa.send("NICK rosa");
+    rosa.send("USER rosa 0 * :Rosa");
+    let refused = rosa.expect_numeric("433", &["*", "rosa"]);
+    if !refused.last().starts_with("Nickname is registered") {
+        rosa.fail(&format!("433 should say why: {:?}", refused.raw));
+    }
+    rosa.send("NICK rosa_");
+    rosa.welcome("rosa_");
+    // Taking it later, without identifying, is refused too.
+    rosa.send("NICK rosa");
+    rosa.expect_numeric("433", &["rosa_", "rosa"]);
+    rosa.send("PRIVMSG NickServ :IDENTIFY rosepetal");
+    rosa.expect_line(&format!("{nickserv} rosa_ :rosa_ is not registered."));
+    rosa.send("PRIVMSG NickServ :IDENTIFY rosa rosepetal");
+    rosa.expect_line(&format!(":{} NICK :rosa", mask("rosa_")));
+    rosa.expect_numeric("900", &["rosa"]);
+}
+
+// ---------------------------------------------------------------------------
+// MONITOR
+// ---------------------------------------------------------------------------
+
+#[test]
+fn monitor_tells_when_a_nickname_comes_and_goes() {
+    let server = TestServer::start();
+    let mut wendy = Irc::logged_in(&server, "wendy");
+    wendy.send("MONITOR + bob");
+    wendy.expect_next_numeric("731", &["wendy", "bob"]);
+
+    // bob over telnet.
+    let mut bob = Client::logged_in(&server, "bob");
+    wendy.expect_numeric("730", &["wendy", &mask("bob")]);
+    bob.send("/quit");
+    bob.expect_closed();
+    wendy.expect_numeric("731", &["wendy", "bob"]);
+
+    // bob over IRC.
+    let mut bob = Irc::logged_in(&server, "bob");
+    wendy.expect_numeric("730", &["wendy", &mask("bob")]);
+    bob.send("QUIT :later");
+    bob.expect_closed(LINE_TIMEOUT);
+    wendy.expect_numeric("731", &["wendy", "bob"]);
+
+    wendy.send("MONITOR + carol");
+    wendy.expect_numeric("731", &["wendy", "carol"]);
+    let list = wendy.query("MONITOR L", "733");
+    let listed: Vec<&str> = list
+        .iter()
+        .filter(|l| is_reply(l, "732", &["wendy"]))
+        .flat_map(|l| l.last().split(','))
+        .collect();
+    if listed != ["bob", "carol"] {
+        wendy.fail(&format!("MONITOR L: expected bob,carol, got {listed:?}"));
+    }
+    wendy.send("MONITOR - carol");
+    let list = wendy.query("MONITOR L", "733");
+    if !list.iter().any(|l| is_reply(l, "732", &["wendy", "bob"])) {
+        wendy.fail("MONITOR L after MONITOR - carol: expected 732 bob");
+    }
+
+    // Cleared: no more news of bob.
+    wendy.send("MONITOR C");
+    wendy.send("MONITOR L");
+    let replies = wendy.sync();
+    if let Some(l) = replies.iter().find(|l| l.command == "732") {
+        wendy.fail(&format!("MONITOR L after C listed {:?}", l.raw));
+    }
+    let _bob = Client::logged_in(&server, "bob");
+    wendy.expect_line(&format!(":{} JOIN #Lobby", mask("bob")));
+    wendy.expect_no(" 730 ");
+}
+
+// ---------------------------------------------------------------------------
+// Queries
+// ---------------------------------------------------------------------------
+
+#[test]
+fn names_who_whois_list_and_the_other_queries() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    tina.send("/join weather");
+    tina.expect_line("Welcome to the Weather Channel (1 user)");
+    let mut ian = Irc::logged_in(&server, "ian");
+    ian.send("JOIN #Weather");
+    ian.expect_numeric("366", &["ian", "#Weather"]);
+
+    let names = ian.query("NAMES #weather", "366");
+    let nicks: BTreeSet<&str> = names
+        .iter()
+        .filter(|l| is_reply(l, "353", &["ian", "=", "#Weather"]))
+        .flat_map(|l| l.last().split(' '))
+        .collect();
+    if nicks != BTreeSet::from(["ian", "tina"]) {
+        ian.fail(&format!(
+            "NAMES #Weather: expected ian and tina, got {nicks:?}"
+        ));
+    }
+
+    let who = ian.query("WHO #Weather", "315");
+    for nick in ["tina", "ian"] {
+        // 352 me #chan user host server nick H :hops realname
+        let found = who.iter().any(|l| {
+            is_reply(
+                l,
+                "352",
+                &["ian", "#Weather", nick, SERVER, SERVER, nick, "H"],
+            )
+        });
+        if !found {
+            ian.fail(&format!("WHO #Weather has no 352 for {nick}"));
+        }
+    }
+    if !is_reply(who.last().unwrap(), "315", &["ian", "#Weather"]) {
+        ian.fail("WHO #Weather should end with 315 #Weather");
+    }
+
+    let whois = ian.query("WHOIS tina", "318");
+    let codes: Vec<&str> = whois.iter().map(|l| l.command.as_str()).collect();
+    if codes != ["311", "319", "312", "317", "318"] {
+        ian.fail(&format!("WHOIS tina: got the replies {codes:?}"));
+    }
+    if !is_reply(&whois[0], "311", &["ian", "tina", "tina", SERVER, "*"])
+        || whois[1].last() != "#Weather #Lobby"
+    {
+        ian.fail("WHOIS tina: 311 or 319 not as expected");
+    }
+
+    // Away: 306 and 305, 301 in WHOIS and in answer to a private line.
+    ian.send("AWAY :lunch");
+    ian.expect_next_numeric("306", &["ian"]);
+    tina.send("/whois ian");
+    tina.expect_line("ian is away: lunch");
+    tina.send("/msg ian are you there?");
+    tina.expect_line("ian is away: lunch");
+    ian.expect_line(&format!(":{} PRIVMSG ian :are you there?", mask("tina")));
+    tina.send("/away tea");
+    tina.expect_line("You are marked as away: tea");
+    let whois = ian.query("WHOIS tina", "318");
+    let codes: Vec<&str> = whois.iter().map(|l| l.command.as_str()).collect();
+    if codes != ["311", "319", "312", "301", "317", "318"]
+        || !is_reply(&whois[3], "301", &["ian", "tina", "tea"])
+    {
+        ian.fail(&format!("WHOIS of an away user: got {codes:?}"));
+    }
+    ian.send("PRIVMSG tina :hello?");
+    ian.expect_next_numeric("301", &["ian", "tina", "tea"]);
+    ian.send("AWAY");
+    ian.expect_next_numeric("305", &["ian"]);
+    ian.send("WHOIS nobody");
+    ian.expect_next_numeric("401", &["ian", "nobody", "No such nick/channel"]);
+
+    let list = ian.query("LIST", "323");
+    if !is_reply(&list[0], "321", &["ian"]) {
+        ian.fail("LIST should start with 321");
+    }
+    for (channel, users, topic) in [
+        ("#Lobby", "2", "Where everyone starts: say hello"),
+        ("#Weather", "2", "Talk about the weather"),
+        ("#Pets", "0", "For our furry and feathered friends"),
+    ] {
+        if !list
+            .iter()
+            .any(|l| is_reply(l, "322", &["ian", channel, users, topic]))
+        {
+            ian.fail(&format!("LIST: no 322 {channel} {users} :{topic}"));
+        }
+    }
+
+    ian.send("TOPIC #weather");
+    ian.expect_next_numeric("332", &["ian", "#Weather", "Talk about the weather"]);
+    ian.send("ISON tina nobody IAN");
+    ian.expect_next_numeric("303", &["ian", "tina ian"]);
+    ian.send("MODE #Weather");
+    let modes = ian.expect_next_numeric("324", &["ian", "#Weather"]);
+    if !modes.param(2).starts_with('+') {
+        ian.fail(&format!(
+            "MODE #Weather: expected +modes, got {:?}",
+            modes.raw
+        ));
+    }
+    ian.send("MODE ian");
+    ian.expect_next_numeric("221", &["ian", "+"]);
+    ian.send("MODE ian +i");
+    ian.expect_no("MODE");
+    ian.send("LUSERS");
+    ian.expect_next_numeric(
+        "251",
+        &["ian", "There are 2 users and 0 invisible on 1 servers"],
+    );
+    ian.send("VERSION");
+    let version = ian.expect_numeric("351", &["ian"]);
+    if !version.param(1).starts_with("chatd") || version.param(2) != SERVER {
+        ian.fail(&format!("VERSION: {:?}", version.raw));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Errors
+// ---------------------------------------------------------------------------
+
+#[test]
+fn mistakes_get_the_numeric_that_says_what_went_wrong() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "Tina");
+
+    let mut ian = Irc::connect(&server, "ian");
+    ian.send("JOIN #Weather");
+    ian.expect_next_numeric("451", &["*", "You have not registered"]);
+    ian.send("NICK 9lives");
+    ian.expect_next_numeric("432", &["*", "9lives"]);
+    // The nickname a telnet user has, in any case.
+    ian.send("NICK tINA");
+    ian.send("USER ian 0 * :Ian");
+    ian.expect_next_numeric("433", &["*", "tINA", "Nickname is already in use"]);
+    ian.send("NICK ian");
+    ian.welcome("ian");
+    ian.expect_numeric("366", &["ian", "#Lobby"]);
+
+    ian.send("NICK TINA");
+    ian.expect_next_numeric("433", &["ian", "TINA"]);
+    ian.send("JOIN");
+    ian.expect_next_numeric("461", &["ian", "JOIN", "Not enough parameters"]);
+    ian.send("PRIVMSG nobody :hello?");
+    ian.expect_next_numeric("401", &["ian", "nobody", "No such nick/channel"]);
+    // A JOIN makes a channel; other commands don't.
+    ian.send("PART #nosuch");
+    ian.expect_next_numeric("403", &["ian", "#nosuch", "No such channel"]);
+    ian.send("TOPIC #nosuch");
+    ian.expect_next_numeric("403", &["ian", "#nosuch", "No such channel"]);
+    ian.send("PART #Pets");
+    ian.expect_next_numeric("442", &["ian", "#Pets", "You're not on that channel"]);
+    ian.send("FROB");
+    ian.expect_next_numeric("421", &["ian", "FROB", "Unknown command"]);
+    ian.send("PRIVMSG #Lobby");
+    ian.expect_next_numeric("412", &["ian", "No text to send"]);
+    ian.send("PRIVMSG");
+    ian.expect_next_numeric("411", &["ian"]);
+    // olga makes #den and is its operator; ian, a member only, can't
+    // change its topic (+t) or modes.
+    let mut olga = Irc::logged_in(&server, "olga");
+    olga.send("JOIN #den");
+    olga.expect_line(&format!(":{} JOIN #den", mask("olga")));
+    olga.expect_numeric("366", &["olga", "#den"]);
+    ian.send("JOIN #den");
+    ian.expect_line(&format!(":{} JOIN #den", mask("ian")));
+    ian.expect_numeric("366", &["ian", "#den"]);
+    ian.send("TOPIC #den :new");
+    ian.expect_next_numeric("482", &["ian", "#den", "You're not channel operator"]);
+    ian.send("MODE #den +m");
+    ian.expect_next_numeric("482", &["ian", "#den", "You're not channel operator"]);
+    ian.send("USER again 0 * :again");
+    ian.expect_next_numeric("462", &["ian"]);
+
+    // Over 512 bytes: refused, and the connection carries on.
+    ian.send(&format!("PRIVMSG #Lobby :{}", "x".repeat(600)));
+    ian.expect_next_numeric("417", &["ian", "Input line was too long"]);
+    ian.send(&format!("PRIVMSG #Lobby :{}", "y".repeat(20_000)));
+    ian.expect_next_numeric("417", &["ian", "Input line was too long"]);
+    ian.send("PRIVMSG #Lobby :still here");
+    tina.expect_line("ian [Lobby]: still here");
+    tina.expect_no("xxxx");
+    tina.expect_no("yyyy");
+    // The longest line allowed: 510 bytes and CR LF.
+    let longest = format!("PRIVMSG #Lobby :{}", "z".repeat(510 - 16));
+    ian.send(&longest);
+    tina.expect_line(&format!("ian [Lobby]: {}", "z".repeat(494)));
+}
+
+// ---------------------------------------------------------------------------
+// A client written by others
+// ---------------------------------------------------------------------------
+
+/// The Python package the client test uses (a pip requirement).
+const PYTHON_IRC: &str = "irc>=20,<21";
+
+/// A Python path in which `import irc.client` works: the package goes into
+/// a directory under the target dir (`pip install --target`) the first time.
+/// Panics, loudly, if it can't be installed (no network, no pip): a CI
+/// machine without it must not pass this test by skipping it.
+fn python_irc_package() -> PathBuf {
+    let site = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-irc");
+    let importable = || {
+        Command::new("python3")
+            .args(["-c", "import irc.client"])
+            .env("PYTHONPATH", &site)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if importable() {
+        return site;
+    }
+    let install = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--upgrade",
+            "--target",
+        ])
+        .arg(&site)
+        .arg(PYTHON_IRC)
+        .output();
+    let why = match install {
+        Ok(out) if out.status.success() && importable() => return site,
+        Ok(out) => format!(
+            "{}\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => format!("can't run python3: {e}"),
+    };
+    panic!(
+        "this test needs the Python package {PYTHON_IRC:?} and could not install it with \
+         `python3 -m pip install --quiet --disable-pip-version-check --upgrade --target {} \
+         '{PYTHON_IRC}'` (is there a network?): {why}",
+        site.display()
+    );
+}
+
+/// A child process killed (by its PID) when the test is done with it, whose
+/// output is printed if the test fails.
+struct ChildGuard(Option<Child>);
+
+impl ChildGuard {
+    fn wait(&mut self) -> (std::process::ExitStatus, String) {
+        let child = self.0.take().expect("waited once");
+        let out = child.wait_with_output().expect("wait for the child");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status, text)
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            if let Ok(out) = child.wait_with_output() {
+                if thread::panicking() {
+                    eprintln!(
+                        "---- the Python client ----\n{}{}",
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_python_irc_library_chats_with_a_telnet_user() {
+    let site = python_irc_package();
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    tina.send("/join weather");
+    tina.expect_line("Welcome to the Weather Channel (1 user)");
+
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/irc_client/chat.py");
+    let child = Command::new("python3")
+        .arg(script)
+        .arg(server.irc_addr().to_string())
+        .env("PYTHONPATH", &site)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start python3");
+    let mut python = ChildGuard(Some(child));
+
+    tina.expect_line("<pybot has entered Lobby>");
+    tina.expect_line("<pybot has entered Weather>");
+    tina.send("hi pybot, it's tina");
+    tina.expect_line("pybot [Weather]: hello tina from python");
+    tina.expect_line("<pybot has left Weather (quit: python says goodbye)>");
+    let (status, output) = python.wait();
+    if !status.success() {
+        tina.fail(&format!("the Python client failed ({status}):\n{output}"));
+    }
+}
