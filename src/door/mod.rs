@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod flood;
 pub mod irc;
+pub mod lines;
 pub mod modes;
 pub mod sanitize;
 pub mod text;

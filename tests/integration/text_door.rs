@@ -343,6 +343,8 @@ fn an_overlong_line_is_refused_and_the_connection_carries_on() {
     carol.expect_prompt(NICK_PROMPT);
     carol.send(&"c".repeat(100 * 1024));
     carol.expect_line("** ERROR: line too long (more than 1024 bytes); it was not sent **");
+    // … and the prompt again, as after any other mistake there.
+    carol.expect_prompt(NICK_PROMPT);
     carol.send("carol");
     carol.expect_line("Log in successful. Welcome carol.");
     bob.expect_next("<carol has entered Lobby>");

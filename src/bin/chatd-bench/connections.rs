@@ -18,7 +18,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use crossbeam_channel::{Receiver, TryRecvError};
+use crossbeam_channel::Receiver;
 
 use crate::procstat::{self, Status, Usage};
 use crate::protocol::Conn;
@@ -37,6 +37,13 @@ pub struct ConnectionsArgs {
     /// Threads that read (and discard) what the idle connections receive
     #[arg(long, default_value_t = 2)]
     pub drainers: usize,
+    /// Stop opening connections after this many seconds (0: no limit); the
+    /// report then says the time budget stopped it
+    #[arg(long, default_value_t = 900.0)]
+    pub max_seconds: f64,
+    /// Milliseconds between two sweeps of a drainer over its sockets
+    #[arg(long, default_value_t = 250)]
+    pub sweep_ms: u64,
     /// Print (and record) the server's memory every this many connections
     #[arg(long, default_value_t = 1000)]
     pub every: usize,
@@ -78,9 +85,10 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
     for d in 0..args.drainers.max(1) {
         let (tx, rx) = crossbeam_channel::unbounded::<TcpStream>();
         let stop = Arc::clone(&stop);
+        let sweep_every = Duration::from_millis(args.sweep_ms);
         let handle = thread::Builder::new()
             .name(format!("drain{d}"))
-            .spawn(move || drain(&rx, &stop))
+            .spawn(move || drain(&rx, &stop, sweep_every))
             .map_err(|e| format!("can't start a drainer thread: {e}"))?;
         queues.push(tx);
         drainers.push(handle);
@@ -91,7 +99,18 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
     let mut failure: Option<String> = None;
     let mut checkpoints = Vec::new();
     let mut last_mark = Instant::now();
+    // The last (connections, server status) seen, in case the server dies.
+    let mut last_status: Option<(usize, Status)> = None;
     for i in 0..args.count {
+        if args.max_seconds > 0.0 && started.elapsed().as_secs_f64() > args.max_seconds {
+            failure = Some(format!(
+                "the time budget (--max-seconds {}) ran out after {held} connections; \
+                 logins had slowed to {:.1}/s",
+                args.max_seconds,
+                checkpoints_rate(&checkpoints)
+            ));
+            break;
+        }
         let nick = ctx.nick(i);
         let opened = Conn::connect(ctx.addr, timeout)
             .map_err(|e| format!("connection {}: connect: {e}", i + 1))
@@ -120,16 +139,35 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
                 break;
             }
         }
-        if held % args.every.max(1) == 0 {
+        if held.is_multiple_of(args.every.max(1)) {
             let status = pid.and_then(procstat::status);
+            if let Some(status) = status {
+                last_status = Some((held, status));
+            }
             let rate = args.every as f64 / last_mark.elapsed().as_secs_f64();
             last_mark = Instant::now();
             let line = checkpoint_line(held, started, rate, baseline, status);
             println!("{line}");
-            checkpoints.push(checkpoint_json(held, started, rate, status));
+            checkpoints.push((rate, checkpoint_json(held, started, rate, status)));
         }
     }
     let open_seconds = started.elapsed().as_secs_f64();
+    // A failure may be the server going down (a process with thousands of
+    // threads takes a moment to disappear): say so.
+    let server_gone = match (pid, &failure) {
+        (Some(pid), Some(_)) => (0..30).any(|_| {
+            let gone = procstat::status(pid).is_none();
+            if !gone {
+                thread::sleep(Duration::from_millis(100));
+            }
+            gone
+        }),
+        (Some(pid), None) => procstat::status(pid).is_none(),
+        (None, _) => false,
+    };
+    if let (true, Some(f)) = (server_gone, failure.as_mut()) {
+        f.push_str("; the server process is gone (see its log)");
+    }
     let after_open = pid.and_then(procstat::status);
     if let Some(e) = &failure {
         println!("  stopped: {e}");
@@ -162,7 +200,7 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
     // The server announces every departure to the lobby: wait for it to
     // settle, so the next scenario does not run against the clean-up.
     let mut teardown_seconds = None;
-    if let (Some(pid), Some(base)) = (pid, baseline) {
+    if let (Some(pid), Some(base), false) = (pid, baseline, server_gone) {
         while closing.elapsed() < Duration::from_secs(300) {
             match procstat::status(pid) {
                 Some(s) if s.threads > base.threads + 8 => {
@@ -177,9 +215,7 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
     }
 
     let per_conn = |s: Option<Status>| match (baseline, s) {
-        (Some(b), Some(s)) if held > 0 => {
-            Some((s.rss_kib as f64 - b.rss_kib as f64) / held as f64)
-        }
+        (Some(b), Some(s)) if held > 0 => Some((s.rss_kib as f64 - b.rss_kib as f64) / held as f64),
         _ => None,
     };
     let _ = writeln!(
@@ -194,7 +230,9 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
     let _ = writeln!(
         human,
         "  stopped at  {}",
-        failure.as_deref().unwrap_or("the count asked for (no failure)")
+        failure
+            .as_deref()
+            .unwrap_or("the count asked for (no failure)")
     );
     if let (Some(b), Some(a)) = (baseline, after_hold) {
         let _ = writeln!(
@@ -208,6 +246,17 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
             b.threads,
             a.threads
         );
+    } else if let (Some(b), Some((n, s))) = (baseline, last_status) {
+        let _ = writeln!(
+            human,
+            "  server RSS  {} KiB before, {} KiB at {n} connections (the last sample): \
+             {:.1} KiB per connection; threads {} -> {}",
+            b.rss_kib,
+            s.rss_kib,
+            (s.rss_kib as f64 - b.rss_kib as f64) / n as f64,
+            b.threads,
+            s.threads
+        );
     } else {
         let _ = writeln!(human, "  server RSS  (give --server-pid to measure)");
     }
@@ -217,7 +266,10 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
         bytes as f64 / 1048576.0
     );
     if let Some(t) = teardown_seconds {
-        let _ = writeln!(human, "  teardown    the server was back to its threads in {t:.1} s");
+        let _ = writeln!(
+            human,
+            "  teardown    the server was back to its threads in {t:.1} s"
+        );
     }
     let _ = writeln!(human, "  (usage over opening and holding)");
     human += &usage.describe();
@@ -226,6 +278,8 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
         ("count", Json::U(args.count as u64)),
         ("hold", Json::F(args.hold)),
         ("drainers", Json::U(args.drainers as u64)),
+        ("sweep_ms", Json::U(args.sweep_ms)),
+        ("max_seconds", Json::F(args.max_seconds)),
         ("open_files_limit", Json::U(limit)),
     ]);
     let opt_u = |v: Option<u64>| v.map_or(Json::Null, Json::U);
@@ -244,11 +298,30 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
             "rss_kib_per_connection_after_open",
             opt_f(per_conn(after_open)),
         ),
+        ("server_alive", Json::B(!server_gone)),
+        (
+            "last_sample",
+            match (baseline, last_status) {
+                (Some(b), Some((n, s))) => Json::obj(vec![
+                    ("connections", Json::U(n as u64)),
+                    ("rss_kib", Json::U(s.rss_kib)),
+                    ("threads", Json::U(s.threads)),
+                    (
+                        "rss_kib_per_connection",
+                        Json::F((s.rss_kib as f64 - b.rss_kib as f64) / n as f64),
+                    ),
+                ]),
+                _ => Json::Null,
+            },
+        ),
         ("threads_before", opt_u(baseline.map(|s| s.threads))),
         ("threads_after_hold", opt_u(after_hold.map(|s| s.threads))),
         ("drained_bytes", Json::U(bytes)),
         ("teardown_seconds", opt_f(teardown_seconds)),
-        ("checkpoints", Json::Arr(checkpoints)),
+        (
+            "checkpoints",
+            Json::Arr(checkpoints.into_iter().map(|(_, j)| j).collect()),
+        ),
         ("usage", usage.json()),
     ]);
     Ok(Outcome {
@@ -256,6 +329,11 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
         params,
         results,
     })
+}
+
+/// The login rate at the last checkpoint.
+fn checkpoints_rate(checkpoints: &[(f64, Json)]) -> f64 {
+    checkpoints.last().map_or(0.0, |(rate, _)| *rate)
 }
 
 fn checkpoint_line(
@@ -302,21 +380,18 @@ struct Held {
 
 /// Sweeps its sockets, reading and discarding, until told to stop; then one
 /// last sweep counts those still open.
-fn drain(incoming: &Receiver<TcpStream>, stop: &AtomicBool) -> Drained {
+fn drain(incoming: &Receiver<TcpStream>, stop: &AtomicBool, every: Duration) -> Drained {
     let mut held: Vec<Held> = Vec::new();
     let mut closed = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut bytes = 0u64;
     loop {
         let stopping = stop.load(Ordering::SeqCst);
-        loop {
-            match incoming.try_recv() {
-                Ok(stream) => held.push(Held {
-                    stream,
-                    tail: Vec::new(),
-                }),
-                Err(TryRecvError::Empty) | Err(TryRecvError::Disconnected) => break,
-            }
+        while let Ok(stream) = incoming.try_recv() {
+            held.push(Held {
+                stream,
+                tail: Vec::new(),
+            });
         }
         let mut i = 0;
         while i < held.len() {
@@ -339,7 +414,7 @@ fn drain(incoming: &Receiver<TcpStream>, stop: &AtomicBool) -> Drained {
                 bytes,
             };
         }
-        thread::sleep(Duration::from_millis(20));
+        thread::sleep(every);
     }
 }
 
@@ -361,6 +436,10 @@ fn sweep(held: &mut Held, buf: &mut [u8], bytes: &mut u64) -> Result<(), String>
                 let keep = &buf[n.saturating_sub(TAIL)..n];
                 held.tail.clear();
                 held.tail.extend_from_slice(keep);
+                if n < buf.len() {
+                    // Most likely all there was; the next sweep reads on.
+                    return Ok(());
+                }
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -4,17 +4,22 @@
 //! echoes) parses what it gets and records the latency.
 //!
 //! "As fast as the server takes them": each sender keeps at most `window`
-//! lines on the way — said but its own echo not yet back — so the load
-//! follows the server's pace instead of piling up in its queues. With
-//! `--window 0` the senders write as fast as TCP accepts (open loop); the
-//! server reads every line into an unbounded queue, so that measures how it
-//! copes with overload (it cuts off receivers that fall behind).
+//! lines on the way to the *slowest* member — said, but not yet read by
+//! every member of the channel. A pacer thread computes that from every
+//! member's progress about every millisecond and wakes the senders. So the
+//! load follows the server's pace, and no member falls more than
+//! `senders × window` lines behind: with the defaults (10 × 32 = 320) that
+//! stays under chatd's `outbound_queue` (512), and a receiver is never cut
+//! off as a slow reader just because the bench outran it. With `--window 0`
+//! the senders write as fast as TCP accepts (open loop): chatd's readers put
+//! every line in the hub's unbounded queue, so that measures overload (the
+//! hub cuts off the receivers that fall behind).
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::net::TcpStream;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle, Thread};
 use std::time::{Duration, Instant};
 
@@ -41,8 +46,9 @@ pub struct FanoutArgs {
     /// The channel (it must exist on the server)
     #[arg(long, default_value = "Weather")]
     pub channel: String,
-    /// Lines each sender may have on the way (said, own echo not yet back);
-    /// 0: no limit, write as fast as TCP takes them
+    /// Lines each sender may have on the way to the slowest member (said,
+    /// not yet read by every member); 0: no limit, write as fast as TCP
+    /// takes them
     #[arg(long, default_value_t = 32)]
     pub window: u64,
     /// Lines per second per sender; 0: as fast as the window allows
@@ -71,12 +77,15 @@ struct Shared {
     total_sent: AtomicU64,
     drain_deadline_ns: AtomicU64,
     abort: AtomicBool,
-}
-
-/// A sender's writer and its reader: the reader moves `acked` on as the
-/// sender's own lines come back, and wakes the writer.
-struct Window {
-    acked: AtomicU64,
+    /// `progress[member * senders + sender]`: the next sequence number the
+    /// member expects from the sender (u64::MAX once the member is gone).
+    progress: Vec<AtomicU64>,
+    /// Per sender: lines every member has read (the pacer's minimum).
+    acked: Vec<AtomicU64>,
+    /// The senders' writer threads, for the pacer to wake.
+    writers: Vec<OnceLock<Thread>>,
+    /// Set when the pacer should stop.
+    pacer_stop: AtomicBool,
 }
 
 #[derive(Default)]
@@ -105,12 +114,6 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
     if s == 0 {
         return Err("--senders must be at least 1".into());
     }
-    if args.window > 0 && !ctx.proto.echoes_own() {
-        return Err(format!(
-            "the {} protocol does not echo a sender's lines: use --window 0 (with --rate)",
-            ctx.proto.name()
-        ));
-    }
     let shared = Arc::new(Shared {
         start: Instant::now(),
         proto: Arc::clone(&ctx.proto),
@@ -122,6 +125,10 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
         total_sent: AtomicU64::new(u64::MAX),
         drain_deadline_ns: AtomicU64::new(u64::MAX),
         abort: AtomicBool::new(false),
+        progress: (0..(c + s) * s).map(|_| AtomicU64::new(0)).collect(),
+        acked: (0..s).map(|_| AtomicU64::new(0)).collect(),
+        writers: (0..s).map(|_| OnceLock::new()).collect(),
+        pacer_stop: AtomicBool::new(false),
     });
     let senders_done = Arc::new(AtomicUsize::new(0));
 
@@ -142,7 +149,7 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
         let handle = thread::Builder::new()
             .name(format!("{}{i}", if sender.is_some() { "tx" } else { "rx" }))
             .stack_size(CLIENT_STACK)
-            .spawn(move || client(&shared, addr, &nick, sender, &ready, &done))
+            .spawn(move || client(&shared, addr, &nick, i, sender, &ready, &done))
             .map_err(|e| format!("can't start client thread {i}: {e}"))?;
         handles.push(handle);
     }
@@ -176,6 +183,13 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
     let setup_seconds = setup_started.elapsed().as_secs_f64();
 
     // Go.
+    let pacer = {
+        let shared = Arc::clone(&shared);
+        thread::Builder::new()
+            .name("pacer".into())
+            .spawn(move || pace(&shared))
+            .map_err(|e| format!("can't start the pacer thread: {e}"))?
+    };
     let before = procstat::sample(ctx.server_pid, true);
     let go_ns = ns_since(shared.start);
     let window_ns = (args.seconds * 1e9) as u64;
@@ -195,6 +209,8 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
     while senders_done.load(Ordering::SeqCst) < s && Instant::now() < give_up {
         thread::sleep(Duration::from_millis(5));
     }
+    shared.pacer_stop.store(true, Ordering::SeqCst);
+    let _ = pacer.join();
     let total_sent: u64 = shared.sent.iter().map(|n| n.load(Ordering::SeqCst)).sum();
     shared.drain_deadline_ns.store(
         ns_since(shared.start) + (args.drain * 1e9) as u64,
@@ -209,7 +225,15 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
             Err(_) => return Err("a client thread panicked".into()),
         }
     }
-    Ok(summarise(ctx, args, &shared, clients, usage, setup_seconds, &channel_name))
+    Ok(summarise(
+        ctx,
+        args,
+        &shared,
+        clients,
+        usage,
+        setup_seconds,
+        &channel_name,
+    ))
 }
 
 fn summarise(
@@ -222,7 +246,11 @@ fn summarise(
     channel: &str,
 ) -> Outcome {
     let (c, s) = (args.receivers, args.senders);
-    let sent: Vec<u64> = shared.sent.iter().map(|n| n.load(Ordering::SeqCst)).collect();
+    let sent: Vec<u64> = shared
+        .sent
+        .iter()
+        .map(|n| n.load(Ordering::SeqCst))
+        .collect();
     let total_sent: u64 = sent.iter().sum();
     let members = (c + s) as u64;
     let expected = if ctx.proto.echoes_own() {
@@ -286,6 +314,14 @@ fn summarise(
             String::new()
         },
     );
+    if args.window as usize * s >= 512 {
+        let _ = writeln!(
+            human,
+            "  note: senders x window = {} >= 512, chatd's default outbound_queue: \
+             receivers may be cut off as slow readers",
+            args.window as usize * s
+        );
+    }
     let _ = writeln!(human, "  set up (log in, join) in {setup_seconds:.2} s");
     let _ = writeln!(
         human,
@@ -307,7 +343,9 @@ fn summarise(
         } else {
             members - 1
         },
-        first_lost.as_deref().map_or(String::new(), |w| format!(" ({w})"))
+        first_lost
+            .as_deref()
+            .map_or(String::new(), |w| format!(" ({w})"))
     );
     for e in server_errors.iter().chain(&send_errors) {
         let _ = writeln!(human, "  error: {e}");
@@ -337,7 +375,10 @@ fn summarise(
         ("gaps", Json::U(gaps)),
         ("out_of_order", Json::U(out_of_order)),
         ("connections_lost", Json::U(lost_connections)),
-        ("first_connection_lost", Json::opt_str(first_lost.as_deref())),
+        (
+            "first_connection_lost",
+            Json::opt_str(first_lost.as_deref()),
+        ),
         (
             "server_errors",
             Json::Arr(server_errors.into_iter().map(Json::S).collect()),
@@ -363,6 +404,7 @@ fn client(
     shared: &Arc<Shared>,
     addr: std::net::SocketAddr,
     nick: &str,
+    member: usize,
     sender: Option<usize>,
     ready: &crossbeam_channel::Sender<Result<String, String>>,
     senders_done: &Arc<AtomicUsize>,
@@ -403,22 +445,16 @@ fn client(
     };
     let _ = ready.send(Ok(channel.clone()));
 
-    let window = Arc::new(Window {
-        acked: AtomicU64::new(0),
-    });
     let writer = sender.map(|index| {
         let stream = conn.stream.try_clone();
-        let (shared, window, done) = (
-            Arc::clone(shared),
-            Arc::clone(&window),
-            Arc::clone(senders_done),
-        );
-        thread::Builder::new()
+        let (shared, done) = (Arc::clone(shared), Arc::clone(senders_done));
+        let spawned = thread::Builder::new()
             .name(format!("tx{index}-write"))
             .stack_size(CLIENT_STACK)
             .spawn(move || {
+                let _ = shared.writers[index].set(thread::current());
                 let result = match stream {
-                    Ok(stream) => send_loop(&shared, &stream, index, &window),
+                    Ok(stream) => send_loop(&shared, &stream, index),
                     Err(e) => Err((0, format!("clone socket: {e}"))),
                 };
                 let (sent, error) = match result {
@@ -428,12 +464,18 @@ fn client(
                 shared.sent[index].store(sent, Ordering::SeqCst);
                 done.fetch_add(1, Ordering::SeqCst);
                 error
-            })
-            .expect("spawn a writer thread")
+            });
+        spawned.map_err(|e| {
+            senders_done.fetch_add(1, Ordering::SeqCst);
+            format!("sender {index}: can't start its writer thread: {e}")
+        })
     });
-    let me = sender.zip(writer.as_ref().map(|w| w.thread().clone()));
-    let stats = receive(shared, &mut conn, channel.as_bytes(), me, &window);
-    let send_error = writer.and_then(|w| w.join().ok().flatten());
+    let stats = receive(shared, &mut conn, channel.as_bytes(), member, sender);
+    let send_error = match writer {
+        Some(Ok(w)) => w.join().ok().flatten(),
+        Some(Err(e)) => Some(e),
+        None => None,
+    };
     // Leave politely, and wait (briefly) for the server to close, so the
     // nickname is free for the next run.
     let mut bye = Vec::new();
@@ -455,14 +497,31 @@ fn client(
     Client { stats, send_error }
 }
 
+/// The pacer: about every millisecond, works out for each sender how far
+/// the slowest member has read, and wakes the senders that may go on.
+fn pace(shared: &Shared) {
+    let senders = shared.args.senders;
+    let members = shared.progress.len() / senders;
+    while !shared.pacer_stop.load(Ordering::Relaxed) {
+        for s in 0..senders {
+            let slowest = (0..members)
+                .map(|m| shared.progress[m * senders + s].load(Ordering::Relaxed))
+                .min()
+                .unwrap_or(u64::MAX);
+            if slowest > shared.acked[s].load(Ordering::Relaxed) {
+                shared.acked[s].store(slowest, Ordering::Release);
+                if let Some(writer) = shared.writers[s].get() {
+                    writer.unpark();
+                }
+            }
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+}
+
 /// Writes lines until the window closes; returns how many were sent (and,
 /// on error, why it stopped).
-fn send_loop(
-    shared: &Shared,
-    stream: &TcpStream,
-    index: usize,
-    window: &Window,
-) -> Result<u64, (u64, String)> {
+fn send_loop(shared: &Shared, stream: &TcpStream, index: usize) -> Result<u64, (u64, String)> {
     if !shared.go.wait() {
         return Ok(0);
     }
@@ -482,7 +541,7 @@ fn send_loop(
         let mut room = if args.window == 0 {
             BATCH
         } else {
-            let acked = window.acked.load(Ordering::Acquire).min(seq);
+            let acked = shared.acked[index].load(Ordering::Acquire).min(seq);
             (args.window - (seq - acked)).min(BATCH)
         };
         let mut wait = Duration::from_millis(10);
@@ -495,7 +554,7 @@ fn send_loop(
             room = room.min(due.saturating_sub(seq));
         }
         if room == 0 {
-            // The reader unparks this thread when an echo comes back.
+            // The pacer unparks this thread when the slowest member moves on.
             thread::park_timeout(wait);
             continue;
         }
@@ -534,13 +593,13 @@ fn parse_payload(text: &[u8]) -> Option<(usize, u64, u64)> {
 }
 
 /// Reads until every line sent has arrived, the drain time is over, or the
-/// connection ends.
+/// connection ends. Publishes its progress for the pacer as it goes.
 fn receive(
     shared: &Shared,
     conn: &mut Conn,
     channel: &[u8],
-    me: Option<(usize, Thread)>,
-    window: &Window,
+    member: usize,
+    own: Option<usize>,
 ) -> ClientStats {
     let senders = shared.args.senders;
     let proto = &*shared.proto;
@@ -549,8 +608,12 @@ fn receive(
         next_seq: vec![0; senders],
         ..ClientStats::default()
     };
-    let own = me.as_ref().map(|(i, _)| *i);
+    let progress = &shared.progress[member * senders..(member + 1) * senders];
     let echoes = proto.echoes_own();
+    if let (Some(i), false) = (own, echoes) {
+        // Its own lines never come back: don't wait for them.
+        progress[i].store(u64::MAX, Ordering::Relaxed);
+    }
     loop {
         let read = conn.fill();
         let now = ns_since(shared.start);
@@ -567,7 +630,7 @@ fn receive(
             }
         }
         let window_end = shared.window_end_ns.load(Ordering::Relaxed);
-        let mut acked = None;
+        let before = st.total;
         while let Some(line) = conn.next_line() {
             match proto.classify(line) {
                 Line::Public {
@@ -593,22 +656,20 @@ fn receive(
                         st.in_window += 1;
                     }
                     st.last_delivery_ns = now;
-                    if own == Some(s) {
-                        acked = Some(q + 1);
-                    }
                 }
-                Line::ServerError(text) => {
-                    if st.server_errors.len() < 3 {
-                        st.server_errors
-                            .push(String::from_utf8_lossy(text).into_owned());
-                    }
+                Line::ServerError(text) if st.server_errors.len() < 3 => {
+                    st.server_errors
+                        .push(String::from_utf8_lossy(text).into_owned());
                 }
                 _ => {}
             }
         }
-        if let (Some(a), Some((_, writer))) = (acked, &me) {
-            window.acked.store(a, Ordering::Release);
-            writer.unpark();
+        if st.total != before {
+            for (s, p) in progress.iter().enumerate() {
+                if own != Some(s) || echoes {
+                    p.store(st.next_seq[s], Ordering::Relaxed);
+                }
+            }
         }
         let total_sent = shared.total_sent.load(Ordering::Acquire);
         if total_sent != u64::MAX {
@@ -625,6 +686,10 @@ fn receive(
         {
             break;
         }
+    }
+    // Gone or done: the senders must not wait for this member any more.
+    for p in progress {
+        p.store(u64::MAX, Ordering::Relaxed);
     }
     st
 }

@@ -124,10 +124,7 @@ impl Latch {
             if let Some(go) = *state {
                 return go;
             }
-            state = self
-                .changed
-                .wait(state)
-                .unwrap_or_else(|e| e.into_inner());
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
         }
     }
 }

@@ -225,6 +225,16 @@ fn client(
             st.error = Some(format!("{me}: {e}"));
         }
     }
+    // Stay until the measurement's last sample is taken, so the server's
+    // threads for this connection are still there to be counted.
+    let linger = shared
+        .end_ns
+        .load(Ordering::SeqCst)
+        .saturating_add(300_000_000);
+    let now = ns_since(shared.start);
+    if linger > now && linger != u64::MAX {
+        thread::sleep(Duration::from_nanos(linger - now));
+    }
     let mut bye = Vec::new();
     proto.quit(&mut bye);
     let _ = conn.send(&bye);
@@ -232,12 +242,7 @@ fn client(
 }
 
 /// Sends, waits for the echo, records, again; until the end of the window.
-fn ping(
-    shared: &Shared,
-    conn: &mut Conn,
-    partner: &str,
-    st: &mut PairStats,
-) -> Result<(), String> {
+fn ping(shared: &Shared, conn: &mut Conn, partner: &str, st: &mut PairStats) -> Result<(), String> {
     let proto = &*shared.proto;
     let end_ns = shared.end_ns.load(Ordering::SeqCst);
     let mut out = Vec::new();

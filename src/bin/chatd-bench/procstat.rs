@@ -18,11 +18,16 @@ pub struct Status {
     pub threads: u64,
 }
 
+/// `None` when the process is gone (or a zombie, not yet reaped).
 pub fn status(pid: u32) -> Option<Status> {
     let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let mut status = Status::default();
     for line in text.lines() {
-        if let Some(v) = line.strip_prefix("VmRSS:") {
+        if let Some(v) = line.strip_prefix("State:") {
+            if matches!(v.trim_start().chars().next(), Some('Z' | 'X')) {
+                return None;
+            }
+        } else if let Some(v) = line.strip_prefix("VmRSS:") {
             status.rss_kib = first_number(v);
         } else if let Some(v) = line.strip_prefix("Threads:") {
             status.threads = first_number(v);
@@ -195,7 +200,8 @@ impl Usage {
                 let g = groups.entry(after.group).or_default();
                 g.threads += 1;
                 g.cpu += cores(after.ticks - before.map_or(0, |t| t.ticks.min(after.ticks)));
-                g.voluntary += after.voluntary - before.map_or(0, |t| t.voluntary.min(after.voluntary));
+                g.voluntary +=
+                    after.voluntary - before.map_or(0, |t| t.voluntary.min(after.voluntary));
                 g.involuntary +=
                     after.involuntary - before.map_or(0, |t| t.involuntary.min(after.involuntary));
             }
@@ -226,10 +232,12 @@ impl Usage {
             ("others_cores", Json::F(self.others())),
         ];
         if let Some(cpu) = self.server_cpu {
-            let (v, n) = self.context_switches();
             fields.push(("server_cores", Json::F(cpu)));
-            fields.push(("server_voluntary_ctxt_switches", Json::U(v)));
-            fields.push(("server_nonvoluntary_ctxt_switches", Json::U(n)));
+            if !self.groups.is_empty() {
+                let (v, n) = self.context_switches();
+                fields.push(("server_voluntary_ctxt_switches", Json::U(v)));
+                fields.push(("server_nonvoluntary_ctxt_switches", Json::U(n)));
+            }
             if let Some(rss) = self.server_rss_kib {
                 fields.push(("server_rss_kib", Json::U(rss)));
             }
@@ -264,10 +272,12 @@ impl Usage {
             self.cpus,
             self.bench_cpu,
             self.server_cpu
-                .map_or("(no --server-pid)".to_string(), |c| format!("{c:.2}")),
+                .map_or("n/a (no --server-pid, or it is gone)".to_string(), |c| {
+                    format!("{c:.2}")
+                }),
             self.others(),
         );
-        if self.server_cpu.is_some() {
+        if self.server_cpu.is_some() && !self.groups.is_empty() {
             let (v, n) = self.context_switches();
             s += &format!(
                 "  server context switches: {:.0}/s voluntary, {:.0}/s involuntary\n",

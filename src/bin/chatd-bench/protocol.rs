@@ -54,8 +54,8 @@ pub trait Protocol: Send + Sync {
 
     /// Whether a sender receives its own channel messages. The text door
     /// echoes them (its only confirmation); IRC does not, unless the client
-    /// negotiates the `echo-message` capability. The fan-out window uses the
-    /// echo as its acknowledgement.
+    /// negotiates the `echo-message` capability. Fan-out expects each line
+    /// at every member, and also at its sender only when this is true.
     fn echoes_own(&self) -> bool;
 }
 
@@ -66,6 +66,9 @@ pub struct Conn {
     start: usize,
     end: usize,
 }
+
+/// What [`Conn::read_line`] says when the read timeout passed.
+pub const TIMED_OUT: &str = "timed out waiting for the server";
 
 /// Reads are done into this much buffer at most: a busy receiver gets many
 /// lines per system call.
@@ -144,6 +147,7 @@ impl Conn {
                 }
                 Ok(_) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) if is_timeout(&e) => return Err(TIMED_OUT.to_string()),
                 Err(e) => return Err(format!("read: {e}")),
             }
         }

@@ -17,7 +17,12 @@ pub enum Json {
 
 impl Json {
     pub fn obj(fields: Vec<(&str, Json)>) -> Json {
-        Json::Obj(fields.into_iter().map(|(k, v)| (k.to_string(), v)).collect())
+        Json::Obj(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        )
     }
 
     pub fn str(s: impl Into<String>) -> Json {
@@ -120,7 +125,10 @@ mod tests {
             ("a", Json::U(1)),
             ("b", Json::F(0.12345)),
             ("c", Json::str("x\"y\n")),
-            ("d", Json::obj(vec![("e", Json::B(true)), ("f", Json::Null)])),
+            (
+                "d",
+                Json::obj(vec![("e", Json::B(true)), ("f", Json::Null)]),
+            ),
             ("g", Json::F(f64::NAN)),
         ]);
         assert_eq!(

@@ -8,7 +8,7 @@
 //! ** ERROR: no channel named nosuch **
 //! ```
 
-use crate::protocol::{Conn, Line, Protocol};
+use crate::protocol::{Conn, Line, Protocol, TIMED_OUT};
 
 /// The prompt has no line end: the next line the server sends follows it.
 const NICK_PROMPT: &[u8] = b"Your nickname: ";
@@ -26,10 +26,13 @@ impl Protocol for Text {
         // so there is no need to wait for the prompt first.
         conn.send(format!("{nick}\r\n").as_bytes())?;
         loop {
-            let line = conn.read_line().map_err(|e| {
-                format!("{e} (a registered nickname would ask for a password)")
+            let mut line = conn.read_line().map_err(|e| {
+                if e == TIMED_OUT {
+                    format!("{e} (a registered nickname would ask for a password)")
+                } else {
+                    e
+                }
             })?;
-            let mut line = line;
             while let Some(rest) = line.strip_prefix(NICK_PROMPT) {
                 line = rest;
             }

@@ -12,20 +12,20 @@
 pub mod message;
 pub mod render;
 
-use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 use crossbeam_channel::{Receiver, Sender};
-use log::{info, warn};
+use log::info;
 
 use self::message::{Message, ParseError};
 use self::render::{Renderer, ServerInfo};
 use super::accounts::Accounts;
-use super::flood::{FloodRule, TokenBucket, Verdict};
+use super::flood::FloodRule;
+use super::lines::{read_lines, Flow, LineConnection};
 use super::modes::{self, ModeRequest};
 use super::text::codec::{Input, LineDecoder};
 use super::{sanitize, ActiveWriters, Admission, CONNECTION_STACK};
@@ -101,8 +101,7 @@ impl IrcDoor {
                 peer,
                 own: events,
                 replies,
-                flood: TokenBucket::new(self.config.flood, Instant::now()),
-                owed: Duration::ZERO,
+                pinged: false,
                 nick: None,
                 user: None,
                 pass: None,
@@ -143,9 +142,8 @@ struct Reader<'a> {
     own: Sender<Arc<Event>>,
     /// The hub's answers to Login and ChangeNick.
     replies: Receiver<bool>,
-    flood: TokenBucket,
-    /// How long to stop reading once the lines already read are handled.
-    owed: Duration,
+    /// A PING went out for silence and nothing has come since.
+    pinged: bool,
     /// The nickname asked for, or held once registered.
     nick: Option<String>,
     user: Option<String>,
@@ -158,62 +156,39 @@ struct Reader<'a> {
     account: Option<AccountId>,
 }
 
-enum Flow {
-    Continue,
-    Stop(String),
-}
-
 impl Reader<'_> {
     fn run(&mut self, stream: &TcpStream) -> String {
-        let mut stream = stream;
-        let ping_interval = self.door.config.ping_interval;
-        let _ = stream.set_read_timeout(Some(ping_interval));
-        let mut decoder = LineDecoder::plain(MAX_TAGGED_LINE);
-        let mut buf = vec![0u8; 4096];
-        let mut inputs = Vec::new();
-        let mut pinged = false;
-        loop {
-            let n = match stream.read(&mut buf) {
-                Ok(0) => return "connection closed".into(),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    if pinged {
-                        let reason =
-                            format!("Ping timeout: {} seconds", ping_interval.as_secs() * 2);
-                        // Say why before the connection closes, as for a flood.
-                        self.say(Event::Closing {
-                            reason: reason.clone(),
-                        });
-                        return reason;
-                    }
-                    let name = &self.door.config.server.name;
-                    self.raw(format!("PING :{name}"));
-                    pinged = true;
-                    continue;
-                }
-                Err(e) => return format!("read error: {e}"),
-            };
-            pinged = false;
-            decoder.feed(&buf[..n], &mut inputs);
-            for input in inputs.drain(..) {
-                if let Flow::Stop(reason) = self.input(input) {
-                    return reason;
-                }
-            }
-            // Not reading meanwhile lets TCP push back on a flooding client.
-            if !self.owed.is_zero() {
-                thread::sleep(std::mem::take(&mut self.owed));
-            }
+        let _ = stream.set_read_timeout(Some(self.door.config.ping_interval));
+        let decoder = LineDecoder::plain(MAX_TAGGED_LINE);
+        let (flood, peer) = (self.door.config.flood, self.peer);
+        read_lines(stream, decoder, flood, peer, self)
+    }
+}
+
+impl LineConnection for Reader<'_> {
+    fn closing(&mut self, reason: &str) {
+        self.say(Event::Closing {
+            reason: reason.to_string(),
+        });
+    }
+
+    /// A silent client is PINGed; silent again, it is gone.
+    fn silence(&mut self) -> Flow {
+        let interval = self.door.config.ping_interval;
+        if self.pinged {
+            let reason = format!("Ping timeout: {} seconds", interval.as_secs() * 2);
+            self.closing(&reason);
+            return Flow::Stop(reason);
         }
+        let name = &self.door.config.server.name;
+        self.raw(format!("PING :{name}"));
+        self.pinged = true;
+        Flow::Continue
     }
 
     fn input(&mut self, input: Input) -> Flow {
+        // Anything at all answers a PING.
+        self.pinged = false;
         let line = match input {
             Input::Line(line) => line,
             Input::TooLong => {
@@ -230,22 +205,11 @@ impl Reader<'_> {
                 return Flow::Continue;
             }
         };
-        match self.flood.take(Instant::now()) {
-            Verdict::Pass => {}
-            // Owed, not slept now: the lines of one read all count before
-            // the pause, so a burst can run up a debt.
-            Verdict::Slow(wait) => self.owed = self.owed.max(wait),
-            Verdict::Excess => {
-                warn!("disconnecting {}: Excess flood", self.peer);
-                self.say(Event::Closing {
-                    reason: "Excess flood".into(),
-                });
-                return Flow::Stop("Excess flood".into());
-            }
-        }
         self.message(message)
     }
+}
 
+impl Reader<'_> {
     fn message(&mut self, m: Message) -> Flow {
         let name = self.door.config.server.name.clone();
         match m.command.as_str() {

@@ -8,19 +8,18 @@ pub mod codec;
 pub mod parse;
 pub mod render;
 
-use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use log::{info, warn};
+use log::info;
 
 use self::codec::{Input, LineDecoder};
 use self::parse::{AccountCommand, Typed};
 use super::accounts::Accounts;
-use super::flood::{FloodRule, TokenBucket, Verdict};
+use super::flood::FloodRule;
+use super::lines::{read_lines, Flow, LineConnection};
 use super::{sanitize, ActiveWriters, Admission, CONNECTION_STACK};
 use crate::hub::name::Nick;
 use crate::hub::{
@@ -92,8 +91,6 @@ impl TextDoor {
                     own: events,
                     login: login_rx,
                     phase: Phase::Nick,
-                    flood: TokenBucket::new(self.config.flood, Instant::now()),
-                    owed: Duration::ZERO,
                 };
                 reader.run(stream)
             }
@@ -136,64 +133,28 @@ struct Reader<'a> {
     own: Sender<Arc<Event>>,
     login: Receiver<bool>,
     phase: Phase,
-    flood: TokenBucket,
-    /// How long to stop reading once the lines already read are handled.
-    owed: Duration,
-}
-
-/// Whether to go on reading after a line.
-enum Flow {
-    Continue,
-    Stop(String),
 }
 
 impl Reader<'_> {
     /// Reads until the connection ends; returns why it ended.
     fn run(&mut self, stream: Arc<TcpStream>) -> String {
-        let mut stream = &*stream;
         self.say(Event::Prompt(Prompt::Nick { first: true }));
-        let mut decoder = LineDecoder::new(self.door.config.max_line);
-        let mut buf = vec![0u8; 4096];
-        let mut inputs = Vec::new();
-        loop {
-            let n = match stream.read(&mut buf) {
-                Ok(0) => return "connection closed".into(),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return format!("read error: {e}"),
-            };
-            decoder.feed(&buf[..n], &mut inputs);
-            for input in inputs.drain(..) {
-                if let Flow::Stop(reason) = self.input(input) {
-                    return reason;
-                }
-            }
-            // Not reading meanwhile lets TCP push back on a flooding client.
-            if !self.owed.is_zero() {
-                thread::sleep(std::mem::take(&mut self.owed));
-            }
-        }
+        let decoder = LineDecoder::new(self.door.config.max_line);
+        let (flood, peer) = (self.door.config.flood, self.peer);
+        read_lines(&stream, decoder, flood, peer, self)
+    }
+}
+
+impl LineConnection for Reader<'_> {
+    fn closing(&mut self, reason: &str) {
+        self.say(Event::Closing {
+            reason: reason.to_string(),
+        });
     }
 
     fn input(&mut self, input: Input) -> Flow {
         let line = match input {
-            Input::Line(line) => {
-                match self.flood.take(Instant::now()) {
-                    Verdict::Pass => {}
-                    // Not reading meanwhile lets TCP push back on the client.
-                    // Owed, not slept now: the lines of one read all count
-                    // before the pause, so a burst can run up a debt.
-                    Verdict::Slow(wait) => self.owed = self.owed.max(wait),
-                    Verdict::Excess => {
-                        warn!("disconnecting {}: Excess flood", self.peer);
-                        self.say(Event::Closing {
-                            reason: "Excess flood".into(),
-                        });
-                        return Flow::Stop("Excess flood".into());
-                    }
-                }
-                sanitize::clean(&line)
-            }
+            Input::Line(line) => sanitize::clean(&line),
             Input::TooLong => {
                 let max = self.door.config.max_line;
                 self.say(Event::Error(ChatError::LineTooLong { max }));
@@ -264,7 +225,9 @@ impl Reader<'_> {
             }
         }
     }
+}
 
+impl Reader<'_> {
     /// A line at the nickname prompt.
     fn nick_line(&mut self, line: &str) -> Flow {
         let nick = match parse::parse_login(line) {

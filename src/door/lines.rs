@@ -1,0 +1,90 @@
+//! The reading half every TCP door shares: read, decode into lines, apply
+//! flood control, and hand each input to the door. A burst's lines all count
+//! before the door stops reading for what they owe, so a flood runs up a debt
+//! (and is cut off with "Excess flood") while a paste is only slowed.
+
+use std::io::{self, Read};
+use std::net::{SocketAddr, TcpStream};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use log::warn;
+
+use super::flood::{FloodRule, TokenBucket, Verdict};
+use super::text::codec::{Input, LineDecoder};
+
+/// Whether to go on reading.
+pub enum Flow {
+    Continue,
+    /// Stop, for this reason (logged, and told to the hub).
+    Stop(String),
+}
+
+/// A door's side of a connection's reader.
+pub trait LineConnection {
+    /// One decoded input (a line, an overlong one, a telnet negotiation).
+    fn input(&mut self, input: Input) -> Flow;
+
+    /// Nothing arrived within the stream's read timeout (when one is set).
+    fn silence(&mut self) -> Flow {
+        Flow::Continue
+    }
+
+    /// Queues the last thing the client hears before it is cut off.
+    fn closing(&mut self, reason: &str);
+}
+
+/// Reads until the connection ends or the door stops; returns why.
+pub fn read_lines(
+    stream: &TcpStream,
+    mut decoder: LineDecoder,
+    flood: FloodRule,
+    peer: SocketAddr,
+    connection: &mut impl LineConnection,
+) -> String {
+    let mut stream = stream;
+    let mut bucket = TokenBucket::new(flood, Instant::now());
+    let mut buf = vec![0u8; 4096];
+    let mut inputs = Vec::new();
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => return "connection closed".into(),
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                match connection.silence() {
+                    Flow::Continue => continue,
+                    Flow::Stop(reason) => return reason,
+                }
+            }
+            Err(e) => return format!("read error: {e}"),
+        };
+        decoder.feed(&buf[..n], &mut inputs);
+        let mut owed = Duration::ZERO;
+        for input in inputs.drain(..) {
+            if let Input::Line(_) = input {
+                match bucket.take(Instant::now()) {
+                    Verdict::Pass => {}
+                    Verdict::Slow(wait) => owed = owed.max(wait),
+                    Verdict::Excess => {
+                        warn!("disconnecting {peer}: Excess flood");
+                        connection.closing("Excess flood");
+                        return "Excess flood".into();
+                    }
+                }
+            }
+            if let Flow::Stop(reason) = connection.input(input) {
+                return reason;
+            }
+        }
+        // Not reading meanwhile lets TCP push back on a flooding client.
+        if !owed.is_zero() {
+            thread::sleep(owed);
+        }
+    }
+}
