@@ -90,18 +90,7 @@ pub struct Running {
 
 /// Starts the hub and binds every door; returns once all are listening.
 pub fn start(config: &Config) -> Result<Running, ServerError> {
-    let room = door::raise_open_files_limit();
-    let max_connections = config.limits.max_connections;
-    if room < max_connections as u64 {
-        warn!(
-            "the open files limit leaves room for {room} connections, fewer than \
-             max_connections = {max_connections}; raise it with ulimit -n"
-        );
-    }
-    info!(
-        "can hold {} connections (max_connections {max_connections}, open files allow {room})",
-        room.min(max_connections as u64)
-    );
+    let max_connections = connection_capacity(config.limits.max_connections);
     let store = Arc::new(Store::open(&config.database).map_err(ServerError::Store)?);
     info!("database {}", config.database.display());
     let settings = &config.accounts;
@@ -141,10 +130,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
     let text_addr = listener.local_addr().map_err(ServerError::Start)?;
     // One budget for every door: a person's connections count the same
     // whichever protocol they speak.
-    let limits = ConnectionLimits::new(
-        config.limits.max_connections,
-        config.limits.connections_per_ip,
-    );
+    let limits = ConnectionLimits::new(max_connections, config.limits.connections_per_ip);
     let udp_addr = match config.udp_listen {
         Some(addr) => {
             let socket = udp::bind(addr).map_err(|source| ServerError::Listen {
@@ -226,6 +212,35 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         threads,
         writers,
     })
+}
+
+/// How many connections this process can really hold: `configured`, or
+/// fewer when the open-files limit or the kernel's memory-map limit says so.
+/// Past the map limit a new thread aborts the whole process, so beyond it a
+/// connection must be refused ("the server is full") instead.
+fn connection_capacity(configured: usize) -> usize {
+    let files = door::raise_open_files_limit();
+    let maps = door::memory_map_room();
+    let capacity = (configured as u64).min(files).min(maps.unwrap_or(u64::MAX)) as usize;
+    if (files as usize) < configured {
+        warn!(
+            "the open files limit leaves room for {files} connections, fewer than \
+             max_connections = {configured}; raise it with ulimit -n"
+        );
+    }
+    if let Some(maps) = maps.filter(|&m| (m as usize) < configured) {
+        warn!(
+            "vm.max_map_count leaves room for {maps} connections (two threads each), fewer \
+             than max_connections = {configured}; raise it with \
+             sysctl -w vm.max_map_count=262144"
+        );
+    }
+    info!(
+        "can hold {capacity} connections (max_connections {configured}, open files allow \
+         {files}, memory maps allow {})",
+        maps.map_or("any number".to_string(), |m| m.to_string())
+    );
+    capacity
 }
 
 impl Running {
