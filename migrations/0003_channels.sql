@@ -29,6 +29,8 @@ CREATE TABLE channel_masks (
     mask    TEXT    NOT NULL COLLATE NOCASE,
     set_by  TEXT    NOT NULL,
     set_at  INTEGER NOT NULL,
+    -- The list's order, as the operators built it.
+    position INTEGER NOT NULL,
     PRIMARY KEY (channel, kind, mask)
 ) WITHOUT ROWID;
 

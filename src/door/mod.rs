@@ -20,6 +20,8 @@ use std::thread;
 
 use log::{error, info, warn};
 
+use crate::hub::{Command, DoorKind, HubHandle, Link};
+
 /// Stack for each connection thread. Reader and writer keep their buffers on
 /// the heap, so a small stack lets 10,000 connections (20,000 threads) fit.
 pub const CONNECTION_STACK: usize = 256 * 1024;
@@ -237,4 +239,91 @@ pub fn write_loop(
     // directions also ends the reader's blocking read.
     let _ = stream.flush();
     let _ = stream.shutdown(Shutdown::Both);
+}
+
+/// A TCP connection attached to the hub, with its writer running.
+pub struct Attached {
+    pub session: crate::hub::SessionId,
+    pub stream: Arc<TcpStream>,
+    /// The connection's own queue, for what the door says itself (prompts,
+    /// errors), ordered with what the hub says.
+    pub own: crossbeam_channel::Sender<Arc<crate::hub::Event>>,
+    /// The hub's answers to Login and ChangeNick.
+    pub replies: crossbeam_channel::Receiver<bool>,
+}
+
+/// What a TCP door brings to each of its connections.
+pub struct DoorSetup<'a> {
+    pub door: DoorKind,
+    pub hub: &'a HubHandle,
+    /// Events that may wait for the client before it is cut off.
+    pub queue_length: usize,
+    pub writers: &'a ActiveWriters,
+}
+
+/// The life of a TCP door's connection: set the socket up, attach a session
+/// to the hub, start the writer (rendering with `render`), run `read` on this
+/// thread, then tell the hub the connection is gone. Logged at both ends.
+pub fn serve_connection(
+    setup: DoorSetup,
+    stream: TcpStream,
+    peer: SocketAddr,
+    mut render: impl FnMut(&crate::hub::Event, &mut Vec<u8>) + Send + 'static,
+    read: impl FnOnce(Attached) -> String,
+) {
+    let DoorSetup {
+        door,
+        hub,
+        queue_length,
+        writers,
+    } = setup;
+    let name = match door {
+        DoorKind::Text => "text",
+        DoorKind::Irc => "irc",
+        DoorKind::Udp => "udp",
+    };
+    info!("connect {peer} ({name})");
+    // Chat lines are small: without NODELAY they wait for the peer's
+    // delayed ACK and latency sits near 40 ms.
+    let _ = stream.set_nodelay(true);
+    keep_alive(&stream);
+    // Reader, writer and the hub's kill switch share one descriptor
+    // (`&TcpStream` reads and writes), so a connection costs one.
+    let stream = Arc::new(stream);
+    let (events, queue) = crossbeam_channel::bounded(queue_length);
+    let (reply_tx, replies) = crossbeam_channel::bounded(1);
+    let for_kill = Arc::clone(&stream);
+    let link = Link {
+        outbox: Arc::new(events.clone()),
+        login: Some(reply_tx),
+        kill: Box::new(move || {
+            let _ = for_kill.shutdown(Shutdown::Both);
+        }),
+    };
+    let session = hub.attach(peer, door, |_| link);
+    let writing = writers.enter();
+    let for_writer = Arc::clone(&stream);
+    let writer = thread::Builder::new()
+        .name(format!("{name}-writer-{peer}"))
+        .stack_size(CONNECTION_STACK)
+        .spawn(move || {
+            write_loop(&for_writer, &queue, |event, out| render(event, out));
+            drop(writing);
+        });
+    let reason = match writer {
+        Ok(_) => read(Attached {
+            session,
+            stream,
+            own: events,
+            replies,
+        }),
+        Err(e) => format!("can't start a writer thread: {e}"),
+    };
+    hub.send(
+        session,
+        Command::Disconnected {
+            reason: reason.clone(),
+        },
+    );
+    info!("disconnect {peer} ({reason})");
 }

@@ -11,9 +11,9 @@ mod command;
 mod event;
 #[cfg(test)]
 mod moderation_tests;
+pub mod name;
 #[cfg(test)]
 mod offline_tests;
-pub mod name;
 mod persist;
 mod state;
 #[cfg(test)]

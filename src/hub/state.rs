@@ -450,7 +450,7 @@ impl Hub {
                 out.send(from, Event::ChannelList(list));
             }
             Command::Users => match self.current_channel(from) {
-                Some(index) => out.send(from, self.channel_users(now, index)),
+                Some(index) => out.send(from, self.channel_users(now, index, from)),
                 None => out.error(from, ChatError::NoCurrentChannel),
             },
             Command::SayIn {
@@ -470,7 +470,7 @@ impl Hub {
                 None => out.error(from, ChatError::NoSuchChannel(channel)),
             },
             Command::WhoMask { mask } => {
-                let users = self.who_mask(now, &mask);
+                let users = self.who_mask(now, &mask, from);
                 out.send(from, Event::WhoReply { mask, users });
             }
             Command::Stats => {
@@ -481,6 +481,18 @@ impl Hub {
                 out.send(from, stats);
             }
             Command::Names { channel } => match self.channels.find(&channel) {
+                // A secret channel's members are its own business.
+                Some(index)
+                    if self.channels[index].modes.secret
+                        && !self.channels[index].members.contains(&from)
+                        && !self.user(from).oper =>
+                {
+                    let names = Event::Names {
+                        channel: self.channels[index].name.clone(),
+                        nicks: Vec::new(),
+                    };
+                    out.send(from, names)
+                }
                 Some(index) => out.send(from, self.names(index)),
                 None => out.error(from, ChatError::NoSuchChannel(channel)),
             },
@@ -505,13 +517,15 @@ impl Hub {
                 everyone.sort();
                 let users = everyone
                     .into_iter()
-                    .filter_map(|(_, id)| self.summary(now, *id))
+                    .filter_map(|(_, id)| self.summary(now, *id, from))
                     .collect();
                 out.send(from, Event::Who(users));
             }
             Command::Whois { nick } => match self.nicks.get(&nick.to_ascii_lowercase()) {
                 Some(&id) => {
-                    let summary = self.summary(now, id).expect("nick index points at a user");
+                    let summary = self
+                        .summary(now, id, from)
+                        .expect("nick index points at a user");
                     let nick = summary.nick.clone();
                     out.send(from, Event::Whois(summary));
                     // The web chat of old had "query IP": operators see it.
@@ -722,10 +736,8 @@ impl Hub {
             oper: false,
             ignore,
         });
-        if let (Some(account), false) = (account, memos.is_empty()) {
-            out.send(from, Event::Memos(memos));
-            let write = StoreWrite::MarkMemosRead { account };
-            out.0.push(Effect::Store { write, ack: None });
+        if let Some(account) = account {
+            self.deliver_memos(from, account, memos, out);
         }
         if !self.user_mut(from).watch.is_empty() {
             self.watch(now, from, Watch::List, out);
@@ -931,17 +943,13 @@ impl Hub {
         let member = channel.members.contains(&from);
         let user = self.user(from);
         let op = channel.is_op(from, user.account, user.oper);
-        let refused = if !member && channel.modes.no_outside {
-            Some(ChatError::NotInChannel(channel.name.clone()))
-        } else if (channel.modes.moderated && !op && !channel.voiced.contains(&from))
-            || (channel.modes.no_ctcp && action)
-        {
-            Some(ChatError::CannotSendToChan(channel.name.clone()))
-        } else {
-            None
-        };
-        if let Some(error) = refused {
-            return out.error(from, error);
+        // RFC 2812: ERR_CANNOTSENDTOCHAN for +n, +m, +C and banned outsiders alike.
+        let refused = (!member && channel.modes.no_outside)
+            || (!member && !op && self.banned_here(from, index))
+            || (channel.modes.moderated && !op && !channel.voiced.contains(&from))
+            || (channel.modes.no_ctcp && action);
+        if refused {
+            return out.error(from, ChatError::CannotSendToChan(channel.name.clone()));
         }
         let nick = self.nick_of(from).to_string();
         // Ignoring is done here, not by clients: the line never leaves.
@@ -1107,25 +1115,48 @@ impl Hub {
         );
         channel.members.push(from);
         out.send(from, Event::Joined(self.channels[index].summary()));
-        out.send(from, self.names(index));
-        // A topic someone set is shown on join (the description already was).
+        // A topic someone set is shown on join, before the names as on IRC.
         if self.channels[index].topic.is_some() {
             self.send_topic(from, index, out);
         }
+        out.send(from, self.names(index));
         let channel = &self.channels[index];
-        if !channel.history.is_empty() {
-            let lines = channel
-                .history
-                .iter()
-                .filter(|line| !self.ignores(from, &line.nick))
-                .cloned()
-                .collect();
+        let lines: Vec<HistoryLine> = channel
+            .history
+            .iter()
+            .filter(|line| !self.ignores(from, &line.nick))
+            .cloned()
+            .collect();
+        if !lines.is_empty() {
             let history = Event::History {
                 channel: channel.name.clone(),
                 lines,
             };
             out.send(from, history);
         }
+    }
+
+    /// Hands over the memos kept for a user who just proved who they are
+    /// (none from nicknames they ignore), then marks them all read.
+    fn deliver_memos(
+        &mut self,
+        to: SessionId,
+        account: AccountId,
+        memos: Vec<super::event::Memo>,
+        out: &mut Out,
+    ) {
+        if memos.is_empty() {
+            return;
+        }
+        let memos: Vec<_> = memos
+            .into_iter()
+            .filter(|memo| !self.ignores(to, &memo.from))
+            .collect();
+        if !memos.is_empty() {
+            out.send(to, Event::Memos(memos));
+        }
+        let write = StoreWrite::MarkMemosRead { account };
+        out.0.push(Effect::Store { write, ack: None });
     }
 
     /// Why `from` may not join channel `index`, if they may not. Operators
@@ -1296,9 +1327,12 @@ impl Hub {
             .expect("caller checked the session is logged in")
     }
 
-    fn summary(&self, now: Now, id: SessionId) -> Option<UserSummary> {
+    /// What `viewer` may know of user `id`: secret channels only show to
+    /// their members (and server operators).
+    fn summary(&self, now: Now, id: SessionId, viewer: SessionId) -> Option<UserSummary> {
         let session = self.sessions.get(&id)?;
         let user = session.user.as_ref()?;
+        let sees_all = self.sessions[&viewer].user.as_ref().is_some_and(|v| v.oper);
         Some(UserSummary {
             nick: user.nick.to_string(),
             online: now.mono.saturating_duration_since(user.since.mono),
@@ -1308,7 +1342,9 @@ impl Hub {
                 .channels
                 .iter()
                 .rev()
-                .map(|&i| self.channels[i].name.clone())
+                .map(|&i| &self.channels[i])
+                .filter(|c| sees_all || !c.modes.secret || c.members.contains(&viewer))
+                .map(|c| c.name.clone())
                 .collect(),
             away: user.away.clone(),
         })
@@ -1316,9 +1352,9 @@ impl Hub {
 
     /// Who `mask` names: `#channel` (or a channel name no one has as a
     /// nickname) its members, `*` or `0` everyone, else the one nickname.
-    fn who_mask(&self, now: Now, mask: &str) -> Vec<UserSummary> {
+    fn who_mask(&self, now: Now, mask: &str, viewer: SessionId) -> Vec<UserSummary> {
         let summaries = |ids: &mut dyn Iterator<Item = SessionId>| -> Vec<UserSummary> {
-            ids.filter_map(|id| self.summary(now, id)).collect()
+            ids.filter_map(|id| self.summary(now, id, viewer)).collect()
         };
         let as_nick = self.nicks.get(&mask.to_ascii_lowercase()).copied();
         if let Some(index) = self.channels.find(mask) {
@@ -1334,14 +1370,14 @@ impl Hub {
         summaries(&mut as_nick.into_iter())
     }
 
-    fn channel_users(&self, now: Now, index: usize) -> Event {
+    fn channel_users(&self, now: Now, index: usize, viewer: SessionId) -> Event {
         let channel = &self.channels[index];
         Event::Users {
             channel: channel.name.clone(),
             users: channel
                 .members
                 .iter()
-                .filter_map(|id| self.summary(now, *id))
+                .filter_map(|id| self.summary(now, *id, viewer))
                 .collect(),
         }
     }
@@ -1401,8 +1437,15 @@ impl Hub {
         let old = std::mem::replace(&mut user.nick, nick.clone());
         let old_account = user.account;
         let mut merged_watch = None;
+        let mut memos = Vec::new();
         if let Some(identity) = identity {
             user.account = Some(identity.account);
+            memos = identity.memos;
+            for ignored in identity.ignore {
+                if !user.ignore.iter().any(|i| i.eq_ignore_ascii_case(&ignored)) {
+                    user.ignore.push(ignored);
+                }
+            }
             let before = user.watch.len();
             for watched in identity.watch {
                 let known = user.watch.iter().any(|w| w.eq_ignore_ascii_case(&watched));
@@ -1455,6 +1498,9 @@ impl Hub {
         if old.as_str() == nick.as_str() {
             // Same name, same spelling (NickServ IDENTIFY of one's own
             // nickname): nothing for anyone to see.
+            if let Some(account) = new_account {
+                self.deliver_memos(from, account, memos, out);
+            }
             return;
         }
         info!("nick {old} is now {nick}");
@@ -1491,6 +1537,9 @@ impl Hub {
                     out.broadcast(&watchers, event);
                 }
             }
+        }
+        if let Some(account) = new_account {
+            self.deliver_memos(from, account, memos, out);
         }
     }
 }

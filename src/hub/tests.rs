@@ -3042,16 +3042,17 @@ fn say_in_goes_to_the_named_channel_even_when_another_is_current() {
 }
 
 #[test]
-fn say_in_a_channel_you_are_not_in_is_not_in_channel() {
+fn say_in_a_channel_you_are_not_in_cannot_send_there() {
     let mut w = World::new();
     let alice = w.connect("alice");
     let bob = w.connect("bob");
     w.join(alice, "Gardening");
     w.join(bob, "Weather");
     let effects = w.say_in(alice, "#WEATHER", "hello?");
+    // chat.toml's channels are +n: RFC 2812's ERR_CANNOTSENDTOCHAN.
     assert_eq!(
         events_for(&effects, alice),
-        [err(ChatError::NotInChannel("Weather".into()))]
+        [err(ChatError::CannotSendToChan("Weather".into()))]
     );
     assert_eq!(recipients(&effects), [alice]);
 }

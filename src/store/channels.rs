@@ -45,11 +45,18 @@ impl Store {
             )?;
         }
         for (kind, list) in [("ban", &record.bans), ("invex", &record.invite_exceptions)] {
-            for entry in list {
+            for (position, entry) in list.iter().enumerate() {
                 tx.execute(
-                    "INSERT OR IGNORE INTO channel_masks (channel, kind, mask, set_by, set_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                    params![record.name, kind, entry.mask, entry.set_by, entry.at],
+                    "INSERT OR IGNORE INTO channel_masks (channel, kind, mask, set_by, set_at, \
+                     position) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![
+                        record.name,
+                        kind,
+                        entry.mask,
+                        entry.set_by,
+                        entry.at,
+                        position as i64
+                    ],
                 )?;
             }
         }
@@ -98,7 +105,8 @@ impl Store {
             .collect::<Result<_, _>>()?;
         let mut ops = conn.prepare("SELECT account_id FROM channel_ops WHERE channel = ?1")?;
         let mut masks = conn.prepare(
-            "SELECT kind, mask, set_by, set_at FROM channel_masks WHERE channel = ?1 ORDER BY set_at",
+            "SELECT kind, mask, set_by, set_at FROM channel_masks WHERE channel = ?1 \
+             ORDER BY position",
         )?;
         for record in &mut records {
             record.ops = ops

@@ -6,5 +6,8 @@ mod support;
 
 mod accounts;
 mod irc_door;
+mod moderation;
+mod offline;
 mod robustness;
 mod text_door;
+mod udp_door;

@@ -12,14 +12,12 @@
 pub mod message;
 pub mod render;
 
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::thread;
 use std::time::Duration;
 
 use base64::Engine;
 use crossbeam_channel::{Receiver, Sender};
-use log::info;
 
 use self::message::{Message, ParseError};
 use self::render::{Renderer, ServerInfo};
@@ -28,11 +26,9 @@ use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::modes::{self, ModeRequest};
 use super::text::codec::{Input, LineDecoder};
-use super::{sanitize, ActiveWriters, Admission, CONNECTION_STACK};
+use super::{sanitize, ActiveWriters, Admission};
 use crate::hub::name::Nick;
-use crate::hub::{
-    AccountId, Command, DoorKind, Event, HubHandle, Identity, Link, SessionId, Watch,
-};
+use crate::hub::{AccountId, Command, DoorKind, Event, HubHandle, Identity, SessionId, Watch};
 use crate::store::AccountRecord;
 
 /// The IRC door's settings.
@@ -67,60 +63,38 @@ impl IrcDoor {
     /// Serves one connection until it closes, on its own thread (the
     /// reader), with a writer thread beside it.
     pub fn serve(&self, stream: TcpStream, peer: SocketAddr, admission: Admission) {
-        info!("connect {peer} (irc)");
-        let _ = stream.set_nodelay(true);
-        super::keep_alive(&stream);
-        let stream = Arc::new(stream);
-        let (events, queue) = crossbeam_channel::bounded(self.config.queue_length);
-        let (reply_tx, replies) = crossbeam_channel::bounded(1);
-        let for_kill = Arc::clone(&stream);
-        let link = Link {
-            outbox: Arc::new(events.clone()),
-            login: Some(reply_tx),
-            kill: Box::new(move || {
-                let _ = for_kill.shutdown(Shutdown::Both);
-            }),
-        };
-        let session = self.hub.attach(peer, DoorKind::Irc, |_| link);
-        let writing = self.writers.enter();
-        let for_writer = Arc::clone(&stream);
         let mut renderer = Renderer::new(self.config.server.clone());
-        let writer = thread::Builder::new()
-            .name(format!("irc-writer-{peer}"))
-            .stack_size(CONNECTION_STACK)
-            .spawn(move || {
-                super::write_loop(&for_writer, &queue, |event, out| {
-                    renderer.render(event, out)
-                });
-                drop(writing);
-            });
-        let reason = match writer {
-            Ok(_) => Reader {
-                door: self,
-                session,
-                peer,
-                own: events,
-                replies,
-                pinged: false,
-                nick: None,
-                user: None,
-                pass: None,
-                negotiating: false,
-                caps: Vec::new(),
-                sasl: Sasl::default(),
-                registered: false,
-                account: None,
-            }
-            .run(&stream),
-            Err(_) => "server out of threads".to_string(),
+        let setup = super::DoorSetup {
+            door: DoorKind::Irc,
+            hub: &self.hub,
+            queue_length: self.config.queue_length,
+            writers: &self.writers,
         };
-        self.hub.send(
-            session,
-            Command::Disconnected {
-                reason: reason.clone(),
+        super::serve_connection(
+            setup,
+            stream,
+            peer,
+            move |event, out| renderer.render(event, out),
+            |attached| {
+                Reader {
+                    door: self,
+                    session: attached.session,
+                    peer,
+                    own: attached.own,
+                    replies: attached.replies,
+                    pinged: false,
+                    nick: None,
+                    user: None,
+                    pass: None,
+                    negotiating: false,
+                    caps: Vec::new(),
+                    sasl: Sasl::default(),
+                    registered: false,
+                    account: None,
+                }
+                .run(&attached.stream)
             },
         );
-        info!("disconnect {peer} ({reason})");
         drop(admission);
     }
 }

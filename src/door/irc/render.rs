@@ -30,6 +30,8 @@ pub struct Renderer {
     nick: Option<String>,
     joined: HashSet<String>,
     last_quit: Option<String>,
+    /// Just joined: (channel, description), until its topic has been told.
+    untold_topic: Option<(String, String)>,
 }
 
 /// `#Name`: chatd's channels as IRC spells them.
@@ -72,6 +74,7 @@ impl Renderer {
             nick: None,
             joined: HashSet::new(),
             last_quit: None,
+            untold_topic: None,
         }
     }
 
@@ -154,12 +157,22 @@ impl Renderer {
                 let name = channel(&c.name);
                 if self.joined.insert(name.to_ascii_lowercase()) {
                     let _ = write!(out, ":{} JOIN {name}\r\n", self.mask(self.me()));
-                    self.topic(out, &name, &c.description);
+                    // The topic comes next if one was set; else the description
+                    // stands in for it, just before the names.
+                    self.untold_topic = Some((name, c.description.clone()));
                 }
             }
-            Event::Topic { channel: c, topic } => self.topic(out, &channel(c), topic),
+            Event::Topic { channel: c, topic } => {
+                self.untold_topic = None;
+                self.topic(out, &channel(c), topic)
+            }
             Event::Names { channel: c, nicks } => {
                 let name = channel(c);
+                if let Some((joined, description)) = self.untold_topic.take() {
+                    if joined == name {
+                        self.topic(out, &name, &description);
+                    }
+                }
                 // 353 lines stay well under 512 bytes.
                 for chunk in nicks.chunks(20) {
                     self.numeric(out, "353", &format!("= {name} :{}", chunk.join(" ")));
@@ -445,13 +458,10 @@ impl Renderer {
             Event::History { channel: c, lines } => {
                 let name = channel(c);
                 for line in lines {
-                    let text = ctcp_action(&line.text, line.action);
-                    let when = utc(line.at);
-                    let _ = write!(
-                        out,
-                        ":{} PRIVMSG {name} :[{when}] {text}\r\n",
-                        self.mask(&line.nick)
-                    );
+                    // The time goes inside the CTCP: an ACTION must be the whole message.
+                    let text = format!("[{}] {}", utc(line.at), line.text);
+                    let text = ctcp_action(&text, line.action);
+                    let _ = write!(out, ":{} PRIVMSG {name} :{text}\r\n", self.mask(&line.nick));
                 }
             }
             Event::Memos(memos) if memos.is_empty() => self.memo_serv(out, "You have no memos."),
@@ -671,19 +681,18 @@ mod tests {
         });
         assert_eq!(
             lines(&mut r, joined.clone()),
-            [
-                ":alice!alice@chatd.test JOIN #Weather",
-                ":chatd.test 332 alice #Weather :Talk about the weather"
-            ]
+            [":alice!alice@chatd.test JOIN #Weather"]
         );
         assert!(lines(&mut r, joined).is_empty(), "no second JOIN echo");
         let names = Event::Names {
             channel: "Weather".into(),
             nicks: vec!["alice".into(), "bob".into()],
         };
+        // No topic was set: the description stands in, before the names.
         assert_eq!(
             lines(&mut r, names),
             [
+                ":chatd.test 332 alice #Weather :Talk about the weather",
                 ":chatd.test 353 alice = #Weather :alice bob",
                 ":chatd.test 366 alice #Weather :End of /NAMES list."
             ]

@@ -8,22 +8,20 @@ pub mod codec;
 pub mod parse;
 pub mod render;
 
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::thread;
 
 use crossbeam_channel::{Receiver, Sender};
-use log::info;
 
 use self::codec::{Input, LineDecoder};
 use self::parse::{AccountCommand, Typed};
 use super::accounts::Accounts;
 use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
-use super::{sanitize, ActiveWriters, Admission, CONNECTION_STACK};
+use super::{sanitize, ActiveWriters, Admission};
 use crate::hub::name::Nick;
 use crate::hub::{
-    AccountId, ChatError, Command, DoorKind, Event, HubHandle, Identity, Link, Prompt, SessionId,
+    AccountId, ChatError, Command, DoorKind, Event, HubHandle, Identity, Prompt, SessionId,
 };
 use crate::store::AccountRecord;
 
@@ -54,55 +52,23 @@ impl TextDoor {
     /// Serves one connection until it closes. Runs on the connection's own
     /// thread (which becomes the reader) and starts the writer.
     pub fn serve(&self, stream: TcpStream, peer: SocketAddr, admission: Admission) {
-        info!("connect {peer} (text)");
-        // Chat lines are small: without NODELAY they wait for the peer's
-        // delayed ACK and latency sits near 40 ms.
-        let _ = stream.set_nodelay(true);
-        super::keep_alive(&stream);
-        let (events, queue) = crossbeam_channel::bounded(self.config.queue_length);
-        let (login_tx, login_rx) = crossbeam_channel::bounded(1);
-        // Reader, writer and the hub's kill switch share one descriptor
-        // (`&TcpStream` reads and writes), so a connection costs one.
-        let stream = Arc::new(stream);
-        let for_writer = Arc::clone(&stream);
-        let for_kill = Arc::clone(&stream);
-        let link = Link {
-            outbox: Arc::new(events.clone()),
-            login: Some(login_tx),
-            kill: Box::new(move || {
-                let _ = for_kill.shutdown(Shutdown::Both);
-            }),
+        let setup = super::DoorSetup {
+            door: DoorKind::Text,
+            hub: &self.hub,
+            queue_length: self.config.queue_length,
+            writers: &self.writers,
         };
-        let session = self.hub.attach(peer, DoorKind::Text, |_| link);
-        let writing = self.writers.enter();
-        let writer = thread::Builder::new()
-            .name(format!("text-writer-{peer}"))
-            .stack_size(CONNECTION_STACK)
-            .spawn(move || {
-                super::write_loop(&for_writer, &queue, render::render);
-                drop(writing);
-            });
-        let reason = match writer {
-            Ok(_) => {
-                let mut reader = Reader {
-                    door: self,
-                    session,
-                    peer,
-                    own: events,
-                    login: login_rx,
-                    phase: Phase::Nick,
-                };
-                reader.run(stream)
+        super::serve_connection(setup, stream, peer, render::render, |attached| {
+            Reader {
+                door: self,
+                session: attached.session,
+                peer,
+                own: attached.own,
+                login: attached.replies,
+                phase: Phase::Nick,
             }
-            Err(_) => "server out of threads".to_string(),
-        };
-        self.hub.send(
-            session,
-            Command::Disconnected {
-                reason: reason.clone(),
-            },
-        );
-        info!("disconnect {peer} ({reason})");
+            .run(attached.stream)
+        });
         drop(admission);
     }
 }

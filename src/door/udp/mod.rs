@@ -158,13 +158,12 @@ impl Reader {
                 clients.remove(&from);
                 drop(clients);
                 warn!("logging off {from}: Excess flood");
-                self.push(
-                    from,
-                    session,
-                    Event::Closing {
-                        reason: "Excess flood".into(),
-                    },
-                );
+                // Straight out: the address is forgotten already, and the
+                // writer drops goodbyes for forgotten addresses.
+                let goodbye = Event::Closing {
+                    reason: "Excess flood".into(),
+                };
+                self.send_now(from, &goodbye);
                 let reason = "Excess flood".into();
                 self.door
                     .hub

@@ -194,7 +194,8 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         Event::Wallops { from, text } => encode(ERROR, &format!("WALL from {from}: {text}"), out),
         Event::History { channel, lines } => {
             for line in lines {
-                let text = format!("[{}] {}", crate::clock::utc(line.at), line.text);
+                let action = if line.action { "* " } else { "" };
+                let text = format!("[{}] {action}{}", crate::clock::utc(line.at), line.text);
                 encode(PUBLIC_MSG, &format!("{channel} {} {text}", line.nick), out);
             }
         }

@@ -291,10 +291,15 @@ impl Hub {
                     (true, _) => {
                         channel.op_sessions.insert(target);
                     }
+                    // The founder stays an operator of their channel.
+                    (false, Some(account)) if channel.founder == Some(account) => {
+                        return Ok(None);
+                    }
                     (false, _) => {
-                        channel.op_sessions.remove(&target);
-                        if let Some(account) = account {
-                            channel.op_accounts.remove(&account);
+                        let was_op = channel.op_sessions.remove(&target)
+                            | account.is_some_and(|a| channel.op_accounts.remove(&a));
+                        if !was_op {
+                            return Ok(None);
                         }
                     }
                 }
@@ -384,12 +389,28 @@ impl Hub {
         }
     }
 
+    /// Whether channel `index` bans session `id`.
+    pub(super) fn banned_here(&self, id: SessionId, index: usize) -> bool {
+        let user = self.user(id);
+        let host = self.sessions[&id].peer.ip().to_string();
+        let who = Who {
+            nick: user.nick.as_str(),
+            host: &host,
+            account: user.account.map(|_| user.nick.as_str()),
+        };
+        self.channels[index].is_banned(&who)
+    }
+
     /// A mask for what an operator typed: a mask as it is; the nickname of a
     /// registered user on line as their account (`$a:nick`), of a guest on
     /// line as their address (`*!*@ip`), of anyone else as `nick!*@*`.
     fn mask_for(&self, typed: &str) -> String {
         if typed.contains(['!', '@', '$', '*', '?']) {
             return typed.to_string();
+        }
+        // An address on its own (IPv4 or IPv6) bans that host.
+        if typed.parse::<std::net::IpAddr>().is_ok() {
+            return format!("*!*@{typed}");
         }
         match self.nicks.get(&typed.to_ascii_lowercase()) {
             Some(&id) => {
