@@ -12,7 +12,7 @@ use log::{error, info, warn};
 use crate::auth::{AuthError, AuthPool, LoginThrottle};
 use crate::clock;
 use crate::hub::{AccountId, ChatError, Identity};
-use crate::store::{AccountRecord, Store, StoreError};
+use crate::store::{AccountRecord, NickList, Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountRules {
@@ -137,8 +137,14 @@ impl Accounts {
         let id = account.id;
         Ok(Identity {
             account: id,
-            watch: self.store.watches(id).map_err(store_failed)?,
-            ignore: self.store.ignores(id).map_err(store_failed)?,
+            watch: self
+                .store
+                .nick_list(NickList::Watches, id)
+                .map_err(store_failed)?,
+            ignore: self
+                .store
+                .nick_list(NickList::Ignores, id)
+                .map_err(store_failed)?,
             memos: self.store.memos(id, true).map_err(store_failed)?,
         })
     }

@@ -10,7 +10,7 @@ use log::error;
 
 use super::{ChatError, Event, HistoryLine, Memo, Outbox, StoreWrite};
 use crate::hub::AccountId;
-use crate::store::{MemoKept, Store, StoreError};
+use crate::store::{MemoKept, NickList, Store, StoreError};
 
 /// Work for the store worker; answers go straight to the session's queue.
 pub(super) enum StoreJob {
@@ -152,17 +152,25 @@ fn save(store: &Store, write: &StoreWrite) -> Result<(), StoreError> {
     match write {
         StoreWrite::Login { account, from, at } => store.record_login(*account, from, *at),
         StoreWrite::Logout { account, at } => store.record_logout(*account, *at),
-        StoreWrite::AddWatch { account, nick, at } => store.add_watch(*account, nick, *at),
-        StoreWrite::RemoveWatch { account, nick } => store.remove_watch(*account, nick),
+        StoreWrite::AddWatch { account, nick, at } => {
+            store.add_to_list(NickList::Watches, *account, nick, *at)
+        }
+        StoreWrite::RemoveWatch { account, nick } => {
+            store.remove_from_list(NickList::Watches, *account, nick)
+        }
         StoreWrite::SaveWatches { account, nicks, at } => nicks
             .iter()
-            .try_for_each(|nick| store.add_watch(*account, nick, *at)),
+            .try_for_each(|nick| store.add_to_list(NickList::Watches, *account, nick, *at)),
         StoreWrite::SaveChannel(record) => store.save_channel(record),
         StoreWrite::DropChannel { name } => store.drop_channel(name),
         StoreWrite::AddGline(gline) => store.add_gline(gline),
         StoreWrite::RemoveGline { mask } => store.remove_gline(mask),
-        StoreWrite::AddIgnore { account, nick, at } => store.add_ignore(*account, nick, *at),
-        StoreWrite::RemoveIgnore { account, nick } => store.remove_ignore(*account, nick),
+        StoreWrite::AddIgnore { account, nick, at } => {
+            store.add_to_list(NickList::Ignores, *account, nick, *at)
+        }
+        StoreWrite::RemoveIgnore { account, nick } => {
+            store.remove_from_list(NickList::Ignores, *account, nick)
+        }
         StoreWrite::AppendHistory { channel, line } => {
             store.append_history(&[(channel.clone(), line.clone())])
         }

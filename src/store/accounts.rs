@@ -117,36 +117,12 @@ impl Store {
         )?;
         Ok(())
     }
-
-    /// The account's hot list, in the order it was built.
-    pub fn watches(&self, id: AccountId) -> Result<Vec<String>, StoreError> {
-        let conn = self.read();
-        let mut statement =
-            conn.prepare("SELECT nick FROM watches WHERE account_id = ?1 ORDER BY added_at, nick")?;
-        let rows = statement.query_map([id.0], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    pub fn add_watch(&self, id: AccountId, nick: &str, at: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT OR IGNORE INTO watches (account_id, nick, added_at) VALUES (?1, ?2, ?3)",
-            params![id.0, nick, at],
-        )?;
-        Ok(())
-    }
-
-    pub fn remove_watch(&self, id: AccountId, nick: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "DELETE FROM watches WHERE account_id = ?1 AND nick = ?2",
-            params![id.0, nick],
-        )?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::NickList;
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -187,14 +163,21 @@ mod tests {
     fn watches_belong_to_their_account_and_go_with_it() {
         let (_dir, store) = store();
         let id = store.create_account("a", "$h", 1).unwrap();
-        store.add_watch(id, "Bob", 2).unwrap();
-        store.add_watch(id, "bob", 3).unwrap();
-        store.add_watch(id, "carol", 4).unwrap();
-        assert_eq!(store.watches(id).unwrap(), ["Bob", "carol"]);
-        store.remove_watch(id, "BOB").unwrap();
-        assert_eq!(store.watches(id).unwrap(), ["carol"]);
+        store.add_to_list(NickList::Watches, id, "Bob", 2).unwrap();
+        store.add_to_list(NickList::Watches, id, "bob", 3).unwrap();
+        store
+            .add_to_list(NickList::Watches, id, "carol", 4)
+            .unwrap();
+        assert_eq!(
+            store.nick_list(NickList::Watches, id).unwrap(),
+            ["Bob", "carol"]
+        );
+        store
+            .remove_from_list(NickList::Watches, id, "BOB")
+            .unwrap();
+        assert_eq!(store.nick_list(NickList::Watches, id).unwrap(), ["carol"]);
         assert!(store.delete_account("A").unwrap());
-        assert!(store.watches(id).unwrap().is_empty());
+        assert!(store.nick_list(NickList::Watches, id).unwrap().is_empty());
         assert!(!store.delete_account("a").unwrap());
     }
 

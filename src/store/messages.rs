@@ -143,35 +143,12 @@ impl Store {
             .execute("DELETE FROM memos WHERE account_id = ?1", [account.0])?;
         Ok(())
     }
-
-    pub fn ignores(&self, account: AccountId) -> Result<Vec<String>, StoreError> {
-        let conn = self.read();
-        let mut statement =
-            conn.prepare("SELECT nick FROM ignores WHERE account_id = ?1 ORDER BY added_at, nick")?;
-        let rows = statement.query_map([account.0], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    pub fn add_ignore(&self, account: AccountId, nick: &str, at: i64) -> Result<(), StoreError> {
-        self.conn().execute(
-            "INSERT OR IGNORE INTO ignores (account_id, nick, added_at) VALUES (?1, ?2, ?3)",
-            params![account.0, nick, at],
-        )?;
-        Ok(())
-    }
-
-    pub fn remove_ignore(&self, account: AccountId, nick: &str) -> Result<(), StoreError> {
-        self.conn().execute(
-            "DELETE FROM ignores WHERE account_id = ?1 AND nick = ?2",
-            params![account.0, nick],
-        )?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::NickList;
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
@@ -242,10 +219,16 @@ mod tests {
     fn ignores_are_kept_per_account() {
         let (_dir, store) = store();
         let id = store.create_account("a", "$h", 1).unwrap();
-        store.add_ignore(id, "Spammer", 1).unwrap();
-        store.add_ignore(id, "spammer", 2).unwrap();
-        assert_eq!(store.ignores(id).unwrap(), ["Spammer"]);
-        store.remove_ignore(id, "SPAMMER").unwrap();
-        assert!(store.ignores(id).unwrap().is_empty());
+        store
+            .add_to_list(NickList::Ignores, id, "Spammer", 1)
+            .unwrap();
+        store
+            .add_to_list(NickList::Ignores, id, "spammer", 2)
+            .unwrap();
+        assert_eq!(store.nick_list(NickList::Ignores, id).unwrap(), ["Spammer"]);
+        store
+            .remove_from_list(NickList::Ignores, id, "SPAMMER")
+            .unwrap();
+        assert!(store.nick_list(NickList::Ignores, id).unwrap().is_empty());
     }
 }

@@ -8,10 +8,12 @@ mod accounts;
 mod channels;
 mod messages;
 pub mod migrate;
+mod nick_lists;
 
 pub use crate::hub::AccountId;
 pub use accounts::AccountRecord;
 pub use messages::MemoKept;
+pub use nick_lists::NickList;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
