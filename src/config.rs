@@ -170,11 +170,16 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let (line, key) = locate(text, e.span());
+            let message = match e.message().trim() {
+                // toml says nothing for some syntax errors (a stray CR, say).
+                "" => "this line is not valid TOML (a stray control character?)".to_string(),
+                message => message.to_string(),
+            };
             ConfigError::Invalid {
                 path: path.to_path_buf(),
                 line,
                 key,
-                message: e.message().trim().to_string(),
+                message,
             }
         })?;
         raw.check()
@@ -674,10 +679,16 @@ fn locate(text: &str, span: Option<Range<usize>>) -> (Option<usize>, String) {
     let line = line_of(text, span.start);
     let source = text.lines().nth(line - 1).unwrap_or("").trim();
     let key = match source.split_once('=') {
-        Some((key, _)) => key.trim().to_string(),
-        None => source.trim_matches(['[', ']']).to_string(),
+        Some((key, _)) => key.trim(),
+        None => source.trim_matches(['[', ']']),
     };
-    (Some(line), key)
+    // Only what looks like a key is named: not a comment, not stray bytes.
+    let looks_like_key = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "_-.\"' ".contains(c));
+    let key = if looks_like_key { key } else { "" };
+    (Some(line), key.to_string())
 }
 
 #[cfg(test)]
@@ -785,6 +796,18 @@ mod tests {
             err.starts_with("chat.toml: accounts.argon2_*: invalid argon2 cost"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_stray_control_character_is_refused_with_a_reason() {
+        for text in ["\r", "lobby = \"Lobby\"\n\rlobby=\"x\"\n", "# \u{1b}[31m\n"] {
+            let err = parse(text).unwrap_err();
+            assert!(!err.trim_end().ends_with(':'), "no reason given: {err:?}");
+            assert!(
+                !err.contains('\u{1b}'),
+                "stray bytes named as a key: {err:?}"
+            );
+        }
     }
 
     #[test]

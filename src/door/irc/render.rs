@@ -173,9 +173,20 @@ impl Renderer {
                         self.topic(out, &name, &description);
                     }
                 }
-                // 353 lines stay well under 512 bytes.
-                for chunk in nicks.chunks(20) {
-                    self.numeric(out, "353", &format!("= {name} :{}", chunk.join(" ")));
+                // 353 lines stay under 512 bytes whatever the nickname length.
+                let mut line = String::new();
+                for nick in nicks {
+                    if !line.is_empty() && line.len() + nick.len() > 380 {
+                        self.numeric(out, "353", &format!("= {name} :{line}"));
+                        line.clear();
+                    }
+                    if !line.is_empty() {
+                        line.push(' ');
+                    }
+                    line.push_str(nick);
+                }
+                if !line.is_empty() {
+                    self.numeric(out, "353", &format!("= {name} :{line}"));
                 }
                 self.numeric(out, "366", &format!("{name} :End of /NAMES list."));
             }

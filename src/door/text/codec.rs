@@ -147,12 +147,14 @@ impl LineDecoder {
     }
 
     fn end_line(&mut self, out: &mut Vec<Input>) {
-        if std::mem::take(&mut self.overflow) {
+        let overflow = std::mem::take(&mut self.overflow);
+        let line = String::from_utf8_lossy(&self.line);
+        // Each invalid byte becomes a 3-byte U+FFFD: the limit holds for
+        // what is passed on, not only for what was received (found by fuzzing).
+        if overflow || line.len() > self.max_line {
             out.push(Input::TooLong);
         } else {
-            out.push(Input::Line(
-                String::from_utf8_lossy(&self.line).into_owned(),
-            ));
+            out.push(Input::Line(line.into_owned()));
         }
         self.line.clear();
     }
@@ -261,6 +263,16 @@ mod tests {
         let long = vec![b'x'; 100_000];
         let out = decode(&[&long, b"\r\nshort\r\n"]);
         assert_eq!(out, vec![Input::TooLong, line("short")]);
+    }
+
+    #[test]
+    fn invalid_utf8_cannot_stretch_a_line_past_the_limit() {
+        let mut raw = vec![0x80u8; 16];
+        raw.push(b'\n');
+        assert_eq!(decode(&[&raw]), vec![Input::TooLong]);
+        let mut fits = vec![0x80u8; 5];
+        fits.push(b'\n');
+        assert_eq!(decode(&[&fits]), vec![line(&"\u{fffd}".repeat(5))]);
     }
 
     #[test]
