@@ -17,6 +17,8 @@ mod offline_tests;
 mod persist;
 mod state;
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 
 pub use command::{

@@ -3,15 +3,14 @@
 //! each of its errors; what is saved, what is announced and to whom; and what
 //! `Hub::new` puts back from the database.
 
-use std::net::SocketAddr;
-use std::time::Duration;
-
 use super::channel::{ChannelRecord, Gline, MaskEntry, Topic};
+use super::test_support::{
+    address, closed, closing, config_of, err, events_for, public, replies, stores, Addresses, World,
+};
 use super::*;
-use crate::clock::{unix_seconds, Now};
 
 // ---------------------------------------------------------------------------
-// Helpers (the small ones of tests.rs, and a few for moderation)
+// Helpers (after the shared ones of test_support.rs, a few for moderation)
 // ---------------------------------------------------------------------------
 
 /// chat.toml's channels in every test world: permanent, with no operators.
@@ -20,118 +19,27 @@ const CHANNELS: [(&str, &str); 2] = [
     ("Weather", "Talk about the weather"),
 ];
 
-const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
-
 fn config() -> HubConfig {
     HubConfig {
-        nick_length: 12,
-        idle_timeout: IDLE_TIMEOUT,
-        udp_idle_timeout: IDLE_TIMEOUT,
         channel_length: 16,
-        lobby: None,
-        channels: CHANNELS
-            .iter()
-            .map(|(name, description)| ChannelSpec {
-                name: name.to_string(),
-                description: description.to_string(),
-            })
-            .collect(),
-        saved_channels: Vec::new(),
-        glines: Vec::new(),
-        history: HistoryConfig::off(),
-        saved_history: Vec::new(),
+        ..config_of(&CHANNELS, None)
     }
 }
 
-/// Session `n` comes from 192.0.2.n, so that address bans name one person.
-fn address(n: u64) -> String {
-    format!("192.0.2.{n}")
+/// A world of `config` whose people come over IRC, each from their own
+/// address (see [`address`]).
+fn world_with(config: HubConfig) -> World {
+    World::with_sessions(config, DoorKind::Irc, Addresses::OwnEach)
 }
 
-/// A hub, a clock that only moves when a test says so, and fresh session ids.
-struct World {
-    hub: Hub,
-    now: Now,
-    last_id: u64,
+fn world() -> World {
+    world_with(config())
 }
 
 impl World {
-    fn new() -> World {
-        World::with(config())
-    }
-
-    fn with(config: HubConfig) -> World {
-        World {
-            hub: Hub::new(config),
-            now: Now::read(),
-            last_id: 0,
-        }
-    }
-
-    /// Runs one command at the current time and returns what followed.
-    fn run(&mut self, from: SessionId, command: Command) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        self.hub.handle(self.now, from, command, &mut effects);
-        effects
-    }
-
-    /// A new connection's id and the effects of its `Connect` from `ip`.
-    fn open_from(&mut self, ip: &str) -> (SessionId, Vec<Effect>) {
-        self.last_id += 1;
-        let id = SessionId(self.last_id);
-        let peer: SocketAddr = format!("{ip}:40000").parse().unwrap();
-        let effects = self.run(
-            id,
-            Command::Connect {
-                peer,
-                door: DoorKind::Irc,
-            },
-        );
-        (id, effects)
-    }
-
-    /// A new connection from its own address, not logged in.
-    fn open(&mut self) -> SessionId {
-        let ip = address(self.last_id + 1);
-        let (id, effects) = self.open_from(&ip);
-        assert!(effects.is_empty(), "connect said something: {effects:?}");
-        id
-    }
-
-    fn login(&mut self, id: SessionId, nick: &str, account: Option<i64>) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Login {
-                nick: nick.to_string(),
-                identity: account.map(|a| Identity {
-                    account: AccountId(a),
-                    watch: Vec::new(),
-                    ignore: Vec::new(),
-                    memos: Vec::new(),
-                }),
-            },
-        )
-    }
-
-    /// A guest, logged in from their own address.
-    fn guest(&mut self, nick: &str) -> SessionId {
-        let id = self.open();
-        let effects = self.login(id, nick, None);
-        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
-        id
-    }
-
-    /// The owner of registered `nick` (account `account`), logged in.
-    fn registered(&mut self, nick: &str, account: i64) -> SessionId {
-        let id = self.open();
-        let effects = self.login(id, nick, Some(account));
-        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
-        id
-    }
-
     /// A guest who is a server operator.
     fn oper(&mut self, nick: &str) -> SessionId {
-        let id = self.guest(nick);
+        let id = self.connect(nick);
         let effects = self.run(id, Command::Oper { name: nick.into() });
         assert_eq!(events_for(&effects, id), [Event::YouAreOper]);
         id
@@ -143,15 +51,6 @@ impl World {
             Command::Create {
                 channel: channel.into(),
                 description: description.into(),
-            },
-        )
-    }
-
-    fn join(&mut self, id: SessionId, channel: &str) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Join {
-                channel: channel.into(),
             },
         )
     }
@@ -175,36 +74,6 @@ impl World {
                 channel: channel.into(),
                 key: None,
                 create: true,
-            },
-        )
-    }
-
-    fn part(&mut self, id: SessionId, channel: &str) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Part {
-                channel: Some(channel.into()),
-            },
-        )
-    }
-
-    fn say(&mut self, id: SessionId, text: &str) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Say {
-                text: text.into(),
-                action: false,
-            },
-        )
-    }
-
-    fn say_in(&mut self, id: SessionId, channel: &str, text: &str, action: bool) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::SayIn {
-                channel: channel.into(),
-                text: text.into(),
-                action,
             },
         )
     }
@@ -256,7 +125,8 @@ impl World {
         )
     }
 
-    fn names(&mut self, id: SessionId, channel: &str) -> Vec<String> {
+    /// The nicknames NAMES gives `id` for `channel`.
+    fn nicks_in(&mut self, id: SessionId, channel: &str) -> Vec<String> {
         let effects = self.run(
             id,
             Command::Names {
@@ -278,18 +148,13 @@ impl World {
         }
     }
 
-    /// The current time as the store records it.
-    fn unix_now(&self) -> i64 {
-        unix_seconds(self.now.wall)
-    }
-
     /// Alice (account 1) creates "Books" and Bob (account 2, registered) and
     /// Carol (a guest) join it; nobody but Alice is an operator.
     fn books() -> (World, SessionId, SessionId, SessionId) {
-        let mut w = World::new();
-        let alice = w.registered("alice", 1);
-        let bob = w.registered("bob", 2);
-        let carol = w.guest("carol");
+        let mut w = world();
+        let alice = w.connect_registered("alice", 1);
+        let bob = w.connect_registered("bob", 2);
+        let carol = w.connect("carol");
         w.create(alice, "Books", "About books");
         for id in [bob, carol] {
             assert_joined(&w.join(id, "Books"), id, "Books");
@@ -306,58 +171,12 @@ fn minus(mode: ChannelMode) -> ModeChange {
     ModeChange { add: false, mode }
 }
 
-/// The events delivered to `id`, in order.
-fn events_for(effects: &[Effect], id: SessionId) -> Vec<Event> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Deliver { to, event } if *to == id => Some((**event).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
 /// Who got `event`, in order.
 fn receivers(effects: &[Effect], event: &Event) -> Vec<SessionId> {
     effects
         .iter()
         .filter_map(|effect| match effect {
             Effect::Deliver { to, event: e } if **e == *event => Some(*to),
-            _ => None,
-        })
-        .collect()
-}
-
-fn replies(effects: &[Effect]) -> Vec<(SessionId, bool)> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::LoginReply { to, accepted } => Some((*to, *accepted)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn closed(effects: &[Effect]) -> Vec<SessionId> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Close { session } => Some(*session),
-            _ => None,
-        })
-        .collect()
-}
-
-type Stored = (StoreWrite, Option<(SessionId, Event)>);
-
-fn stores(effects: &[Effect]) -> Vec<Stored> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Store { write, ack } => Some((
-                write.clone(),
-                ack.as_ref().map(|(to, event)| (*to, (**event).clone())),
-            )),
             _ => None,
         })
         .collect()
@@ -380,10 +199,6 @@ fn saved_one(effects: &[Effect]) -> ChannelRecord {
         [record] => record.clone(),
         other => panic!("expected one SaveChannel, got {other:?} in {effects:?}"),
     }
-}
-
-fn err(error: ChatError) -> Event {
-    Event::Error(error)
 }
 
 /// The one error `id` got.
@@ -413,21 +228,6 @@ fn mode_changed(channel: &str, by: &str, modes: &str, params: &[&str]) -> Event 
     }
 }
 
-fn closing(reason: &str) -> Event {
-    Event::Closing {
-        reason: reason.into(),
-    }
-}
-
-fn public(channel: &str, from: &str, text: &str) -> Event {
-    Event::Public {
-        channel: channel.into(),
-        from: from.into(),
-        text: text.into(),
-        action: false,
-    }
-}
-
 fn books_record(at: i64) -> ChannelRecord {
     ChannelRecord {
         name: "Books".into(),
@@ -450,8 +250,8 @@ fn books_record(at: i64) -> ChannelRecord {
 
 #[test]
 fn create_needs_a_registered_nickname() {
-    let mut w = World::new();
-    let guest = w.guest("guest");
+    let mut w = world();
+    let guest = w.connect("guest");
     let effects = w.create(guest, "Books", "About books");
     assert_eq!(
         events_for(&effects, guest),
@@ -463,8 +263,8 @@ fn create_needs_a_registered_nickname() {
 
 #[test]
 fn create_refuses_a_bad_name() {
-    let mut w = World::new();
-    let alice = w.registered("alice", 1);
+    let mut w = world();
+    let alice = w.connect_registered("alice", 1);
     for bad in ["two words", "semi;colon", "", "#", "much-too-long-a-name"] {
         let effects = w.create(alice, bad, "");
         assert!(
@@ -477,9 +277,9 @@ fn create_refuses_a_bad_name() {
 
 #[test]
 fn create_refuses_a_name_that_exists() {
-    let mut w = World::new();
-    let alice = w.registered("alice", 1);
-    let bob = w.registered("bob", 2);
+    let mut w = world();
+    let alice = w.connect_registered("alice", 1);
+    let bob = w.connect_registered("bob", 2);
     for taken in ["Weather", "#weather", "LOBBY"] {
         let effects = w.create(alice, taken, "");
         assert!(
@@ -498,8 +298,8 @@ fn create_refuses_a_name_that_exists() {
 
 #[test]
 fn create_saves_the_channel_acknowledges_once_saved_and_joins_its_founder() {
-    let mut w = World::new();
-    let alice = w.registered("alice", 1);
+    let mut w = world();
+    let alice = w.connect_registered("alice", 1);
     let effects = w.create(alice, "#Books", "About books");
     assert_eq!(
         stores(&effects),
@@ -538,18 +338,18 @@ fn create_saves_the_channel_acknowledges_once_saved_and_joins_its_founder() {
 
 #[test]
 fn a_created_channel_stays_when_everyone_has_left() {
-    let mut w = World::new();
-    let alice = w.registered("alice", 1);
+    let mut w = world();
+    let alice = w.connect_registered("alice", 1);
     w.create(alice, "Books", "");
-    w.part(alice, "Books");
+    w.part(alice, Some("Books"));
     assert_joined(&w.join(alice, "Books"), alice, "Books");
 }
 
 #[test]
 fn create_takes_over_a_transient_channel_its_operator_runs() {
-    let mut w = World::new();
-    let alice = w.registered("alice", 1);
-    let bob = w.registered("bob", 2);
+    let mut w = world();
+    let alice = w.connect_registered("alice", 1);
+    let bob = w.connect_registered("bob", 2);
     w.irc_join(alice, "#tmp");
     w.join(bob, "tmp");
     let effects = w.create(bob, "tmp", "");
@@ -563,7 +363,7 @@ fn create_takes_over_a_transient_channel_its_operator_runs() {
     assert_eq!(record.founder, Some(AccountId(1)));
     assert_eq!(record.description, "Temporary no more");
     for id in [alice, bob] {
-        w.part(id, "tmp");
+        w.part(id, Some("tmp"));
     }
     assert_joined(&w.join(bob, "tmp"), bob, "tmp");
 }
@@ -574,8 +374,8 @@ fn create_takes_over_a_transient_channel_its_operator_runs() {
 
 #[test]
 fn a_permanent_channel_cannot_be_dropped() {
-    let mut w = World::new();
-    let alice = w.registered("alice", 1);
+    let mut w = world();
+    let alice = w.connect_registered("alice", 1);
     let root = w.oper("root");
     for id in [alice, root] {
         let effects = w.run(
@@ -740,7 +540,7 @@ fn the_topic_is_shown_on_join_before_the_names() {
     let (mut w, alice, _bob, _carol) = World::books();
     w.topic(alice, "Books", "Dune");
     let at = w.unix_now();
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     let effects = w.join(dave, "Books");
     assert_eq!(
         events_for(&effects, dave),
@@ -793,7 +593,7 @@ fn an_empty_topic_clears_it() {
             topic: "About books".into()
         }]
     );
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     let effects = w.join(dave, "Books");
     assert!(
         !events_for(&effects, dave)
@@ -806,7 +606,7 @@ fn an_empty_topic_clears_it() {
 #[test]
 fn topic_errors() {
     let (mut w, _alice, _bob, _carol) = World::books();
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     assert_eq!(
         error_for(&w.topic(dave, "Books", "hi"), dave),
         ChatError::NotInChannel("Books".into())
@@ -841,8 +641,8 @@ fn topic_errors() {
 
 #[test]
 fn anyone_in_a_permanent_channel_may_set_its_topic_and_it_is_saved() {
-    let mut w = World::new();
-    let carol = w.guest("carol");
+    let mut w = world();
+    let carol = w.connect("carol");
     w.join(carol, "Weather");
     let effects = w.topic(carol, "Weather", "Rain");
     let record = saved_one(&effects);
@@ -886,7 +686,7 @@ fn mode_query_shows_flags_and_parameters_and_the_key_only_to_members() {
             params: vec!["sesame".into(), "10".into()],
         }]
     );
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     assert_eq!(
         query(&mut w, dave),
         [Event::ChannelModes {
@@ -929,7 +729,7 @@ fn changing_modes_needs_an_operator() {
         );
     }
     // Nothing changed.
-    assert_eq!(w.names(carol, "Books"), ["@alice", "bob", "carol"]);
+    assert_eq!(w.nicks_in(carol, "Books"), ["@alice", "bob", "carol"]);
 }
 
 #[test]
@@ -1001,7 +801,7 @@ fn mode_changes_are_announced_with_the_letters_and_parameters_applied() {
 #[test]
 fn a_bad_mode_is_refused_and_the_others_still_apply() {
     let (mut w, alice, bob, _carol) = World::books();
-    w.guest("dave");
+    w.connect("dave");
     let effects = w.mode(
         alice,
         "Books",
@@ -1048,12 +848,12 @@ fn plus_o_in_a_kept_channel_is_kept_by_account() {
         [alice, bob, carol]
     );
     assert_eq!(saved_one(&effects).ops, [AccountId(2)]);
-    assert_eq!(w.names(carol, "Books"), ["@alice", "@bob", "carol"]);
+    assert_eq!(w.nicks_in(carol, "Books"), ["@alice", "@bob", "carol"]);
     // Bob comes back on another connection: still an operator.
     w.run(bob, Command::Quit { message: None });
-    let bob = w.registered("bob", 2);
+    let bob = w.connect_registered("bob", 2);
     w.join(bob, "Books");
-    assert_eq!(w.names(carol, "Books"), ["@alice", "carol", "@bob"]);
+    assert_eq!(w.nicks_in(carol, "Books"), ["@alice", "carol", "@bob"]);
     assert_eq!(
         events_for(&w.kick(bob, "Books", "carol", None), carol),
         [Event::Kicked {
@@ -1066,7 +866,7 @@ fn plus_o_in_a_kept_channel_is_kept_by_account() {
     // -o takes it away, on disk too.
     let effects = w.mode(alice, "Books", vec![minus(ChannelMode::Op("bob".into()))]);
     assert!(saved_one(&effects).ops.is_empty());
-    assert_eq!(w.names(alice, "Books"), ["@alice", "bob"]);
+    assert_eq!(w.nicks_in(alice, "Books"), ["@alice", "bob"]);
 }
 
 #[test]
@@ -1074,17 +874,17 @@ fn plus_o_of_a_guest_lasts_as_long_as_their_session() {
     let (mut w, alice, _bob, carol) = World::books();
     let effects = w.mode(alice, "Books", vec![plus(ChannelMode::Op("carol".into()))]);
     assert!(saved_one(&effects).ops.is_empty(), "a guest has no account");
-    assert_eq!(w.names(alice, "Books"), ["@alice", "bob", "@carol"]);
-    w.part(carol, "Books");
+    assert_eq!(w.nicks_in(alice, "Books"), ["@alice", "bob", "@carol"]);
+    w.part(carol, Some("Books"));
     w.join(carol, "Books");
-    assert_eq!(w.names(alice, "Books"), ["@alice", "bob", "carol"]);
+    assert_eq!(w.nicks_in(alice, "Books"), ["@alice", "bob", "carol"]);
 }
 
 #[test]
 fn plus_o_in_a_transient_channel_is_kept_by_session() {
-    let mut w = World::new();
-    let alice = w.registered("alice", 1);
-    let bob = w.registered("bob", 2);
+    let mut w = world();
+    let alice = w.connect_registered("alice", 1);
+    let bob = w.connect_registered("bob", 2);
     w.irc_join(alice, "#tmp");
     w.irc_join(bob, "#tmp");
     let effects = w.mode(alice, "tmp", vec![plus(ChannelMode::Op("bob".into()))]);
@@ -1092,10 +892,10 @@ fn plus_o_in_a_transient_channel_is_kept_by_session() {
         stores(&effects).is_empty(),
         "a transient channel is not saved"
     );
-    assert_eq!(w.names(alice, "tmp"), ["@alice", "@bob"]);
-    w.part(bob, "tmp");
+    assert_eq!(w.nicks_in(alice, "tmp"), ["@alice", "@bob"]);
+    w.part(bob, Some("tmp"));
     w.irc_join(bob, "#tmp");
-    assert_eq!(w.names(alice, "tmp"), ["@alice", "bob"]);
+    assert_eq!(w.nicks_in(alice, "tmp"), ["@alice", "bob"]);
 }
 
 #[test]
@@ -1107,7 +907,7 @@ fn plus_v_lets_a_member_speak_in_a_moderated_channel() {
         ChatError::CannotSendToChan("Books".into())
     );
     assert_eq!(
-        error_for(&w.say_in(bob, "#Books", "me too", false), bob),
+        error_for(&w.say_in(bob, "#Books", "me too"), bob),
         ChatError::CannotSendToChan("Books".into())
     );
     // Operators may.
@@ -1125,7 +925,7 @@ fn plus_v_lets_a_member_speak_in_a_moderated_channel() {
         receivers(&effects, &mode_changed("Books", "alice", "+v", &["carol"])).contains(&carol)
     );
     assert!(saved_one(&effects).ops.is_empty(), "voice is not kept");
-    assert_eq!(w.names(bob, "Books"), ["@alice", "bob", "+carol"]);
+    assert_eq!(w.nicks_in(bob, "Books"), ["@alice", "bob", "+carol"]);
     let effects = w.say(carol, "thanks");
     assert_eq!(
         receivers(&effects, &public("Books", "carol", "thanks")),
@@ -1195,15 +995,15 @@ fn plus_b_with_a_nickname_bans_an_account_an_address_or_a_nickname() {
         }]
     );
     // A ban keeps out, it doesn't put out.
-    assert_eq!(w.names(alice, "Books"), ["@alice", "bob", "carol"]);
+    assert_eq!(w.nicks_in(alice, "Books"), ["@alice", "bob", "carol"]);
     for id in [bob, carol] {
-        w.part(id, "Books");
+        w.part(id, Some("Books"));
         assert_eq!(
             error_for(&w.join(id, "Books"), id),
             ChatError::BannedFromChan("Books".into())
         );
     }
-    let dave = w.guest("Dave");
+    let dave = w.connect("Dave");
     assert_eq!(
         error_for(&w.join(dave, "books"), dave),
         ChatError::BannedFromChan("Books".into())
@@ -1236,7 +1036,7 @@ fn plus_b_with_a_nickname_bans_an_account_an_address_or_a_nickname() {
 fn plus_i_invite_exceptions_let_people_in_past_bans_and_plus_i() {
     let (mut w, alice, bob, carol) = World::books();
     for id in [bob, carol] {
-        w.part(id, "Books");
+        w.part(id, Some("Books"));
     }
     let effects = w.mode(
         alice,
@@ -1264,7 +1064,7 @@ fn plus_i_invite_exceptions_let_people_in_past_bans_and_plus_i() {
         ChatError::BannedFromChan("Books".into())
     );
     assert_joined(&w.join(bob, "Books"), bob, "Books");
-    w.part(bob, "Books");
+    w.part(bob, Some("Books"));
 
     // +i: the exception is as good as an invitation.
     w.mode(
@@ -1305,8 +1105,8 @@ fn plus_i_invite_exceptions_let_people_in_past_bans_and_plus_i() {
 
 #[test]
 fn mask_list_of_an_unknown_channel_is_no_such_channel() {
-    let mut w = World::new();
-    let carol = w.guest("carol");
+    let mut w = world();
+    let carol = w.connect("carol");
     let effects = w.run(
         carol,
         Command::MaskList {
@@ -1332,7 +1132,7 @@ fn mask_list_of_an_unknown_channel_is_no_such_channel() {
 fn plus_i_keeps_out_whoever_is_not_invited() {
     let (mut w, alice, _bob, _carol) = World::books();
     w.mode(alice, "Books", vec![plus(ChannelMode::InviteOnly)]);
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     let effects = w.join(dave, "Books");
     assert_eq!(effects.len(), 1, "{effects:?}");
     assert_eq!(
@@ -1353,7 +1153,7 @@ fn plus_k_needs_the_key() {
         "Books",
         vec![plus(ChannelMode::Key(Some("sesame".into())))],
     );
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     for key in [None, Some("wrong"), Some("SESAME")] {
         assert_eq!(
             error_for(&w.join_with(dave, "Books", key), dave),
@@ -1372,7 +1172,7 @@ fn plus_k_needs_the_key() {
 fn plus_l_keeps_out_whoever_would_be_one_too_many() {
     let (mut w, alice, _bob, _carol) = World::books();
     w.mode(alice, "Books", vec![plus(ChannelMode::Limit(Some(3)))]);
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     assert_eq!(
         error_for(&w.join(dave, "Books"), dave),
         ChatError::ChannelIsFull("Books".into())
@@ -1384,20 +1184,20 @@ fn plus_l_keeps_out_whoever_would_be_one_too_many() {
 #[test]
 fn plus_n_keeps_out_lines_from_outside() {
     let (mut w, alice, bob, carol) = World::books();
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     assert_eq!(
-        error_for(&w.say_in(dave, "Books", "hi from outside", false), dave),
+        error_for(&w.say_in(dave, "Books", "hi from outside"), dave),
         ChatError::CannotSendToChan("Books".into())
     );
     w.mode(alice, "Books", vec![minus(ChannelMode::NoOutside)]);
-    let effects = w.say_in(dave, "#books", "hi from outside", false);
+    let effects = w.say_in(dave, "#books", "hi from outside");
     assert_eq!(
         receivers(&effects, &public("Books", "dave", "hi from outside")),
         [alice, bob, carol],
         "members hear it; the outsider is not in it"
     );
     assert_eq!(
-        error_for(&w.say_in(dave, "nosuch", "hi", false), dave),
+        error_for(&w.say_in(dave, "nosuch", "hi"), dave),
         ChatError::NoSuchChannel("nosuch".into())
     );
 }
@@ -1405,7 +1205,7 @@ fn plus_n_keeps_out_lines_from_outside() {
 #[test]
 fn plus_s_hides_a_channel_from_the_list_but_not_from_its_members() {
     let (mut w, alice, bob, _carol) = World::books();
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     let root = w.oper("root");
     w.mode(alice, "Books", vec![plus(ChannelMode::Secret)]);
     assert_eq!(w.listed(dave), ["Lobby", "Weather"]);
@@ -1415,7 +1215,7 @@ fn plus_s_hides_a_channel_from_the_list_but_not_from_its_members() {
     assert_joined(&w.join(dave, "Books"), dave, "Books");
     assert_eq!(w.listed(dave), ["Lobby", "Weather", "Books"]);
     w.mode(alice, "Books", vec![minus(ChannelMode::Secret)]);
-    let eve = w.guest("eve");
+    let eve = w.connect("eve");
     assert_eq!(w.listed(eve), ["Lobby", "Weather", "Books"]);
 }
 
@@ -1437,7 +1237,7 @@ fn plus_c_refuses_actions() {
         );
     }
     assert_eq!(
-        error_for(&w.say_in(bob, "Books", "dances", true), bob),
+        error_for(&w.say_in_as(bob, "Books", "dances", true), bob),
         ChatError::CannotSendToChan("Books".into())
     );
     let effects = w.say(carol, "plain words are fine");
@@ -1452,8 +1252,8 @@ fn operators_go_past_bans_invitations_keys_and_limits() {
     let (mut w, alice, bob, _carol) = World::books();
     let root = w.oper("root");
     w.mode(alice, "Books", vec![plus(ChannelMode::Op("bob".into()))]);
-    w.part(alice, "Books");
-    w.part(bob, "Books");
+    w.part(alice, Some("Books"));
+    w.part(bob, Some("Books"));
     w.mode(
         bob,
         "Books",
@@ -1468,7 +1268,7 @@ fn operators_go_past_bans_invitations_keys_and_limits() {
     for id in [alice, bob, root] {
         assert_joined(&w.join(id, "Books"), id, "Books");
     }
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     assert_eq!(
         error_for(&w.join_with(dave, "Books", Some("k")), dave),
         ChatError::BannedFromChan("Books".into()),
@@ -1482,8 +1282,8 @@ fn operators_go_past_bans_invitations_keys_and_limits() {
 
 #[test]
 fn irc_join_of_a_new_name_makes_a_transient_channel_run_by_its_first_member() {
-    let mut w = World::new();
-    let carol = w.guest("carol");
+    let mut w = world();
+    let carol = w.connect("carol");
     let effects = w.irc_join(carol, "#Fresh");
     assert_eq!(
         events_for(&effects, carol),
@@ -1500,9 +1300,9 @@ fn irc_join_of_a_new_name_makes_a_transient_channel_run_by_its_first_member() {
         ]
     );
     assert!(stores(&effects).is_empty(), "transient: not saved");
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     w.irc_join(dave, "#fresh");
-    assert_eq!(w.names(dave, "Fresh"), ["@carol", "dave"]);
+    assert_eq!(w.nicks_in(dave, "Fresh"), ["@carol", "dave"]);
     // The operator runs it like any other.
     let effects = w.mode(carol, "#fresh", vec![plus(ChannelMode::Moderated)]);
     assert!(receivers(&effects, &mode_changed("Fresh", "carol", "+m", &[])).contains(&dave));
@@ -1515,7 +1315,7 @@ fn irc_join_of_a_new_name_makes_a_transient_channel_run_by_its_first_member() {
     };
     assert_eq!(stats(&mut w), 3);
     // It goes with its last member.
-    w.part(carol, "Fresh");
+    w.part(carol, Some("Fresh"));
     assert_eq!(w.listed(dave), ["Lobby", "Weather", "Fresh"]);
     w.run(dave, Command::Quit { message: None });
     assert_eq!(w.listed(carol), ["Lobby", "Weather"]);
@@ -1526,13 +1326,13 @@ fn irc_join_of_a_new_name_makes_a_transient_channel_run_by_its_first_member() {
     );
     // Made again, it is new: the first member runs it.
     w.irc_join(carol, "#fresh");
-    assert_eq!(w.names(carol, "fresh"), ["@carol"]);
+    assert_eq!(w.nicks_in(carol, "fresh"), ["@carol"]);
 }
 
 #[test]
 fn join_with_an_unknown_name_makes_nothing_unless_asked_to() {
-    let mut w = World::new();
-    let carol = w.guest("carol");
+    let mut w = world();
+    let carol = w.connect("carol");
     assert_eq!(
         error_for(&w.join_with(carol, "nosuch", Some("key")), carol),
         ChatError::NoSuchChannel("nosuch".into())
@@ -1546,8 +1346,8 @@ fn join_with_an_unknown_name_makes_nothing_unless_asked_to() {
 
 #[test]
 fn a_kicked_last_member_takes_a_transient_channel_with_them() {
-    let mut w = World::new();
-    let carol = w.guest("carol");
+    let mut w = world();
+    let carol = w.connect("carol");
     let root = w.oper("root");
     w.irc_join(carol, "#tmp");
     w.kick(root, "tmp", "carol", Some("bye"));
@@ -1569,7 +1369,7 @@ fn kick_puts_a_member_out_and_tells_everyone_in_it() {
         reason: "too loud".into(),
     };
     assert_eq!(receivers(&effects, &kicked), [alice, bob, carol]);
-    assert_eq!(w.names(alice, "Books"), ["@alice", "carol"]);
+    assert_eq!(w.nicks_in(alice, "Books"), ["@alice", "carol"]);
     assert_eq!(
         error_for(&w.say(bob, "hey"), bob),
         ChatError::NoCurrentChannel
@@ -1601,7 +1401,7 @@ fn kick_puts_a_member_out_and_tells_everyone_in_it() {
 #[test]
 fn kick_errors() {
     let (mut w, alice, bob, _carol) = World::books();
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     let effects = w.kick(bob, "Books", "carol", None);
     assert_eq!(effects.len(), 1, "{effects:?}");
     assert_eq!(
@@ -1666,7 +1466,7 @@ fn a_server_operator_may_kick_from_any_channel() {
 fn an_invitation_lets_one_into_an_invite_only_channel_once() {
     let (mut w, alice, _bob, _carol) = World::books();
     w.mode(alice, "Books", vec![plus(ChannelMode::InviteOnly)]);
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     let effects = w.invite(alice, "DAVE", "#books");
     assert_eq!(
         events_for(&effects, dave),
@@ -1683,7 +1483,7 @@ fn an_invitation_lets_one_into_an_invite_only_channel_once() {
         }]
     );
     assert_joined(&w.join(dave, "Books"), dave, "Books");
-    w.part(dave, "Books");
+    w.part(dave, Some("Books"));
     assert_eq!(
         error_for(&w.join(dave, "Books"), dave),
         ChatError::InviteOnlyChan("Books".into()),
@@ -1694,8 +1494,8 @@ fn an_invitation_lets_one_into_an_invite_only_channel_once() {
 #[test]
 fn invite_errors() {
     let (mut w, alice, bob, _carol) = World::books();
-    let dave = w.guest("dave");
-    let eve = w.guest("eve");
+    let dave = w.connect("dave");
+    let eve = w.connect("eve");
     assert_eq!(
         error_for(&w.invite(dave, "eve", "Books"), dave),
         ChatError::NotInChannel("Books".into())
@@ -1771,15 +1571,15 @@ fn server_operator_commands_need_a_server_operator() {
         );
     }
     // Bob is still here and nobody is banned.
-    assert_eq!(w.names(bob, "Books"), ["@alice", "bob", "carol"]);
+    assert_eq!(w.nicks_in(bob, "Books"), ["@alice", "bob", "carol"]);
     let (_, effects) = w.open_from(&address(bob.0));
     assert!(effects.is_empty());
 }
 
 #[test]
 fn oper_makes_a_server_operator() {
-    let mut w = World::new();
-    let root = w.guest("root");
+    let mut w = world();
+    let root = w.connect("root");
     let effects = w.run(
         root,
         Command::Oper {
@@ -1820,7 +1620,7 @@ fn kill_closes_the_target_with_the_reason() {
             None
         )]
     ));
-    assert_eq!(w.names(alice, "Books"), ["@alice", "carol"]);
+    assert_eq!(w.nicks_in(alice, "Books"), ["@alice", "carol"]);
     let effects = w.run(
         root,
         Command::Kill {
@@ -1888,7 +1688,7 @@ fn gline_puts_out_whoever_it_names_and_refuses_their_address_at_connect() {
         [closing("Banned from this server: spam")]
     );
     assert_eq!(closed(&effects), [carol]);
-    assert_eq!(w.names(alice, "Books"), ["@alice", "bob"]);
+    assert_eq!(w.nicks_in(alice, "Books"), ["@alice", "bob"]);
     assert!(events_for(&effects, bob).iter().all(|e| matches!(
         e,
         Event::MemberLeft { nick, .. } if nick == "carol"
@@ -1902,7 +1702,7 @@ fn gline_puts_out_whoever_it_names_and_refuses_their_address_at_connect() {
     );
     assert_eq!(closed(&effects), [again]);
     assert!(
-        w.login(again, "carol2", None).is_empty(),
+        w.login(again, "carol2").is_empty(),
         "the hub forgot the session"
     );
     // Anyone else comes in.
@@ -1912,7 +1712,7 @@ fn gline_puts_out_whoever_it_names_and_refuses_their_address_at_connect() {
 
 #[test]
 fn gline_of_a_nickname_or_an_account_is_refused_at_login() {
-    let mut w = World::new();
+    let mut w = world();
     let root = w.oper("root");
     for (mask, reason) in [("troll!*@*", "trolling"), ("$a:mallory", "abuse")] {
         let effects = w.run(
@@ -1928,7 +1728,7 @@ fn gline_of_a_nickname_or_an_account_is_refused_at_login() {
         ));
     }
     let troll = w.open();
-    let effects = w.login(troll, "TROLL", None);
+    let effects = w.login(troll, "TROLL");
     assert_eq!(
         events_for(&effects, troll),
         [closing("You are banned from this server: trolling")]
@@ -1937,7 +1737,7 @@ fn gline_of_a_nickname_or_an_account_is_refused_at_login() {
     assert_eq!(closed(&effects), [troll]);
 
     let mallory = w.open();
-    let effects = w.login(mallory, "mallory", Some(7));
+    let effects = w.login_identified(mallory, "mallory", 7, &[]);
     assert_eq!(
         events_for(&effects, mallory),
         [closing("You are banned from this server: abuse")]
@@ -1946,7 +1746,7 @@ fn gline_of_a_nickname_or_an_account_is_refused_at_login() {
     assert_eq!(closed(&effects), [mallory]);
     // Nobody else is touched: a guest's nickname is not an account.
     let other = w.open();
-    assert_eq!(replies(&w.login(other, "malloryx", None)), [(other, true)]);
+    assert_eq!(replies(&w.login(other, "malloryx")), [(other, true)]);
 }
 
 #[test]
@@ -1968,12 +1768,15 @@ fn gline_of_a_registered_nickname_on_line_bans_the_account() {
     // His address is not banned; his account is.
     let (again, effects) = w.open_from(&address(bob.0));
     assert!(effects.is_empty());
-    assert_eq!(replies(&w.login(again, "bob", Some(2))), [(again, false)]);
+    assert_eq!(
+        replies(&w.login_identified(again, "bob", 2, &[])),
+        [(again, false)]
+    );
 }
 
 #[test]
 fn ungline_lifts_a_server_ban() {
-    let mut w = World::new();
+    let mut w = world();
     let root = w.oper("root");
     w.run(
         root,
@@ -2021,7 +1824,7 @@ fn ungline_lifts_a_server_ban() {
 
 #[test]
 fn gline_of_a_bare_address_bans_the_address() {
-    let mut w = World::new();
+    let mut w = world();
     let root = w.oper("root");
     let effects = w.run(
         root,
@@ -2117,14 +1920,14 @@ fn restored_world() -> World {
         set_by: "root".into(),
         at: 800,
     }];
-    World::with(config)
+    world_with(config)
 }
 
 #[test]
 fn a_saved_channel_comes_back_with_its_founder_operators_topic_modes_and_lists() {
     let mut w = restored_world();
-    let alice = w.registered("alice", 1);
-    let bob = w.registered("bob", 2);
+    let alice = w.connect_registered("alice", 1);
+    let bob = w.connect_registered("bob", 2);
     // Secret: listed to its members only.
     assert_eq!(w.listed(alice), ["Lobby", "Weather"]);
     let effects = w.join(alice, "Books");
@@ -2153,7 +1956,7 @@ fn a_saved_channel_comes_back_with_its_founder_operators_topic_modes_and_lists()
         "the founder goes past +i and +k"
     );
     assert_joined(&w.join(bob, "Books"), bob, "Books");
-    assert_eq!(w.names(alice, "Books"), ["@alice", "@bob"]);
+    assert_eq!(w.nicks_in(alice, "Books"), ["@alice", "@bob"]);
     let effects = w.mode(bob, "Books", Vec::new());
     assert_eq!(
         events_for(&effects, bob),
@@ -2180,14 +1983,14 @@ fn a_saved_channel_comes_back_with_its_founder_operators_topic_modes_and_lists()
     );
     // The lists work as before: Carol by her exception (with the key), Eve
     // not at all, Dave not without an invitation.
-    let carol = w.registered("carol", 3);
+    let carol = w.connect_registered("carol", 3);
     assert_eq!(
         error_for(&w.join(carol, "Books"), carol),
         ChatError::BadChannelKey("Books".into())
     );
     assert_joined(&w.join_with(carol, "Books", Some("sesame")), carol, "Books");
-    let eve = w.guest("eve");
-    let dave = w.guest("dave");
+    let eve = w.connect("eve");
+    let dave = w.connect("dave");
     assert_eq!(
         error_for(&w.join_with(eve, "Books", Some("sesame")), eve),
         ChatError::BannedFromChan("Books".into())
@@ -2223,8 +2026,8 @@ fn a_saved_channel_comes_back_with_its_founder_operators_topic_modes_and_lists()
 #[test]
 fn a_permanent_channel_gets_its_saved_topic_and_modes_but_keeps_its_description() {
     let mut w = restored_world();
-    let bob = w.registered("bob", 2);
-    let carol = w.guest("carol");
+    let bob = w.connect_registered("bob", 2);
+    let carol = w.connect("carol");
     let effects = w.join(carol, "Weather");
     assert_eq!(
         events_for(&effects, carol),
@@ -2259,7 +2062,7 @@ fn a_permanent_channel_gets_its_saved_topic_and_modes_but_keeps_its_description(
         ChatError::ChanOpPrivsNeeded("Weather".into())
     );
     w.join(bob, "Weather");
-    assert_eq!(w.names(bob, "Weather"), ["carol", "@bob"]);
+    assert_eq!(w.nicks_in(bob, "Weather"), ["carol", "@bob"]);
     let effects = w.mode(
         bob,
         "Weather",
@@ -2302,7 +2105,7 @@ fn deopping_the_founder_is_not_announced_unless_it_takes() {
     let effects = w.mode(bob, "Books", vec![minus(ChannelMode::Op("alice".into()))]);
     let announced =
         !receivers(&effects, &mode_changed("Books", "bob", "-o", &["alice"])).is_empty();
-    let names = w.names(carol, "Books");
+    let names = w.nicks_in(carol, "Books");
     assert!(
         !(announced && names.contains(&"@alice".to_string())),
         "everyone was told `-o alice`, yet NAMES says {names:?}"
@@ -2314,7 +2117,7 @@ fn a_secret_channel_is_not_shown_to_non_members_in_whois_or_names() {
     let (mut w, alice, bob, _carol) = World::books();
     w.mode(alice, "Books", vec![plus(ChannelMode::Secret)]);
     w.join(bob, "Weather");
-    let dave = w.guest("dave");
+    let dave = w.connect("dave");
     let effects = w.run(dave, Command::Whois { nick: "bob".into() });
     match events_for(&effects, dave).as_slice() {
         [Event::Whois(u)] => assert_eq!(u.channels, ["Weather"]),

@@ -2,27 +2,20 @@
 //! memos for people off line, ignore lists, WHOWAS, the idle warning and
 //! history pruning. Commands and the time in, effects out; no sockets.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::name::NickError;
+use super::test_support::{
+    closed, err, events_for, identity, public, recipients, replies, stores, Stored, World,
+    IDLE_TIMEOUT,
+};
 use super::*;
-use crate::clock::{unix_seconds, Now};
 
 // ---------------------------------------------------------------------------
-// Helpers (after those of tests.rs, which are private there)
+// Helpers (after the shared ones of test_support.rs)
 // ---------------------------------------------------------------------------
 
-const CHANNELS: [(&str, &str); 4] = [
-    ("Lobby", "Where everyone starts: say hello"),
-    ("CurrentEvents", "Discussion of current events"),
-    ("Weather", "Talk about the weather"),
-    ("Gardening", "For those with the green thumb"),
-];
-
-const NICK_LENGTH: usize = 12;
-const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 const DAY: Duration = Duration::from_secs(86_400);
 
 /// History on: `replay` lines replayed, 1000 kept for 30 days.
@@ -34,129 +27,22 @@ fn history(replay: usize) -> HistoryConfig {
     }
 }
 
+/// The usual channels, with `history`; users join `lobby` at login.
 fn config(lobby: Option<&str>, history: HistoryConfig) -> HubConfig {
     HubConfig {
-        nick_length: NICK_LENGTH,
-        idle_timeout: IDLE_TIMEOUT,
-        udp_idle_timeout: IDLE_TIMEOUT,
-        channel_length: 32,
-        saved_channels: Vec::new(),
-        glines: Vec::new(),
         history,
-        saved_history: Vec::new(),
-        lobby: lobby.map(str::to_string),
-        channels: CHANNELS
-            .iter()
-            .map(|(name, description)| ChannelSpec {
-                name: name.to_string(),
-                description: description.to_string(),
-            })
-            .collect(),
+        ..super::test_support::config(lobby)
     }
 }
 
-fn peer() -> SocketAddr {
-    "192.0.2.7:40000".parse().unwrap()
-}
-
-/// A hub, a clock that only moves when a test says so, and fresh session ids.
-struct World {
-    hub: Hub,
-    now: Now,
-    last_id: u64,
+/// No lobby, history of `replay` lines.
+fn world(replay: usize) -> World {
+    World::with(config(None, history(replay)))
 }
 
 impl World {
-    /// No lobby, history of `replay` lines.
-    fn new(replay: usize) -> World {
-        World::with(config(None, history(replay)))
-    }
-
-    fn with(config: HubConfig) -> World {
-        World {
-            hub: Hub::new(config),
-            now: Now::read(),
-            last_id: 0,
-        }
-    }
-
-    fn run(&mut self, from: SessionId, command: Command) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        self.hub.handle(self.now, from, command, &mut effects);
-        effects
-    }
-
-    fn open_on(&mut self, door: DoorKind) -> SessionId {
-        self.last_id += 1;
-        let id = SessionId(self.last_id);
-        let effects = self.run(id, Command::Connect { peer: peer(), door });
-        assert!(effects.is_empty(), "connect said something: {effects:?}");
-        id
-    }
-
-    fn open(&mut self) -> SessionId {
-        self.open_on(DoorKind::Text)
-    }
-
-    fn login_with(&mut self, id: SessionId, nick: &str, identity: Option<Identity>) -> Vec<Effect> {
-        let nick = nick.to_string();
-        self.run(id, Command::Login { nick, identity })
-    }
-
-    /// A guest logged in as `nick`.
-    fn connect(&mut self, nick: &str) -> SessionId {
-        let id = self.open();
-        let effects = self.login_with(id, nick, None);
-        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
-        id
-    }
-
-    /// The owner of registered `nick` logged in with `identity`.
-    fn connect_as(&mut self, nick: &str, identity: Identity) -> (SessionId, Vec<Effect>) {
-        let id = self.open();
-        let effects = self.login_with(id, nick, Some(identity));
-        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
-        (id, effects)
-    }
-
-    /// A registered user with nothing saved.
-    fn connect_registered(&mut self, nick: &str, account: i64) -> SessionId {
-        self.connect_as(nick, identity(account)).0
-    }
-
-    fn join(&mut self, id: SessionId, channel: &str) -> Vec<Effect> {
-        let channel = channel.to_string();
-        self.run(id, Command::Join { channel })
-    }
-
-    fn part(&mut self, id: SessionId, channel: &str) -> Vec<Effect> {
-        let channel = Some(channel.to_string());
-        self.run(id, Command::Part { channel })
-    }
-
-    fn say(&mut self, id: SessionId, text: &str) -> Vec<Effect> {
-        self.say_as(id, text, false)
-    }
-
     fn act(&mut self, id: SessionId, text: &str) -> Vec<Effect> {
         self.say_as(id, text, true)
-    }
-
-    fn say_as(&mut self, id: SessionId, text: &str, action: bool) -> Vec<Effect> {
-        let text = text.to_string();
-        self.run(id, Command::Say { text, action })
-    }
-
-    fn private(&mut self, id: SessionId, to: &str, text: &str) -> Vec<Effect> {
-        let (to, text) = (to.to_string(), text.to_string());
-        self.run(
-            id,
-            Command::Private {
-                to,
-                text,
-                action: false,
-            },
-        )
     }
 
     fn ignore(&mut self, id: SessionId, change: Watch) -> Vec<Effect> {
@@ -171,84 +57,6 @@ impl World {
     fn quit(&mut self, id: SessionId) -> Vec<Effect> {
         self.run(id, Command::Quit { message: None })
     }
-
-    fn tick(&mut self) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        self.hub.tick(self.now, &mut effects);
-        effects
-    }
-
-    fn wait(&mut self, secs: u64) {
-        self.now = self.now.later(Duration::from_secs(secs));
-    }
-
-    fn unix_now(&self) -> i64 {
-        unix_seconds(self.now.wall)
-    }
-}
-
-fn identity(account: i64) -> Identity {
-    Identity {
-        account: AccountId(account),
-        watch: Vec::new(),
-        ignore: Vec::new(),
-        memos: Vec::new(),
-    }
-}
-
-fn events_for(effects: &[Effect], id: SessionId) -> Vec<Event> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Deliver { to, event } if *to == id => Some((**event).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn recipients(effects: &[Effect]) -> Vec<SessionId> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Deliver { to, .. } => Some(*to),
-            _ => None,
-        })
-        .collect()
-}
-
-fn replies(effects: &[Effect]) -> Vec<(SessionId, bool)> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::LoginReply { to, accepted } => Some((*to, *accepted)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn closed(effects: &[Effect]) -> Vec<SessionId> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Close { session } => Some(*session),
-            _ => None,
-        })
-        .collect()
-}
-
-type Stored = (StoreWrite, Option<(SessionId, Event)>);
-
-fn stores(effects: &[Effect]) -> Vec<Stored> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Store { write, ack } => Some((
-                write.clone(),
-                ack.as_ref().map(|(to, event)| (*to, (**event).clone())),
-            )),
-            _ => None,
-        })
-        .collect()
 }
 
 /// The history lines appended to the store, with their channels.
@@ -265,25 +73,12 @@ fn appended(effects: &[Effect]) -> Vec<(String, HistoryLine)> {
         .collect()
 }
 
-fn err(error: ChatError) -> Event {
-    Event::Error(error)
-}
-
 fn line(at: i64, nick: &str, text: &str, action: bool) -> HistoryLine {
     HistoryLine {
         at,
         nick: nick.into(),
         text: text.into(),
         action,
-    }
-}
-
-fn public(channel: &str, from: &str, text: &str) -> Event {
-    Event::Public {
-        channel: channel.into(),
-        from: from.into(),
-        text: text.into(),
-        action: false,
     }
 }
 
@@ -329,7 +124,7 @@ fn prunes(effects: &[Effect]) -> Vec<Stored> {
 
 #[test]
 fn history_keeps_the_last_replay_lines_in_order_with_their_times_and_actions() {
-    let mut w = World::new(3);
+    let mut w = world(3);
     let alice = w.connect("alice");
     w.join(alice, "Weather");
     let t0 = w.unix_now();
@@ -376,7 +171,7 @@ fn history_keeps_the_last_replay_lines_in_order_with_their_times_and_actions() {
 
 #[test]
 fn every_line_of_a_permanent_channel_is_appended_to_the_store() {
-    let mut w = World::new(2);
+    let mut w = world(2);
     let alice = w.connect("alice");
     w.join(alice, "Weather");
     let t0 = w.unix_now();
@@ -405,7 +200,7 @@ fn every_line_of_a_permanent_channel_is_appended_to_the_store() {
 
 #[test]
 fn a_refused_or_empty_line_is_not_history() {
-    let mut w = World::new(5);
+    let mut w = world(5);
     let alice = w.connect("alice");
     w.join(alice, "Weather");
     let effects = w.say(alice, "");
@@ -454,7 +249,7 @@ fn replay_0_keeps_no_history_and_replays_none() {
 
 #[test]
 fn history_is_replayed_only_on_a_new_join() {
-    let mut w = World::new(5);
+    let mut w = world(5);
     let alice = w.connect("alice");
     w.join(alice, "Weather");
     let t0 = w.unix_now();
@@ -471,7 +266,7 @@ fn history_is_replayed_only_on_a_new_join() {
     ));
     // Part and join again: a new join, the history again (with what bob said).
     w.say(bob, "hello");
-    w.part(bob, "Weather");
+    w.part(bob, Some("Weather"));
     let effects = w.join(bob, "Weather");
     assert_eq!(
         histories(&effects, bob),
@@ -507,7 +302,7 @@ fn the_lobby_at_login_replays_its_history() {
 
 #[test]
 fn lines_of_an_ignored_nick_are_left_out_of_the_replay() {
-    let mut w = World::new(10);
+    let mut w = world(10);
     let alice = w.connect("alice");
     let carol = w.connect("carol");
     w.join(alice, "Weather");
@@ -534,7 +329,7 @@ fn lines_of_an_ignored_nick_are_left_out_of_the_replay() {
 
 #[test]
 fn a_replay_with_only_ignored_lines_is_not_sent() {
-    let mut w = World::new(10);
+    let mut w = world(10);
     let alice = w.connect("alice");
     w.join(alice, "Weather");
     w.say(alice, "buy my umbrellas");
@@ -546,7 +341,7 @@ fn a_replay_with_only_ignored_lines_is_not_sent() {
 
 #[test]
 fn a_transient_channel_is_not_saved_but_still_replays() {
-    let mut w = World::new(5);
+    let mut w = world(5);
     let alice = w.connect("alice");
     let effects = w.run(
         alice,
@@ -654,7 +449,7 @@ fn saved_history_of_a_created_channel_is_restored() {
 
 #[test]
 fn a_private_message_to_someone_off_line_asks_the_store_to_keep_it() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let alice = w.connect("alice");
     let at = w.unix_now();
     let effects = w.private(alice, "Bob", "call me");
@@ -739,7 +534,7 @@ fn memos_waiting_are_delivered_at_login_and_marked_read() {
 
 #[test]
 fn no_memos_no_memos_event() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let (bob, effects) = w.connect_as("bob", identity(7));
     assert!(
         !events_for(&effects, bob)
@@ -766,7 +561,7 @@ fn no_memos_no_memos_event() {
 
 #[test]
 fn memos_command_needs_an_account_and_goes_to_the_store() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let stranger = w.open();
     let effects = w.run(stranger, Command::Memos { clear: false });
     assert_eq!(
@@ -817,7 +612,7 @@ fn memos_command_needs_an_account_and_goes_to_the_store() {
 
 #[test]
 fn memos_from_an_ignored_nick_are_not_delivered() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let mut bobs = identity(7);
     bobs.ignore = vec!["spammer".into()];
     bobs.memos = vec![
@@ -833,7 +628,7 @@ fn memos_from_an_ignored_nick_are_not_delivered() {
 
 #[test]
 fn identifying_by_nick_change_delivers_memos_and_restores_the_ignore_list() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let spammer = w.connect("spammer");
     let guest = w.connect("guest");
     w.join(spammer, "Weather");
@@ -881,7 +676,7 @@ fn identifying_by_nick_change_delivers_memos_and_restores_the_ignore_list() {
 
 #[test]
 fn ignore_add_list_remove_clear_for_a_guest() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let bob = w.connect("bob");
     let effects = w.ignore(bob, Watch::List);
     assert_eq!(events_for(&effects, bob), [Event::IgnoreList(vec![])]);
@@ -936,7 +731,7 @@ fn ignore_add_list_remove_clear_for_a_guest() {
 
 #[test]
 fn ignore_refuses_a_bad_nick_and_a_full_list() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let bob = w.connect("bob");
     let cases = [
         ("two words", NickError::BadChar(' ')),
@@ -983,7 +778,7 @@ fn ignore_refuses_a_bad_nick_and_a_full_list() {
 
 #[test]
 fn ignore_of_a_registered_user_is_saved_then_acknowledged() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let bob = w.connect_registered("bob", 7);
     let at = w.unix_now();
     let effects = w.ignore(bob, Watch::Add("Spammer".into()));
@@ -1059,7 +854,7 @@ fn ignore_of_a_registered_user_is_saved_then_acknowledged() {
 
 #[test]
 fn an_ignorer_does_not_hear_the_ignored_in_channels_everyone_else_does() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let alice = w.connect("alice");
     let bob = w.connect("bob");
     let carol = w.connect("carol");
@@ -1105,7 +900,7 @@ fn an_ignorer_does_not_hear_the_ignored_in_channels_everyone_else_does() {
 
 #[test]
 fn an_ignorer_gets_no_private_line_from_the_ignored_and_the_sender_no_hint() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let alice = w.connect("alice");
     let bob = w.connect("bob");
     w.run(
@@ -1143,7 +938,7 @@ fn an_ignorer_gets_no_private_line_from_the_ignored_and_the_sender_no_hint() {
 
 #[test]
 fn the_ignore_list_is_restored_at_login() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let spammer = w.connect("Spammer");
     let carol = w.connect("carol");
     w.join(spammer, "Weather");
@@ -1180,7 +975,7 @@ fn the_ignore_list_is_restored_at_login() {
 
 #[test]
 fn whowas_remembers_who_quit_or_was_lost_newest_first() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let alice = w.connect("alice");
     let bob = w.connect("Bob");
     w.wait(30);
@@ -1217,7 +1012,7 @@ fn whowas_remembers_who_quit_or_was_lost_newest_first() {
 
 #[test]
 fn whowas_of_a_nick_nobody_left_with_is_was_no_such_nick() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let alice = w.connect("alice");
     let _carol = w.connect("carol");
     // Never here.
@@ -1251,7 +1046,7 @@ fn whowas_of_a_nick_nobody_left_with_is_was_no_such_nick() {
 
 #[test]
 fn whowas_forgets_the_oldest_past_its_limit() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let alice = w.connect("alice");
     for i in 0..=200 {
         let id = w.connect(&format!("u{i}"));
@@ -1271,7 +1066,7 @@ fn whowas_forgets_the_oldest_past_its_limit() {
 
 #[test]
 fn an_idle_logout_is_remembered_too() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let sleepy = w.connect("sleepy");
     w.wait(IDLE_TIMEOUT.as_secs() - 1);
     let alice = w.connect("alice");
@@ -1291,7 +1086,7 @@ fn an_idle_logout_is_remembered_too() {
 
 #[test]
 fn one_idle_warning_a_minute_before_the_idle_logout() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let sleepy = w.connect("sleepy");
     let mut warned = Vec::new();
     let mut closed_at = None;
@@ -1320,7 +1115,7 @@ fn one_idle_warning_a_minute_before_the_idle_logout() {
 
 #[test]
 fn activity_resets_the_idle_warning_so_it_can_come_again() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let sleepy = w.connect("sleepy");
     w.wait(540);
     assert_eq!(idle_warnings(&w.tick(), sleepy), [60]);
@@ -1349,7 +1144,7 @@ fn activity_resets_the_idle_warning_so_it_can_come_again() {
 
 #[test]
 fn no_idle_warning_before_login_but_the_logout_all_the_same() {
-    let mut w = World::new(0);
+    let mut w = world(0);
     let lurker = w.open();
     for _ in 0..IDLE_TIMEOUT.as_secs() - 1 {
         w.wait(1);
@@ -1405,7 +1200,7 @@ fn a_short_timeout_warns_a_third_of_it_before() {
 
 #[test]
 fn history_is_pruned_at_the_first_tick_then_hourly() {
-    let mut w = World::new(20);
+    let mut w = world(20);
     let before = w.unix_now() - (30 * DAY).as_secs() as i64;
     let effects = w.tick();
     assert_eq!(

@@ -1,192 +1,18 @@
 //! Unit tests of the hub state machine: commands in, effects out, no sockets.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::name::NickError;
+use super::test_support::*;
 use super::*;
-use crate::clock::{unix_seconds, Now};
+use crate::clock::unix_seconds;
 
 // ---------------------------------------------------------------------------
-// Helpers
+// Helpers (after the shared ones of test_support.rs)
 // ---------------------------------------------------------------------------
-
-/// The channels every test world has, in configuration order.
-const CHANNELS: [(&str, &str); 4] = [
-    ("Lobby", "Where everyone starts: say hello"),
-    ("CurrentEvents", "Discussion of current events"),
-    ("Weather", "Talk about the weather"),
-    ("Gardening", "For those with the green thumb"),
-];
-
-const NICK_LENGTH: usize = 12;
-const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
-
-fn config(lobby: Option<&str>) -> HubConfig {
-    HubConfig {
-        nick_length: NICK_LENGTH,
-        idle_timeout: IDLE_TIMEOUT,
-        udp_idle_timeout: IDLE_TIMEOUT,
-        channel_length: 32,
-        saved_channels: Vec::new(),
-        glines: Vec::new(),
-        history: HistoryConfig::off(),
-        saved_history: Vec::new(),
-        lobby: lobby.map(str::to_string),
-        channels: CHANNELS
-            .iter()
-            .map(|(name, description)| ChannelSpec {
-                name: name.to_string(),
-                description: description.to_string(),
-            })
-            .collect(),
-    }
-}
-
-fn peer() -> SocketAddr {
-    "192.0.2.7:40000".parse().unwrap()
-}
-
-/// A hub, a clock that only moves when a test says so, and fresh session ids.
-struct World {
-    hub: Hub,
-    now: Now,
-    last_id: u64,
-}
 
 impl World {
-    /// No lobby: users start in no channel.
-    fn new() -> World {
-        World::with(config(None))
-    }
-
-    /// Users join `Lobby` at login.
-    fn with_lobby() -> World {
-        World::with(config(Some("Lobby")))
-    }
-
-    fn with(config: HubConfig) -> World {
-        World {
-            hub: Hub::new(config),
-            now: Now::read(),
-            last_id: 0,
-        }
-    }
-
-    /// Runs one command at the current time and returns what followed.
-    fn run(&mut self, from: SessionId, command: Command) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        self.hub.handle(self.now, from, command, &mut effects);
-        effects
-    }
-
-    /// A new connection that has not logged in.
-    fn open(&mut self) -> SessionId {
-        self.last_id += 1;
-        let id = SessionId(self.last_id);
-        let effects = self.run(
-            id,
-            Command::Connect {
-                peer: peer(),
-                door: DoorKind::Text,
-            },
-        );
-        assert!(effects.is_empty(), "connect said something: {effects:?}");
-        id
-    }
-
-    fn login(&mut self, id: SessionId, nick: &str) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Login {
-                nick: nick.to_string(),
-                identity: None,
-            },
-        )
-    }
-
-    fn login_identified(
-        &mut self,
-        id: SessionId,
-        nick: &str,
-        account: i64,
-        watch: &[&str],
-    ) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Login {
-                nick: nick.to_string(),
-                identity: Some(Identity {
-                    account: AccountId(account),
-                    watch: watch.iter().map(|w| w.to_string()).collect(),
-                    ignore: Vec::new(),
-                    memos: Vec::new(),
-                }),
-            },
-        )
-    }
-
-    /// A new connection logged in as a guest named `nick`.
-    fn connect(&mut self, nick: &str) -> SessionId {
-        let id = self.open();
-        let effects = self.login(id, nick);
-        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
-        id
-    }
-
-    /// A new connection logged in as the owner of registered `nick`.
-    fn connect_identified(
-        &mut self,
-        nick: &str,
-        account: i64,
-        watch: &[&str],
-    ) -> (SessionId, Vec<Effect>) {
-        let id = self.open();
-        let effects = self.login_identified(id, nick, account, watch);
-        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
-        (id, effects)
-    }
-
-    fn join(&mut self, id: SessionId, channel: &str) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Join {
-                channel: channel.to_string(),
-            },
-        )
-    }
-
-    fn part(&mut self, id: SessionId, channel: Option<&str>) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Part {
-                channel: channel.map(str::to_string),
-            },
-        )
-    }
-
-    fn say(&mut self, id: SessionId, text: &str) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Say {
-                text: text.to_string(),
-                action: false,
-            },
-        )
-    }
-
-    fn private(&mut self, id: SessionId, to: &str, text: &str) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::Private {
-                to: to.to_string(),
-                text: text.to_string(),
-                action: false,
-            },
-        )
-    }
-
     fn watch(&mut self, id: SessionId, change: Watch) -> Vec<Effect> {
         self.run(id, Command::Watch(change))
     }
@@ -200,84 +26,11 @@ impl World {
         )
     }
 
-    fn tick(&mut self) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        self.hub.tick(self.now, &mut effects);
-        effects
-    }
-
     fn shutdown(&mut self, reason: &str) -> Vec<Effect> {
         let mut effects = Vec::new();
         self.hub.shutdown(self.now, reason, &mut effects);
         effects
     }
-
-    /// Moves the clock on.
-    fn wait(&mut self, secs: u64) {
-        self.now = self.now.later(Duration::from_secs(secs));
-    }
-
-    /// The current time as the store records it.
-    fn unix_now(&self) -> i64 {
-        unix_seconds(self.now.wall)
-    }
-}
-
-/// The events delivered to `id`, in order.
-fn events_for(effects: &[Effect], id: SessionId) -> Vec<Event> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Deliver { to, event } if *to == id => Some((**event).clone()),
-            _ => None,
-        })
-        .collect()
-}
-
-/// Who was delivered anything, in order.
-fn recipients(effects: &[Effect]) -> Vec<SessionId> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Deliver { to, .. } => Some(*to),
-            _ => None,
-        })
-        .collect()
-}
-
-fn replies(effects: &[Effect]) -> Vec<(SessionId, bool)> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::LoginReply { to, accepted } => Some((*to, *accepted)),
-            _ => None,
-        })
-        .collect()
-}
-
-fn closed(effects: &[Effect]) -> Vec<SessionId> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Close { session } => Some(*session),
-            _ => None,
-        })
-        .collect()
-}
-
-type Stored = (StoreWrite, Option<(SessionId, Event)>);
-
-fn stores(effects: &[Effect]) -> Vec<Stored> {
-    effects
-        .iter()
-        .filter_map(|effect| match effect {
-            Effect::Store { write, ack } => Some((
-                write.clone(),
-                ack.as_ref().map(|(to, event)| (*to, (**event).clone())),
-            )),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Position of the first effect matching `f`; panics when there is none.
@@ -286,10 +39,6 @@ fn position(effects: &[Effect], what: &str, f: impl Fn(&Effect) -> bool) -> usiz
         .iter()
         .position(f)
         .unwrap_or_else(|| panic!("no {what} in {effects:?}"))
-}
-
-fn err(error: ChatError) -> Event {
-    Event::Error(error)
 }
 
 /// A configured channel's summary with `users` members.
@@ -305,26 +54,11 @@ fn channel(name: &str, users: usize) -> ChannelSummary {
     }
 }
 
-fn public(channel: &str, from: &str, text: &str) -> Event {
-    Event::Public {
-        channel: channel.into(),
-        from: from.into(),
-        text: text.into(),
-        action: false,
-    }
-}
-
 fn left(channel: &str, nick: &str, why: Departure) -> Event {
     Event::MemberLeft {
         channel: channel.into(),
         nick: nick.into(),
         why,
-    }
-}
-
-fn closing(reason: &str) -> Event {
-    Event::Closing {
-        reason: reason.into(),
     }
 }
 
@@ -514,10 +248,7 @@ fn login_when_logged_in_is_already_logged_in_and_keeps_the_nick() {
     assert_eq!(w.hub.users_online(), 1);
     // The old nick is still hers; the new one is still free.
     let bob = w.connect("bob");
-    match events_for(&w.whois(bob, "alice"), bob).as_slice() {
-        [Event::Whois(summary)] => assert_eq!(summary.nick, "alice"),
-        other => panic!("unexpected {other:?}"),
-    }
+    assert_eq!(whois_summary(&mut w, bob, "alice").nick, "alice");
     w.connect("alicia");
 }
 
@@ -598,13 +329,9 @@ fn identified_login_takes_the_nick_from_the_session_holding_it() {
     assert_eq!(replies(&effects), [(new, true)]);
     assert!(!closed(&effects).contains(&new));
     assert_eq!(w.hub.users_online(), 3);
-    match events_for(&w.whois(bob, "alice"), bob).as_slice() {
-        [Event::Whois(summary)] => {
-            assert_eq!(summary.nick, "Alice");
-            assert!(summary.channels.is_empty());
-        }
-        other => panic!("unexpected {other:?}"),
-    }
+    let summary = whois_summary(&mut w, bob, "alice");
+    assert_eq!(summary.nick, "Alice");
+    assert!(summary.channels.is_empty());
     // The old session is gone: its commands do nothing.
     assert!(w.say(old, "still here?").is_empty());
     // Its channels no longer count it.
@@ -1073,10 +800,10 @@ fn join_of_a_channel_you_are_in_makes_it_current_without_announcing() {
     assert!(events_for(&effects, bob).is_empty());
     assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Weather"));
     // Still a member of both, most recent first.
-    match events_for(&w.whois(bob, "alice"), bob).as_slice() {
-        [Event::Whois(summary)] => assert_eq!(summary.channels, ["Weather", "Gardening"]),
-        other => panic!("unexpected {other:?}"),
-    }
+    assert_eq!(
+        whois_summary(&mut w, bob, "alice").channels,
+        ["Weather", "Gardening"]
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -2014,31 +1741,18 @@ fn after_identified_the_user_is_saved_like_a_registered_one() {
 // ---------------------------------------------------------------------------
 
 impl World {
-    /// A new connection through `door` that has not logged in.
-    fn open_door(&mut self, door: DoorKind) -> SessionId {
-        self.last_id += 1;
-        let id = SessionId(self.last_id);
-        let effects = self.run(id, Command::Connect { peer: peer(), door });
-        assert!(effects.is_empty(), "connect said something: {effects:?}");
-        id
-    }
-
-    /// A new connection through `door` logged in as a guest named `nick`.
-    fn connect_door(&mut self, nick: &str, door: DoorKind) -> SessionId {
-        let id = self.open_door(door);
-        let effects = self.login(id, nick);
-        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
-        id
+    fn change_nick_with(
+        &mut self,
+        id: SessionId,
+        nick: &str,
+        identity: Option<Identity>,
+    ) -> Vec<Effect> {
+        let nick = nick.to_string();
+        self.run(id, Command::ChangeNick { nick, identity })
     }
 
     fn change_nick(&mut self, id: SessionId, nick: &str) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::ChangeNick {
-                nick: nick.to_string(),
-                identity: None,
-            },
-        )
+        self.change_nick_with(id, nick, None)
     }
 
     fn change_nick_identified(
@@ -2048,18 +1762,7 @@ impl World {
         account: i64,
         watch: &[&str],
     ) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::ChangeNick {
-                nick: nick.to_string(),
-                identity: Some(Identity {
-                    account: AccountId(account),
-                    watch: watch.iter().map(|w| w.to_string()).collect(),
-                    ignore: Vec::new(),
-                    memos: Vec::new(),
-                }),
-            },
-        )
+        self.change_nick_with(id, nick, Some(watching(account, watch)))
     }
 
     fn away(&mut self, id: SessionId, message: Option<&str>) -> Vec<Effect> {
@@ -2067,17 +1770,6 @@ impl World {
             id,
             Command::Away {
                 message: message.map(str::to_string),
-            },
-        )
-    }
-
-    fn say_in(&mut self, id: SessionId, channel: &str, text: &str) -> Vec<Effect> {
-        self.run(
-            id,
-            Command::SayIn {
-                channel: channel.to_string(),
-                text: text.to_string(),
-                action: false,
             },
         )
     }
@@ -3408,10 +3100,10 @@ fn world_with_udp_timeout(udp_idle_timeout: Duration) -> World {
 #[test]
 fn udp_sessions_time_out_after_the_udp_idle_timeout() {
     let mut w = world_with_udp_timeout(UDP_IDLE_TIMEOUT);
-    let text = w.connect_door("text", DoorKind::Text);
-    let irc = w.connect_door("irc", DoorKind::Irc);
-    let udp = w.connect_door("udp", DoorKind::Udp);
-    let udp_lurker = w.open_door(DoorKind::Udp);
+    let text = w.connect_on("text", DoorKind::Text);
+    let irc = w.connect_on("irc", DoorKind::Irc);
+    let udp = w.connect_on("udp", DoorKind::Udp);
+    let udp_lurker = w.open_on(DoorKind::Udp);
     for id in [text, irc, udp] {
         w.join(id, "Weather");
     }
@@ -3451,9 +3143,9 @@ fn udp_sessions_time_out_after_the_udp_idle_timeout() {
 fn udp_sessions_outlast_the_ordinary_idle_timeout_when_theirs_is_longer() {
     let udp_timeout = Duration::from_secs(3600);
     let mut w = world_with_udp_timeout(udp_timeout);
-    let text = w.connect_door("text", DoorKind::Text);
-    let irc = w.connect_door("irc", DoorKind::Irc);
-    let udp = w.connect_door("udp", DoorKind::Udp);
+    let text = w.connect_on("text", DoorKind::Text);
+    let irc = w.connect_on("irc", DoorKind::Irc);
+    let udp = w.connect_on("udp", DoorKind::Udp);
     w.wait(IDLE_TIMEOUT.as_secs());
     let mut gone = closed(&w.tick());
     gone.sort();

@@ -5,7 +5,7 @@
 //! Each test has its own server and database, with a cheap argon2 cost.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::thread;
@@ -13,12 +13,9 @@ use std::time::Duration;
 
 use rusqlite::Connection;
 
-use crate::robustness::run_to_end;
-use crate::support::{Client, TestServer, NICK_PROMPT};
-
-/// argon2 at its cheapest: these tests are about accounts, not hashing cost.
-/// Extra `[accounts]` keys may follow it; top-level keys must come before.
-const CHEAP: &str = "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\n";
+use crate::support::{
+    admin, admin_ok, expect_shape, fits, owner, run_to_end, Client, TestServer, CHEAP, NICK_PROMPT,
+};
 
 /// RFC 857: after a password prompt the server "will echo" (the client stops
 /// echoing); after the password line it "won't", and ends the line itself.
@@ -27,31 +24,6 @@ const ECHO_ON: &[u8] = b"\xff\xfc\x01\r\n";
 
 fn password_prompt(nick: &str) -> String {
     format!("Password for {nick}: ")
-}
-
-fn registered(nick: &str) -> String {
-    format!("Your nickname {nick} is registered: from now on it asks for your password.")
-}
-
-/// Registers the nickname `client` is logged in with.
-fn register(client: &mut Client, password: &str) {
-    let nick = client.nick().to_string();
-    client.send(&format!("/register {password}"));
-    client.expect_line(&registered(&nick));
-}
-
-/// At the nickname prompt, types `typed` and `password` (in one go, as a
-/// quick typist would) and expects to be welcome as `nick`, the owner's
-/// spelling.
-fn log_in_as_owner(client: &mut Client, typed: &str, password: &str, nick: &str) {
-    client.login_raw(format!("{typed}\r\n{password}\r\n").as_bytes(), nick);
-}
-
-/// Connects and logs in as the owner of `nick`.
-fn owner(server: &TestServer, nick: &str, password: &str) -> Client {
-    let mut client = Client::connect(server);
-    log_in_as_owner(&mut client, nick, password, nick);
-    client
 }
 
 /// Fails unless `client` has received exactly `bytes` somewhere, in a row.
@@ -84,51 +56,6 @@ fn expect_watching(client: &Client, lines: &[String], nicks: &[&str]) {
     }
 }
 
-/// Whether `line` has the shape of `pattern`, where each `#` stands for one
-/// ASCII digit and every other character for itself.
-fn fits(line: &str, pattern: &str) -> bool {
-    line.len() == pattern.len()
-        && line.bytes().zip(pattern.bytes()).all(|(l, p)| match p {
-            b'#' => l.is_ascii_digit(),
-            p => l == p,
-        })
-}
-
-fn expect_shape(client: &mut Client, pattern: &str) -> String {
-    client.expect_where(&format!("a line shaped {pattern:?} (# a digit)"), |line| {
-        fits(line, pattern)
-    })
-}
-
-/// `chatd admin ARGS` on the server's configuration and database, with
-/// `stdin` as its standard input (not a terminal: the password is one line).
-fn admin(server: &TestServer, args: &[&str], stdin: &str) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_chatd"));
-    command
-        .arg("admin")
-        .arg("--config")
-        .arg(server.dir().join("chat.toml"))
-        .arg("--db")
-        .arg(server.db_path())
-        .args(args)
-        .current_dir(server.dir());
-    run_to_end(command, stdin.as_bytes(), Duration::from_secs(10))
-}
-
-/// `chatd admin ARGS` that must succeed; returns its standard output.
-fn admin_ok(server: &TestServer, args: &[&str], stdin: &str) -> String {
-    let output = admin(server, args, stdin);
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    if !output.status.success() {
-        server.fail(&format!(
-            "chatd admin {args:?} failed ({}):\nstdout: {stdout}\nstderr: {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    stdout
-}
-
 fn open_db(path: &Path) -> Connection {
     Connection::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()))
 }
@@ -148,7 +75,7 @@ fn a_registered_nickname_and_its_watch_list_survive_kill_9() {
         alice.send(&format!("/watch {nick}"));
         alice.expect_line(&format!("Watching {nick} (off line now)"));
     }
-    register(&mut alice, "correct-horse");
+    alice.register("correct-horse");
     // Changed once registered: saved before it is confirmed.
     alice.send("/watch bob");
     alice.expect_line("Watching bob (off line now)");
@@ -175,7 +102,7 @@ fn a_registered_nickname_and_its_watch_list_survive_kill_9() {
     alice.expect_prompt(&password_prompt("alice"));
     alice.send("correct-donkey");
     alice.expect_line("** ERROR: wrong password **");
-    log_in_as_owner(&mut alice, "aLiCe", "correct-horse", "alice");
+    alice.log_in_as_owner("aLiCe", "correct-horse", "alice");
     let mut typed = b"Your nickname: ".to_vec();
     for answer in [
         "** ERROR: wrong password **\r\nYour nickname: ",
@@ -232,7 +159,7 @@ fn thirty_two_logins_at_once_all_succeed_while_chat_goes_on() {
                 let (ready, logged_in) = (&ready, &logged_in);
                 scope.spawn(move || {
                     ready.wait();
-                    log_in_as_owner(&mut client, nick, &format!("{nick}-password"), nick);
+                    client.log_in_as_owner(nick, &format!("{nick}-password"), nick);
                     logged_in.fetch_add(1, Ordering::SeqCst);
                     client
                 })
@@ -325,7 +252,7 @@ fn an_older_database_is_upgraded_and_a_newer_one_refused() {
     );
     // … its owner logs in with the old password, and the new table works.
     let mut veteran = Client::connect(&server);
-    log_in_as_owner(&mut veteran, "veteran", "old-timer-pw", "Veteran");
+    veteran.log_in_as_owner("veteran", "old-timer-pw", "Veteran");
     bob.expect_line("<Veteran has entered Lobby>");
     veteran.send("/watch bob");
     veteran.expect_line("Watching bob (on line now)");
@@ -375,7 +302,7 @@ fn no_password_and_no_hash_reaches_the_log() {
         "another-wrong-4",
     ];
     let mut alice = Client::logged_in(&server, "alice");
-    register(&mut alice, passwords[0]);
+    alice.register(passwords[0]);
     alice.send("/quit");
     alice.expect_closed();
     server.wait_for_log("logout alice");
@@ -434,7 +361,7 @@ fn too_many_failed_logins_make_the_address_wait() {
         "{CHEAP}max_login_failures = 3\nlogin_failure_window = \"1m\"\n"
     ));
     let mut alice = Client::logged_in(&server, "alice");
-    register(&mut alice, "correct-horse");
+    alice.register("correct-horse");
     alice.send("/quit");
     alice.expect_closed();
 
@@ -479,7 +406,7 @@ fn too_many_failed_logins_make_the_address_wait() {
 fn the_owner_logging_in_elsewhere_takes_the_nickname_back() {
     let server = TestServer::start_with(CHEAP);
     let mut first = Client::logged_in(&server, "alice");
-    register(&mut first, "correct-horse");
+    first.register("correct-horse");
     let mut bob = Client::logged_in(&server, "bob");
     first.expect_line("<bob has entered Lobby>");
 
@@ -499,7 +426,7 @@ fn whois_of_a_registered_nickname_off_line_says_when_it_was_seen() {
     let server = TestServer::start_with(CHEAP);
     admin_ok(&server, &["register", "carol"], "carol-password\n");
     let mut alice = Client::logged_in(&server, "alice");
-    register(&mut alice, "correct-horse");
+    alice.register("correct-horse");
     let mut bob = Client::logged_in(&server, "bob");
     alice.send("/quit");
     bob.expect_line("<alice has left Lobby (quit)>");
@@ -583,7 +510,7 @@ fn without_guests_nick_cannot_take_an_unregistered_nickname() {
 fn admin_lists_resets_and_deletes_accounts() {
     let server = TestServer::start_with(CHEAP);
     let mut alice = Client::logged_in(&server, "alice");
-    register(&mut alice, "correct-horse");
+    alice.register("correct-horse");
     let said = admin_ok(&server, &["register", "bob"], "bob-password\n");
     assert_eq!(said.trim(), "bob registered");
 
@@ -644,7 +571,7 @@ fn admin_lists_resets_and_deletes_accounts() {
 fn nick_refuses_someone_elses_registered_nickname() {
     let server = TestServer::start_with(CHEAP);
     let mut alice = Client::logged_in(&server, "alice");
-    register(&mut alice, "correct-horse");
+    alice.register("correct-horse");
     let mut bob = Client::logged_in(&server, "bob");
     let mut carol = Client::logged_in(&server, "carol");
     bob.expect_line("<carol has entered Lobby>");

@@ -1,458 +1,24 @@
 //! The IRC door as IRC clients see it: registration and its numerics, CAP
 //! and SASL PLAIN, NickServ, MONITOR, the queries and the errors, PING, and
 //! IRC and telnet users in one channel. Each test has its own server; the
-//! IRC users are [`Irc`] (below), the telnet users the harness's [`Client`].
+//! IRC users are the harness's [`Irc`], the telnet users its [`Client`].
 //! The last test lets an IRC library written by others (Python's `irc`) talk
 //! to a telnet user.
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use base64::Engine;
 
-use crate::support::{Client, TestServer, LINE_TIMEOUT};
-
-/// A small argon2 cost, for the servers whose tests register accounts.
-const CHEAP_ACCOUNTS: &str = "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\n";
-
-/// The shipped `[irc] server_name`: every reply comes from it, and it is
-/// the host part of every `nick!user@host`.
-const SERVER: &str = "chatd";
-
-/// `nick!nick@chatd`, as chatd spells a user's prefix.
-fn mask(nick: &str) -> String {
-    format!("{nick}!{nick}@{SERVER}")
-}
+use crate::support::irc::{mask, Irc, SERVER};
+use crate::support::{register_and_leave, Client, TestServer, CHEAP};
 
 /// The base64 of a SASL PLAIN exchange: `authzid NUL authcid NUL password`.
 fn sasl_plain(nick: &str, password: &str) -> String {
     base64::engine::general_purpose::STANDARD.encode(format!("\0{nick}\0{password}"))
-}
-
-// ---------------------------------------------------------------------------
-// A small IRC client
-// ---------------------------------------------------------------------------
-
-/// One line from the server, parsed: `[:prefix] COMMAND params… [:trailing]`
-/// (the trailing parameter is the last of `params`).
-#[derive(Clone, Debug)]
-struct Line {
-    raw: String,
-    prefix: String,
-    command: String,
-    params: Vec<String>,
-}
-
-impl Line {
-    fn parse(raw: &str) -> Line {
-        let mut rest = raw;
-        let mut prefix = "";
-        if let Some(prefixed) = rest.strip_prefix(':') {
-            (prefix, rest) = prefixed.split_once(' ').unwrap_or((prefixed, ""));
-        }
-        let (command, mut rest) = rest.split_once(' ').unwrap_or((rest, ""));
-        let mut params = Vec::new();
-        loop {
-            rest = rest.trim_start_matches(' ');
-            if rest.is_empty() {
-                break;
-            }
-            if let Some(trailing) = rest.strip_prefix(':') {
-                params.push(trailing.to_string());
-                break;
-            }
-            let (param, after) = rest.split_once(' ').unwrap_or((rest, ""));
-            params.push(param.to_string());
-            rest = after;
-        }
-        Line {
-            raw: raw.to_string(),
-            prefix: prefix.to_string(),
-            command: command.to_string(),
-            params,
-        }
-    }
-
-    /// Parameter `i`, or `""`.
-    fn param(&self, i: usize) -> &str {
-        self.params.get(i).map(String::as_str).unwrap_or("")
-    }
-
-    /// The last parameter (the trailing one, if there is one).
-    fn last(&self) -> &str {
-        self.params.last().map(String::as_str).unwrap_or("")
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// What the reader thread and the test share.
-struct Conn {
-    inbox: Mutex<Inbox>,
-    changed: Condvar,
-}
-
-struct Inbox {
-    /// Complete lines received, without CR LF.
-    lines: Vec<String>,
-    /// Bytes of a line not ended yet.
-    partial: Vec<u8>,
-    /// How many lines the test has read.
-    pos: usize,
-    closed: Option<String>,
-    transcript: Vec<Entry>,
-}
-
-enum Entry {
-    Sent(String),
-    /// The index of a received line in `lines`.
-    Received(usize),
-    Expected(String),
-}
-
-/// An IRC user over a real socket. Every `expect…` reads forward, passing
-/// over (and keeping for the transcript) the lines before the one it wants.
-/// When the test fails, every `Irc` of it prints its transcript as it drops
-/// (after the harness's report of the telnet users and the server's log).
-struct Irc<'s> {
-    server: &'s TestServer,
-    name: String,
-    stream: TcpStream,
-    conn: Arc<Conn>,
-    syncs: u32,
-}
-
-impl<'s> Irc<'s> {
-    /// Connects to the IRC door; `name` is for the transcript.
-    fn connect(server: &'s TestServer, name: &str) -> Irc<'s> {
-        let addr = server.irc_addr();
-        let stream = match TcpStream::connect(addr) {
-            Ok(stream) => stream,
-            Err(e) => server.fail(&format!(
-                "{name}: can't connect to the IRC door {addr}: {e}"
-            )),
-        };
-        let conn = Arc::new(Conn {
-            inbox: Mutex::new(Inbox {
-                lines: Vec::new(),
-                partial: Vec::new(),
-                pos: 0,
-                closed: None,
-                transcript: Vec::new(),
-            }),
-            changed: Condvar::new(),
-        });
-        let reading = stream.try_clone().expect("clone the IRC socket");
-        let for_reader = Arc::clone(&conn);
-        thread::Builder::new()
-            .name(format!("irc-{name}"))
-            .spawn(move || read_loop(reading, &for_reader))
-            .expect("start an IRC reader");
-        Irc {
-            server,
-            name: name.to_string(),
-            stream,
-            conn,
-            syncs: 0,
-        }
-    }
-
-    /// Connects, registers as `nick` and waits for the lobby's NAMES.
-    fn logged_in(server: &'s TestServer, nick: &str) -> Irc<'s> {
-        let mut irc = Irc::connect(server, nick);
-        irc.register(nick);
-        irc.expect_numeric("366", &[nick, "#Lobby"]);
-        irc
-    }
-
-    /// NICK and USER, then the welcome: 001 to the end of the MOTD (376, or
-    /// 422 when there is none).
-    fn register(&mut self, nick: &str) {
-        self.send(&format!("NICK {nick}"));
-        self.send(&format!("USER {nick} 0 * :{nick} the tester"));
-        self.welcome(nick);
-    }
-
-    /// Waits for 001 to `nick`, then for the end of the MOTD.
-    fn welcome(&mut self, nick: &str) {
-        self.expect_numeric("001", &[nick]);
-        self.expect_where("376 or 422 (the end of the MOTD)", |l| {
-            matches!(l.command.as_str(), "376" | "422")
-        });
-    }
-
-    /// Sends `line` and CR LF.
-    fn send(&mut self, line: &str) {
-        lock(&self.conn.inbox)
-            .transcript
-            .push(Entry::Sent(shorten(&printable(line))));
-        if let Err(e) = self.stream.write_all(format!("{line}\r\n").as_bytes()) {
-            self.fail(&format!("sending failed: {e}"));
-        }
-    }
-
-    /// Waits for the next line that is exactly `raw`.
-    fn expect_line(&mut self, raw: &str) -> Line {
-        self.expect_where(&format!("the line {raw:?}"), |l| l.raw == raw)
-    }
-
-    /// Waits for the next reply `code` from the server whose parameters
-    /// start with `params` (the first is the target, our nickname).
-    fn expect_numeric(&mut self, code: &str, params: &[&str]) -> Line {
-        let what = format!("a {code} starting {params:?}");
-        self.expect_where(&what, |l| is_reply(l, code, params))
-    }
-
-    /// Expects the very next line to be reply `code` with `params` first.
-    fn expect_next_numeric(&mut self, code: &str, params: &[&str]) -> Line {
-        let what = format!("the next line to be a {code} starting {params:?}");
-        self.expect_next_where(&what, |l| is_reply(l, code, params))
-    }
-
-    /// Expects the very next line to be exactly `raw`.
-    fn expect_next(&mut self, raw: &str) -> Line {
-        self.expect_next_where(&format!("the next line to be {raw:?}"), |l| l.raw == raw)
-    }
-
-    /// Expects the very next line to be one that `wanted` accepts.
-    fn expect_next_where(&mut self, what: &str, wanted: impl Fn(&Line) -> bool) -> Line {
-        let line = self.wait(LINE_TIMEOUT, what, |inbox| {
-            let line = Line::parse(inbox.lines.get(inbox.pos)?);
-            inbox.pos += 1;
-            Some(line)
-        });
-        if !wanted(&line) {
-            let why = format!("expected {what}, got {:?}", line.raw);
-            if let Some(last) = lock(&self.conn.inbox).transcript.last_mut() {
-                *last = Entry::Expected(format!("NOT MET: {why}"));
-            }
-            self.fail(&why);
-        }
-        line
-    }
-
-    /// Waits for the next line that `wanted` accepts.
-    fn expect_where(&mut self, what: &str, wanted: impl Fn(&Line) -> bool) -> Line {
-        self.expect_within(LINE_TIMEOUT, what, wanted)
-    }
-
-    /// [`Irc::expect_where`] with a deadline of its own.
-    fn expect_within(
-        &mut self,
-        timeout: Duration,
-        what: &str,
-        wanted: impl Fn(&Line) -> bool,
-    ) -> Line {
-        self.wait(timeout, what, |inbox| {
-            while inbox.pos < inbox.lines.len() {
-                let line = Line::parse(&inbox.lines[inbox.pos]);
-                inbox.pos += 1;
-                if wanted(&line) {
-                    return Some(line);
-                }
-            }
-            None
-        })
-    }
-
-    /// Waits for the server to close the connection.
-    fn expect_closed(&mut self, timeout: Duration) {
-        self.wait(timeout, "the server to close the connection", |inbox| {
-            inbox.closed.as_ref().map(|_| ())
-        })
-    }
-
-    /// Proves that everything queued for this connection before now has
-    /// arrived: the door answers a PING behind the hub's earlier lines.
-    /// Returns the lines that came before the PONG.
-    fn sync(&mut self) -> Vec<Line> {
-        self.syncs += 1;
-        let token = format!("sync-{}", self.syncs);
-        let from = lock(&self.conn.inbox).pos;
-        self.send(&format!("PING :{token}"));
-        self.expect_line(&format!(":{SERVER} PONG {SERVER} :{token}"));
-        let inbox = lock(&self.conn.inbox);
-        inbox.lines[from..inbox.pos - 1]
-            .iter()
-            .map(|l| Line::parse(l))
-            .collect()
-    }
-
-    /// Asserts that no line containing `text` has come or is on its way
-    /// (see [`Irc::sync`]), read by the test already or not.
-    fn expect_no(&mut self, text: &str) {
-        if let Some(line) = self.sync().iter().find(|l| l.raw.contains(text)) {
-            self.fail(&format!(
-                "expected no line containing {text:?}, got {:?}",
-                line.raw
-            ));
-        }
-        lock(&self.conn.inbox)
-            .transcript
-            .push(Entry::Expected(format!("no line containing {text:?}")));
-    }
-
-    /// Sends `command` and collects the lines up to the reply `end`: the
-    /// replies to a query, the end included.
-    fn query(&mut self, command: &str, end: &str) -> Vec<Line> {
-        let from = lock(&self.conn.inbox).pos;
-        self.send(command);
-        self.expect_where(&format!("the reply {end} to {command:?}"), |l| {
-            l.command == end
-        });
-        let inbox = lock(&self.conn.inbox);
-        inbox.lines[from..inbox.pos]
-            .iter()
-            .map(|l| Line::parse(l))
-            .collect()
-    }
-
-    fn wait<T>(
-        &mut self,
-        timeout: Duration,
-        what: &str,
-        mut until: impl FnMut(&mut Inbox) -> Option<T>,
-    ) -> T {
-        let deadline = Instant::now() + timeout;
-        let mut inbox = lock(&self.conn.inbox);
-        let why = loop {
-            if let Some(value) = until(&mut inbox) {
-                inbox.transcript.push(Entry::Expected(what.to_string()));
-                return value;
-            }
-            if let Some(closed) = &inbox.closed {
-                break format!("expected {what}, but the connection closed ({closed})");
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                break format!("expected {what} within {timeout:?}; it did not come");
-            }
-            inbox = self
-                .conn
-                .changed
-                .wait_timeout(inbox, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        };
-        drop(inbox);
-        self.fail(&why)
-    }
-
-    /// Panics with `why` and the harness's report; the IRC transcripts
-    /// follow as the test's `Irc`s drop.
-    fn fail(&self, why: &str) -> ! {
-        self.server.fail(&format!(
-            "IRC user {}: {why} (the IRC transcripts follow the server log)",
-            self.name
-        ))
-    }
-
-    fn transcript(&self) -> String {
-        let inbox = lock(&self.conn.inbox);
-        let mut out = format!("---- IRC {} ----\n", self.name);
-        for entry in &inbox.transcript {
-            let line = match entry {
-                Entry::Sent(text) => format!(">> {text}"),
-                Entry::Received(i) => {
-                    let mark = if *i < inbox.pos { "<<" } else { "<." };
-                    format!("{mark} {}", shorten(&printable(&inbox.lines[*i])))
-                }
-                Entry::Expected(what) => format!("== {what}"),
-            };
-            out.push_str(&line);
-            out.push('\n');
-        }
-        if !inbox.partial.is_empty() {
-            let text = printable(&String::from_utf8_lossy(&inbox.partial));
-            out.push_str(&format!("<. {} (no line end yet)\n", shorten(&text)));
-        }
-        match &inbox.closed {
-            Some(why) => out.push_str(&format!("(connection closed: {why})\n")),
-            None => out.push_str("(connection open)\n"),
-        }
-        out
-    }
-}
-
-impl Drop for Irc<'_> {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            eprintln!("{}", self.transcript());
-        }
-        let _ = self.stream.shutdown(Shutdown::Both);
-    }
-}
-
-/// Whether `line` is the reply `code` whose parameters start with `params`.
-fn is_reply(line: &Line, code: &str, params: &[&str]) -> bool {
-    line.prefix == SERVER
-        && line.command == code
-        && params.iter().enumerate().all(|(i, p)| line.param(i) == *p)
-}
-
-fn read_loop(mut stream: TcpStream, conn: &Conn) {
-    let mut buf = vec![0u8; 64 * 1024];
-    loop {
-        let result = stream.read(&mut buf);
-        let mut inbox = lock(&conn.inbox);
-        match result {
-            Ok(0) => inbox.closed = Some("end of stream".into()),
-            Ok(n) => {
-                inbox.partial.extend_from_slice(&buf[..n]);
-                while let Some(end) = inbox.partial.windows(2).position(|w| w == b"\r\n") {
-                    let line: Vec<u8> = inbox.partial.drain(..end + 2).collect();
-                    let line = String::from_utf8_lossy(&line[..end]).into_owned();
-                    let index = inbox.lines.len();
-                    inbox.lines.push(line);
-                    inbox.transcript.push(Entry::Received(index));
-                }
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => inbox.closed = Some(format!("read error: {e}")),
-        }
-        conn.changed.notify_all();
-        if inbox.closed.is_some() {
-            return;
-        }
-    }
-}
-
-fn printable(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            c if c.is_control() => c.escape_default().to_string(),
-            c => c.to_string(),
-        })
-        .collect()
-}
-
-fn shorten(text: &str) -> String {
-    const SHOW_CHARS: usize = 200;
-    let count = text.chars().count();
-    if count <= SHOW_CHARS {
-        return text.to_string();
-    }
-    let head: String = text.chars().take(SHOW_CHARS).collect();
-    format!("{head}… ({count} characters in all)")
-}
-
-/// A telnet user who registers `nick` with `password` and leaves.
-fn register_over_telnet(server: &TestServer, nick: &str, password: &str) {
-    let mut telnet = Client::logged_in(server, nick);
-    telnet.send(&format!("/register {password}"));
-    telnet.expect_line(&format!(
-        "Your nickname {nick} is registered: from now on it asks for your password."
-    ));
-    telnet.send("/quit");
-    telnet.expect_closed();
 }
 
 // ---------------------------------------------------------------------------
@@ -504,7 +70,7 @@ fn irc_and_telnet_users_talk_in_one_channel() {
     let who = ian.query("WHO #Weather", "315");
     let members: BTreeSet<&str> = who
         .iter()
-        .filter(|l| is_reply(l, "352", &["ian", "#Weather"]))
+        .filter(|l| l.is_reply("352", &["ian", "#Weather"]))
         .map(|l| l.param(5))
         .collect();
     if members != BTreeSet::from(["ian", "tina"]) {
@@ -545,7 +111,7 @@ fn irc_and_telnet_users_talk_in_one_channel() {
     // An IRC user's quit, with its message, in each channel.
     ian.send("QUIT :bye");
     ian.expect_line("ERROR :Closing Link: Goodbye.");
-    ian.expect_closed(LINE_TIMEOUT);
+    ian.expect_closed();
     tina.expect_line("<ian has left Weather (quit: bye)>");
     tina.expect_next("<ian has left Lobby (quit: bye)>");
 }
@@ -609,7 +175,7 @@ fn registration_gives_the_welcome_numerics_and_the_motd() {
     rita.expect_line(&format!(":{} JOIN #Lobby", mask("sam")));
     sam.send("QUIT :gone fishing");
     sam.expect_line("ERROR :Closing Link: Goodbye.");
-    sam.expect_closed(LINE_TIMEOUT);
+    sam.expect_closed();
     rita.expect_line(&format!(":{} QUIT :Quit: gone fishing", mask("sam")));
 }
 
@@ -617,14 +183,16 @@ fn registration_gives_the_welcome_numerics_and_the_motd() {
 fn without_a_motd_the_welcome_ends_with_err_nomotd() {
     let server = TestServer::start_with("[irc]\nmotd = []\n");
     let mut rita = Irc::connect(&server, "rita");
-    rita.register("rita");
-    let codes: Vec<String> = {
-        let inbox = lock(&rita.conn.inbox);
-        inbox.lines[..inbox.pos]
-            .iter()
-            .map(|l| Line::parse(l).command)
-            .collect()
-    };
+    let start = rita.mark();
+    rita.send("NICK rita");
+    rita.send("USER rita 0 * :rita the tester");
+    rita.expect_numeric("001", &["rita"]);
+    rita.expect_numeric("422", &["rita"]);
+    let codes: Vec<String> = rita
+        .lines_read_since(start)
+        .into_iter()
+        .map(|l| l.command)
+        .collect();
     if codes != ["001", "002", "003", "004", "005", "422"] {
         rita.fail(&format!("expected 001-005 and 422, got {codes:?}"));
     }
@@ -676,7 +244,7 @@ fn a_silent_client_is_pinged_and_dropped_unless_it_answers() {
     sleepy.expect_within(patience, "a PING from the server", |l| l.raw == ping);
     // sleepy never answers. (That it is told why first is the ignored test
     // a_ping_timeout_says_why_before_closing.)
-    sleepy.expect_closed(patience);
+    sleepy.expect_closed_within(patience);
     // awake, silent as long as sleepy but for its PONG, is still here: it
     // hears of sleepy's departure and is PINGed again (in either order).
     let quit = format!(":{} QUIT :Ping timeout: 20 seconds", mask("sleepy"));
@@ -701,7 +269,7 @@ fn a_ping_timeout_says_why_before_closing() {
     sleepy.expect_within(patience, "ERROR :Closing Link: Ping timeout…", |l| {
         l.raw.starts_with("ERROR :Closing Link: Ping timeout")
     });
-    sleepy.expect_closed(LINE_TIMEOUT);
+    sleepy.expect_closed();
 }
 
 // ---------------------------------------------------------------------------
@@ -710,8 +278,8 @@ fn a_ping_timeout_says_why_before_closing() {
 
 #[test]
 fn sasl_plain_logs_in_to_a_registered_nickname() {
-    let server = TestServer::start_with(CHEAP_ACCOUNTS);
-    register_over_telnet(&server, "lincoln", "password");
+    let server = TestServer::start_with(CHEAP);
+    register_and_leave(&server, "lincoln", "password");
 
     // A wrong password fails; without a proof the nickname is refused.
     let mut impostor = Irc::connect(&server, "impostor");
@@ -780,7 +348,7 @@ fn sasl_plain_logs_in_to_a_registered_nickname() {
     again.send("USER lincoln 0 * :Abraham Lincoln");
     again.welcome("lincoln");
     lincoln.expect_line("ERROR :Closing Link: logged in again from elsewhere");
-    lincoln.expect_closed(LINE_TIMEOUT);
+    lincoln.expect_closed();
 
     // A wrong PASS is refused.
     let mut guesser = Irc::connect(&server, "guesser");
@@ -792,8 +360,8 @@ fn sasl_plain_logs_in_to_a_registered_nickname() {
 
 #[test]
 fn nickserv_identifies_and_registers() {
-    let server = TestServer::start_with(CHEAP_ACCOUNTS);
-    register_over_telnet(&server, "lincoln", "password");
+    let server = TestServer::start_with(CHEAP);
+    register_and_leave(&server, "lincoln", "password");
     let mut watcher = Client::logged_in(&server, "watcher");
     let nickserv = format!(":NickServ!NickServ@{SERVER} NOTICE");
 
@@ -828,7 +396,7 @@ fn nickserv_identifies_and_registers() {
     rosa.send("PRIVMSG NickServ :REGISTER again-and-again");
     rosa.expect_line(&format!("{nickserv} rosa :rosa is already registered."));
     rosa.send("QUIT");
-    rosa.expect_closed(LINE_TIMEOUT);
+    rosa.expect_closed();
 
     // From now on rosa needs her password.
     let mut rosa = Irc::connect(&server, "rosa again");
@@ -872,7 +440,7 @@ fn monitor_tells_when_a_nickname_comes_and_goes() {
     let mut bob = Irc::logged_in(&server, "bob");
     wendy.expect_numeric("730", &["wendy", &mask("bob")]);
     bob.send("QUIT :later");
-    bob.expect_closed(LINE_TIMEOUT);
+    bob.expect_closed();
     wendy.expect_numeric("731", &["wendy", "bob"]);
 
     wendy.send("MONITOR + carol");
@@ -880,7 +448,7 @@ fn monitor_tells_when_a_nickname_comes_and_goes() {
     let list = wendy.query("MONITOR L", "733");
     let listed: Vec<&str> = list
         .iter()
-        .filter(|l| is_reply(l, "732", &["wendy"]))
+        .filter(|l| l.is_reply("732", &["wendy"]))
         .flat_map(|l| l.last().split(','))
         .collect();
     if listed != ["bob", "carol"] {
@@ -888,7 +456,7 @@ fn monitor_tells_when_a_nickname_comes_and_goes() {
     }
     wendy.send("MONITOR - carol");
     let list = wendy.query("MONITOR L", "733");
-    if !list.iter().any(|l| is_reply(l, "732", &["wendy", "bob"])) {
+    if !list.iter().any(|l| l.is_reply("732", &["wendy", "bob"])) {
         wendy.fail("MONITOR L after MONITOR - carol: expected 732 bob");
     }
 
@@ -921,7 +489,7 @@ fn names_who_whois_list_and_the_other_queries() {
     let names = ian.query("NAMES #weather", "366");
     let nicks: BTreeSet<&str> = names
         .iter()
-        .filter(|l| is_reply(l, "353", &["ian", "=", "#Weather"]))
+        .filter(|l| l.is_reply("353", &["ian", "=", "#Weather"]))
         .flat_map(|l| l.last().split(' '))
         .collect();
     if nicks != BTreeSet::from(["ian", "tina"]) {
@@ -933,18 +501,14 @@ fn names_who_whois_list_and_the_other_queries() {
     let who = ian.query("WHO #Weather", "315");
     for nick in ["tina", "ian"] {
         // 352 me #chan user host server nick H :hops realname
-        let found = who.iter().any(|l| {
-            is_reply(
-                l,
-                "352",
-                &["ian", "#Weather", nick, SERVER, SERVER, nick, "H"],
-            )
-        });
+        let found = who
+            .iter()
+            .any(|l| l.is_reply("352", &["ian", "#Weather", nick, SERVER, SERVER, nick, "H"]));
         if !found {
             ian.fail(&format!("WHO #Weather has no 352 for {nick}"));
         }
     }
-    if !is_reply(who.last().unwrap(), "315", &["ian", "#Weather"]) {
+    if !who.last().unwrap().is_reply("315", &["ian", "#Weather"]) {
         ian.fail("WHO #Weather should end with 315 #Weather");
     }
 
@@ -953,7 +517,7 @@ fn names_who_whois_list_and_the_other_queries() {
     if codes != ["311", "319", "312", "317", "318"] {
         ian.fail(&format!("WHOIS tina: got the replies {codes:?}"));
     }
-    if !is_reply(&whois[0], "311", &["ian", "tina", "tina", SERVER, "*"])
+    if !whois[0].is_reply("311", &["ian", "tina", "tina", SERVER, "*"])
         || whois[1].last() != "#Weather #Lobby"
     {
         ian.fail("WHOIS tina: 311 or 319 not as expected");
@@ -972,7 +536,7 @@ fn names_who_whois_list_and_the_other_queries() {
     let whois = ian.query("WHOIS tina", "318");
     let codes: Vec<&str> = whois.iter().map(|l| l.command.as_str()).collect();
     if codes != ["311", "319", "312", "301", "317", "318"]
-        || !is_reply(&whois[3], "301", &["ian", "tina", "tea"])
+        || !whois[3].is_reply("301", &["ian", "tina", "tea"])
     {
         ian.fail(&format!("WHOIS of an away user: got {codes:?}"));
     }
@@ -984,7 +548,7 @@ fn names_who_whois_list_and_the_other_queries() {
     ian.expect_next_numeric("401", &["ian", "nobody", "No such nick/channel"]);
 
     let list = ian.query("LIST", "323");
-    if !is_reply(&list[0], "321", &["ian"]) {
+    if !list[0].is_reply("321", &["ian"]) {
         ian.fail("LIST should start with 321");
     }
     for (channel, users, topic) in [
@@ -994,7 +558,7 @@ fn names_who_whois_list_and_the_other_queries() {
     ] {
         if !list
             .iter()
-            .any(|l| is_reply(l, "322", &["ian", channel, users, topic]))
+            .any(|l| l.is_reply("322", &["ian", channel, users, topic]))
         {
             ian.fail(&format!("LIST: no 322 {channel} {users} :{topic}"));
         }

@@ -3,17 +3,16 @@
 //! and every channel mode through the telnet door and the IRC door, with
 //! their errors; a made channel surviving `kill -9`; and `/oper`, `/kill`,
 //! `/wall` and server bans (`/gline`), which take effect, are logged, and are
-//! refused to everyone else. Telnet users are the harness's [`Client`]; IRC
-//! users are the small [`Irc`] client below.
+//! refused to everyone else. Telnet users are the harness's [`Client`], IRC
+//! users its [`Irc`].
 
-use std::io::{Read, Write};
-use std::net::{Shutdown, TcpStream};
-use std::process::{Command, Stdio};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread;
-use std::time::Instant;
+use std::process::Command;
+use std::time::Duration;
 
-use crate::support::{Client, TestServer, LINE_TIMEOUT, NICK_PROMPT};
+use crate::support::irc::{mask, Irc, SERVER};
+use crate::support::{
+    admin_ok, owner, registered_guest, run_to_end, Client, TestServer, NICK_PROMPT,
+};
 
 /// A small argon2 cost (these servers register accounts), and flood limits
 /// that never slow a test's quick commands down.
@@ -22,9 +21,6 @@ const CONFIG: &str = "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\
 
 /// Every registered test user's password.
 const PASSWORD: &str = "correct-horse";
-
-/// The shipped `[irc] server_name`.
-const SERVER: &str = "chatd";
 
 /// A text-door error line.
 fn error(text: &str) -> String {
@@ -36,23 +32,6 @@ fn not_op(channel: &str) -> String {
 }
 
 const NOT_OPER: &str = "** ERROR: permission denied: you are not a server operator (/oper) **";
-
-/// A telnet guest who registers their nickname and stays logged in.
-fn registered(server: &TestServer, nick: &str) -> Client {
-    let mut client = Client::logged_in(server, nick);
-    client.send(&format!("/register {PASSWORD}"));
-    client.expect_line(&format!(
-        "Your nickname {nick} is registered: from now on it asks for your password."
-    ));
-    client
-}
-
-/// The owner of registered `nick`, logged in with the password.
-fn owner(server: &TestServer, nick: &str) -> Client {
-    let mut client = Client::connect(server);
-    client.login_raw(format!("{nick}\r\n{PASSWORD}\r\n").as_bytes(), nick);
-    client
-}
 
 /// Waits for the line `first`, then makes sure `also` came too, before or
 /// after it: for a store's acknowledgement, which races the hub's own lines.
@@ -75,285 +54,24 @@ fn create(client: &mut Client, channel: &str, description: &str) {
     );
 }
 
-/// Runs `chatd admin ARGS` on the server's configuration and database,
-/// which WAL lets it do while the server runs; returns its standard output.
-fn admin(server: &TestServer, args: &[&str], stdin: &str) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chatd"))
-        .arg("admin")
-        .arg("--config")
-        .arg(server.dir().join("chat.toml"))
-        .arg("--db")
-        .arg(server.db_path())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start chatd admin");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    input
-        .write_all(stdin.as_bytes())
-        .expect("write to chatd admin");
-    drop(input);
-    let output = child.wait_with_output().expect("wait for chatd admin");
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    if !output.status.success() {
-        server.fail(&format!(
-            "chatd admin {args:?} failed ({}): {stdout}{}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        ));
-    }
-    stdout
-}
-
 /// An argon2 PHC hash of `password` at the tests' cost, from `chatd admin
 /// hash`, for an `[[opers]]` entry in chat.toml.
 fn oper_hash(password: &str) -> String {
     let dir = tempfile::tempdir().expect("a temp dir");
     let config = dir.path().join("chat.toml");
     std::fs::write(&config, CONFIG).expect("write a chat.toml");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_chatd"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chatd"));
+    command
         .arg("admin")
         .arg("--config")
         .arg(&config)
-        .arg("hash")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start chatd admin hash");
-    let mut input = child.stdin.take().expect("stdin is piped");
-    writeln!(input, "{password}").expect("write the password");
-    drop(input);
-    let output = child.wait_with_output().expect("wait for chatd admin hash");
+        .arg("hash");
+    let stdin = format!("{password}\n");
+    let output = run_to_end(command, stdin.as_bytes(), Duration::from_secs(10));
     assert!(output.status.success(), "chatd admin hash: {output:?}");
     let hash = String::from_utf8(output.stdout).expect("a hash is ASCII");
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     hash.trim().to_string()
-}
-
-// ---------------------------------------------------------------------------
-// A small IRC client
-// ---------------------------------------------------------------------------
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-#[derive(Default)]
-struct IrcInbox {
-    /// Complete lines received, without CR LF.
-    lines: Vec<String>,
-    partial: Vec<u8>,
-    /// How many lines the test has read.
-    pos: usize,
-    closed: Option<String>,
-    /// Sent (`>>`) and received (`<<`) lines and expectations (`==`).
-    transcript: Vec<String>,
-}
-
-/// An IRC user: CR LF lines over TCP. Every `expect…` reads forward, passing
-/// over the lines before the one it wants. On failure the test's report has
-/// this user's transcript, the telnet users' and the server's log.
-struct Irc<'s> {
-    server: &'s TestServer,
-    nick: String,
-    stream: TcpStream,
-    inbox: Arc<(Mutex<IrcInbox>, Condvar)>,
-    pings: u32,
-}
-
-impl<'s> Irc<'s> {
-    fn connect(server: &'s TestServer, nick: &str) -> Irc<'s> {
-        let addr = server.irc_addr();
-        let stream = TcpStream::connect(addr)
-            .unwrap_or_else(|e| server.fail(&format!("IRC {nick}: can't connect to {addr}: {e}")));
-        let inbox = Arc::new((Mutex::new(IrcInbox::default()), Condvar::new()));
-        let (mut reading, shared) = (stream.try_clone().expect("clone"), Arc::clone(&inbox));
-        thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            loop {
-                let read = reading.read(&mut buf);
-                let mut inbox = lock(&shared.0);
-                match read {
-                    Ok(0) => inbox.closed = Some("end of stream".into()),
-                    Ok(n) => {
-                        inbox.partial.extend_from_slice(&buf[..n]);
-                        while let Some(end) = inbox.partial.windows(2).position(|w| w == b"\r\n") {
-                            let line: Vec<u8> = inbox.partial.drain(..end + 2).collect();
-                            let line = String::from_utf8_lossy(&line[..end]).into_owned();
-                            inbox.transcript.push(format!("<< {}", line.escape_debug()));
-                            inbox.lines.push(line);
-                        }
-                    }
-                    Err(e) => inbox.closed = Some(e.to_string()),
-                }
-                shared.1.notify_all();
-                if inbox.closed.is_some() {
-                    return;
-                }
-            }
-        });
-        Irc {
-            server,
-            nick: nick.to_string(),
-            stream,
-            inbox,
-            pings: 0,
-        }
-    }
-
-    /// Registers as `nick` (with `PASS` for a registered one) and waits for
-    /// the end of the MOTD and the lobby's NAMES.
-    fn logged_in_with(server: &'s TestServer, nick: &str, password: Option<&str>) -> Irc<'s> {
-        let mut irc = Irc::connect(server, nick);
-        if let Some(password) = password {
-            irc.send(&format!("PASS {password}"));
-        }
-        irc.send(&format!("NICK {nick}"));
-        irc.send(&format!("USER {nick} 0 * :{nick}"));
-        irc.expect("the end of the MOTD", |l| {
-            l.starts_with(&format!(":{SERVER} 376 ")) || l.starts_with(&format!(":{SERVER} 422 "))
-        });
-        irc.numeric("366", "#Lobby ");
-        irc
-    }
-
-    fn logged_in(server: &'s TestServer, nick: &str) -> Irc<'s> {
-        Irc::logged_in_with(server, nick, None)
-    }
-
-    fn send(&mut self, line: &str) {
-        lock(&self.inbox.0)
-            .transcript
-            .push(format!(">> {}", line.escape_debug()));
-        if let Err(e) = self.stream.write_all(format!("{line}\r\n").as_bytes()) {
-            self.fail(&format!("sending {line:?} failed: {e}"));
-        }
-    }
-
-    /// Waits for the next line `wanted` accepts; returns it.
-    fn expect(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + LINE_TIMEOUT;
-        let (mutex, changed) = &*self.inbox;
-        let mut inbox = lock(mutex);
-        let why = loop {
-            while inbox.pos < inbox.lines.len() {
-                let line = inbox.lines[inbox.pos].clone();
-                inbox.pos += 1;
-                if wanted(&line) {
-                    inbox.transcript.push(format!("== {what}"));
-                    return line;
-                }
-            }
-            if let Some(closed) = &inbox.closed {
-                break format!("expected {what}, but the connection closed ({closed})");
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                break format!("expected {what} within {LINE_TIMEOUT:?}");
-            }
-            inbox = changed
-                .wait_timeout(inbox, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        };
-        drop(inbox);
-        self.fail(&why)
-    }
-
-    /// Waits for the line that is exactly `raw`.
-    fn expect_line(&mut self, raw: &str) -> String {
-        self.expect(&format!("the line {raw:?}"), |l| l == raw)
-    }
-
-    /// Waits for the reply `code` to this user whose parameters start with
-    /// `rest`, e.g. `numeric("482", "#x :You're not channel operator")`.
-    fn numeric(&mut self, code: &str, rest: &str) -> String {
-        let start = format!(":{SERVER} {code} {} {rest}", self.nick);
-        self.expect(&format!("a line starting {start:?}"), |l| {
-            l.starts_with(&start)
-        })
-    }
-
-    /// Sends `command` and returns the lines up to (and with) the reply `end`.
-    fn query(&mut self, command: &str, end: &str) -> Vec<String> {
-        let from = lock(&self.inbox.0).pos;
-        self.send(command);
-        let end = format!(":{SERVER} {end} ");
-        self.expect(&format!("{end:?} after {command:?}"), |l| {
-            l.starts_with(&end)
-        });
-        let inbox = lock(&self.inbox.0);
-        inbox.lines[from..inbox.pos].to_vec()
-    }
-
-    /// The channels LIST shows, as their RPL_LIST (322) lines.
-    fn list(&mut self) -> Vec<String> {
-        let start = format!(":{SERVER} 322 {} ", self.nick);
-        let lines = self.query("LIST", "323");
-        lines
-            .into_iter()
-            .filter(|l| l.starts_with(&start))
-            .collect()
-    }
-
-    /// Proves that all the server queued for this user before now has come
-    /// (the door answers PING behind the hub's lines); returns what came.
-    fn sync(&mut self) -> Vec<String> {
-        self.pings += 1;
-        let token = format!("sync-{}", self.pings);
-        self.query(&format!("PING :{token}"), "PONG")
-    }
-
-    /// Asserts that no line containing `text` comes, up to a sync.
-    fn expect_no(&mut self, text: &str) {
-        if let Some(line) = self.sync().iter().find(|l| l.contains(text)) {
-            let why = format!("expected no line containing {text:?}, got {line:?}");
-            self.fail(&why);
-        }
-    }
-
-    fn expect_closed(&mut self) {
-        let deadline = Instant::now() + LINE_TIMEOUT;
-        let (mutex, changed) = &*self.inbox;
-        let mut inbox = lock(mutex);
-        while inbox.closed.is_none() {
-            let now = Instant::now();
-            if now >= deadline {
-                drop(inbox);
-                self.fail("expected the server to close the connection");
-            }
-            inbox = changed
-                .wait_timeout(inbox, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-    }
-
-    fn fail(&self, why: &str) -> ! {
-        let inbox = lock(&self.inbox.0);
-        let mut transcript = inbox.transcript.join("\n");
-        if let Some(closed) = &inbox.closed {
-            transcript.push_str(&format!("\n(connection closed: {closed})"));
-        }
-        drop(inbox);
-        self.server.fail(&format!(
-            "IRC {}: {why}\n---- IRC {} ----\n{transcript}\n----",
-            self.nick, self.nick
-        ))
-    }
-}
-
-impl Drop for Irc<'_> {
-    fn drop(&mut self) {
-        let _ = self.stream.shutdown(Shutdown::Both);
-    }
-}
-
-/// `nick!nick@chatd`, as chatd writes a user's prefix.
-fn prefix(nick: &str) -> String {
-    format!(":{nick}!{nick}@{SERVER}")
 }
 
 // ---------------------------------------------------------------------------
@@ -363,8 +81,8 @@ fn prefix(nick: &str) -> String {
 #[test]
 fn telnet_users_create_a_channel_set_its_topic_and_op_kick_and_ban() {
     let server = TestServer::start_with(CONFIG);
-    let mut alice = registered(&server, "alice");
-    let mut bob = registered(&server, "bob");
+    let mut alice = registered_guest(&server, "alice", PASSWORD);
+    let mut bob = registered_guest(&server, "bob", PASSWORD);
     let mut carol = Client::logged_in(&server, "carol");
 
     // What can't be made, and why.
@@ -473,7 +191,7 @@ fn telnet_users_create_a_channel_set_its_topic_and_op_kick_and_ban() {
 #[test]
 fn telnet_modes_keep_people_out_and_quiet() {
     let server = TestServer::start_with(CONFIG);
-    let mut alice = registered(&server, "alice");
+    let mut alice = registered_guest(&server, "alice", PASSWORD);
     let mut bob = Client::logged_in(&server, "bob");
     let mut carol = Client::logged_in(&server, "carol");
     let mut dave = Client::logged_in(&server, "dave");
@@ -580,11 +298,11 @@ fn a_transient_channel_made_by_irc_join_goes_with_its_last_member() {
     ));
     // ... over IRC, JOIN makes it, and its first member runs it.
     ivan.send("JOIN #Pop");
-    ivan.expect_line(&format!("{} JOIN #Pop", prefix("ivan")));
+    ivan.expect_line(&format!(":{} JOIN #Pop", mask("ivan")));
     ivan.numeric("353", "= #Pop :@ivan");
     carol.send("/join pop");
     carol.expect_line("Welcome to the Pop Channel (2 users)");
-    ivan.expect_line(&format!("{} JOIN #Pop", prefix("carol")));
+    ivan.expect_line(&format!(":{} JOIN #Pop", mask("carol")));
     ivan.send("MODE #Pop +v carol");
     carol.expect_line("<ivan sets mode +v carol on Pop>");
     ivan.send("PART #Pop");
@@ -599,7 +317,7 @@ fn a_transient_channel_made_by_irc_join_goes_with_its_last_member() {
     ));
     let list = ivan.list();
     assert!(
-        !list.iter().any(|l| l.contains("#Pop")),
+        !list.iter().any(|l| l.raw.contains("#Pop")),
         "the channel is gone: {list:?}"
     );
 }
@@ -615,11 +333,11 @@ fn irc_users_run_a_channel_with_topic_modes_kicks_and_invitations() {
     let mut bob = Irc::logged_in(&server, "bob");
     let mut carol = Irc::logged_in(&server, "carol");
     alice.send("JOIN #fresh");
-    alice.expect_line(&format!("{} JOIN #fresh", prefix("alice")));
+    alice.expect_line(&format!(":{} JOIN #fresh", mask("alice")));
     alice.numeric("353", "= #fresh :@alice");
     bob.send("JOIN #fresh");
     bob.numeric("353", "= #fresh :@alice bob");
-    alice.expect_line(&format!("{} JOIN #fresh", prefix("bob")));
+    alice.expect_line(&format!(":{} JOIN #fresh", mask("bob")));
 
     // Not an operator: ERR_CHANOPRIVSNEEDED.
     for line in [
@@ -635,63 +353,62 @@ fn irc_users_run_a_channel_with_topic_modes_kicks_and_invitations() {
 
     // TOPIC.
     alice.send("TOPIC #fresh :Fresh things");
-    bob.expect_line(&format!("{} TOPIC #fresh :Fresh things", prefix("alice")));
+    bob.expect_line(&format!(":{} TOPIC #fresh :Fresh things", mask("alice")));
     bob.send("TOPIC #fresh");
     bob.numeric("332", "#fresh :Fresh things");
     bob.numeric("333", "#fresh alice ");
 
     // +o, -o.
     alice.send("MODE #fresh +o bob");
-    bob.expect_line(&format!("{} MODE #fresh +o bob", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh +o bob", mask("alice")));
     bob.send("NAMES #fresh");
     bob.numeric("353", "= #fresh :@alice @bob");
     alice.send("MODE #fresh -o bob");
-    bob.expect_line(&format!("{} MODE #fresh -o bob", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh -o bob", mask("alice")));
     bob.send("KICK #fresh alice");
     bob.numeric("482", "#fresh :You're not channel operator");
 
     // +b, and its list; a banned user can't join.
     alice.send("MODE #fresh +b carol!*@*");
-    bob.expect_line(&format!("{} MODE #fresh +b carol!*@*", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh +b carol!*@*", mask("alice")));
     let list = alice.query("MODE #fresh +b", "368");
     assert!(
-        list.iter()
-            .any(|l| l.starts_with(&format!(":{SERVER} 367 alice #fresh carol!*@* alice "))),
+        list.iter().any(|l| l
+            .raw
+            .starts_with(&format!(":{SERVER} 367 alice #fresh carol!*@* alice "))),
         "{list:?}"
     );
     assert!(list
         .last()
         .unwrap()
+        .raw
         .ends_with("368 alice #fresh :End of channel ban list"));
     carol.send("JOIN #fresh");
     carol.numeric("474", "#fresh :Cannot join channel (+b)");
 
     // +I lifts the ban for whoever it names.
     alice.send("MODE #fresh +I carol!*@*");
-    bob.expect_line(&format!("{} MODE #fresh +I carol!*@*", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh +I carol!*@*", mask("alice")));
     let list = alice.query("MODE #fresh I", "347");
     assert!(
         list.iter()
-            .any(|l| l.contains(" 346 alice #fresh carol!*@* alice ")),
+            .any(|l| l.raw.contains(" 346 alice #fresh carol!*@* alice ")),
         "{list:?}"
     );
     carol.send("JOIN #fresh");
-    carol.expect_line(&format!("{} JOIN #fresh", prefix("carol")));
+    carol.expect_line(&format!(":{} JOIN #fresh", mask("carol")));
 
     // KICK: everyone in it sees it, the one kicked too.
     alice.send("KICK #fresh carol :out you go");
     for irc in [&mut alice, &mut bob, &mut carol] {
-        irc.expect_line(&format!(
-            "{} KICK #fresh carol :out you go",
-            prefix("alice")
-        ));
+        irc.expect_line(&format!(":{} KICK #fresh carol :out you go", mask("alice")));
     }
     alice.send("KICK #fresh carol");
     alice.numeric("441", "carol #fresh :They aren't on that channel");
     alice.send("MODE #fresh -I+i carol!*@*");
-    bob.expect_line(&format!("{} MODE #fresh -I+i carol!*@*", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh -I+i carol!*@*", mask("alice")));
     alice.send("MODE #fresh -b carol!*@*");
-    bob.expect_line(&format!("{} MODE #fresh -b carol!*@*", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh -b carol!*@*", mask("alice")));
 
     // +i and INVITE.
     carol.send("JOIN #fresh");
@@ -704,70 +421,70 @@ fn irc_users_run_a_channel_with_topic_modes_kicks_and_invitations() {
     alice.numeric("401", "nobody :No such nick/channel");
     alice.send("INVITE carol #fresh");
     alice.numeric("341", "carol #fresh");
-    carol.expect_line(&format!("{} INVITE carol #fresh", prefix("alice")));
+    carol.expect_line(&format!(":{} INVITE carol #fresh", mask("alice")));
     carol.send("JOIN #fresh");
-    carol.expect_line(&format!("{} JOIN #fresh", prefix("carol")));
+    carol.expect_line(&format!(":{} JOIN #fresh", mask("carol")));
     carol.send("PART #fresh");
-    carol.expect_line(&format!("{} PART #fresh", prefix("carol")));
+    carol.expect_line(&format!(":{} PART #fresh", mask("carol")));
 
     // +k: JOIN with the key.
     alice.send("MODE #fresh -i+k sesame");
-    bob.expect_line(&format!("{} MODE #fresh -i+k sesame", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh -i+k sesame", mask("alice")));
     carol.send("JOIN #fresh");
     carol.numeric("475", "#fresh :Cannot join channel (+k)");
     carol.send("JOIN #fresh wrong");
     carol.numeric("475", "#fresh :Cannot join channel (+k)");
     carol.send("JOIN #fresh sesame");
-    carol.expect_line(&format!("{} JOIN #fresh", prefix("carol")));
+    carol.expect_line(&format!(":{} JOIN #fresh", mask("carol")));
 
     // +l.
     alice.send("MODE #fresh +l-k 3 sesame");
-    bob.expect_line(&format!("{} MODE #fresh +l-k 3 *", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh +l-k 3 *", mask("alice")));
     let mut dave = Irc::logged_in(&server, "dave");
     dave.send("JOIN #fresh");
     dave.numeric("471", "#fresh :Cannot join channel (+l)");
 
     // +m and +v.
     alice.send("MODE #fresh -l+m");
-    bob.expect_line(&format!("{} MODE #fresh -l+m", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh -l+m", mask("alice")));
     carol.send("PRIVMSG #fresh :hello?");
     carol.numeric("404", "#fresh :Cannot send to channel");
     alice.send("MODE #fresh +v carol");
-    carol.expect_line(&format!("{} MODE #fresh +v carol", prefix("alice")));
+    carol.expect_line(&format!(":{} MODE #fresh +v carol", mask("alice")));
     carol.send("PRIVMSG #fresh :hello");
-    bob.expect_line(&format!("{} PRIVMSG #fresh :hello", prefix("carol")));
+    bob.expect_line(&format!(":{} PRIVMSG #fresh :hello", mask("carol")));
     bob.send("PRIVMSG #fresh :me too");
     bob.numeric("404", "#fresh :Cannot send to channel");
 
     // -n lets outsiders talk in; +n doesn't.
     alice.send("MODE #fresh -mn");
-    bob.expect_line(&format!("{} MODE #fresh -mn", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh -mn", mask("alice")));
     dave.send("PRIVMSG #fresh :from outside");
-    bob.expect_line(&format!("{} PRIVMSG #fresh :from outside", prefix("dave")));
+    bob.expect_line(&format!(":{} PRIVMSG #fresh :from outside", mask("dave")));
     alice.send("MODE #fresh +n");
-    bob.expect_line(&format!("{} MODE #fresh +n", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh +n", mask("alice")));
     dave.send("PRIVMSG #fresh :from outside again");
-    dave.expect("an error numeric for #fresh", |l| {
-        l.starts_with(&format!(":{SERVER} 442 dave #fresh "))
-            || l.starts_with(&format!(":{SERVER} 404 dave #fresh "))
+    dave.expect_where("an error numeric for #fresh", |l| {
+        l.raw.starts_with(&format!(":{SERVER} 442 dave #fresh "))
+            || l.raw.starts_with(&format!(":{SERVER} 404 dave #fresh "))
     });
     bob.expect_no("from outside again");
 
     // +s: not in LIST for those outside.
     alice.send("MODE #fresh +s");
-    bob.expect_line(&format!("{} MODE #fresh +s", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh +s", mask("alice")));
     let list = dave.list();
-    assert!(!list.iter().any(|l| l.contains("#fresh")), "{list:?}");
+    assert!(!list.iter().any(|l| l.raw.contains("#fresh")), "{list:?}");
     let list = bob.list();
     assert!(
         list.iter()
-            .any(|l| l.starts_with(&format!(":{SERVER} 322 bob #fresh 3 :"))),
+            .any(|l| l.raw.starts_with(&format!(":{SERVER} 322 bob #fresh 3 :"))),
         "{list:?}"
     );
 
     // +C: no CTCP ACTION.
     alice.send("MODE #fresh +C");
-    bob.expect_line(&format!("{} MODE #fresh +C", prefix("alice")));
+    bob.expect_line(&format!(":{} MODE #fresh +C", mask("alice")));
     bob.send("PRIVMSG #fresh :\u{1}ACTION waves\u{1}");
     bob.numeric("404", "#fresh :Cannot send to channel");
     alice.expect_no("ACTION waves");
@@ -787,7 +504,9 @@ fn irc_a_line_from_outside_a_plus_n_channel_is_err_cannotsendtochan() {
     alice.send("JOIN #fresh");
     alice.numeric("366", "#fresh ");
     dave.send("PRIVMSG #fresh :from outside");
-    let line = dave.expect("a reply about #fresh", |l| l.contains(" dave #fresh :"));
+    let line = dave
+        .expect_where("a reply about #fresh", |l| l.raw.contains(" dave #fresh :"))
+        .raw;
     if !line.starts_with(&format!(":{SERVER} 404 dave #fresh ")) {
         dave.fail(&format!("expected 404 ERR_CANNOTSENDTOCHAN, got {line:?}"));
     }
@@ -796,14 +515,15 @@ fn irc_a_line_from_outside_a_plus_n_channel_is_err_cannotsendtochan() {
 #[test]
 fn irc_join_shows_the_topic_once() {
     let server = TestServer::start_with(CONFIG);
-    let mut alice = registered(&server, "alice");
+    let mut alice = registered_guest(&server, "alice", PASSWORD);
     create(&mut alice, "Books", "About books");
     alice.send("/topic Dune");
     alice.expect_line("<alice has set the topic of Books to: Dune>");
     let mut bob = Irc::logged_in(&server, "bob");
     let burst = bob.query("JOIN #Books", "333");
-    let topics: Vec<&String> = burst
+    let topics: Vec<&str> = burst
         .iter()
+        .map(|l| l.raw.as_str())
         .filter(|l| l.contains(" 331 ") || l.contains(" 332 "))
         .collect();
     if topics != [":chatd 332 bob #Books :Dune"] {
@@ -819,8 +539,8 @@ fn irc_join_shows_the_topic_once() {
 fn a_created_channel_is_back_exactly_after_kill_9() {
     let mut server = TestServer::start_with(CONFIG);
     let (topic_who, bans) = {
-        let mut alice = registered(&server, "alice");
-        let mut bob = registered(&server, "bob");
+        let mut alice = registered_guest(&server, "alice", PASSWORD);
+        let mut bob = registered_guest(&server, "bob", PASSWORD);
         create(&mut alice, "Books", "About books");
         bob.send("/join Books");
         bob.expect_line("Welcome to the Books Channel (2 users)");
@@ -855,7 +575,7 @@ fn a_created_channel_is_back_exactly_after_kill_9() {
     server.kill_hard();
     server.restart();
 
-    let mut alice = owner(&server, "alice");
+    let mut alice = owner(&server, "alice", PASSWORD);
     alice.send("/join Books");
     alice.expect_line("Welcome to the Books Channel (1 user)");
     alice.expect_line("Topic of Books: Dune this month");
@@ -881,7 +601,7 @@ fn a_created_channel_is_back_exactly_after_kill_9() {
     ));
 
     // Bob is still an operator: past +i and +k, and he kicks.
-    let mut bob = owner(&server, "bob");
+    let mut bob = owner(&server, "bob", PASSWORD);
     bob.send("/join Books");
     bob.expect_line("Welcome to the Books Channel (2 users)");
     let mut carol = Client::logged_in(&server, "carol");
@@ -915,7 +635,7 @@ fn a_created_channel_is_back_exactly_after_kill_9() {
 fn the_ban_list_keeps_its_order_across_a_restart() {
     let mut server = TestServer::start_with(CONFIG);
     let before = {
-        let mut alice = registered(&server, "alice");
+        let mut alice = registered_guest(&server, "alice", PASSWORD);
         create(&mut alice, "Books", "");
         for mask in ["zed!*@*", "amy!*@*"] {
             alice.send(&format!("/ban {mask}"));
@@ -930,7 +650,7 @@ fn the_ban_list_keeps_its_order_across_a_restart() {
         before
     };
     server.restart();
-    let mut alice = owner(&server, "alice");
+    let mut alice = owner(&server, "alice", PASSWORD);
     alice.send("/join Books");
     alice.expect_line("Welcome to the Books Channel (1 user)");
     let mark = alice.mark();
@@ -981,8 +701,8 @@ fn server_operators_kill_wall_and_ban_and_nobody_else_can() {
         root.expect_line("You are now a server operator.");
         server.wait_for_log("admin authenticated as a server operator");
         // An account made one with `chatd admin oper`, over IRC.
-        let mut opal = registered(&server, "opal");
-        let said = admin(&server, &["oper", "opal"], "");
+        let mut opal = registered_guest(&server, "opal", PASSWORD);
+        let said = admin_ok(&server, &["oper", "opal"], "");
         assert!(said.contains("opal is a server operator"), "{said}");
         ivan.send(&format!("OPER opal {PASSWORD}"));
         ivan.numeric("381", ":You are now an IRC operator");
@@ -992,7 +712,7 @@ fn server_operators_kill_wall_and_ban_and_nobody_else_can() {
         for client in [&mut carol, &mut opal, &mut root] {
             client.expect_line("** WALL from root: restart at noon **");
         }
-        ivan.expect_line(&format!("{} WALLOPS :restart at noon", prefix("root")));
+        ivan.expect_line(&format!(":{} WALLOPS :restart at noon", mask("root")));
         ivan.send("WALLOPS :back soon");
         carol.expect_line("** WALL from ivan: back soon **");
 
@@ -1021,7 +741,7 @@ fn server_operators_kill_wall_and_ban_and_nobody_else_can() {
         ivan.numeric("401", "dave :No such nick/channel");
 
         // A server ban of an account: out now, and refused at login.
-        let mut mallory = registered(&server, "mallory");
+        let mut mallory = registered_guest(&server, "mallory", PASSWORD);
         root.send("/gline mallory abuse");
         mallory.expect_line("** Banned from this server: abuse **");
         mallory.expect_closed();
@@ -1034,7 +754,7 @@ fn server_operators_kill_wall_and_ban_and_nobody_else_can() {
         again.expect_closed();
         root.send("/ungline $a:mallory");
         root.expect_line("$a:mallory is no longer banned from the server");
-        drop(owner(&server, "mallory"));
+        drop(owner(&server, "mallory", PASSWORD));
         root.send("/ungline $a:mallory");
         root.expect_line(&error("no server ban on $a:mallory"));
 

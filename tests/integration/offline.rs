@@ -6,23 +6,16 @@
 //! survive a restart, WHOWAS, and the warning before an idle logout.
 //! Each test has its own server; those that register use a cheap argon2.
 
-use std::io::{ErrorKind, Read, Write};
-use std::net::{Shutdown, TcpStream, UdpSocket};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
-use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::support::{Client, TestServer, LINE_TIMEOUT};
-
-/// argon2 at its cheapest; other tables may follow, top-level keys go first.
-const CHEAP: &str = "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\n";
-
-/// No lobby: a login is followed by nothing (a top-level key, so it goes
-/// before any table).
-const NO_LOBBY: &str = "lobby = \"\"\n";
-
-/// The shipped `[irc] server_name`.
-const SERVER: &str = "chatd";
+use crate::support::irc::{Irc, SERVER};
+use crate::support::udp::{
+    Udp, ERROR as UDP_ERROR, JOIN_ACK, JOIN_REQ, LOGIN_ACK, LOGIN_REQ, PRIVATE_MSG, PUBLIC_MSG,
+    SEND_PRIVATE,
+};
+use crate::support::{
+    owner, register_and_leave, registered_guest, Client, TestServer, CHEAP, NO_LOBBY,
+};
 
 const WEATHER: &str = "Talk about the weather";
 
@@ -129,350 +122,14 @@ fn expect_next_timed(client: &mut Client, expected: &str, window: Window) {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Telnet users with accounts
-// ---------------------------------------------------------------------------
-
-fn registered(nick: &str) -> String {
-    format!("Your nickname {nick} is registered: from now on it asks for your password.")
-}
-
-/// A telnet guest who registers `nick` with `password` and stays.
-fn register(server: &TestServer, nick: &str, password: &str) -> Client {
-    let mut client = Client::logged_in(server, nick);
-    client.send(&format!("/register {password}"));
-    client.expect_line(&registered(nick));
-    client
-}
-
-/// [`register`], then `/quit`.
-fn register_and_leave(server: &TestServer, nick: &str, password: &str) {
-    let mut client = register(server, nick, password);
-    client.send("/quit");
-    client.expect_closed();
-}
-
-/// Connects and logs in as the owner of `nick`, typing the nickname and
-/// the password in one go.
-fn owner(server: &TestServer, nick: &str, password: &str) -> Client {
-    let mut client = Client::connect(server);
-    client.login_raw(format!("{nick}\r\n{password}\r\n").as_bytes(), nick);
-    client
-}
-
-// ---------------------------------------------------------------------------
-// A small IRC client
-// ---------------------------------------------------------------------------
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-#[derive(Default)]
-struct IrcInbox {
-    lines: Vec<String>,
-    partial: Vec<u8>,
-    /// How many lines the test has read.
-    pos: usize,
-    closed: Option<String>,
-    /// Sent (`>>`), received (`<<`) and expected (`==`), in order.
-    transcript: Vec<String>,
-}
-
-/// An IRC user over a real socket. Every `expect…` reads forward; a failing
-/// test prints every `Irc`'s transcript as it drops.
-struct Irc<'s> {
-    server: &'s TestServer,
-    name: String,
-    stream: TcpStream,
-    inbox: Arc<(Mutex<IrcInbox>, Condvar)>,
-    syncs: u32,
-}
-
-impl<'s> Irc<'s> {
-    fn connect(server: &'s TestServer, name: &str) -> Irc<'s> {
-        let addr = server.irc_addr();
-        let stream = TcpStream::connect(addr).unwrap_or_else(|e| {
-            server.fail(&format!(
-                "{name}: can't connect to the IRC door {addr}: {e}"
-            ))
-        });
-        let inbox = Arc::new((Mutex::new(IrcInbox::default()), Condvar::new()));
-        let mut reading = stream.try_clone().expect("clone the IRC socket");
-        let shared = Arc::clone(&inbox);
-        thread::spawn(move || {
-            let mut buf = vec![0u8; 16 * 1024];
-            loop {
-                let result = reading.read(&mut buf);
-                let (inbox, changed) = &*shared;
-                let mut inbox = lock(inbox);
-                match result {
-                    Ok(0) => inbox.closed = Some("end of stream".into()),
-                    Ok(n) => {
-                        inbox.partial.extend_from_slice(&buf[..n]);
-                        while let Some(end) = inbox.partial.windows(2).position(|w| w == b"\r\n") {
-                            let line: Vec<u8> = inbox.partial.drain(..end + 2).collect();
-                            let line = String::from_utf8_lossy(&line[..end]).into_owned();
-                            inbox.transcript.push(format!("<< {}", line.escape_debug()));
-                            inbox.lines.push(line);
-                        }
-                    }
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    Err(e) => inbox.closed = Some(format!("read error: {e}")),
-                }
-                changed.notify_all();
-                if inbox.closed.is_some() {
-                    return;
-                }
-            }
-        });
-        Irc {
-            server,
-            name: name.to_string(),
-            stream,
-            inbox,
-            syncs: 0,
-        }
-    }
-
-    /// Connects and registers as guest `nick`; with a lobby, waits for it.
-    fn guest(server: &'s TestServer, nick: &str, lobby: bool) -> Irc<'s> {
-        let mut irc = Irc::connect(server, nick);
-        irc.send(&format!("NICK {nick}"));
-        irc.send(&format!("USER {nick} 0 * :{nick} the tester"));
-        irc.welcome(nick);
-        if lobby {
-            irc.expect_line(&format!(":{SERVER} 366 {nick} #Lobby :End of /NAMES list."));
-        }
-        irc
-    }
-
-    /// Waits for 001 to `nick`, then for the end of the MOTD.
-    fn welcome(&mut self, nick: &str) {
-        let welcome = format!(":{SERVER} 001 {nick} ");
-        self.expect("the welcome 001", |l| l.starts_with(&welcome));
-        let end = format!(":{SERVER} 376 {nick} ");
-        self.expect("the end of the MOTD (376)", |l| l.starts_with(&end));
-    }
-
-    fn send(&mut self, line: &str) {
-        lock(&self.inbox.0)
-            .transcript
-            .push(format!(">> {}", line.escape_debug()));
-        if let Err(e) = self.stream.write_all(format!("{line}\r\n").as_bytes()) {
-            self.fail(&format!("sending failed: {e}"));
-        }
-    }
-
-    /// Waits for the next line that `wanted` accepts.
-    fn expect(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
-        self.expect_within(LINE_TIMEOUT, what, wanted)
-    }
-
-    fn expect_line(&mut self, line: &str) -> String {
-        self.expect(&format!("the line {line:?}"), |l| l == line)
-    }
-
-    /// Expects the very next line to be `line`.
-    fn expect_next(&mut self, line: &str) {
-        let got = self.wait(LINE_TIMEOUT, &format!("the next line, {line:?}"), |inbox| {
-            let got = inbox.lines.get(inbox.pos)?.clone();
-            inbox.pos += 1;
-            Some(got)
-        });
-        if got != line {
-            self.fail(&format!(
-                "expected the next line to be {line:?}, got {got:?}"
-            ));
-        }
-    }
-
-    fn expect_within(
-        &mut self,
-        timeout: Duration,
-        what: &str,
-        wanted: impl Fn(&str) -> bool,
-    ) -> String {
-        self.wait(timeout, what, |inbox| {
-            while inbox.pos < inbox.lines.len() {
-                inbox.pos += 1;
-                if wanted(&inbox.lines[inbox.pos - 1]) {
-                    return Some(inbox.lines[inbox.pos - 1].clone());
-                }
-            }
-            None
-        })
-    }
-
-    /// Everything the server queued before now has arrived: its PONG comes
-    /// behind it. Returns the lines before the PONG.
-    fn sync(&mut self) -> Vec<String> {
-        self.syncs += 1;
-        let token = format!("sync-{}", self.syncs);
-        let from = lock(&self.inbox.0).pos;
-        self.send(&format!("PING :{token}"));
-        self.expect_line(&format!(":{SERVER} PONG {SERVER} :{token}"));
-        let inbox = lock(&self.inbox.0);
-        inbox.lines[from..inbox.pos - 1].to_vec()
-    }
-
-    /// No line containing `text` has come or is on its way.
-    fn expect_no(&mut self, text: &str) {
-        if let Some(line) = self.sync().iter().find(|l| l.contains(text)) {
-            self.fail(&format!(
-                "expected no line containing {text:?}, got {line:?}"
-            ));
-        }
-        lock(&self.inbox.0)
-            .transcript
-            .push(format!("== no line containing {text:?}"));
-    }
-
-    fn wait<T>(
-        &mut self,
-        timeout: Duration,
-        what: &str,
-        mut until: impl FnMut(&mut IrcInbox) -> Option<T>,
-    ) -> T {
-        let deadline = Instant::now() + timeout;
-        let (inbox, changed) = &*self.inbox;
-        let mut inbox = lock(inbox);
-        let why = loop {
-            if let Some(value) = until(&mut inbox) {
-                inbox.transcript.push(format!("== {what}"));
-                return value;
-            }
-            if let Some(closed) = &inbox.closed {
-                break format!("expected {what}, but the connection closed ({closed})");
-            }
-            let now = Instant::now();
-            if now >= deadline {
-                break format!("expected {what} within {timeout:?}; it did not come");
-            }
-            inbox = changed
-                .wait_timeout(inbox, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        };
-        drop(inbox);
-        self.fail(&why)
-    }
-
-    fn fail(&self, why: &str) -> ! {
-        self.server.fail(&format!(
-            "IRC user {}: {why} (the IRC transcripts follow the server log)",
-            self.name
-        ))
-    }
-}
-
-impl Drop for Irc<'_> {
-    fn drop(&mut self) {
-        if thread::panicking() {
-            let inbox = lock(&self.inbox.0);
-            let mut out = format!("---- IRC {} ----\n", self.name);
-            for entry in &inbox.transcript {
-                out.push_str(entry);
-                out.push('\n');
-            }
-            match &inbox.closed {
-                Some(why) => out.push_str(&format!("(connection closed: {why})\n")),
-                None => out.push_str("(connection open)\n"),
-            }
-            eprintln!("{out}");
-        }
-        let _ = self.stream.shutdown(Shutdown::Both);
-    }
-}
-
-// ---------------------------------------------------------------------------
-// A book UDP client
-// ---------------------------------------------------------------------------
-
-const UDP_ERROR: u16 = 10;
-const LOGIN_REQ: u16 = 20;
-const LOGIN_ACK: u16 = 30;
-const JOIN_REQ: u16 = 50;
-const JOIN_ACK: u16 = 60;
-const PUBLIC_MSG: u16 = 100;
-const SEND_PRIVATE: u16 = 120;
-const PRIVATE_MSG: u16 = 130;
-
-struct Udp<'s> {
-    server: &'s TestServer,
-    name: String,
-    socket: UdpSocket,
-    transcript: Vec<String>,
-}
-
-impl<'s> Udp<'s> {
-    fn new(server: &'s TestServer, name: &str) -> Udp<'s> {
-        let socket = UdpSocket::bind("127.0.0.1:0").expect("bind a UDP socket");
-        socket
-            .connect(server.udp_addr())
-            .expect("connect the UDP socket to the door");
-        socket
-            .set_read_timeout(Some(LINE_TIMEOUT))
-            .expect("set a read timeout");
-        Udp {
-            server,
-            name: name.to_string(),
-            socket,
-            transcript: Vec::new(),
-        }
-    }
-
-    fn send(&mut self, code: u16, payload: &str) {
-        self.transcript.push(format!(">> {code} {payload:?}"));
-        let mut datagram = code.to_be_bytes().to_vec();
-        datagram.extend_from_slice(payload.as_bytes());
-        if let Err(e) = self.socket.send(&datagram) {
-            self.fail(&format!("sending failed: {e}"));
-        }
-    }
-
-    /// The next datagram, as its code and its payload.
-    fn next(&mut self) -> (u16, String) {
-        let mut buf = vec![0u8; 4096];
-        match self.socket.recv(&mut buf) {
-            Ok(n) if n >= 2 => {
-                let code = u16::from_be_bytes([buf[0], buf[1]]);
-                let text = String::from_utf8_lossy(&buf[2..n]).into_owned();
-                self.transcript.push(format!("<< {code} {text:?}"));
-                (code, text)
-            }
-            Ok(n) => self.fail(&format!("a {n}-byte datagram")),
-            Err(e) => self.fail(&format!("nothing came within {LINE_TIMEOUT:?} ({e})")),
-        }
-    }
-
-    /// Expects the next datagram to be `code` with a payload that is
-    /// `expected` once its times (in `window`) are written `<T>`.
-    fn expect_timed(&mut self, code: u16, expected: &str, window: Window) {
-        let (got, text) = self.next();
-        if got != code || timed(&text, window) != expected {
-            self.fail(&format!(
-                "expected {code} {expected:?} (each <T> a time in {window:?}), got {got} {text:?}"
-            ));
-        }
-        self.transcript.push(format!("== {code} {expected:?}"));
-    }
-
-    fn expect(&mut self, code: u16, expected: &str) {
-        self.expect_timed(code, expected, Window(0, 0));
-    }
-
-    fn fail(&self, why: &str) -> ! {
-        let mut out = format!(
-            "UDP user {}: {why}\n---- UDP {} ----\n",
-            self.name, self.name
-        );
-        for entry in &self.transcript {
-            out.push_str(entry);
-            out.push('\n');
-        }
-        self.server.fail(&out)
-    }
+/// Expects `udp`'s very next datagram to be `code` with a payload that is
+/// `expected` once its times (in `window`) are written `<T>`.
+#[track_caller]
+fn expect_udp_timed(udp: &mut Udp, code: u16, expected: &str, window: Window) {
+    let what = format!("{code} {expected:?}, each <T> a time in {window:?}");
+    udp.expect_where(&what, |d| {
+        d.code() == Some(code) && timed(&d.text(), window) == expected
+    });
 }
 
 // ---------------------------------------------------------------------------
@@ -538,7 +195,7 @@ fn memos_on_the_irc_door_come_from_memoserv() {
     let server = TestServer::start_with(CHEAP);
     register_and_leave(&server, "carol", "carols-password");
 
-    let mut dave = Irc::guest(&server, "dave", true);
+    let mut dave = Irc::logged_in(&server, "dave");
     let sent = Window::open();
     dave.send("PRIVMSG carol :hello from irc");
     dave.expect_line(&format!(
@@ -557,7 +214,9 @@ fn memos_on_the_irc_door_come_from_memoserv() {
     carol.welcome("carol");
     let memo =
         format!(":MemoServ!MemoServ@{SERVER} NOTICE carol :From dave at <T>: hello from irc");
-    let line = carol.expect("a memo from MemoServ", |l| l.contains("MemoServ"));
+    let line = carol
+        .expect_where("a memo from MemoServ", |l| l.raw.contains("MemoServ"))
+        .raw;
     if timed(&line, sent) != memo {
         carol.fail(&format!(
             "expected {memo:?} (<T> in {sent:?}), got {line:?}"
@@ -567,7 +226,9 @@ fn memos_on_the_irc_door_come_from_memoserv() {
 
     // MemoServ LIST and CLEAR.
     carol.send("PRIVMSG MemoServ :LIST");
-    let line = carol.expect("the memo listed", |l| l.contains("MemoServ"));
+    let line = carol
+        .expect_where("the memo listed", |l| l.raw.contains("MemoServ"))
+        .raw;
     if timed(&line, sent) != memo {
         carol.fail(&format!(
             "expected {memo:?} (<T> in {sent:?}), got {line:?}"
@@ -591,10 +252,11 @@ fn memos_are_delivered_when_identifying_with_nickserv() {
     dave.send("/msg carol hello");
     dave.expect_line("carol is not on line: your message was kept for their next login.");
 
-    let mut carol = Irc::guest(&server, "guest7", true);
+    let mut carol = Irc::logged_in(&server, "guest7");
     carol.send("PRIVMSG NickServ :IDENTIFY carol carols-password");
     carol.expect_line(":guest7!guest7@chatd NICK :carol");
-    carol.expect("MemoServ's memo", |l| {
+    carol.expect_where("MemoServ's memo", |l| {
+        let l = &l.raw;
         l.starts_with(":MemoServ!") && l.contains(":From dave at ") && l.ends_with(": hello")
     });
 }
@@ -604,9 +266,7 @@ fn a_udp_send_private_to_someone_off_line_is_kept_and_delivered() {
     let server = TestServer::start_with(&format!("{NO_LOBBY}{CHEAP}"));
     register_and_leave(&server, "erin", "erins-password");
 
-    let mut frank = Udp::new(&server, "frank");
-    frank.send(LOGIN_REQ, "frank");
-    frank.expect(LOGIN_ACK, "frank");
+    let mut frank = Udp::logged_in(&server, "frank");
     let sent = Window::open();
     frank.send(SEND_PRIVATE, "erin meet me at the pond");
     frank.expect(
@@ -622,7 +282,12 @@ fn a_udp_send_private_to_someone_off_line_is_kept_and_delivered() {
     let mut erin = Udp::new(&server, "erin");
     erin.send(LOGIN_REQ, "erin erins-password");
     erin.expect(LOGIN_ACK, "erin");
-    erin.expect_timed(PRIVATE_MSG, "frank [memo <T>] meet me at the pond", sent);
+    expect_udp_timed(
+        &mut erin,
+        PRIVATE_MSG,
+        "frank [memo <T>] meet me at the pond",
+        sent,
+    );
 
     // Logging in again, the memo (read now) does not come again: the next
     // datagram is a live private line.
@@ -680,7 +345,8 @@ fn history_is_replayed_on_join_after_a_restart_in_order_with_times() {
     bob.expect_no_since(mark, "history");
 
     // On IRC: PRIVMSGs from the speakers, after NAMES, each with its time.
-    let mut ivy = Irc::guest(&server, "ivy", false);
+    let mut ivy = Irc::connect(&server, "ivy");
+    ivy.register("ivy");
     ivy.send("JOIN #Weather");
     ivy.expect_line(&format!(":{SERVER} 366 ivy #Weather :End of /NAMES list."));
     let history = [
@@ -689,7 +355,7 @@ fn history_is_replayed_on_join_after_a_restart_in_order_with_times() {
         ":alice!alice@chatd PRIVMSG #Weather :[<T>] four",
     ];
     for expected in history {
-        let line = ivy.expect("a history PRIVMSG", |_| true);
+        let line = ivy.expect_where("a history PRIVMSG", |_| true).raw;
         // The action's framing is checked by its own test below.
         let shown = timed(&line, said).replace("\u{1}ACTION ", "<action> ");
         let shown = shown.trim_end_matches('\u{1}');
@@ -702,22 +368,17 @@ fn history_is_replayed_on_join_after_a_restart_in_order_with_times() {
     bob.expect_line("<ivy has entered Weather>");
 
     // On the UDP door: PUBLIC_MSGs after the JOIN_ACK.
-    let mut uma = Udp::new(&server, "uma");
-    uma.send(LOGIN_REQ, "uma");
-    uma.expect(LOGIN_ACK, "uma");
+    let mut uma = Udp::logged_in(&server, "uma");
     uma.send(JOIN_REQ, "Weather");
     uma.expect(JOIN_ACK, &format!("Weather 3 {WEATHER}"));
-    uma.expect_timed(PUBLIC_MSG, "Weather alice [<T>] two", said);
-    let (code, text) = uma.next();
-    if code != PUBLIC_MSG
-        || !text.starts_with("Weather alice [")
-        || !text.ends_with("looks at the sky")
-    {
-        uma.fail(&format!(
-            "expected the action in history, got {code} {text:?}"
-        ));
-    }
-    uma.expect_timed(PUBLIC_MSG, "Weather alice [<T>] four", said);
+    expect_udp_timed(&mut uma, PUBLIC_MSG, "Weather alice [<T>] two", said);
+    uma.expect_where("the action in history", |d| {
+        let text = d.text();
+        d.code() == Some(PUBLIC_MSG)
+            && text.starts_with("Weather alice [")
+            && text.ends_with("looks at the sky")
+    });
+    expect_udp_timed(&mut uma, PUBLIC_MSG, "Weather alice [<T>] four", said);
 }
 
 #[test]
@@ -728,17 +389,16 @@ fn a_history_action_stays_an_action_on_irc_and_udp() {
     alice.send("/me looks at the sky");
     alice.expect_line("* alice [Weather] looks at the sky");
 
-    let mut uma = Udp::new(&server, "uma");
-    uma.send(LOGIN_REQ, "uma");
-    uma.expect(LOGIN_ACK, "uma");
+    let mut uma = Udp::logged_in(&server, "uma");
     uma.send(JOIN_REQ, "Weather");
     uma.expect(JOIN_ACK, &format!("Weather 2 {WEATHER}"));
-    let (_, udp) = uma.next();
+    let udp = uma.next("the history line").text();
 
-    let mut ivy = Irc::guest(&server, "ivy", false);
+    let mut ivy = Irc::connect(&server, "ivy");
+    ivy.register("ivy");
     ivy.send("JOIN #Weather");
     ivy.expect_line(&format!(":{SERVER} 366 ivy #Weather :End of /NAMES list."));
-    let irc = ivy.expect("the history line", |_| true);
+    let irc = ivy.expect_where("the history line", |_| true).raw;
 
     // UDP: as a live action is, "Weather alice * looks at the sky" (with
     // the time). IRC: a CTCP ACTION must be the whole message.
@@ -796,7 +456,7 @@ fn with_replay_0_nothing_is_replayed_or_kept() {
 fn away_messages_answer_private_lines_on_both_doors() {
     let server = TestServer::start();
     let mut tom = Client::logged_in(&server, "tom");
-    let mut ivy = Irc::guest(&server, "ivy", true);
+    let mut ivy = Irc::logged_in(&server, "ivy");
 
     // A telnet user away; an IRC user writes.
     tom.send("/away lunch");
@@ -806,7 +466,7 @@ fn away_messages_answer_private_lines_on_both_doors() {
     tom.expect_line("ivy [**private**]: are you there?");
     ivy.send("WHOIS tom");
     ivy.expect_line(&format!(":{SERVER} 301 ivy tom :lunch"));
-    ivy.expect("318 for tom", |l| l.contains(" 318 ivy tom "));
+    ivy.expect_where("318 for tom", |l| l.raw.contains(" 318 ivy tom "));
 
     // An IRC user away; a telnet user writes.
     ivy.send("AWAY :gone fishing");
@@ -855,10 +515,10 @@ fn away_messages_answer_private_lines_on_both_doors() {
 #[test]
 fn ignored_lines_never_arrive_and_the_list_survives_a_restart() {
     let mut server = TestServer::start_with(CHEAP);
-    let mut victim = register(&server, "victim", "victims-password");
+    let mut victim = registered_guest(&server, "victim", "victims-password");
     let mut witness = Client::logged_in(&server, "witness");
     let mut spammer = Client::logged_in(&server, "spammer");
-    let mut ivy = Irc::guest(&server, "ivy", true);
+    let mut ivy = Irc::logged_in(&server, "ivy");
     witness.send("hello all");
     victim.expect_line("witness [Lobby]: hello all");
 
@@ -927,7 +587,7 @@ fn ignored_lines_never_arrive_and_the_list_survives_a_restart() {
 fn whowas_tells_who_left_and_when_on_both_doors() {
     let server = TestServer::start();
     let mut alice = Client::logged_in(&server, "alice");
-    let mut ivy = Irc::guest(&server, "ivy", true);
+    let mut ivy = Irc::logged_in(&server, "ivy");
     let left = Window::open();
     let mut bob = Client::logged_in(&server, "bob");
     bob.send("/quit");
@@ -953,7 +613,7 @@ fn whowas_tells_who_left_and_when_on_both_doors() {
 
     ivy.send("WHOWAS bob");
     ivy.expect_line(&format!(":{SERVER} 314 ivy bob bob {SERVER} * :bob"));
-    let line = ivy.expect("312 with the time bob left", |_| true);
+    let line = ivy.expect_where("312 with the time bob left", |_| true).raw;
     let expected = format!(":{SERVER} 312 ivy bob {SERVER} :<T>");
     if timed(&line, left) != expected {
         ivy.fail(&format!(
@@ -1000,7 +660,7 @@ fn an_idle_user_is_warned_then_logged_out() {
     let start = Instant::now();
     let mut sleepy = Client::logged_in(&server, "sleepy");
     let mut keen = Client::logged_in(&server, "keen");
-    let mut ivy = Irc::guest(&server, "ivy", true);
+    let mut ivy = Irc::logged_in(&server, "ivy");
 
     // A third of the 10 s before the logout (a minute for longer timeouts).
     expect_idle_warning(&mut sleepy);
@@ -1012,9 +672,9 @@ fn an_idle_user_is_warned_then_logged_out() {
         Duration::from_secs(10),
         "the idle warning from the server",
         |l| {
-            l.starts_with(&format!(
+            l.raw.starts_with(&format!(
                 ":{SERVER} NOTICE ivy :You will be disconnected in "
-            )) && l.ends_with(" seconds for being idle.")
+            )) && l.raw.ends_with(" seconds for being idle.")
         },
     );
     // Typing anything keeps one on line.

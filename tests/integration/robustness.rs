@@ -5,7 +5,7 @@
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -14,48 +14,9 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 use crate::support::{
-    read_until_closed, Client, TestServer, LINE_TIMEOUT, NICK_PROMPT, SERVER_TIMEOUT,
+    read_until_closed, run_to_end, Client, TestServer, CHEAP, LINE_TIMEOUT, NICK_PROMPT,
+    SERVER_TIMEOUT,
 };
-
-/// argon2 at its cheapest: none of these tests is about hashing cost.
-const CHEAP: &str = "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\n";
-
-/// Runs `command` to its end with `stdin` as its standard input and returns
-/// what it printed. If it is still running after `within`, kills it (by its
-/// PID) and panics with what it had printed.
-pub(crate) fn run_to_end(mut command: Command, stdin: &[u8], within: Duration) -> Output {
-    let shown = format!("{command:?}");
-    let mut child = command
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("can't run {shown}: {e}"));
-    let pid = child.id();
-    let mut input = child.stdin.take().expect("stdin is piped");
-    let stdin = stdin.to_vec();
-    let (done, finished) = mpsc::channel();
-    thread::spawn(move || {
-        // A program that reads nothing may close its end first.
-        let _ = input.write_all(&stdin);
-        drop(input);
-        let _ = done.send(child.wait_with_output());
-    });
-    let output = match finished.recv_timeout(within) {
-        Ok(output) => output,
-        Err(_) => {
-            let _ = Command::new("kill")
-                .args(["-KILL", &pid.to_string()])
-                .status();
-            let output = finished.recv().expect("the waiting thread answers");
-            let stderr = output
-                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
-                .unwrap_or_default();
-            panic!("{shown} was still running after {within:?}; killed it. stderr:\n{stderr}");
-        }
-    };
-    output.unwrap_or_else(|e| panic!("waiting for {shown}: {e}"))
-}
 
 /// A `chatd serve` this file runs itself, for what the harness does not
 /// show: the exit status. Its stderr lines arrive on a channel.

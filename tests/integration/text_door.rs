@@ -6,7 +6,9 @@ use std::io::Write;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use crate::support::{read_until_closed, Client, TestServer, NICK_PROMPT};
+use crate::support::{
+    expect_shape, fits, read_until_closed, users_line, Client, TestServer, NICK_PROMPT,
+};
 
 /// A `/channels` line in the book client's columns, `printf "%-20s %-40s %3d users"`.
 fn channel_line(name: &str, description: &str, users: usize) -> String {
@@ -26,40 +28,11 @@ const CHANNELS: [(&str, &str); 6] = [
     ("Pets", "For our furry and feathered friends"),
 ];
 
-/// Whether `line` has the shape of `pattern`, where each `#` stands for one
-/// ASCII digit and every other character for itself (times and dates vary).
-fn fits(line: &str, pattern: &str) -> bool {
-    line.len() == pattern.len()
-        && line.bytes().zip(pattern.bytes()).all(|(l, p)| match p {
-            b'#' => l.is_ascii_digit(),
-            p => l == p,
-        })
-}
-
-/// Waits for the next line shaped like `pattern` (see [`fits`]), passing
-/// over others, like [`Client::expect_line`].
-#[track_caller]
-fn expect_shape(client: &mut Client, pattern: &str) -> String {
-    client.expect_where(&format!("a line shaped {pattern:?} (# a digit)"), |line| {
-        fits(line, pattern)
-    })
-}
-
 /// Expects the very next line to be shaped like `pattern`.
 #[track_caller]
 fn expect_next_shape(client: &mut Client, pattern: &str) -> String {
-    let line = client.next_line();
-    if !fits(&line, pattern) {
-        client.fail(&format!(
-            "expected the next line to be shaped {pattern:?} (# a digit), got {line:?}"
-        ));
-    }
-    line
-}
-
-/// A `/users` line: `printf "%-15s (on %02d:%02d:%02d) Channels: %s"`.
-fn users_line(nick: &str, channels: &str) -> String {
-    format!("{nick:<15} (on ##:##:##) Channels: {channels}")
+    let what = format!("the next line to be shaped {pattern:?} (# a digit)");
+    client.expect_next_where(&what, |line| fits(line, pattern))
 }
 
 /// A `/who` line: like `/users`, with the idle time.

@@ -1,8 +1,10 @@
 //! The test harness: [`TestServer`] runs the real `chatd` binary in a fresh
 //! temp dir on port 0 and keeps its log; [`Client`] is a telnet/netcat user
 //! that keeps everything it sent, expected and received, so that a failing
-//! test prints the whole session of every client (STYLE.md, habit 7). Nothing
-//! here sleeps to wait for something: it waits on lines, with a deadline.
+//! test prints the whole session of every client (STYLE.md, habit 7);
+//! [`irc::Irc`] is such a client on the IRC door, [`udp::Udp`] the book's UDP
+//! client. Nothing here sleeps to wait for something: it waits on lines, with
+//! a deadline.
 
 // Shared by every test module, and not each one uses every helper.
 #![allow(dead_code)]
@@ -11,12 +13,15 @@ use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
+
+pub mod irc;
+pub mod udp;
 
 /// How long a client waits for a line it expects.
 pub const LINE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -24,6 +29,14 @@ pub const LINE_TIMEOUT: Duration = Duration::from_secs(5);
 pub const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 /// The text door's nickname prompt; it has no line end.
 pub const NICK_PROMPT: &str = "Your nickname: ";
+
+/// argon2 at its cheapest, for servers whose tests register accounts but
+/// are not about hashing cost. Other `[accounts]` keys may follow it, and
+/// other tables; top-level keys must come before it.
+pub const CHEAP: &str = "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\n";
+/// No lobby: a login is followed by nothing (a top-level key, so it goes
+/// before any table).
+pub const NO_LOBBY: &str = "lobby = \"\"\n";
 
 /// The shipped configuration; the tests' servers start from it.
 const SHIPPED_CONFIG: &str = include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/chat.toml"));
@@ -424,6 +437,20 @@ impl Inbox {
         Some((line, from + end + 2))
     }
 
+    /// The complete lines starting at `from` that end by `to`.
+    fn lines_between(&self, from: usize, to: usize) -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut at = from;
+        while let Some((line, next)) = self.line_at(at) {
+            if next > to {
+                break;
+            }
+            at = next;
+            lines.push(line);
+        }
+        lines
+    }
+
     fn split_lines(&mut self) {
         while let Some((line, next)) = self.line_at(self.split) {
             self.transcript.push(Entry::Received(line, next));
@@ -461,15 +488,22 @@ impl Client {
     /// Connects to the server's text door.
     #[track_caller]
     pub fn connect(server: &TestServer) -> Client {
-        let stream = match TcpStream::connect(server.addr()) {
+        Client::connect_to(server, server.addr(), None)
+    }
+
+    /// Connects to `addr`, a door of `server`; `name` is the transcript's
+    /// until a login names it, `client N` without one.
+    #[track_caller]
+    fn connect_to(server: &TestServer, addr: SocketAddr, name: Option<String>) -> Client {
+        let stream = match TcpStream::connect(addr) {
             Ok(stream) => stream,
-            Err(e) => server.fail(&format!("can't connect to {}: {e}", server.addr())),
+            Err(e) => server.fail(&format!("can't connect to {addr}: {e}")),
         };
         let conn = {
             let mut clients = lock(&server.shared.clients);
             let conn = Arc::new(Conn {
                 inbox: Mutex::new(Inbox {
-                    name: format!("client {}", clients.len() + 1),
+                    name: name.unwrap_or_else(|| format!("client {}", clients.len() + 1)),
                     local: stream.local_addr().ok(),
                     raw: Vec::new(),
                     pos: 0,
@@ -589,7 +623,18 @@ impl Client {
     /// for the transcript.
     #[track_caller]
     pub fn expect_where(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
-        self.wait(what, |inbox| {
+        self.expect_within(LINE_TIMEOUT, what, wanted)
+    }
+
+    /// [`Client::expect_where`] with a deadline of its own.
+    #[track_caller]
+    pub fn expect_within(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        wanted: impl Fn(&str) -> bool,
+    ) -> String {
+        self.wait_within(timeout, what, |inbox| {
             while let Some((line, next)) = inbox.line_at(inbox.pos) {
                 inbox.pos = next;
                 if wanted(&line) {
@@ -603,19 +648,23 @@ impl Client {
     /// Expects the very next line to be exactly `line`.
     #[track_caller]
     pub fn expect_next(&mut self, line: &str) -> String {
+        self.expect_next_where(&format!("the next line to be {line:?}"), |got| got == line)
+    }
+
+    /// Expects the very next line to be one that `wanted` accepts.
+    #[track_caller]
+    pub fn expect_next_where(&mut self, what: &str, wanted: impl Fn(&str) -> bool) -> String {
         let mut wrong = None;
-        let got = self.wait(&format!("the next line to be {line:?}"), |inbox| {
+        let got = self.wait(what, |inbox| {
             let (got, next) = inbox.line_at(inbox.pos)?;
             inbox.pos = next;
-            if got != line {
+            if !wanted(&got) {
                 wrong = Some(got.clone());
             }
             Some(got)
         });
         if let Some(wrong) = wrong {
-            self.fail(&format!(
-                "expected the next line to be {line:?}, got {wrong:?}"
-            ));
+            self.fail(&format!("expected {what}, got {wrong:?}"));
         }
         got
     }
@@ -638,14 +687,14 @@ impl Client {
 
     /// The complete lines received after `mark`, read by the test or not.
     pub fn lines_since(&self, mark: Mark) -> Vec<String> {
+        lock(&self.conn.inbox).lines_between(mark.0, usize::MAX)
+    }
+
+    /// The lines after `mark` that the test has read (expected, or passed
+    /// over to find what it expected).
+    pub fn lines_read_since(&self, mark: Mark) -> Vec<String> {
         let inbox = lock(&self.conn.inbox);
-        let mut lines = Vec::new();
-        let mut at = mark.0;
-        while let Some((line, next)) = inbox.line_at(at) {
-            at = next;
-            lines.push(line);
-        }
-        lines
+        inbox.lines_between(mark.0, inbox.pos)
     }
 
     /// Waits for `prompt`, which has no line end, and reads past it.
@@ -661,7 +710,13 @@ impl Client {
     /// Waits for the server to close the connection (end of stream, or reset).
     #[track_caller]
     pub fn expect_closed(&mut self) {
-        self.wait("the server to close the connection", |inbox| {
+        self.expect_closed_within(LINE_TIMEOUT)
+    }
+
+    /// [`Client::expect_closed`] with a deadline of its own.
+    #[track_caller]
+    pub fn expect_closed_within(&mut self, timeout: Duration) {
+        self.wait_within(timeout, "the server to close the connection", |inbox| {
             inbox.closed.as_ref().map(|_| ())
         })
     }
@@ -714,19 +769,9 @@ impl Client {
         self.send(&format!("/msg {nick} {token}"));
         let answer = format!("-> {nick} [**private**]: {token}");
         self.expect_line(&answer);
-        let inbox = lock(&self.conn.inbox);
-        let mut lines = Vec::new();
-        let mut at = from.0;
-        while let Some((line, next)) = inbox.line_at(at) {
-            at = next;
-            if at > inbox.pos {
-                break;
-            }
-            if line == answer || line == format!("{nick} [**private**]: {token}") {
-                continue;
-            }
-            lines.push(line);
-        }
+        let echo = format!("{nick} [**private**]: {token}");
+        let mut lines = self.lines_read_since(from);
+        lines.retain(|line| *line != answer && *line != echo);
         lines
     }
 
@@ -750,9 +795,14 @@ impl Client {
                 "expected no line containing {text:?}, got {line:?}"
             ));
         }
+        self.note(format!("no line containing {text:?}"));
+    }
+
+    /// Notes in the transcript an expectation met.
+    fn note(&self, what: String) {
         lock(&self.conn.inbox)
             .transcript
-            .push(Entry::Expected(format!("no line containing {text:?}")));
+            .push(Entry::Expected(what));
     }
 
     /// Asserts that no line containing `text` arrives within `within`. For
@@ -780,8 +830,19 @@ impl Client {
     /// value; panics with the transcript after [`LINE_TIMEOUT`] or when the
     /// connection has closed with nothing left to find.
     #[track_caller]
-    fn wait<T>(&mut self, what: &str, mut until: impl FnMut(&mut Inbox) -> Option<T>) -> T {
-        let deadline = Instant::now() + LINE_TIMEOUT;
+    fn wait<T>(&mut self, what: &str, until: impl FnMut(&mut Inbox) -> Option<T>) -> T {
+        self.wait_within(LINE_TIMEOUT, what, until)
+    }
+
+    /// [`Client::wait`] with a deadline of its own.
+    #[track_caller]
+    fn wait_within<T>(
+        &mut self,
+        timeout: Duration,
+        what: &str,
+        mut until: impl FnMut(&mut Inbox) -> Option<T>,
+    ) -> T {
+        let deadline = Instant::now() + timeout;
         let mut inbox = lock(&self.conn.inbox);
         let why = loop {
             if let Some(value) = until(&mut inbox) {
@@ -796,7 +857,7 @@ impl Client {
             }
             let now = Instant::now();
             if now >= deadline {
-                break format!("expected {what} within {LINE_TIMEOUT:?}; it did not come");
+                break format!("expected {what} within {timeout:?}; it did not come");
             }
             inbox = self
                 .conn
@@ -843,6 +904,154 @@ fn read_loop(mut stream: TcpStream, conn: &Conn) {
             return;
         }
     }
+}
+
+// ---------------------------------------------------------------------------
+// Telnet lines
+// ---------------------------------------------------------------------------
+
+/// Whether `line` has the shape of `pattern`, where each `#` stands for one
+/// ASCII digit and every other character for itself (times and dates vary).
+pub fn fits(line: &str, pattern: &str) -> bool {
+    line.len() == pattern.len()
+        && line.bytes().zip(pattern.bytes()).all(|(l, p)| match p {
+            b'#' => l.is_ascii_digit(),
+            p => l == p,
+        })
+}
+
+/// Waits for the next line shaped like `pattern` (see [`fits`]), passing
+/// over others, like [`Client::expect_line`].
+#[track_caller]
+pub fn expect_shape(client: &mut Client, pattern: &str) -> String {
+    client.expect_where(&format!("a line shaped {pattern:?} (# a digit)"), |line| {
+        fits(line, pattern)
+    })
+}
+
+/// A `/users` line: `printf "%-15s (on %02d:%02d:%02d) Channels: %s"`, the
+/// time a pattern for [`fits`].
+pub fn users_line(nick: &str, channels: &str) -> String {
+    format!("{nick:<15} (on ##:##:##) Channels: {channels}")
+}
+
+// ---------------------------------------------------------------------------
+// Accounts and `chatd admin`
+// ---------------------------------------------------------------------------
+
+/// What a guest is told who registers `nick`.
+pub fn registered(nick: &str) -> String {
+    format!("Your nickname {nick} is registered: from now on it asks for your password.")
+}
+
+impl Client {
+    /// Registers the nickname this client is logged in with.
+    #[track_caller]
+    pub fn register(&mut self, password: &str) {
+        let nick = self.nick().to_string();
+        self.send(&format!("/register {password}"));
+        self.expect_line(&registered(&nick));
+    }
+
+    /// At the nickname prompt, types `typed` and `password` (in one go, as
+    /// a quick typist would) and expects to be welcome as `nick`, the
+    /// owner's spelling.
+    #[track_caller]
+    pub fn log_in_as_owner(&mut self, typed: &str, password: &str, nick: &str) {
+        self.login_raw(format!("{typed}\r\n{password}\r\n").as_bytes(), nick);
+    }
+}
+
+/// A telnet guest who registers `nick` with `password` and stays.
+#[track_caller]
+pub fn registered_guest(server: &TestServer, nick: &str, password: &str) -> Client {
+    let mut client = Client::logged_in(server, nick);
+    client.register(password);
+    client
+}
+
+/// [`registered_guest`], then `/quit`.
+#[track_caller]
+pub fn register_and_leave(server: &TestServer, nick: &str, password: &str) {
+    let mut client = registered_guest(server, nick, password);
+    client.send("/quit");
+    client.expect_closed();
+}
+
+/// Connects and logs in as the owner of registered `nick`.
+#[track_caller]
+pub fn owner(server: &TestServer, nick: &str, password: &str) -> Client {
+    let mut client = Client::connect(server);
+    client.log_in_as_owner(nick, password, nick);
+    client
+}
+
+/// Runs `command` to its end with `stdin` as its standard input and returns
+/// what it printed. If it is still running after `within`, kills it (by its
+/// PID) and panics with what it had printed.
+pub fn run_to_end(mut command: Command, stdin: &[u8], within: Duration) -> Output {
+    let shown = format!("{command:?}");
+    let mut child = command
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("can't run {shown}: {e}"));
+    let pid = child.id();
+    let mut input = child.stdin.take().expect("stdin is piped");
+    let stdin = stdin.to_vec();
+    let (done, finished) = mpsc::channel();
+    thread::spawn(move || {
+        // A program that reads nothing may close its end first.
+        let _ = input.write_all(&stdin);
+        drop(input);
+        let _ = done.send(child.wait_with_output());
+    });
+    let output = match finished.recv_timeout(within) {
+        Ok(output) => output,
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            let output = finished.recv().expect("the waiting thread answers");
+            let stderr = output
+                .map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
+                .unwrap_or_default();
+            panic!("{shown} was still running after {within:?}; killed it. stderr:\n{stderr}");
+        }
+    };
+    output.unwrap_or_else(|e| panic!("waiting for {shown}: {e}"))
+}
+
+/// `chatd admin ARGS` on the server's configuration and database (which
+/// WAL lets it use while the server runs), with `stdin` as its standard
+/// input (not a terminal: a password is one line).
+pub fn admin(server: &TestServer, args: &[&str], stdin: &str) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chatd"));
+    command
+        .arg("admin")
+        .arg("--config")
+        .arg(server.dir().join("chat.toml"))
+        .arg("--db")
+        .arg(server.db_path())
+        .args(args)
+        .current_dir(server.dir());
+    run_to_end(command, stdin.as_bytes(), Duration::from_secs(10))
+}
+
+/// [`admin`] that must succeed; returns its standard output.
+#[track_caller]
+pub fn admin_ok(server: &TestServer, args: &[&str], stdin: &str) -> String {
+    let output = admin(server, args, stdin);
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    if !output.status.success() {
+        server.fail(&format!(
+            "chatd admin {args:?} failed ({}):\nstdout: {stdout}\nstderr: {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    stdout
 }
 
 // ---------------------------------------------------------------------------

@@ -1,0 +1,391 @@
+//! What the hub's unit tests share: a [`World`] to run commands in, the usual
+//! configuration, and the helpers that pick effects apart. Each test module
+//! adds the commands and helpers only it needs.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::*;
+use crate::clock::{unix_seconds, Now};
+
+// ---------------------------------------------------------------------------
+// Configuration
+// ---------------------------------------------------------------------------
+
+/// The channels of the usual test world, in configuration order.
+pub(super) const CHANNELS: [(&str, &str); 4] = [
+    ("Lobby", "Where everyone starts: say hello"),
+    ("CurrentEvents", "Discussion of current events"),
+    ("Weather", "Talk about the weather"),
+    ("Gardening", "For those with the green thumb"),
+];
+
+pub(super) const NICK_LENGTH: usize = 12;
+pub(super) const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// `channels`, in that order, permanent and with no operators; users join
+/// `lobby` at login when there is one; no history and nothing saved.
+pub(super) fn config_of(channels: &[(&str, &str)], lobby: Option<&str>) -> HubConfig {
+    HubConfig {
+        nick_length: NICK_LENGTH,
+        idle_timeout: IDLE_TIMEOUT,
+        udp_idle_timeout: IDLE_TIMEOUT,
+        channel_length: 32,
+        saved_channels: Vec::new(),
+        glines: Vec::new(),
+        history: HistoryConfig::off(),
+        saved_history: Vec::new(),
+        lobby: lobby.map(str::to_string),
+        channels: channels
+            .iter()
+            .map(|(name, description)| ChannelSpec {
+                name: name.to_string(),
+                description: description.to_string(),
+            })
+            .collect(),
+    }
+}
+
+/// The usual [`CHANNELS`]; see [`config_of`].
+pub(super) fn config(lobby: Option<&str>) -> HubConfig {
+    config_of(&CHANNELS, lobby)
+}
+
+// ---------------------------------------------------------------------------
+// The world
+// ---------------------------------------------------------------------------
+
+/// Where the sessions of a [`World`] connect from.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Addresses {
+    /// All from [`peer`].
+    Shared,
+    /// Session `n` from [`address`]`(n)`, so that an address ban names one
+    /// person.
+    OwnEach,
+}
+
+/// The address every session comes from in a world of [`Addresses::Shared`].
+pub(super) fn peer() -> SocketAddr {
+    "192.0.2.7:40000".parse().unwrap()
+}
+
+/// Where session `n` comes from in a world of [`Addresses::OwnEach`].
+pub(super) fn address(n: u64) -> String {
+    format!("192.0.2.{n}")
+}
+
+/// A hub, a clock that only moves when a test says so, and fresh session ids.
+pub(super) struct World {
+    pub(super) hub: Hub,
+    pub(super) now: Now,
+    last_id: u64,
+    /// The door [`World::open`] connects through.
+    door: DoorKind,
+    addresses: Addresses,
+}
+
+impl World {
+    /// The usual channels and no lobby: users start in no channel.
+    pub(super) fn new() -> World {
+        World::with(config(None))
+    }
+
+    /// Users join `Lobby` at login.
+    pub(super) fn with_lobby() -> World {
+        World::with(config(Some("Lobby")))
+    }
+
+    /// Sessions come through the text door, all from [`peer`].
+    pub(super) fn with(config: HubConfig) -> World {
+        World::with_sessions(config, DoorKind::Text, Addresses::Shared)
+    }
+
+    /// Sessions come through `door`, from `addresses`.
+    pub(super) fn with_sessions(config: HubConfig, door: DoorKind, addresses: Addresses) -> World {
+        World {
+            hub: Hub::new(config),
+            now: Now::read(),
+            last_id: 0,
+            door,
+            addresses,
+        }
+    }
+
+    /// Runs one command at the current time and returns what followed.
+    pub(super) fn run(&mut self, from: SessionId, command: Command) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.hub.handle(self.now, from, command, &mut effects);
+        effects
+    }
+
+    /// A new connection's id and the effects of its `Connect` through
+    /// `door` from `ip`.
+    fn connect_through(&mut self, door: DoorKind, ip: &str) -> (SessionId, Vec<Effect>) {
+        self.last_id += 1;
+        let id = SessionId(self.last_id);
+        let peer: SocketAddr = format!("{ip}:40000").parse().unwrap();
+        let effects = self.run(id, Command::Connect { peer, door });
+        (id, effects)
+    }
+
+    /// A new connection's id and the effects of its `Connect` from `ip`.
+    pub(super) fn open_from(&mut self, ip: &str) -> (SessionId, Vec<Effect>) {
+        self.connect_through(self.door, ip)
+    }
+
+    /// A new connection through `door` that has not logged in.
+    pub(super) fn open_on(&mut self, door: DoorKind) -> SessionId {
+        let ip = match self.addresses {
+            Addresses::Shared => peer().ip().to_string(),
+            Addresses::OwnEach => address(self.last_id + 1),
+        };
+        let (id, effects) = self.connect_through(door, &ip);
+        assert!(effects.is_empty(), "connect said something: {effects:?}");
+        id
+    }
+
+    /// A new connection that has not logged in.
+    pub(super) fn open(&mut self) -> SessionId {
+        self.open_on(self.door)
+    }
+
+    pub(super) fn login_with(
+        &mut self,
+        id: SessionId,
+        nick: &str,
+        identity: Option<Identity>,
+    ) -> Vec<Effect> {
+        let nick = nick.to_string();
+        self.run(id, Command::Login { nick, identity })
+    }
+
+    /// A guest's login.
+    pub(super) fn login(&mut self, id: SessionId, nick: &str) -> Vec<Effect> {
+        self.login_with(id, nick, None)
+    }
+
+    /// The login of the owner of registered `nick`, with `watch` saved.
+    pub(super) fn login_identified(
+        &mut self,
+        id: SessionId,
+        nick: &str,
+        account: i64,
+        watch: &[&str],
+    ) -> Vec<Effect> {
+        self.login_with(id, nick, Some(watching(account, watch)))
+    }
+
+    /// A new connection through `door` logged in as a guest named `nick`.
+    pub(super) fn connect_on(&mut self, nick: &str, door: DoorKind) -> SessionId {
+        let id = self.open_on(door);
+        let effects = self.login(id, nick);
+        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
+        id
+    }
+
+    /// A new connection logged in as a guest named `nick`.
+    pub(super) fn connect(&mut self, nick: &str) -> SessionId {
+        self.connect_on(nick, self.door)
+    }
+
+    /// A new connection logged in as the owner of registered `nick`, with
+    /// `identity`.
+    pub(super) fn connect_as(
+        &mut self,
+        nick: &str,
+        identity: Identity,
+    ) -> (SessionId, Vec<Effect>) {
+        let id = self.open();
+        let effects = self.login_with(id, nick, Some(identity));
+        assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
+        (id, effects)
+    }
+
+    /// [`World::connect_as`] account `account`, with `watch` saved.
+    pub(super) fn connect_identified(
+        &mut self,
+        nick: &str,
+        account: i64,
+        watch: &[&str],
+    ) -> (SessionId, Vec<Effect>) {
+        self.connect_as(nick, watching(account, watch))
+    }
+
+    /// [`World::connect_as`] account `account`, with nothing saved.
+    pub(super) fn connect_registered(&mut self, nick: &str, account: i64) -> SessionId {
+        self.connect_as(nick, identity(account)).0
+    }
+
+    pub(super) fn join(&mut self, id: SessionId, channel: &str) -> Vec<Effect> {
+        let channel = channel.to_string();
+        self.run(id, Command::Join { channel })
+    }
+
+    /// Parts `channel`, or with `None` the current one.
+    pub(super) fn part(&mut self, id: SessionId, channel: Option<&str>) -> Vec<Effect> {
+        let channel = channel.map(str::to_string);
+        self.run(id, Command::Part { channel })
+    }
+
+    pub(super) fn say(&mut self, id: SessionId, text: &str) -> Vec<Effect> {
+        self.say_as(id, text, false)
+    }
+
+    pub(super) fn say_as(&mut self, id: SessionId, text: &str, action: bool) -> Vec<Effect> {
+        let text = text.to_string();
+        self.run(id, Command::Say { text, action })
+    }
+
+    pub(super) fn say_in(&mut self, id: SessionId, channel: &str, text: &str) -> Vec<Effect> {
+        self.say_in_as(id, channel, text, false)
+    }
+
+    pub(super) fn say_in_as(
+        &mut self,
+        id: SessionId,
+        channel: &str,
+        text: &str,
+        action: bool,
+    ) -> Vec<Effect> {
+        let (channel, text) = (channel.to_string(), text.to_string());
+        self.run(
+            id,
+            Command::SayIn {
+                channel,
+                text,
+                action,
+            },
+        )
+    }
+
+    pub(super) fn private(&mut self, id: SessionId, to: &str, text: &str) -> Vec<Effect> {
+        let (to, text) = (to.to_string(), text.to_string());
+        self.run(
+            id,
+            Command::Private {
+                to,
+                text,
+                action: false,
+            },
+        )
+    }
+
+    pub(super) fn tick(&mut self) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        self.hub.tick(self.now, &mut effects);
+        effects
+    }
+
+    /// Moves the clock on.
+    pub(super) fn wait(&mut self, secs: u64) {
+        self.now = self.now.later(Duration::from_secs(secs));
+    }
+
+    /// The current time as the store records it.
+    pub(super) fn unix_now(&self) -> i64 {
+        unix_seconds(self.now.wall)
+    }
+}
+
+/// Account `account`'s identity, with nothing saved.
+pub(super) fn identity(account: i64) -> Identity {
+    Identity {
+        account: AccountId(account),
+        watch: Vec::new(),
+        ignore: Vec::new(),
+        memos: Vec::new(),
+    }
+}
+
+/// Account `account`'s identity, with `watch` saved.
+pub(super) fn watching(account: i64, watch: &[&str]) -> Identity {
+    Identity {
+        watch: watch.iter().map(|w| w.to_string()).collect(),
+        ..identity(account)
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Effects
+// ---------------------------------------------------------------------------
+
+/// The events delivered to `id`, in order.
+pub(super) fn events_for(effects: &[Effect], id: SessionId) -> Vec<Event> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Deliver { to, event } if *to == id => Some((**event).clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Who was delivered anything, in order.
+pub(super) fn recipients(effects: &[Effect]) -> Vec<SessionId> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Deliver { to, .. } => Some(*to),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(super) fn replies(effects: &[Effect]) -> Vec<(SessionId, bool)> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::LoginReply { to, accepted } => Some((*to, *accepted)),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(super) fn closed(effects: &[Effect]) -> Vec<SessionId> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Close { session } => Some(*session),
+            _ => None,
+        })
+        .collect()
+}
+
+pub(super) type Stored = (StoreWrite, Option<(SessionId, Event)>);
+
+pub(super) fn stores(effects: &[Effect]) -> Vec<Stored> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Store { write, ack } => Some((
+                write.clone(),
+                ack.as_ref().map(|(to, event)| (*to, (**event).clone())),
+            )),
+            _ => None,
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Events
+// ---------------------------------------------------------------------------
+
+pub(super) fn err(error: ChatError) -> Event {
+    Event::Error(error)
+}
+
+pub(super) fn public(channel: &str, from: &str, text: &str) -> Event {
+    Event::Public {
+        channel: channel.into(),
+        from: from.into(),
+        text: text.into(),
+        action: false,
+    }
+}
+
+pub(super) fn closing(reason: &str) -> Event {
+    Event::Closing {
+        reason: reason.into(),
+    }
+}
