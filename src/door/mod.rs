@@ -7,6 +7,7 @@ pub mod flood;
 pub mod irc;
 pub mod lines;
 pub mod modes;
+pub mod queue;
 pub mod sanitize;
 pub mod text;
 pub mod udp;
@@ -215,19 +216,21 @@ impl Drop for WriterGuard {
 /// connection costs one syscall per wake-up rather than one per event.
 pub fn write_loop(
     stream: &TcpStream,
-    queue: &crossbeam_channel::Receiver<Arc<crate::hub::Event>>,
+    queue: &queue::QueueReceiver,
     mut render: impl FnMut(&crate::hub::Event, &mut Vec<u8>),
 ) {
     use crate::hub::Event;
-    const BATCH: usize = 64 * 1024;
     let mut stream = stream;
+    let mut batch = std::collections::VecDeque::new();
     let mut buf = Vec::with_capacity(4096);
-    while let Ok(first) = queue.recv() {
+    while queue.take_all(&mut batch) {
         buf.clear();
-        let mut closing = matches!(*first, Event::Closing { .. });
-        render(&first, &mut buf);
-        while !closing && buf.len() < BATCH {
-            let Ok(event) = queue.try_recv() else { break };
+        let mut closing = false;
+        for event in batch.drain(..) {
+            // Nothing is said after the goodbye.
+            if closing {
+                continue;
+            }
             closing = matches!(*event, Event::Closing { .. });
             render(&event, &mut buf);
         }
@@ -247,7 +250,7 @@ pub struct Attached {
     pub stream: Arc<TcpStream>,
     /// The connection's own queue, for what the door says itself (prompts,
     /// errors), ordered with what the hub says.
-    pub own: crossbeam_channel::Sender<Arc<crate::hub::Event>>,
+    pub own: queue::QueueSender,
     /// The hub's answers to Login and ChangeNick.
     pub replies: crossbeam_channel::Receiver<bool>,
 }
@@ -290,7 +293,7 @@ pub fn serve_connection(
     // Reader, writer and the hub's kill switch share one descriptor
     // (`&TcpStream` reads and writes), so a connection costs one.
     let stream = Arc::new(stream);
-    let (events, queue) = crossbeam_channel::bounded(queue_length);
+    let (events, queue) = queue::queue(queue_length);
     let (reply_tx, replies) = crossbeam_channel::bounded(1);
     let for_kill = Arc::clone(&stream);
     let link = Link {

@@ -17,7 +17,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
+
+use super::queue::QueueSender;
+use crate::hub::Outbox;
 
 use self::message::{Message, ParseError};
 use self::render::{Renderer, ServerInfo};
@@ -113,7 +116,7 @@ struct Reader<'a> {
     door: &'a IrcDoor,
     session: SessionId,
     peer: SocketAddr,
-    own: Sender<Arc<Event>>,
+    own: QueueSender,
     /// The hub's answers to Login and ChangeNick.
     replies: Receiver<bool>,
     /// A PING went out for silence and nothing has come since.
@@ -802,7 +805,7 @@ impl Reader<'_> {
     }
 
     fn say(&self, event: Event) -> Flow {
-        let _ = self.own.try_send(Arc::new(event));
+        let _ = self.own.push(Arc::new(event));
         Flow::Continue
     }
 }
