@@ -224,6 +224,18 @@ struct User {
 struct Out<'a>(&'a mut Vec<Effect>);
 
 impl Out<'_> {
+    /// Tells `to` what happened: once `write` is saved when there is one
+    /// (so a crash can't lose what we confirmed), else at once.
+    fn saved_then(&mut self, to: SessionId, write: Option<StoreWrite>, ack: Event) {
+        match write {
+            Some(write) => self.0.push(Effect::Store {
+                write,
+                ack: Some((to, Arc::new(ack))),
+            }),
+            None => self.send(to, ack),
+        }
+    }
+
     fn send(&mut self, to: SessionId, event: Event) {
         self.0.push(Effect::Deliver {
             to,
@@ -832,14 +844,7 @@ impl Hub {
                 (Event::Unwatched { nick }, write)
             }
         };
-        match write {
-            // Acknowledged once saved, so a crash can't lose what we confirmed.
-            Some(write) => out.0.push(Effect::Store {
-                write,
-                ack: Some((from, Arc::new(ack))),
-            }),
-            None => out.send(from, ack),
-        }
+        out.saved_then(from, write, ack);
     }
 
     /// The ignore list: kept in the hub (it filters lines there), saved for
@@ -896,13 +901,7 @@ impl Hub {
                 (Event::Unignored { nick }, write)
             }
         };
-        match write {
-            Some(write) => out.0.push(Effect::Store {
-                write,
-                ack: Some((from, Arc::new(ack))),
-            }),
-            None => out.send(from, ack),
-        }
+        out.saved_then(from, write, ack);
     }
 
     /// Takes `watcher` off the index of who watches `nick`.

@@ -124,11 +124,7 @@ mod tests {
     use super::*;
     use crate::store::NickList;
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("chat.db")).unwrap();
-        (dir, store)
-    }
+    use crate::store::temp_store as store;
 
     #[test]
     fn nicknames_are_unique_ignoring_case() {

@@ -150,11 +150,7 @@ mod tests {
     use super::*;
     use crate::store::NickList;
 
-    fn store() -> (tempfile::TempDir, Store) {
-        let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("chat.db")).unwrap();
-        (dir, store)
-    }
+    use crate::store::temp_store as store;
 
     fn line(at: i64, text: &str) -> HistoryLine {
         HistoryLine {

@@ -124,3 +124,11 @@ fn configure(conn: &Connection) -> Result<(), StoreError> {
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(())
 }
+
+/// A store on a fresh database in a temp dir, for tests; keep the dir.
+#[cfg(test)]
+pub(crate) fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let store = Store::open(&dir.path().join("chat.db")).expect("a new database opens");
+    (dir, store)
+}
