@@ -7,7 +7,6 @@ pub mod flood;
 pub mod irc;
 pub mod lines;
 pub mod modes;
-pub mod queue;
 pub mod sanitize;
 pub mod text;
 pub mod udp;
@@ -216,21 +215,19 @@ impl Drop for WriterGuard {
 /// connection costs one syscall per wake-up rather than one per event.
 pub fn write_loop(
     stream: &TcpStream,
-    queue: &queue::QueueReceiver,
+    queue: &crossbeam_channel::Receiver<Arc<crate::hub::Event>>,
     mut render: impl FnMut(&crate::hub::Event, &mut Vec<u8>),
 ) {
     use crate::hub::Event;
+    const BATCH: usize = 64 * 1024;
     let mut stream = stream;
-    let mut batch = std::collections::VecDeque::new();
     let mut buf = Vec::with_capacity(4096);
-    while queue.take_all(&mut batch) {
+    while let Ok(first) = queue.recv() {
         buf.clear();
-        let mut closing = false;
-        for event in batch.drain(..) {
-            // Nothing is said after the goodbye.
-            if closing {
-                continue;
-            }
+        let mut closing = matches!(*first, Event::Closing { .. });
+        render(&first, &mut buf);
+        while !closing && buf.len() < BATCH {
+            let Ok(event) = queue.try_recv() else { break };
             closing = matches!(*event, Event::Closing { .. });
             render(&event, &mut buf);
         }
@@ -250,7 +247,7 @@ pub struct Attached {
     pub stream: Arc<TcpStream>,
     /// The connection's own queue, for what the door says itself (prompts,
     /// errors), ordered with what the hub says.
-    pub own: queue::QueueSender,
+    pub own: crossbeam_channel::Sender<Arc<crate::hub::Event>>,
     /// The hub's answers to Login and ChangeNick.
     pub replies: crossbeam_channel::Receiver<bool>,
 }
@@ -293,7 +290,7 @@ pub fn serve_connection(
     // Reader, writer and the hub's kill switch share one descriptor
     // (`&TcpStream` reads and writes), so a connection costs one.
     let stream = Arc::new(stream);
-    let (events, queue) = queue::queue(queue_length);
+    let (events, queue) = crossbeam_channel::bounded(queue_length);
     let (reply_tx, replies) = crossbeam_channel::bounded(1);
     let for_kill = Arc::clone(&stream);
     let link = Link {

@@ -17,10 +17,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine;
-use crossbeam_channel::Receiver;
-
-use super::queue::QueueSender;
-use crate::hub::Outbox;
+use crossbeam_channel::{Receiver, Sender};
 
 use self::message::{Message, ParseError};
 use self::render::{Renderer, ServerInfo};
@@ -116,7 +113,7 @@ struct Reader<'a> {
     door: &'a IrcDoor,
     session: SessionId,
     peer: SocketAddr,
-    own: QueueSender,
+    own: Sender<Arc<Event>>,
     /// The hub's answers to Login and ChangeNick.
     replies: Receiver<bool>,
     /// A PING went out for silence and nothing has come since.
@@ -805,7 +802,7 @@ impl Reader<'_> {
     }
 
     fn say(&self, event: Event) -> Flow {
-        let _ = self.own.push(Arc::new(event));
+        let _ = self.own.try_send(Arc::new(event));
         Flow::Continue
     }
 }

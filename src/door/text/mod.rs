@@ -11,10 +11,7 @@ pub mod render;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 
-use crossbeam_channel::Receiver;
-
-use super::queue::QueueSender;
-use crate::hub::Outbox;
+use crossbeam_channel::{Receiver, Sender};
 
 use self::codec::{Input, LineDecoder};
 use self::parse::{AccountCommand, Typed};
@@ -99,7 +96,7 @@ struct Reader<'a> {
     peer: SocketAddr,
     /// This connection's own queue, for what the door says itself (prompts,
     /// help, parse errors), so it is ordered with what the hub says.
-    own: QueueSender,
+    own: Sender<Arc<Event>>,
     login: Receiver<bool>,
     phase: Phase,
 }
@@ -364,7 +361,7 @@ impl Reader<'_> {
 
     fn say(&self, event: Event) -> Flow {
         // A full queue means the hub is about to cut this connection off.
-        let _ = self.own.push(Arc::new(event));
+        let _ = self.own.try_send(Arc::new(event));
         Flow::Continue
     }
 }
