@@ -5,14 +5,24 @@
 #
 #   bench/run.sh                 # everything: fan-out 100 and 500, private, connections
 #   bench/run.sh fanout private  # some of: fanout100 fanout500 fanout private
+#                                #   history (fan-out 100 with history on and off, interleaved)
 #                                #   connections (lobby on, time budget LOBBY_BUDGET)
 #                                #   connections-nolobby (bench/chat-nolobby.toml)
 #
 # Environment: RUNS (3), SECS (10 s per run), CONNECTIONS (10000),
 # LOBBY_BUDGET (300 s for the connections run with the lobby on),
 # OUT (the JSON lines file; bench/results-<time>.jsonl), PERF (1: also
-# `perf stat` the server during each run, when perf is installed).
+# `perf stat` the server during each run, when perf is installed),
+# PROTOCOL (text, or irc: the same scenarios through chatd's IRC door),
+# CARGO_TARGET_DIR (where cargo builds; the binaries are taken from there),
+# HISTORY_RATE (lines/s per sender in the history scenario; 0, the default:
+# as fast as the server takes them).
 # The server is stopped by its PID (SIGTERM), never by name.
+#
+# Run as root, it raises vm.max_map_count to 262144 when it is lower: every
+# connection is two threads, about 8 memory maps, and the kernel's default
+# (65,530) leaves room for ~8,000 connections (chatd logs the number it can
+# hold at start, and refuses connections beyond it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,16 +33,34 @@ LOBBY_BUDGET=${LOBBY_BUDGET:-300}
 CONFIG=bench/chat.toml
 OUT=${OUT:-bench/results-$(date +%Y%m%d-%H%M%S).jsonl}
 PERF=${PERF:-1}
+PROTOCOL=${PROTOCOL:-text}
+HISTORY_RATE=${HISTORY_RATE:-0}
+TARGET=${CARGO_TARGET_DIR:-target}
 if ! command -v perf >/dev/null 2>&1; then PERF=0; fi
+case "$PROTOCOL" in
+    text | irc) ;;
+    *) echo "PROTOCOL must be text or irc" >&2; exit 2 ;;
+esac
 
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then
-    scenarios=(fanout100 fanout500 private connections-nolobby connections)
+    scenarios=(fanout100 fanout500 private history connections-nolobby connections)
 fi
 
 cargo build --release --bin chatd --bin chatd-bench
 # Each connection is a descriptor, in the server and in the bench.
 ulimit -n "$(ulimit -Hn)"
+# Each connection is two threads of about 4 memory maps each.
+WANT_MAPS=262144
+maps=$(cat /proc/sys/vm/max_map_count 2>/dev/null || echo 0)
+if [ "$maps" -lt "$WANT_MAPS" ]; then
+    if [ "$(id -u)" = 0 ] && sysctl -q -w vm.max_map_count=$WANT_MAPS; then
+        echo "raised vm.max_map_count from $maps to $WANT_MAPS (for 10,000 connections)"
+    else
+        echo "warning: vm.max_map_count is $maps: chatd can hold only about $(((maps - 2048) / 8))" \
+            "connections (as root: sysctl -w vm.max_map_count=$WANT_MAPS)" >&2
+    fi
+fi
 
 tmp=$(mktemp -d)
 SERVER_PID=
@@ -57,13 +85,13 @@ trap cleanup EXIT
 
 start_server() {
     rm -f "$tmp"/chat.db*
-    target/release/chatd serve --config "$CONFIG" \
+    "$TARGET"/release/chatd serve --config "$CONFIG" \
         --listen 127.0.0.1:0 --udp-listen 127.0.0.1:0 --irc-listen 127.0.0.1:0 \
         --db "$tmp/chat.db" 2>"$tmp/server.log" &
     SERVER_PID=$!
     ADDR=
     for _ in $(seq 100); do
-        ADDR=$(sed -n 's/.*text door listening on \([0-9.]*:[0-9]*\).*/\1/p' "$tmp/server.log" | head -n1)
+        ADDR=$(sed -n "s/.*$PROTOCOL door listening on \([0-9.]*:[0-9]*\).*/\1/p" "$tmp/server.log" | head -n1)
         [ -n "$ADDR" ] && break
         if ! kill -0 "$SERVER_PID" 2>/dev/null; then
             echo "chatd did not start:" >&2
@@ -84,12 +112,36 @@ start_server() {
     fi
 }
 
+# Rows of channel history in the stopped server's database: what it wrote.
+history_rows() {
+    local db=$1
+    if command -v sqlite3 >/dev/null 2>&1; then
+        sqlite3 "$db" 'SELECT count(*) FROM history' 2>/dev/null || echo "?"
+    elif command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT count(*) FROM history").fetchone()[0])' "$db" 2>/dev/null || echo "?"
+    else
+        echo "?"
+    fi
+}
+
 # bench ARGS...: one run against a fresh server.
 bench() {
     start_server
-    echo "== chatd-bench $* (server pid $SERVER_PID at $ADDR, $CONFIG; load $(cut -d' ' -f1-3 /proc/loadavg))"
-    target/release/chatd-bench --addr "$ADDR" --server-pid "$SERVER_PID" --json "$OUT" "$@" || true
+    echo "== chatd-bench $* (server pid $SERVER_PID at $ADDR, $PROTOCOL, $CONFIG; load $(cut -d' ' -f1-3 /proc/loadavg))"
+    grep -o 'can hold .*' "$tmp/server.log" | head -n1 | sed 's/^/   chatd: /' || true
+    local extra=()
+    if [ "$1" = fanout ]; then extra=(--history-db "$tmp/chat.db"); fi
+    "$TARGET"/release/chatd-bench --addr "$ADDR" --protocol "$PROTOCOL" --server-pid "$SERVER_PID" \
+        --label "$CONFIG" --json "$OUT" "$@" "${extra[@]}" || true
+    local stopping=$SECONDS
     stop_server
+    if [ "$1" = fanout ]; then
+        local rows
+        rows=$(history_rows "$tmp/chat.db")
+        echo "   history rows in the database after the server stopped: $rows" \
+            "(stopping took $((SECONDS - stopping)) s)"
+        printf '{"scenario":"history-rows","label":"%s","rows":"%s"}\n' "$CONFIG" "$rows" >>"$OUT"
+    fi
     if [ "$PERF" = 1 ] && [ -f "$tmp/perf.txt" ]; then
         echo "   perf stat of the server over the whole run (set-up and drain included):"
         grep -E 'task-clock|context-switches|cpu-migrations|page-faults|seconds time elapsed' \
@@ -104,6 +156,7 @@ bench() {
 }
 
 echo "machine: $(nproc) cores; $(free -h | awk '/^Mem:/ {print $2 " memory, " $7 " available"}'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "limits: ulimit -n $(ulimit -n); vm.max_map_count $(cat /proc/sys/vm/max_map_count); pid_max $(cat /proc/sys/kernel/pid_max)"
 echo "results (one JSON line per run) go to $OUT"
 echo
 for s in "${scenarios[@]}"; do
@@ -113,6 +166,14 @@ for s in "${scenarios[@]}"; do
             fanout500) bench fanout --receivers 500 --senders 10 --seconds "$SECS" ;;
             fanout) bench fanout --receivers 100 --senders 10 --seconds "$SECS"
                     bench fanout --receivers 500 --senders 10 --seconds "$SECS" ;;
+            history)
+                # History on (bench/chat.toml, replay = 20) and off
+                # (bench/chat-nohistory.toml), one after the other, RUNS times.
+                CONFIG=bench/chat.toml
+                bench fanout --receivers 100 --senders 10 --seconds "$SECS" --rate "$HISTORY_RATE"
+                CONFIG=bench/chat-nohistory.toml
+                bench fanout --receivers 100 --senders 10 --seconds "$SECS" --rate "$HISTORY_RATE"
+                CONFIG=bench/chat.toml ;;
             private) bench private --pairs 10 --seconds "$SECS" ;;
             connections)
                 # Every login is announced to the whole lobby: see BENCHMARKS.md.
@@ -121,9 +182,8 @@ for s in "${scenarios[@]}"; do
                 break ;;  # one run: it takes minutes
             connections-nolobby)
                 CONFIG=bench/chat-nolobby.toml
-                bench connections --count "$CONNECTIONS" --hold 10
-                CONFIG=bench/chat.toml
-                break ;;
+                bench connections --count "$CONNECTIONS" --hold 10 --max-seconds 300
+                CONFIG=bench/chat.toml ;;
             *) echo "unknown scenario $s" >&2; exit 2 ;;
         esac
     done
@@ -134,29 +194,43 @@ if command -v python3 >/dev/null 2>&1; then
     python3 - "$OUT" <<'PY'
 import json, statistics, sys
 runs = {}
+rows = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
+    label = r.get("label") or ""
+    if r.get("scenario") == "history-rows":
+        rows.setdefault(label, []).append(r["rows"])
+        continue
     if "results" not in r:
         continue
     p, res = r["params"], r["results"]
+    proto = r.get("protocol", "text")
     if r["scenario"] == "fanout":
-        key = f"fanout {p['receivers']} receivers x {p['senders']} senders"
+        rate = f" at {p['rate']:g} lines/s per sender" if p.get("rate") else ""
+        key = f"fanout {p['receivers']}+{p['senders']}{rate} {proto} {label}"
         vals = (res["deliveries_per_sec"], res["latency"]["p50_us"], res["latency"]["p99_us"],
                 res["latency"]["p999_us"], res["latency"]["max_us"], res["lost"])
+        h = res.get("history")
+        if h and "written_per_sec" in h:
+            print(f"{key}: history {h['written_in_window']} lines written while sending "
+                  f"({h['written_per_sec']:.0f}/s), {res['sent']} said")
     elif r["scenario"] == "private":
-        key = f"private {p['pairs']} pairs"
+        key = f"private {p['pairs']} pairs {proto} {label}"
         l = res["round_trip_latency"]
         vals = (res["round_trips_per_sec"], l["p50_us"], l["p99_us"], l["p999_us"], l["max_us"], 0)
     else:
         rss = res["rss_kib_per_connection"] or (res.get("last_sample") or {}).get("rss_kib_per_connection")
-        print(f"connections (max {p['count']}): held {res['held']}, {res['alive_after_hold']} alive after hold, "
+        print(f"connections {proto} {label} (max {p['count']}): held {res['held']}, "
+              f"{res['alive_after_hold']} alive after hold, "
               f"{rss and round(rss, 1)} KiB RSS per connection; stopped by: {res['failure']}")
         continue
     runs.setdefault(key, []).append(vals)
+for label, rs in rows.items():
+    print(f"history rows after each run with {label}: {', '.join(map(str, rs))}")
 print()
-print(f"{'medians':<36} {'per s':>12} {'p50 us':>9} {'p99 us':>9} {'p99.9 us':>9} {'max us':>9} {'lost':>6}  runs")
+print(f"{'medians':<70} {'per s':>12} {'p50 us':>9} {'p99 us':>9} {'p99.9 us':>9} {'max us':>9} {'lost':>6}  runs")
 for key, vs in runs.items():
     med = [statistics.median(col) for col in zip(*vs)]
-    print(f"{key:<36} {med[0]:>12.0f} {med[1]:>9.0f} {med[2]:>9.0f} {med[3]:>9.0f} {med[4]:>9.0f} {med[5]:>6.0f}  {len(vs)}")
+    print(f"{key:<70} {med[0]:>12.0f} {med[1]:>9.0f} {med[2]:>9.0f} {med[3]:>9.0f} {med[4]:>9.0f} {med[5]:>6.0f}  {len(vs)}")
 PY
 fi

@@ -1,19 +1,22 @@
 //! Idle connections: open and log in COUNT clients one after the other
-//! (unique nicknames), stop at the first failure, keep them open and idle,
-//! and measure the server's resident memory per connection.
+//! (unique nicknames; or `--parallel N` at a time), stop at the first
+//! failure, keep them open and idle, and measure the server's resident
+//! memory per connection.
 //!
 //! The sockets are not given a thread each: after login each goes,
 //! non-blocking, to one of a few drainer threads that sweep their sockets and
 //! throw away what arrives. Reading matters: at login everyone joins the
 //! lobby, so every login is announced to everyone already there, and a client
 //! that never reads would fill its socket, then its server queue, and be cut
-//! off as a slow reader.
+//! off as a slow reader. The drainers also answer what must be answered to
+//! stay connected (IRC servers PING idle clients and drop those that don't
+//! PONG).
 
 use std::fmt::Write as _;
-use std::io::{self, Read};
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
@@ -21,9 +24,9 @@ use clap::Args;
 use crossbeam_channel::Receiver;
 
 use crate::procstat::{self, Status, Usage};
-use crate::protocol::Conn;
+use crate::protocol::{Conn, Protocol};
 use crate::report::Json;
-use crate::{Ctx, Outcome};
+use crate::{Ctx, Outcome, CLIENT_STACK};
 
 #[derive(Args, Debug, Clone)]
 pub struct ConnectionsArgs {
@@ -50,6 +53,11 @@ pub struct ConnectionsArgs {
     /// Seconds to wait for one connection or login
     #[arg(long, default_value_t = 30.0)]
     pub timeout: f64,
+    /// Connections opened (and logged in) at the same time: 1 opens them
+    /// one after the other. Servers that finish registrations on a timer
+    /// (InspIRCd: once a second) need more to get anywhere.
+    #[arg(long, default_value_t = 1)]
+    pub parallel: usize,
 }
 
 /// What a drainer hands back at the end.
@@ -85,71 +93,109 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
     for d in 0..args.drainers.max(1) {
         let (tx, rx) = crossbeam_channel::unbounded::<TcpStream>();
         let stop = Arc::clone(&stop);
+        let proto = Arc::clone(&ctx.proto);
         let sweep_every = Duration::from_millis(args.sweep_ms);
         let handle = thread::Builder::new()
             .name(format!("drain{d}"))
-            .spawn(move || drain(&rx, &stop, sweep_every))
+            .spawn(move || drain(&rx, &stop, sweep_every, &*proto))
             .map_err(|e| format!("can't start a drainer thread: {e}"))?;
         queues.push(tx);
         drainers.push(handle);
     }
 
     let started = Instant::now();
-    let mut held = 0usize;
-    let mut failure: Option<String> = None;
+    let opened = AtomicUsize::new(0);
+    let next = AtomicUsize::new(0);
+    let stop_opening = AtomicBool::new(false);
+    let out_of_time = AtomicBool::new(false);
+    let first_failure: Mutex<Option<String>> = Mutex::new(None);
+    let fail = |why: String| {
+        first_failure
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert(why);
+        stop_opening.store(true, Ordering::SeqCst);
+    };
     let mut checkpoints = Vec::new();
-    let mut last_mark = Instant::now();
     // The last (connections, server status) seen, in case the server dies.
     let mut last_status: Option<(usize, Status)> = None;
-    for i in 0..args.count {
-        if args.max_seconds > 0.0 && started.elapsed().as_secs_f64() > args.max_seconds {
-            failure = Some(format!(
-                "the time budget (--max-seconds {}) ran out after {held} connections; \
-                 logins had slowed to {:.1}/s",
-                args.max_seconds,
-                checkpoints_rate(&checkpoints)
-            ));
-            break;
-        }
-        let nick = ctx.nick(i);
-        let opened = Conn::connect(ctx.addr, timeout)
-            .map_err(|e| format!("connection {}: connect: {e}", i + 1))
-            .and_then(|mut conn| {
-                conn.stream
-                    .set_read_timeout(Some(timeout))
-                    .map_err(|e| e.to_string())?;
-                proto
-                    .login(&mut conn, &nick)
-                    .map_err(|e| format!("connection {}: log in as {nick}: {e}", i + 1))?;
-                Ok(conn.into_stream())
-            })
-            .and_then(|stream| {
-                stream
-                    .set_nonblocking(true)
-                    .map_err(|e| format!("set_nonblocking: {e}"))?;
-                Ok(stream)
-            });
-        match opened {
-            Ok(stream) => {
-                let _ = queues[i % queues.len()].send(stream);
-                held += 1;
+    thread::scope(|scope| {
+        // Openers: each opens and logs in one connection after the other.
+        let mut openers = Vec::new();
+        for t in 0..args.parallel.max(1) {
+            let opener = || loop {
+                if stop_opening.load(Ordering::SeqCst) {
+                    break;
+                }
+                if args.max_seconds > 0.0 && started.elapsed().as_secs_f64() > args.max_seconds {
+                    out_of_time.store(true, Ordering::SeqCst);
+                    stop_opening.store(true, Ordering::SeqCst);
+                    break;
+                }
+                let i = next.fetch_add(1, Ordering::SeqCst);
+                if i >= args.count {
+                    break;
+                }
+                match open(ctx, i, timeout) {
+                    Ok(stream) => {
+                        let _ = queues[i % queues.len()].send(stream);
+                        opened.fetch_add(1, Ordering::SeqCst);
+                    }
+                    Err(e) => {
+                        fail(e);
+                        break;
+                    }
+                }
+            };
+            let spawned = thread::Builder::new()
+                .name(format!("open{t}"))
+                .stack_size(CLIENT_STACK)
+                .spawn_scoped(scope, opener);
+            match spawned {
+                Ok(handle) => openers.push(handle),
+                Err(e) => {
+                    fail(format!("can't start opener thread {t}: {e}"));
+                    break;
+                }
             }
-            Err(e) => {
-                failure = Some(e);
+        }
+        // Meanwhile: the server's memory every `every` connections.
+        let every = args.every.max(1);
+        let (mut mark, mut last_held, mut last_mark) = (every, 0, Instant::now());
+        loop {
+            let done = openers.iter().all(|h| h.is_finished());
+            let held = opened.load(Ordering::SeqCst);
+            if held >= mark {
+                let status = pid.and_then(procstat::status);
+                if let Some(status) = status {
+                    last_status = Some((held, status));
+                }
+                let rate = (held - last_held) as f64 / last_mark.elapsed().as_secs_f64();
+                (last_held, last_mark) = (held, Instant::now());
+                let line = checkpoint_line(held, started, rate, baseline, status);
+                println!("{line}");
+                checkpoints.push((rate, checkpoint_json(held, started, rate, status)));
+                while mark <= held {
+                    mark += every;
+                }
+            }
+            if done {
                 break;
             }
+            thread::sleep(Duration::from_millis(2));
         }
-        if held.is_multiple_of(args.every.max(1)) {
-            let status = pid.and_then(procstat::status);
-            if let Some(status) = status {
-                last_status = Some((held, status));
-            }
-            let rate = args.every as f64 / last_mark.elapsed().as_secs_f64();
-            last_mark = Instant::now();
-            let line = checkpoint_line(held, started, rate, baseline, status);
-            println!("{line}");
-            checkpoints.push((rate, checkpoint_json(held, started, rate, status)));
-        }
+    });
+    let held = opened.load(Ordering::SeqCst);
+    let mut failure = first_failure
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    if failure.is_none() && out_of_time.load(Ordering::SeqCst) {
+        failure = Some(format!(
+            "the time budget (--max-seconds {}) ran out after {held} connections; \
+             logins had slowed to {:.1}/s",
+            args.max_seconds,
+            checkpoints_rate(&checkpoints)
+        ));
     }
     let open_seconds = started.elapsed().as_secs_f64();
     // A failure may be the server going down (a process with thousands of
@@ -280,6 +326,7 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
         ("drainers", Json::U(args.drainers as u64)),
         ("sweep_ms", Json::U(args.sweep_ms)),
         ("max_seconds", Json::F(args.max_seconds)),
+        ("parallel", Json::U(args.parallel as u64)),
         ("open_files_limit", Json::U(limit)),
     ]);
     let opt_u = |v: Option<u64>| v.map_or(Json::Null, Json::U);
@@ -331,6 +378,24 @@ pub fn run(ctx: &Ctx, args: &ConnectionsArgs) -> Result<Outcome, String> {
     })
 }
 
+/// Opens connection number `i` and logs it in; the socket, non-blocking.
+fn open(ctx: &Ctx, i: usize, timeout: Duration) -> Result<TcpStream, String> {
+    let nick = ctx.nick(i);
+    let mut conn = Conn::connect(ctx.addr, timeout)
+        .map_err(|e| format!("connection {}: connect: {e}", i + 1))?;
+    conn.stream
+        .set_read_timeout(Some(timeout))
+        .map_err(|e| e.to_string())?;
+    ctx.proto
+        .login(&mut conn, &nick)
+        .map_err(|e| format!("connection {}: log in as {nick}: {e}", i + 1))?;
+    let stream = conn.into_stream();
+    stream
+        .set_nonblocking(true)
+        .map_err(|e| format!("set_nonblocking: {e}"))?;
+    Ok(stream)
+}
+
 /// The login rate at the last checkpoint.
 fn checkpoints_rate(checkpoints: &[(f64, Json)]) -> f64 {
     checkpoints.last().map_or(0.0, |(rate, _)| *rate)
@@ -372,15 +437,22 @@ fn checkpoint_json(held: usize, started: Instant, rate: f64, status: Option<Stat
     Json::obj(fields)
 }
 
-/// An idle connection and the end of what it last received.
+/// An idle connection, the end of what it last received, and the start of
+/// a line not yet complete.
 struct Held {
     stream: TcpStream,
     tail: Vec<u8>,
+    partial: Vec<u8>,
 }
 
 /// Sweeps its sockets, reading and discarding, until told to stop; then one
 /// last sweep counts those still open.
-fn drain(incoming: &Receiver<TcpStream>, stop: &AtomicBool, every: Duration) -> Drained {
+fn drain(
+    incoming: &Receiver<TcpStream>,
+    stop: &AtomicBool,
+    every: Duration,
+    proto: &dyn Protocol,
+) -> Drained {
     let mut held: Vec<Held> = Vec::new();
     let mut closed = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -391,11 +463,12 @@ fn drain(incoming: &Receiver<TcpStream>, stop: &AtomicBool, every: Duration) -> 
             held.push(Held {
                 stream,
                 tail: Vec::new(),
+                partial: Vec::new(),
             });
         }
         let mut i = 0;
         while i < held.len() {
-            match sweep(&mut held[i], &mut buf, &mut bytes) {
+            match sweep(&mut held[i], &mut buf, &mut bytes, proto) {
                 Ok(()) => i += 1,
                 Err(why) => {
                     if closed.len() < 100 {
@@ -418,21 +491,28 @@ fn drain(incoming: &Receiver<TcpStream>, stop: &AtomicBool, every: Duration) -> 
     }
 }
 
-/// Reads all that is waiting; `Err` once the server has closed the socket,
-/// with its last line when that was a "** … **" notice.
-fn sweep(held: &mut Held, buf: &mut [u8], bytes: &mut u64) -> Result<(), String> {
+/// Reads all that is waiting, answering what needs an answer; `Err` once
+/// the server has closed the socket, with its last line when that was a
+/// "** … **" notice or an IRC `ERROR`.
+fn sweep(
+    held: &mut Held,
+    buf: &mut [u8],
+    bytes: &mut u64,
+    proto: &dyn Protocol,
+) -> Result<(), String> {
     const TAIL: usize = 200;
     loop {
         match held.stream.read(buf) {
             Ok(0) => {
                 let tail = String::from_utf8_lossy(&held.tail);
-                return Err(match tail.rfind("** ") {
+                return Err(match tail.rfind("** ").or_else(|| tail.rfind("ERROR ")) {
                     Some(at) => tail[at..].trim().to_string(),
                     None => "closed by the server".into(),
                 });
             }
             Ok(n) => {
                 *bytes += n as u64;
+                answer(held, &buf[..n], proto);
                 let keep = &buf[n.saturating_sub(TAIL)..n];
                 held.tail.clear();
                 held.tail.extend_from_slice(keep);
@@ -445,5 +525,36 @@ fn sweep(held: &mut Held, buf: &mut [u8], bytes: &mut u64) -> Result<(), String>
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
             Err(e) => return Err(format!("read: {e}")),
         }
+    }
+}
+
+/// Answers the complete lines in `chunk` that need it (IRC PINGs); keeps an
+/// unfinished last line for the next read.
+fn answer(held: &mut Held, chunk: &[u8], proto: &dyn Protocol) {
+    /// Longer unfinished lines are nothing to answer: dropped.
+    const LONGEST: usize = 4096;
+    let mut out = Vec::new();
+    let mut rest = chunk;
+    while let Some(at) = rest.iter().position(|&b| b == b'\n') {
+        let piece = &rest[..at];
+        rest = &rest[at + 1..];
+        let whole;
+        let line = if held.partial.is_empty() {
+            piece
+        } else {
+            held.partial.extend_from_slice(piece);
+            whole = std::mem::take(&mut held.partial);
+            &whole[..]
+        };
+        proto.answer(line.strip_suffix(b"\r").unwrap_or(line), &mut out);
+    }
+    if held.partial.len() + rest.len() <= LONGEST {
+        held.partial.extend_from_slice(rest);
+    } else {
+        held.partial.clear();
+    }
+    if !out.is_empty() {
+        // A few bytes on an idle socket: the send buffer has room.
+        let _ = held.stream.write_all(&out);
     }
 }

@@ -14,10 +14,18 @@
 //! the senders write as fast as TCP accepts (open loop): chatd's readers put
 //! every line in the hub's unbounded queue, so that measures overload (the
 //! hub cuts off the receivers that fall behind).
+//!
+//! Over IRC a sender does not get its own lines back (no server echoes them
+//! without the IRCv3 `echo-message` capability): each line is then expected
+//! at every member but its sender, and the pacer reads a sender's progress
+//! from the other members only. Other IRC servers have their own output
+//! limits (ngIRCd's write buffer, InspIRCd's `sendq`): bench/compare-irc.sh
+//! raises them.
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::net::TcpStream;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::thread::{self, JoinHandle, Thread};
@@ -30,7 +38,7 @@ use crate::hist::Histogram;
 use crate::procstat::{self, Usage};
 use crate::protocol::{is_timeout, Conn, Line, Protocol};
 use crate::report::{latency_json, latency_line, Json};
-use crate::{ns_since, Ctx, Latch, Outcome, CLIENT_STACK, SETUP_TIMEOUT};
+use crate::{ns_since, Ctx, Latch, Outcome, Permits, CLIENT_STACK, SETUP_TIMEOUT};
 
 #[derive(Args, Debug, Clone)]
 pub struct FanoutArgs {
@@ -60,6 +68,16 @@ pub struct FanoutArgs {
     /// Once the senders stop, wait at most this many seconds for the rest
     #[arg(long, default_value_t = 5.0)]
     pub drain: f64,
+    /// Clients connecting and logging in at the same time during set-up
+    /// (0: all at once). ngIRCd listens with a backlog of 10: 510 connects
+    /// at once can leave one unregistered for longer than the set-up timeout
+    #[arg(long, default_value_t = 50)]
+    pub setup_parallel: usize,
+    /// chatd's SQLite database (its `--db`): count the channel history
+    /// lines it wrote (`max(id)` of table `history`) when sending starts,
+    /// when it ends and after the drain
+    #[arg(long, value_name = "PATH")]
+    pub history_db: Option<PathBuf>,
 }
 
 /// What all clients of a run share.
@@ -86,6 +104,8 @@ struct Shared {
     writers: Vec<OnceLock<Thread>>,
     /// Set when the pacer should stop.
     pacer_stop: AtomicBool,
+    /// Limits the clients setting up at once.
+    setting_up: Permits,
 }
 
 #[derive(Default)]
@@ -129,6 +149,7 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
         acked: (0..s).map(|_| AtomicU64::new(0)).collect(),
         writers: (0..s).map(|_| OnceLock::new()).collect(),
         pacer_stop: AtomicBool::new(false),
+        setting_up: Permits::new(args.setup_parallel),
     });
     let senders_done = Arc::new(AtomicUsize::new(0));
 
@@ -190,6 +211,8 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
             .spawn(move || pace(&shared))
             .map_err(|e| format!("can't start the pacer thread: {e}"))?
     };
+    let history_db = args.history_db.as_deref();
+    let history_before = history_db.map(history_rows);
     let before = procstat::sample(ctx.server_pid, true);
     let go_ns = ns_since(shared.start);
     let window_ns = (args.seconds * 1e9) as u64;
@@ -202,6 +225,7 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
         (go_ns + window_ns).saturating_sub(ns_since(shared.start)),
     ));
     let after = procstat::sample(ctx.server_pid, true);
+    let history_after = history_db.map(history_rows);
     let usage = Usage::between(&before, &after);
 
     // Wait for the senders to stop, then drain.
@@ -225,6 +249,11 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
             Err(_) => return Err("a client thread panicked".into()),
         }
     }
+    let history = history_before.map(|before| History {
+        before,
+        after: history_after.unwrap_or(Err(String::new())),
+        drained: history_db.map_or(Err(String::new()), history_rows),
+    });
     Ok(summarise(
         ctx,
         args,
@@ -233,9 +262,33 @@ pub fn run(ctx: &Ctx, args: &FanoutArgs) -> Result<Outcome, String> {
         usage,
         setup_seconds,
         &channel_name,
+        history,
     ))
 }
 
+/// History rows in chatd's database when sending began, when it ended and
+/// after the drain (`Err`: why it could not be read).
+struct History {
+    before: Result<u64, String>,
+    after: Result<u64, String>,
+    drained: Result<u64, String>,
+}
+
+/// The highest history row id (rows are only appended during a run: the
+/// hourly pruning runs at the server's start).
+fn history_rows(path: &Path) -> Result<u64, String> {
+    use rusqlite::{Connection, OpenFlags};
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let _ = conn.busy_timeout(Duration::from_secs(2));
+    conn.query_row("SELECT coalesce(max(id), 0) FROM history", [], |row| {
+        row.get::<_, i64>(0)
+    })
+    .map(|n| n as u64)
+    .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn summarise(
     ctx: &Ctx,
     args: &FanoutArgs,
@@ -244,6 +297,7 @@ fn summarise(
     usage: Usage,
     setup_seconds: f64,
     channel: &str,
+    history: Option<History>,
 ) -> Outcome {
     let (c, s) = (args.receivers, args.senders);
     let sent: Vec<u64> = shared
@@ -351,6 +405,36 @@ fn summarise(
         let _ = writeln!(human, "  error: {e}");
     }
     let _ = writeln!(human, "  latency     {}", latency_line(&latency));
+    let mut history_json = Json::Null;
+    if let Some(h) = &history {
+        match (&h.before, &h.after, &h.drained) {
+            (Ok(b), Ok(a), Ok(d)) => {
+                let in_window = a.saturating_sub(*b);
+                let _ = writeln!(
+                    human,
+                    "  history     {in_window} lines written to the database while sending \
+                     ({:.0}/s), {} by the end of the drain (of {total_sent} said)",
+                    in_window as f64 / seconds,
+                    d.saturating_sub(*b)
+                );
+                history_json = Json::obj(vec![
+                    ("rows_before", Json::U(*b)),
+                    ("written_in_window", Json::U(in_window)),
+                    ("written_per_sec", Json::F(in_window as f64 / seconds)),
+                    ("written_by_drain", Json::U(d.saturating_sub(*b))),
+                ]);
+            }
+            (b, a, d) => {
+                let why = [b, a, d]
+                    .into_iter()
+                    .find_map(|r| r.as_ref().err())
+                    .cloned()
+                    .unwrap_or_default();
+                let _ = writeln!(human, "  history     can't count the rows: {why}");
+                history_json = Json::obj(vec![("error", Json::str(why))]);
+            }
+        }
+    }
     human += &usage.describe();
 
     let params = Json::obj(vec![
@@ -362,6 +446,11 @@ fn summarise(
         ("rate", Json::F(args.rate)),
         ("size", Json::U(args.size as u64)),
         ("drain", Json::F(args.drain)),
+        ("setup_parallel", Json::U(args.setup_parallel as u64)),
+        (
+            "history_db",
+            Json::opt_str(args.history_db.as_deref().and_then(Path::to_str)),
+        ),
     ]);
     let results = Json::obj(vec![
         ("deliveries_per_sec", Json::F(rate)),
@@ -389,6 +478,7 @@ fn summarise(
         ),
         ("latency", latency_json(&latency)),
         ("setup_seconds", Json::F(setup_seconds)),
+        ("history", history_json),
         ("usage", usage.json()),
     ]);
     Outcome {
@@ -411,6 +501,7 @@ fn client(
 ) -> Client {
     let proto = &*shared.proto;
     let set_up = || -> Result<(Conn, String), String> {
+        let _permit = shared.setting_up.acquire();
         let mut conn = Conn::connect(addr, SETUP_TIMEOUT).map_err(|e| format!("connect: {e}"))?;
         conn.stream
             .set_read_timeout(Some(SETUP_TIMEOUT))
@@ -610,6 +701,10 @@ fn receive(
     };
     let progress = &shared.progress[member * senders..(member + 1) * senders];
     let echoes = proto.echoes_own();
+    // Answers to the server (IRC PONGs). Only receivers send them: a
+    // sender's socket belongs to its writer thread, and a sender is never
+    // silent long enough to be PINGed.
+    let mut answers = Vec::new();
     if let (Some(i), false) = (own, echoes) {
         // Its own lines never come back: don't wait for them.
         progress[i].store(u64::MAX, Ordering::Relaxed);
@@ -661,8 +756,13 @@ fn receive(
                     st.server_errors
                         .push(String::from_utf8_lossy(text).into_owned());
                 }
+                Line::Other if own.is_none() => proto.answer(line, &mut answers),
                 _ => {}
             }
+        }
+        if !answers.is_empty() {
+            let _ = conn.send(&answers);
+            answers.clear();
         }
         if st.total != before {
             for (s, p) in progress.iter().enumerate() {

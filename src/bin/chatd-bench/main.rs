@@ -1,9 +1,10 @@
 //! `chatd-bench`: a load generator for chatd.
 //!
 //! Scenarios (fan-out in one channel, private ping-pong, idle connections)
-//! are written against the [`protocol::Protocol`] trait; the text door
-//! (telnet/netcat lines) is its one implementation so far, and an IRC one can
-//! be added beside it without touching the scenarios.
+//! are written against the [`protocol::Protocol`] trait, with two
+//! implementations: the text door (telnet/netcat lines) and IRC (`--protocol
+//! irc`, which also drives other IRC servers, e.g. ngIRCd and InspIRCd: see
+//! bench/compare-irc.sh).
 //!
 //! Every run prints a human summary and then exactly one JSON line (starting
 //! with `{`) with the scenario, its parameters and its results.
@@ -11,6 +12,7 @@
 mod connections;
 mod fanout;
 mod hist;
+mod irc;
 mod private;
 mod procstat;
 mod protocol;
@@ -40,7 +42,8 @@ use crate::report::Json;
         Prints a human summary, then one JSON line."
 )]
 struct Cli {
-    /// The server's address (for the text protocol: its text door)
+    /// The server's address: chatd's text door for `--protocol text`, an
+    /// IRC listener (chatd's IRC door or another IRC server) for `irc`
     #[arg(long, global = true, default_value = "127.0.0.1:2027")]
     addr: SocketAddr,
     /// The protocol the clients speak
@@ -59,6 +62,10 @@ struct Cli {
     /// Also append the JSON line to this file
     #[arg(long, global = true, value_name = "PATH")]
     json: Option<PathBuf>,
+    /// A free-form label recorded in the JSON line (bench/run.sh and
+    /// bench/compare-irc.sh put the server and its configuration there)
+    #[arg(long, global = true, value_name = "TEXT")]
+    label: Option<String>,
     #[command(subcommand)]
     scenario: Scenario,
 }
@@ -67,6 +74,9 @@ struct Cli {
 enum ProtocolKind {
     /// The text door: telnet/netcat lines
     Text,
+    /// IRC: NICK/USER, JOIN #channel, PRIVMSG (chatd's IRC door or any IRC
+    /// server)
+    Irc,
 }
 
 #[derive(Subcommand)]
@@ -129,6 +139,45 @@ impl Latch {
     }
 }
 
+/// A counting semaphore: at most `n` holders at once (0: no limit).
+pub struct Permits {
+    free: Mutex<Option<usize>>,
+    freed: Condvar,
+}
+
+/// Held while it lives; gives its permit back when dropped.
+pub struct Permit<'a>(&'a Permits);
+
+impl Permits {
+    pub fn new(n: usize) -> Permits {
+        Permits {
+            free: Mutex::new((n > 0).then_some(n)),
+            freed: Condvar::new(),
+        }
+    }
+
+    pub fn acquire(&self) -> Permit<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|e| e.into_inner());
+        while *free == Some(0) {
+            free = self.freed.wait(free).unwrap_or_else(|e| e.into_inner());
+        }
+        if let Some(n) = free.as_mut() {
+            *n -= 1;
+        }
+        Permit(self)
+    }
+}
+
+impl Drop for Permit<'_> {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = free.as_mut() {
+            *n += 1;
+        }
+        self.0.freed.notify_one();
+    }
+}
+
 /// Nanoseconds since `start`: the clock every timestamp in a run shares.
 pub fn ns_since(start: Instant) -> u64 {
     start.elapsed().as_nanos() as u64
@@ -144,6 +193,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let proto: Arc<dyn Protocol> = match cli.protocol {
         ProtocolKind::Text => Arc::new(text::Text),
+        ProtocolKind::Irc => Arc::new(irc::Irc),
     };
     let ctx = Ctx {
         addr: cli.addr,
@@ -161,6 +211,7 @@ fn main() -> ExitCode {
         ("scenario", Json::str(name)),
         ("protocol", Json::str(ctx.proto.name())),
         ("addr", Json::str(ctx.addr.to_string())),
+        ("label", Json::opt_str(cli.label.as_deref())),
     ];
     let ok = outcome.is_ok();
     match outcome {

@@ -280,6 +280,7 @@ fn ping(shared: &Shared, conn: &mut Conn, partner: &str, st: &mut PairStats) -> 
                 Err(e) => return Err(format!("read: {e}")),
             }
             let mut answered = false;
+            let mut answers = Vec::new();
             while let Some(line) = conn.next_line() {
                 match proto.classify(line) {
                     Line::Private { from, text } if from == partner.as_bytes() => {
@@ -297,8 +298,11 @@ fn ping(shared: &Shared, conn: &mut Conn, partner: &str, st: &mut PairStats) -> 
                         }
                     }
                     Line::ServerError(e) => return Err(String::from_utf8_lossy(e).into_owned()),
-                    _ => {}
+                    _ => proto.answer(line, &mut answers),
                 }
+            }
+            if !answers.is_empty() {
+                conn.send(&answers)?;
             }
             if answered {
                 break 'answer;
@@ -326,7 +330,7 @@ fn pong(shared: &Shared, conn: &mut Conn, partner: &str) -> Result<(), String> {
                     proto.private(partner, &String::from_utf8_lossy(text), &mut out);
                 }
                 Line::ServerError(e) => return Err(String::from_utf8_lossy(e).into_owned()),
-                _ => {}
+                _ => proto.answer(line, &mut out),
             }
         }
         if !out.is_empty() {

@@ -78,13 +78,20 @@ struct Task {
     involuntary: u64,
 }
 
-/// chatd's threads by role, from their names (`comm`, 15 characters).
+/// chatd's threads by role, from their names (`comm`, 15 characters):
+/// `hub`, `store` (history and other writes to SQLite), and per connection
+/// of the text and IRC doors a reader (`text-PEER`, `irc-PEER`) and a writer
+/// (`text-writer-PEER`, `irc-writer-PEER`). Other servers' threads are all
+/// "other".
 fn group(comm: &str) -> &'static str {
     if comm == "hub" {
         "hub"
-    } else if comm.starts_with("text-writer") {
+    } else if comm == "store" {
+        "store"
+    } else if comm.starts_with("text-writer") || comm.starts_with("irc-writer") {
         "writers"
-    } else if comm.starts_with("text-") && comm != "text-accept" {
+    } else if (comm.starts_with("text-") || comm.starts_with("irc-")) && !comm.ends_with("-accept")
+    {
         "readers"
     } else {
         "other"

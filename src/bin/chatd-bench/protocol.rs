@@ -2,8 +2,8 @@
 //! over a TCP connection that every protocol shares.
 //!
 //! A scenario only logs in, joins, says, sends privately and recognises what
-//! was delivered; each protocol (the text door today, IRC later) implements
-//! [`Protocol`] for its own wire format.
+//! was delivered; each protocol (the text door, IRC) implements [`Protocol`]
+//! for its own wire format.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -57,6 +57,11 @@ pub trait Protocol: Send + Sync {
     /// negotiates the `echo-message` capability. Fan-out expects each line
     /// at every member, and also at its sender only when this is true.
     fn echoes_own(&self) -> bool;
+
+    /// Appends what the client must send back for `line` to stay connected
+    /// (IRC: a PONG for the server's PING); nothing for most lines, and
+    /// nothing ever for the text door.
+    fn answer(&self, _line: &[u8], _out: &mut Vec<u8>) {}
 }
 
 /// A client connection with a read buffer that hands out whole lines.
