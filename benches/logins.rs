@@ -27,6 +27,9 @@ fn main() {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut config = Config {
         text_listen: "127.0.0.1:0".parse().unwrap(),
+        // Only the text door: the others' default ports could clash.
+        udp_listen: None,
+        irc_listen: None,
         database: dir.path().join("chat.db"),
         log_level: log::LevelFilter::Off,
         ..Config::default()
