@@ -70,8 +70,9 @@ pub struct AccountsConfig {
 pub struct Limits {
     /// Longest line a client may send, in bytes.
     pub line_length: usize,
-    /// Events waiting for a client before it is cut off as a slow reader.
-    pub outbound_queue: usize,
+    /// Bytes waiting for a client before it is cut off as a slow reader
+    /// ("send queue exceeded").
+    pub send_queue: ByteSize,
     pub connections_per_ip: usize,
     pub max_connections: usize,
     pub nick_length: usize,
@@ -96,7 +97,7 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             line_length: 1024,
-            outbound_queue: 512,
+            send_queue: ByteSize(1024 * 1024),
             connections_per_ip: 16,
             max_connections: 10_000,
             nick_length: 30,
@@ -409,7 +410,7 @@ impl RawConfig {
         let accounts = self.accounts.check()?;
         for (key, value, least) in [
             ("limits.line_length", limits.line_length, 64),
-            ("limits.outbound_queue", limits.outbound_queue, 16),
+            ("limits.send_queue", limits.send_queue.0, 4096),
             ("limits.connections_per_ip", limits.connections_per_ip, 1),
             ("limits.max_connections", limits.max_connections, 1),
             ("limits.nick_length", limits.nick_length, 1),
@@ -634,6 +635,46 @@ impl<'de> Deserialize<'de> for HumanDuration {
     }
 }
 
+/// A size written for people: `"1MiB"`, `"512KiB"`, `"65536"` (bytes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ByteSize(pub usize);
+
+impl<'de> Deserialize<'de> for ByteSize {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<ByteSize, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Written {
+            Bytes(u64),
+            Text(String),
+        }
+        let parsed = match Written::deserialize(d)? {
+            Written::Bytes(n) => usize::try_from(n).ok(),
+            Written::Text(text) => parse_size(&text),
+        };
+        parsed.map(ByteSize).ok_or_else(|| {
+            serde::de::Error::custom("write a size like \"1MiB\", \"256KiB\" or a number of bytes")
+        })
+    }
+}
+
+/// Parses `"1MiB"`-style sizes: a whole number, then B, KiB, MiB or GiB
+/// (KB, MB, GB and K, M, G are taken as the same binary units).
+pub fn parse_size(text: &str) -> Option<usize> {
+    let text = text.trim();
+    let digits = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let number: usize = text[..digits].parse().ok()?;
+    let unit = match text[digits..].trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        _ => return None,
+    };
+    number.checked_mul(unit)
+}
+
 /// Parses `"1h30m"`-style durations: numbers each followed by s, m, h or d.
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let mut total = 0u64;
@@ -812,10 +853,10 @@ mod tests {
 
     #[test]
     fn limits_have_floors() {
-        let err = parse("[limits]\noutbound_queue = 0\n").unwrap_err();
+        let err = parse("[limits]\nsend_queue = 0\n").unwrap_err();
         assert_eq!(
             err,
-            "chat.toml: limits.outbound_queue: must be at least 16, got 0"
+            "chat.toml: limits.send_queue: must be at least 4096, got 0"
         );
     }
 

@@ -19,6 +19,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod door;
+pub mod engine;
 pub mod hub;
 pub mod server;
 pub mod store;

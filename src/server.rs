@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::door::accounts::{AccountRules, Accounts};
 use crate::door::irc::{self, render::ServerInfo};
 use crate::door::{self, text, udp, ConnectionLimits};
+use crate::engine::Engine;
 use crate::hub;
 use crate::store::{Store, StoreError};
 
@@ -85,7 +86,7 @@ pub struct Running {
     pub irc_addr: Option<SocketAddr>,
     hub: hub::HubHandle,
     threads: hub::HubThreads,
-    writers: door::ActiveWriters,
+    engine: Engine,
 }
 
 /// Starts the hub and binds every door; returns once all are listening.
@@ -120,7 +121,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
     }
     let (hub, threads) =
         hub::spawn(hub_config, store, config.memos_per_recipient).map_err(ServerError::Start)?;
-    let writers = door::ActiveWriters::default();
+    let engine = Engine::start(config.limits.send_queue.0).map_err(ServerError::Start)?;
     let listener =
         door::bind("text", config.text_listen).map_err(|source| ServerError::Listen {
             door: "text",
@@ -156,10 +157,9 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         config: text::TextDoorConfig {
             max_line: config.limits.line_length,
             flood: config.limits.flood_rule(),
-            queue_length: config.limits.outbound_queue,
             nick_length: config.limits.nick_length,
         },
-        writers: writers.clone(),
+        engine: engine.clone(),
     });
     let serve = move |stream, peer, admission| text_door.serve(stream, peer, admission);
     let text_limits = Arc::clone(&limits);
@@ -190,10 +190,9 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
                         max_watch: hub::MAX_WATCH,
                     },
                     flood: config.limits.flood_rule(),
-                    queue_length: config.limits.outbound_queue,
                     ping_interval: config.irc.ping_interval,
                 },
-                writers: writers.clone(),
+                engine: engine.clone(),
             });
             let serve = move |stream, peer, admission| irc_door.serve(stream, peer, admission);
             thread::Builder::new()
@@ -210,7 +209,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         irc_addr,
         hub,
         threads,
-        writers,
+        engine,
     })
 }
 
@@ -251,10 +250,10 @@ impl Running {
         self.hub.shutdown("server shutting down");
         let _ = self.threads.hub.join();
         let deadline = Instant::now() + DRAIN_TIME;
-        while self.writers.count() > 0 && Instant::now() < deadline {
+        while self.engine.open.count() > 0 && Instant::now() < deadline {
             thread::sleep(Duration::from_millis(10));
         }
-        match self.writers.count() {
+        match self.engine.open.count() {
             0 => info!("all connections closed; bye"),
             n => warn!("{n} connections still writing after {DRAIN_TIME:?}; leaving them"),
         }

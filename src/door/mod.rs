@@ -13,17 +13,17 @@ pub mod udp;
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::net::Shutdown;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
 
 use log::{error, info, warn};
 
+use crate::engine::{Engine, Outbound, SOCKET_SEND_BUFFER};
 use crate::hub::{Command, DoorKind, HubHandle, Link};
 
-/// Stack for each connection thread. Reader and writer keep their buffers on
-/// the heap, so a small stack lets 10,000 connections (20,000 threads) fit.
+/// Stack for each connection's thread (its reader; there is no writer
+/// thread). Buffers live on the heap; only the pages touched count.
 pub const CONNECTION_STACK: usize = 256 * 1024;
 
 /// Counts open connections, in total and per address, and refuses more than
@@ -117,9 +117,9 @@ pub fn raise_open_files_limit() -> u64 {
     limit.saturating_sub(64)
 }
 
-/// Memory mappings one connection costs: two threads, each a stack with a
-/// guard page and a signal stack with its own (measured: 4 per thread).
-const MAPS_PER_CONNECTION: u64 = 8;
+/// Memory mappings one connection costs: its one thread's stack with a guard
+/// page and a signal stack with its own (measured: 4 per thread).
+const MAPS_PER_CONNECTION: u64 = 4;
 
 /// How many connections fit under the kernel's limit on memory mappings
 /// (`vm.max_map_count`), leaving room for the rest of the process; `None`
@@ -185,69 +185,13 @@ pub fn accept_loop<F>(
     }
 }
 
-/// Counts writer threads still running, so shutdown can wait for queues to
-/// drain (for a bounded time).
-#[derive(Clone, Default)]
-pub struct ActiveWriters(Arc<std::sync::atomic::AtomicUsize>);
-
-/// Held by a running writer thread.
-pub struct WriterGuard(Arc<std::sync::atomic::AtomicUsize>);
-
-impl ActiveWriters {
-    pub fn enter(&self) -> WriterGuard {
-        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-        WriterGuard(Arc::clone(&self.0))
-    }
-
-    pub fn count(&self) -> usize {
-        self.0.load(std::sync::atomic::Ordering::SeqCst)
-    }
-}
-
-impl Drop for WriterGuard {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
-/// A connection's writer: drains the queue into the socket. Everything
-/// waiting is rendered into one buffer and written with one call, so a busy
-/// connection costs one syscall per wake-up rather than one per event.
-pub fn write_loop(
-    stream: &TcpStream,
-    queue: &crossbeam_channel::Receiver<Arc<crate::hub::Event>>,
-    mut render: impl FnMut(&crate::hub::Event, &mut Vec<u8>),
-) {
-    use crate::hub::Event;
-    const BATCH: usize = 64 * 1024;
-    let mut stream = stream;
-    let mut buf = Vec::with_capacity(4096);
-    while let Ok(first) = queue.recv() {
-        buf.clear();
-        let mut closing = matches!(*first, Event::Closing { .. });
-        render(&first, &mut buf);
-        while !closing && buf.len() < BATCH {
-            let Ok(event) = queue.try_recv() else { break };
-            closing = matches!(*event, Event::Closing { .. });
-            render(&event, &mut buf);
-        }
-        if stream.write_all(&buf).is_err() || closing {
-            break;
-        }
-    }
-    // The hub has let go of this session (or the peer is gone): closing both
-    // directions also ends the reader's blocking read.
-    let _ = stream.flush();
-    let _ = stream.shutdown(Shutdown::Both);
-}
-
-/// A TCP connection attached to the hub, with its writer running.
+/// A TCP connection attached to the hub.
 pub struct Attached {
     pub session: crate::hub::SessionId,
     pub stream: Arc<TcpStream>,
-    /// The connection's own queue, for what the door says itself (prompts,
-    /// errors), ordered with what the hub says.
-    pub own: crossbeam_channel::Sender<Arc<crate::hub::Event>>,
+    /// The connection's outbound side, for what the door says itself
+    /// (prompts, errors), ordered with what the hub says.
+    pub own: Arc<Outbound>,
     /// The hub's answers to Login and ChangeNick.
     pub replies: crossbeam_channel::Receiver<bool>,
 }
@@ -256,27 +200,21 @@ pub struct Attached {
 pub struct DoorSetup<'a> {
     pub door: DoorKind,
     pub hub: &'a HubHandle,
-    /// Events that may wait for the client before it is cut off.
-    pub queue_length: usize,
-    pub writers: &'a ActiveWriters,
+    pub engine: &'a Engine,
 }
 
 /// The life of a TCP door's connection: set the socket up, attach a session
-/// to the hub, start the writer (rendering with `render`), run `read` on this
-/// thread, then tell the hub the connection is gone. Logged at both ends.
+/// to the hub with an outbound side that renders with `render`, run `read`
+/// on this thread (the connection's only one), then tell the hub the
+/// connection is gone. Logged at both ends.
 pub fn serve_connection(
     setup: DoorSetup,
     stream: TcpStream,
     peer: SocketAddr,
-    mut render: impl FnMut(&crate::hub::Event, &mut Vec<u8>) + Send + 'static,
+    render: impl FnMut(&crate::hub::Event, &mut Vec<u8>) + Send + 'static,
     read: impl FnOnce(Attached) -> String,
 ) {
-    let DoorSetup {
-        door,
-        hub,
-        queue_length,
-        writers,
-    } = setup;
+    let DoorSetup { door, hub, engine } = setup;
     let name = match door {
         DoorKind::Text => "text",
         DoorKind::Irc => "irc",
@@ -287,38 +225,34 @@ pub fn serve_connection(
     // delayed ACK and latency sits near 40 ms.
     let _ = stream.set_nodelay(true);
     keep_alive(&stream);
-    // Reader, writer and the hub's kill switch share one descriptor
-    // (`&TcpStream` reads and writes), so a connection costs one.
+    if let Err(e) = socket2::SockRef::from(&stream).set_send_buffer_size(SOCKET_SEND_BUFFER) {
+        warn!("can't set the send buffer of {peer}: {e}");
+    }
+    // The reader, the outbound side and the hub's kill switch share one
+    // descriptor (`&TcpStream` reads and writes), so a connection costs one.
     let stream = Arc::new(stream);
-    let (events, queue) = crossbeam_channel::bounded(queue_length);
+    let own = Outbound::new(
+        Arc::clone(&stream),
+        engine.send_queue,
+        Box::new(render),
+        engine.drainer.clone(),
+        &engine.open,
+    );
     let (reply_tx, replies) = crossbeam_channel::bounded(1);
-    let for_kill = Arc::clone(&stream);
+    let for_kill = Arc::clone(&own);
+    let outbox: Arc<dyn crate::hub::Outbox> = own.clone();
     let link = Link {
-        outbox: Arc::new(events.clone()),
+        outbox,
         login: Some(reply_tx),
-        kill: Box::new(move || {
-            let _ = for_kill.shutdown(Shutdown::Both);
-        }),
+        kill: Box::new(move || for_kill.kill()),
     };
     let session = hub.attach(peer, door, |_| link);
-    let writing = writers.enter();
-    let for_writer = Arc::clone(&stream);
-    let writer = thread::Builder::new()
-        .name(format!("{name}-writer-{peer}"))
-        .stack_size(CONNECTION_STACK)
-        .spawn(move || {
-            write_loop(&for_writer, &queue, |event, out| render(event, out));
-            drop(writing);
-        });
-    let reason = match writer {
-        Ok(_) => read(Attached {
-            session,
-            stream,
-            own: events,
-            replies,
-        }),
-        Err(e) => format!("can't start a writer thread: {e}"),
-    };
+    let reason = read(Attached {
+        session,
+        stream,
+        own,
+        replies,
+    });
     hub.send(
         session,
         Command::Disconnected {

@@ -43,12 +43,28 @@ use self::persist::StoreJob;
 use crate::clock::Now;
 use crate::store::Store;
 
-/// Where a session's events go: for a TCP door, the connection's bounded
-/// queue, drained by its writer thread.
+/// Where a session's events go: for a TCP door, the connection's outbound
+/// bytes (see `crate::engine`), for UDP the door's send queue.
 pub trait Outbox: Send + Sync {
     /// Queues an event. `Err(QueueFull)` marks a slow consumer, which the hub
     /// then cuts off; a session already gone just drops the event.
-    fn push(&self, event: Arc<Event>) -> Result<(), QueueFull>;
+    fn push(&self, event: Arc<Event>) -> Result<Pushed, QueueFull>;
+
+    /// Writes what `push` queued (called once per batch of commands for each
+    /// outbox that answered [`Pushed::NeedsFlush`]).
+    fn flush(&self) {}
+
+    /// The hub is done with this session: write what is queued, then close.
+    fn close(&self) {}
+}
+
+/// What a push left to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// Nothing: it is on its way, or someone else writes it.
+    Done,
+    /// Call [`Outbox::flush`] once this batch of commands is handled.
+    NeedsFlush,
 }
 
 /// The outbound queue of a session is full.
@@ -56,9 +72,9 @@ pub trait Outbox: Send + Sync {
 pub struct QueueFull;
 
 impl Outbox for Sender<Arc<Event>> {
-    fn push(&self, event: Arc<Event>) -> Result<(), QueueFull> {
+    fn push(&self, event: Arc<Event>) -> Result<Pushed, QueueFull> {
         match self.try_send(event) {
-            Ok(()) | Err(TrySendError::Disconnected(_)) => Ok(()),
+            Ok(()) | Err(TrySendError::Disconnected(_)) => Ok(Pushed::Done),
             Err(TrySendError::Full(_)) => Err(QueueFull),
         }
     }
@@ -146,7 +162,9 @@ pub fn spawn(
     store: Arc<Store>,
     memo_limit: usize,
 ) -> std::io::Result<(HubHandle, HubThreads)> {
-    let (tx, rx) = crossbeam_channel::unbounded();
+    // Bounded: a reader whose client outruns the hub waits in `send` (and
+    // so stops reading its socket) instead of growing this queue.
+    let (tx, rx) = crossbeam_channel::bounded(INBOX);
     let (jobs, queued_jobs) = crossbeam_channel::unbounded();
     let store = thread::Builder::new()
         .name("store".into())
@@ -172,6 +190,14 @@ pub fn spawn(
     Ok((handle, HubThreads { hub, store }))
 }
 
+/// Commands that may wait for the hub, from every door together.
+const INBOX: usize = 4096;
+
+/// Commands handled before the outboxes they filled are written: enough that
+/// a receiver's lines from a busy moment leave in one `send`, few enough that
+/// none waits long for it.
+const BATCH: usize = 64;
+
 struct Attached {
     peer: SocketAddr,
     link: Link,
@@ -180,34 +206,64 @@ struct Attached {
 fn run(mut hub: Hub, messages: Receiver<Message>, store: Sender<StoreJob>) {
     let mut links: HashMap<SessionId, Attached> = HashMap::new();
     let mut effects = Vec::new();
-    while let Ok(message) = messages.recv() {
-        let now = Now::read();
-        let mut stopping = false;
-        match message {
-            Message::Attach {
-                session,
-                peer,
-                door,
-                link,
-            } => {
-                links.insert(session, Attached { peer, link });
-                hub.handle(now, session, Command::Connect { peer, door }, &mut effects);
-            }
-            Message::Command { session, command } => {
-                hub.handle(now, session, command, &mut effects)
-            }
-            Message::Tick => hub.tick(now, &mut effects),
-            Message::Shutdown { reason } => {
-                info!("shutting down: telling {} users", hub.users_online());
-                hub.shutdown(now, &reason, &mut effects);
-                stopping = true;
+    let mut dirty: Vec<Arc<dyn Outbox>> = Vec::new();
+    let mut stopping = false;
+    while !stopping {
+        let Ok(first) = messages.recv() else { break };
+        let mut next = Some(first);
+        let mut handled = 0;
+        while let Some(message) = next.take() {
+            stopping = handle(
+                &mut hub,
+                message,
+                &mut links,
+                &store,
+                &mut effects,
+                &mut dirty,
+            );
+            handled += 1;
+            if !stopping && handled < BATCH {
+                next = messages.try_recv().ok();
             }
         }
-        carry_out(&mut hub, now, &mut links, &store, &mut effects);
-        if stopping {
-            break;
+        for outbox in dirty.drain(..) {
+            outbox.flush();
         }
     }
+}
+
+/// Runs one message through the hub and carries out its effects; true when
+/// it was the order to stop.
+fn handle(
+    hub: &mut Hub,
+    message: Message,
+    links: &mut HashMap<SessionId, Attached>,
+    store: &Sender<StoreJob>,
+    effects: &mut Vec<Effect>,
+    dirty: &mut Vec<Arc<dyn Outbox>>,
+) -> bool {
+    let now = Now::read();
+    let mut stopping = false;
+    match message {
+        Message::Attach {
+            session,
+            peer,
+            door,
+            link,
+        } => {
+            links.insert(session, Attached { peer, link });
+            hub.handle(now, session, Command::Connect { peer, door }, effects);
+        }
+        Message::Command { session, command } => hub.handle(now, session, command, effects),
+        Message::Tick => hub.tick(now, effects),
+        Message::Shutdown { reason } => {
+            info!("shutting down: telling {} users", hub.users_online());
+            hub.shutdown(now, &reason, effects);
+            stopping = true;
+        }
+    }
+    carry_out(hub, now, links, store, effects, dirty);
+    stopping
 }
 
 /// Carries out effects in order. Cutting off a slow consumer is itself a
@@ -218,6 +274,7 @@ fn carry_out(
     links: &mut HashMap<SessionId, Attached>,
     store: &Sender<StoreJob>,
     effects: &mut Vec<Effect>,
+    dirty: &mut Vec<Arc<dyn Outbox>>,
 ) {
     let mut queue: VecDeque<Effect> = effects.drain(..).collect();
     while let Some(effect) = queue.pop_front() {
@@ -227,7 +284,8 @@ fn carry_out(
                     continue;
                 };
                 match attached.link.outbox.push(event) {
-                    Ok(()) => {}
+                    Ok(Pushed::Done) => {}
+                    Ok(Pushed::NeedsFlush) => dirty.push(Arc::clone(&attached.link.outbox)),
                     Err(QueueFull) => {
                         let attached = links.remove(&to).expect("looked up above");
                         warn!(
@@ -290,9 +348,10 @@ fn carry_out(
                 }
             }
             Effect::Close { session } => {
-                // Dropping the link closes the queue: the writer writes what is
-                // left in it, then closes the connection.
-                links.remove(&session);
+                // What is queued is still written, then the connection closes.
+                if let Some(attached) = links.remove(&session) {
+                    attached.link.outbox.close();
+                }
             }
         }
     }

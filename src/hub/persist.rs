@@ -77,6 +77,14 @@ fn flush(store: &Store, batch: &mut Vec<(String, HistoryLine)>) {
     batch.clear();
 }
 
+/// Queues an answer and writes it at once: the hub's batch that would have
+/// written it is long over.
+fn deliver(outbox: &dyn Outbox, event: Arc<Event>) {
+    if outbox.push(event).is_ok() {
+        outbox.flush();
+    }
+}
+
 fn carry_out(store: &Store, job: StoreJob, memo_limit: usize) {
     match job {
         StoreJob::Write { write, ack } => {
@@ -96,7 +104,7 @@ fn carry_out(store: &Store, job: StoreJob, memo_limit: usize) {
                     )))
                 }
             };
-            let _ = queue.push(event);
+            deliver(&*queue, event);
         }
         StoreJob::WhoisOffline { nick, reply } => {
             let event = match store.account(&nick) {
@@ -111,7 +119,7 @@ fn carry_out(store: &Store, job: StoreJob, memo_limit: usize) {
                     Event::Error(ChatError::NoSuchNick(nick))
                 }
             };
-            let _ = reply.push(Arc::new(event));
+            deliver(&*reply, Arc::new(event));
         }
         StoreJob::KeepMemo { to, memo, reply } => {
             let kept = store.keep_memo(&to, &memo.from, &memo.text, memo.at, memo_limit);
@@ -126,7 +134,7 @@ fn carry_out(store: &Store, job: StoreJob, memo_limit: usize) {
                     ))
                 }
             };
-            let _ = reply.push(Arc::new(event));
+            deliver(&*reply, Arc::new(event));
         }
         StoreJob::Memos {
             account,
@@ -143,7 +151,7 @@ fn carry_out(store: &Store, job: StoreJob, memo_limit: usize) {
                     "your memos could not be read; try again".into(),
                 ))
             });
-            let _ = reply.push(Arc::new(event));
+            deliver(&*reply, Arc::new(event));
         }
     }
 }

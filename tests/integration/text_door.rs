@@ -575,10 +575,10 @@ fn a_silent_connection_is_logged_out_after_the_idle_timeout() {
 
 #[test]
 fn a_reader_too_slow_for_its_queue_is_cut_off_and_the_rest_chat_on() {
-    // The smallest queue allowed; flood control off, or it would slow the
-    // flooder down long before anyone's queue filled.
+    // A small queue; flood control off, or it would slow the flooder down
+    // long before anyone's queue filled.
     let server = TestServer::start_with(
-        "[limits]\noutbound_queue = 16\nflood_rate = 1000000.0\nflood_burst = 1000000.0",
+        "[limits]\nsend_queue = \"64KiB\"\nflood_rate = 1000000.0\nflood_burst = 1000000.0",
     );
     let mut flooder = Client::logged_in(&server, "flooder");
     let mut reader = Client::logged_in(&server, "reader");
@@ -594,11 +594,11 @@ fn a_reader_too_slow_for_its_queue_is_cut_off_and_the_rest_chat_on() {
     let flooder_start = flooder.mark();
     let reader_start = reader.mark();
 
-    // Lines of ~1 KB until the server gives up on slowpoke: up to enough to
-    // fill the kernel's socket buffers (~4 MB on loopback), then slowpoke's
-    // 16 queued events. Only a few lines are ever in flight to the clients
+    // Lines of ~1 KB until the server gives up on slowpoke: enough to fill
+    // slowpoke's receive buffer and the server's own small send buffer, then
+    // its 64 KiB queue. Only a few lines are ever in flight to the clients
     // that do read (the flooder waits for both to receive each), so only
-    // the one that doesn't read can fall 16 events behind.
+    // the one that doesn't read can fall that far behind.
     const IN_FLIGHT: usize = 4;
     const MOST: usize = 20_000;
     let filler = "f".repeat(990);
@@ -618,6 +618,16 @@ fn a_reader_too_slow_for_its_queue_is_cut_off_and_the_rest_chat_on() {
         }
     }
     let cut = server.wait_for_log("send queue exceeded");
+    // Issue #12: cut within its queue's bytes plus the kernel's buffers
+    // (ours: 64 KiB asked, 128 KiB given; slowpoke's receive buffer, which
+    // never grows for a reader that never reads: 128 KiB by default), not
+    // after megabytes.
+    const MOST_BYTES: usize = 64 * 1024 + 2 * 128 * 1024 + 128 * 1024;
+    if sent * 1000 > MOST_BYTES {
+        server.fail(&format!(
+            "slowpoke was sent {sent} lines of 1 KB before the cut; expected at most {MOST_BYTES} bytes"
+        ));
+    }
     if !cut.contains(&format!(
         "disconnecting {slowpoke_addr}: send queue exceeded"
     )) {

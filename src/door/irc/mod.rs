@@ -16,8 +16,8 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
-use crossbeam_channel::{Receiver, Sender};
+use base64::Engine as _;
+use crossbeam_channel::Receiver;
 
 use self::message::{Message, ParseError};
 use self::render::{Renderer, ServerInfo};
@@ -26,7 +26,8 @@ use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::modes::{self, ModeRequest};
 use super::text::codec::{Input, LineDecoder};
-use super::{sanitize, ActiveWriters, Admission};
+use super::{sanitize, Admission};
+use crate::engine::{Engine, Outbound};
 use crate::hub::name::Nick;
 use crate::hub::{AccountId, Command, DoorKind, Event, HubHandle, Identity, SessionId, Watch};
 use crate::store::AccountRecord;
@@ -36,7 +37,6 @@ use crate::store::AccountRecord;
 pub struct IrcDoorConfig {
     pub server: ServerInfo,
     pub flood: FloodRule,
-    pub queue_length: usize,
     /// Silence after which the server sends PING; as long again without an
     /// answer and the client is gone ("Ping timeout").
     pub ping_interval: Duration,
@@ -48,7 +48,7 @@ pub struct IrcDoor {
     pub hub: HubHandle,
     pub accounts: Arc<Accounts>,
     pub config: IrcDoorConfig,
-    pub writers: ActiveWriters,
+    pub engine: Engine,
 }
 
 /// The line a refused connection gets before it is closed.
@@ -67,8 +67,7 @@ impl IrcDoor {
         let setup = super::DoorSetup {
             door: DoorKind::Irc,
             hub: &self.hub,
-            queue_length: self.config.queue_length,
-            writers: &self.writers,
+            engine: &self.engine,
         };
         super::serve_connection(
             setup,
@@ -113,7 +112,7 @@ struct Reader<'a> {
     door: &'a IrcDoor,
     session: SessionId,
     peer: SocketAddr,
-    own: Sender<Arc<Event>>,
+    own: Arc<Outbound>,
     /// The hub's answers to Login and ChangeNick.
     replies: Receiver<bool>,
     /// A PING went out for silence and nothing has come since.
@@ -802,7 +801,7 @@ impl Reader<'_> {
     }
 
     fn say(&self, event: Event) -> Flow {
-        let _ = self.own.try_send(Arc::new(event));
+        self.own.say(&event);
         Flow::Continue
     }
 }

@@ -11,14 +11,15 @@ pub mod render;
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Receiver;
 
 use self::codec::{Input, LineDecoder};
 use self::parse::{AccountCommand, Typed};
 use super::accounts::Accounts;
 use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
-use super::{sanitize, ActiveWriters, Admission};
+use super::{sanitize, Admission};
+use crate::engine::{Engine, Outbound};
 use crate::hub::name::Nick;
 use crate::hub::{
     AccountId, ChatError, Command, DoorKind, Event, HubHandle, Identity, Prompt, SessionId,
@@ -30,7 +31,6 @@ use crate::store::AccountRecord;
 pub struct TextDoorConfig {
     pub max_line: usize,
     pub flood: FloodRule,
-    pub queue_length: usize,
     pub nick_length: usize,
 }
 
@@ -40,7 +40,7 @@ pub struct TextDoor {
     pub hub: HubHandle,
     pub accounts: Arc<Accounts>,
     pub config: TextDoorConfig,
-    pub writers: ActiveWriters,
+    pub engine: Engine,
 }
 
 /// The line a refused connection gets before it is closed.
@@ -55,8 +55,7 @@ impl TextDoor {
         let setup = super::DoorSetup {
             door: DoorKind::Text,
             hub: &self.hub,
-            queue_length: self.config.queue_length,
-            writers: &self.writers,
+            engine: &self.engine,
         };
         super::serve_connection(setup, stream, peer, render::render, |attached| {
             Reader {
@@ -96,7 +95,7 @@ struct Reader<'a> {
     peer: SocketAddr,
     /// This connection's own queue, for what the door says itself (prompts,
     /// help, parse errors), so it is ordered with what the hub says.
-    own: Sender<Arc<Event>>,
+    own: Arc<Outbound>,
     login: Receiver<bool>,
     phase: Phase,
 }
@@ -361,7 +360,7 @@ impl Reader<'_> {
 
     fn say(&self, event: Event) -> Flow {
         // A full queue means the hub is about to cut this connection off.
-        let _ = self.own.try_send(Arc::new(event));
+        self.own.say(&event);
         Flow::Continue
     }
 }

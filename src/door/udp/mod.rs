@@ -22,7 +22,7 @@ use super::accounts::Accounts;
 use super::flood::{FloodRule, TokenBucket, Verdict};
 use super::{sanitize, Admission, ConnectionLimits};
 use crate::hub::{
-    ChatError, Command, DoorKind, Event, HubHandle, Link, Outbox, QueueFull, SessionId,
+    ChatError, Command, DoorKind, Event, HubHandle, Link, Outbox, Pushed, QueueFull, SessionId,
 };
 
 /// Datagrams waiting for the writer, for all UDP sessions together. UDP is
@@ -67,7 +67,7 @@ struct UdpOutbox {
 }
 
 impl Outbox for UdpOutbox {
-    fn push(&self, event: Arc<Event>) -> Result<(), QueueFull> {
+    fn push(&self, event: Arc<Event>) -> Result<Pushed, QueueFull> {
         let outgoing = Outgoing {
             to: self.to,
             session: self.session,
@@ -77,7 +77,7 @@ impl Outbox for UdpOutbox {
             debug!("UDP send queue full: dropped a datagram for {}", self.to);
         }
         // Never a slow consumer: a UDP client can't hold anyone up.
-        Ok(())
+        Ok(Pushed::Done)
     }
 }
 

@@ -121,7 +121,7 @@ impl TestServer {
     }
 
     /// Starts a server with `extra` (TOML, e.g. `idle_timeout = "10s"` or
-    /// `[limits]\noutbound_queue = 16`) merged over the shipped configuration.
+    /// `[limits]\nsend_queue = "64KiB"`) merged over the shipped configuration.
     #[track_caller]
     pub fn start_with(extra: &str) -> TestServer {
         let dir = tempfile::Builder::new()

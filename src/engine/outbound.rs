@@ -1,0 +1,211 @@
+//! One TCP connection's outbound side: events rendered into bytes as they are
+//! queued, written to the socket without ever blocking, and bounded in bytes.
+//!
+//! Whoever queues (the hub, the connection's own reader, the store worker)
+//! renders under the connection's lock and the hub writes after each batch
+//! of commands, so a receiver's lines from one batch leave in one `send`.
+//! Writes use `MSG_DONTWAIT` on a socket whose reader blocks: when the
+//! kernel's buffer is full the rest waits here and the [`Drainer`] sends it
+//! once the socket has room. No thread is woken per receiver per line.
+
+use std::io;
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use log::warn;
+
+use super::drainer::{Drainer, Registration};
+use super::OpenConnections;
+use crate::hub::{Event, Outbox, Pushed, QueueFull};
+
+/// Renders one event for this connection's protocol, appending to `out`.
+pub type Render = Box<dyn FnMut(&Event, &mut Vec<u8>) + Send>;
+
+/// A drained buffer bigger than this is given back, so an idle connection
+/// holds little memory whatever it once had queued.
+const KEEP_CAPACITY: usize = 2048;
+
+pub struct Outbound {
+    /// This outbound itself, for registering with the drainer.
+    me: Weak<Outbound>,
+    stream: Arc<TcpStream>,
+    /// Bytes that may wait for this client before it is cut off.
+    limit: usize,
+    drainer: Drainer,
+    state: Mutex<State>,
+    _open: super::OpenGuard,
+}
+
+struct State {
+    render: Render,
+    /// Rendered bytes not yet written; `pending[written..]` is what is left.
+    pending: Vec<u8>,
+    written: usize,
+    /// In the hub's list of connections to write after this batch.
+    dirty: bool,
+    /// The socket said "full": the drainer writes the rest when it has room.
+    full: bool,
+    /// Registered with the drainer (done the first time the socket fills).
+    registration: Option<Registration>,
+    /// Close once everything pending is written.
+    closing: bool,
+    /// Nothing more goes out: the peer is gone or we have closed.
+    closed: bool,
+}
+
+impl Outbound {
+    pub fn new(
+        stream: Arc<TcpStream>,
+        limit: usize,
+        render: Render,
+        drainer: Drainer,
+        open: &OpenConnections,
+    ) -> Arc<Outbound> {
+        Arc::new_cyclic(|me| Outbound {
+            me: me.clone(),
+            stream,
+            limit,
+            drainer,
+            state: Mutex::new(State {
+                render,
+                pending: Vec::new(),
+                written: 0,
+                dirty: false,
+                full: false,
+                registration: None,
+                closing: false,
+                closed: false,
+            }),
+            _open: open.enter(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Queues and writes at once: what the connection's own reader (or the
+    /// store worker) says, ordered with everything queued before it.
+    pub fn say(&self, event: &Event) {
+        let mut state = self.lock();
+        if self.queue(&mut state, event).is_err() {
+            // Over its byte budget: the hub cuts it off at its next delivery;
+            // what the door says meanwhile is dropped, never grown.
+            return;
+        }
+        self.write(&mut state);
+    }
+
+    /// Renders `event` into the pending bytes, unless the connection has
+    /// closed. Lines that render to nothing cost nothing.
+    fn queue(&self, state: &mut State, event: &Event) -> Result<(), QueueFull> {
+        if state.closed || state.closing {
+            return Ok(());
+        }
+        let State {
+            render, pending, ..
+        } = state;
+        render(event, pending);
+        if pending.len() - state.written > self.limit {
+            return Err(QueueFull);
+        }
+        Ok(())
+    }
+
+    /// Writes what is pending without blocking. A full socket is handed to
+    /// the drainer; a broken one is closed.
+    fn write(&self, state: &mut State) {
+        state.dirty = false;
+        if state.full || state.closed {
+            return;
+        }
+        while state.written < state.pending.len() {
+            match send_now(&self.stream, &state.pending[state.written..]) {
+                Ok(n) => state.written += n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    state.full = true;
+                    if state.registration.is_none() {
+                        match self.drainer.register(self.me.clone(), &self.stream) {
+                            Ok(registration) => state.registration = Some(registration),
+                            Err(e) => {
+                                warn!("can't watch a full socket: {e}; closing it");
+                                self.close_now(state);
+                            }
+                        }
+                    }
+                    return;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => {
+                    // The peer is gone; its reader sees the end and says so.
+                    self.close_now(state);
+                    return;
+                }
+            }
+        }
+        state.written = 0;
+        if state.pending.capacity() > KEEP_CAPACITY {
+            state.pending = Vec::new();
+        } else {
+            state.pending.clear();
+        }
+        if state.closing {
+            self.close_now(state);
+        }
+    }
+
+    /// Called by the drainer when the socket has room again.
+    pub(super) fn writable(&self) {
+        let mut state = self.lock();
+        if state.full {
+            state.full = false;
+            self.write(&mut state);
+        }
+    }
+
+    /// Shuts both directions: the peer sees the end of the stream after the
+    /// bytes already written, and the reader's blocking read returns.
+    fn close_now(&self, state: &mut State) {
+        state.closed = true;
+        state.pending = Vec::new();
+        state.written = 0;
+        let _ = self.stream.shutdown(Shutdown::Both);
+    }
+
+    /// Cuts the connection off at once, dropping what is pending.
+    pub fn kill(&self) {
+        let mut state = self.lock();
+        self.close_now(&mut state);
+    }
+}
+
+impl Outbox for Outbound {
+    fn push(&self, event: Arc<Event>) -> Result<Pushed, QueueFull> {
+        let mut state = self.lock();
+        self.queue(&mut state, &event)?;
+        if state.dirty || state.full || state.written == state.pending.len() {
+            return Ok(Pushed::Done);
+        }
+        state.dirty = true;
+        Ok(Pushed::NeedsFlush)
+    }
+
+    fn flush(&self) {
+        let mut state = self.lock();
+        self.write(&mut state);
+    }
+
+    /// Writes what is pending, then closes (however long the client takes
+    /// to read it, within its byte budget).
+    fn close(&self) {
+        let mut state = self.lock();
+        state.closing = true;
+        self.write(&mut state);
+    }
+}
+
+/// `send` that never waits: the reader shares this socket and blocks in
+/// `read`, so the descriptor itself must stay blocking.
+fn send_now(stream: &TcpStream, bytes: &[u8]) -> io::Result<usize> {
+    socket2::SockRef::from(stream).send_with_flags(bytes, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
+}
