@@ -19,7 +19,7 @@ use std::thread;
 
 use log::{error, info, warn};
 
-use crate::engine::{Engine, Outbound, SOCKET_SEND_BUFFER};
+use crate::engine::{Engine, Outbound, Render, SOCKET_SEND_BUFFER};
 use crate::hub::{Command, DoorKind, HubHandle, Link};
 
 /// Stack for each connection's thread (its reader; there is no writer
@@ -211,7 +211,7 @@ pub fn serve_connection(
     setup: DoorSetup,
     stream: TcpStream,
     peer: SocketAddr,
-    render: impl FnMut(&crate::hub::Event, &mut Vec<u8>) + Send + 'static,
+    render: impl Render + 'static,
     read: impl FnOnce(Attached) -> String,
 ) {
     let DoorSetup { door, hub, engine } = setup;
@@ -234,7 +234,7 @@ pub fn serve_connection(
     let own = Outbound::new(
         Arc::clone(&stream),
         engine.send_queue,
-        Box::new(render),
+        render,
         engine.drainer.clone(),
         &engine.open,
     );

@@ -8,6 +8,8 @@
 //! kernel's buffer is full the rest waits here and the [`Drainer`] sends it
 //! once the socket has room. No thread is woken per receiver per line.
 
+use std::any::{Any, TypeId};
+use std::cell::RefCell;
 use std::io;
 use std::net::{Shutdown, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
@@ -18,8 +20,60 @@ use super::drainer::{Drainer, Registration};
 use super::OpenConnections;
 use crate::hub::{Event, Outbox, Pushed, QueueFull};
 
-/// Renders one event for this connection's protocol, appending to `out`.
-pub type Render = Box<dyn FnMut(&Event, &mut Vec<u8>) + Send>;
+/// A connection's renderer: its protocol's bytes for each event.
+pub trait Render: Send {
+    /// Appends this connection's bytes for `event` to `out`.
+    fn render(&mut self, event: &Event, out: &mut Vec<u8>);
+
+    /// True when this connection's bytes for `event` are the same as those
+    /// of every other connection with this renderer's type, so a line to a
+    /// channel is rendered once per door, not once per member. May update
+    /// the renderer's state as `render` would have.
+    fn shares(&mut self, _event: &Event) -> bool {
+        false
+    }
+}
+
+/// Any closure renders, sharing nothing.
+impl<F: FnMut(&Event, &mut Vec<u8>) + Send> Render for F {
+    fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
+        self(event, out)
+    }
+}
+
+thread_local! {
+    /// The bytes of the event being delivered to many, per renderer type.
+    /// Holding the event keeps its address from being reused meanwhile.
+    static SHARED: RefCell<Shared> = const {
+        RefCell::new(Shared { event: None, rendered: Vec::new() })
+    };
+}
+
+struct Shared {
+    event: Option<Arc<Event>>,
+    rendered: Vec<(TypeId, Vec<u8>)>,
+}
+
+/// Appends `render`'s bytes for an event that renders the same for every
+/// connection of its type, rendering it only the first time.
+fn render_shared(render: &mut dyn Render, kind: TypeId, event: &Arc<Event>, out: &mut Vec<u8>) {
+    SHARED.with(|shared| {
+        let mut shared = shared.borrow_mut();
+        if !shared.event.as_ref().is_some_and(|e| Arc::ptr_eq(e, event)) {
+            shared.event = Some(Arc::clone(event));
+            shared.rendered.clear();
+        }
+        match shared.rendered.iter().find(|(k, _)| *k == kind) {
+            Some((_, bytes)) => out.extend_from_slice(bytes),
+            None => {
+                let mut bytes = Vec::new();
+                render.render(event, &mut bytes);
+                out.extend_from_slice(&bytes);
+                shared.rendered.push((kind, bytes));
+            }
+        }
+    });
+}
 
 /// A drained buffer bigger than this is given back, so an idle connection
 /// holds little memory whatever it once had queued.
@@ -37,7 +91,9 @@ pub struct Outbound {
 }
 
 struct State {
-    render: Render,
+    render: Box<dyn Render>,
+    /// The renderer's type: connections of one type share rendered bytes.
+    kind: TypeId,
     /// Rendered bytes not yet written; `pending[written..]` is what is left.
     pending: Vec<u8>,
     written: usize,
@@ -57,7 +113,7 @@ impl Outbound {
     pub fn new(
         stream: Arc<TcpStream>,
         limit: usize,
-        render: Render,
+        render: impl Render + 'static,
         drainer: Drainer,
         open: &OpenConnections,
     ) -> Arc<Outbound> {
@@ -67,7 +123,8 @@ impl Outbound {
             limit,
             drainer,
             state: Mutex::new(State {
-                render,
+                kind: render.type_id(),
+                render: Box::new(render),
                 pending: Vec::new(),
                 written: 0,
                 dirty: false,
@@ -88,7 +145,7 @@ impl Outbound {
     /// store worker) says, ordered with everything queued before it.
     pub fn say(&self, event: &Event) {
         let mut state = self.lock();
-        if self.queue(&mut state, event).is_err() {
+        if self.queue(&mut state, event, None).is_err() {
             // Over its byte budget: the hub cuts it off at its next delivery;
             // what the door says meanwhile is dropped, never grown.
             return;
@@ -98,14 +155,27 @@ impl Outbound {
 
     /// Renders `event` into the pending bytes, unless the connection has
     /// closed. Lines that render to nothing cost nothing.
-    fn queue(&self, state: &mut State, event: &Event) -> Result<(), QueueFull> {
+    fn queue(
+        &self,
+        state: &mut State,
+        event: &Event,
+        to_many: Option<&Arc<Event>>,
+    ) -> Result<(), QueueFull> {
         if state.closed || state.closing {
             return Ok(());
         }
         let State {
-            render, pending, ..
+            render,
+            pending,
+            kind,
+            ..
         } = state;
-        render(event, pending);
+        match to_many {
+            Some(shared) if render.shares(event) => {
+                render_shared(render.as_mut(), *kind, shared, pending)
+            }
+            _ => render.render(event, pending),
+        }
         if pending.len() - state.written > self.limit {
             return Err(QueueFull);
         }
@@ -182,7 +252,7 @@ impl Outbound {
 impl Outbox for Outbound {
     fn push(&self, event: Arc<Event>) -> Result<Pushed, QueueFull> {
         let mut state = self.lock();
-        self.queue(&mut state, &event)?;
+        self.queue(&mut state, &event, Some(&event))?;
         if state.dirty || state.full || state.written == state.pending.len() {
             return Ok(Pushed::Done);
         }

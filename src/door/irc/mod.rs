@@ -63,37 +63,31 @@ impl IrcDoor {
     /// Serves one connection until it closes, on its own thread (the
     /// reader), with a writer thread beside it.
     pub fn serve(&self, stream: TcpStream, peer: SocketAddr, admission: Admission) {
-        let mut renderer = Renderer::new(self.config.server.clone());
+        let renderer = Renderer::new(self.config.server.clone());
         let setup = super::DoorSetup {
             door: DoorKind::Irc,
             hub: &self.hub,
             engine: &self.engine,
         };
-        super::serve_connection(
-            setup,
-            stream,
-            peer,
-            move |event, out| renderer.render(event, out),
-            |attached| {
-                Reader {
-                    door: self,
-                    session: attached.session,
-                    peer,
-                    own: attached.own,
-                    replies: attached.replies,
-                    pinged: false,
-                    nick: None,
-                    user: None,
-                    pass: None,
-                    negotiating: false,
-                    caps: Vec::new(),
-                    sasl: Sasl::default(),
-                    registered: false,
-                    account: None,
-                }
-                .run(&attached.stream)
-            },
-        );
+        super::serve_connection(setup, stream, peer, renderer, |attached| {
+            Reader {
+                door: self,
+                session: attached.session,
+                peer,
+                own: attached.own,
+                replies: attached.replies,
+                pinged: false,
+                nick: None,
+                user: None,
+                pass: None,
+                negotiating: false,
+                caps: Vec::new(),
+                sasl: Sasl::default(),
+                registered: false,
+                account: None,
+            }
+            .run(&attached.stream)
+        });
         drop(admission);
     }
 }

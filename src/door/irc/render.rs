@@ -67,6 +67,29 @@ pub fn motd(server: &ServerInfo, me: &str, out: &mut Vec<u8>) {
     let _ = write!(out, ":{name} 376 {me} :End of /MOTD command.\r\n");
 }
 
+/// Channel lines, joins and parts read the same for every IRC client but
+/// the one who said them, so the engine renders them once per line.
+impl crate::engine::Render for Renderer {
+    fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
+        Renderer::render(self, event, out)
+    }
+
+    fn shares(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Public { from, .. } => {
+                // As `render` would: this is no QUIT to fold with the next.
+                self.last_quit = None;
+                Some(from.as_str()) != self.nick.as_deref()
+            }
+            Event::MemberJoined { .. } => {
+                self.last_quit = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 impl Renderer {
     pub fn new(server: ServerInfo) -> Renderer {
         Renderer {

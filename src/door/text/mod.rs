@@ -57,7 +57,7 @@ impl TextDoor {
             hub: &self.hub,
             engine: &self.engine,
         };
-        super::serve_connection(setup, stream, peer, render::render, |attached| {
+        super::serve_connection(setup, stream, peer, render::Renderer, |attached| {
             Reader {
                 door: self,
                 session: attached.session,

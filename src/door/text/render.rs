@@ -15,6 +15,23 @@ const ECHO_OFF: [u8; 3] = [IAC, WILL, ECHO];
 const ECHO_ON: [u8; 3] = [IAC, WONT, ECHO];
 
 /// Appends the text for `event` to `out`.
+/// The text door's renderer: telnet lines depend on the event alone, so a
+/// line to a channel is rendered once for all its text-door members.
+pub struct Renderer;
+
+impl crate::engine::Render for Renderer {
+    fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
+        render(event, out)
+    }
+
+    fn shares(&mut self, event: &Event) -> bool {
+        matches!(
+            event,
+            Event::Public { .. } | Event::MemberJoined { .. } | Event::MemberLeft { .. }
+        )
+    }
+}
+
 pub fn render(event: &Event, out: &mut Vec<u8>) {
     // Writing to a Vec cannot fail.
     let _ = write_event(event, out);
