@@ -41,9 +41,7 @@ impl TokenBucket {
 
     /// Takes one line's token.
     pub fn take(&mut self, now: Instant) -> Verdict {
-        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
-        self.updated = now;
-        self.tokens = (self.tokens + elapsed * self.rule.rate).min(self.rule.burst);
+        self.refill(now);
         self.tokens -= 1.0;
         if self.tokens >= 0.0 {
             Verdict::Pass
@@ -53,11 +51,56 @@ impl TokenBucket {
             Verdict::Slow(Duration::from_secs_f64(-self.tokens / self.rule.rate))
         }
     }
+
+    /// Takes `cost` tokens (bytes, for a byte budget) and says how long to
+    /// wait before the next read so that the debt is paid: a budget that
+    /// only slows, never cuts off.
+    pub fn throttle(&mut self, now: Instant, cost: f64) -> Duration {
+        self.refill(now);
+        self.tokens -= cost;
+        match self.tokens < 0.0 {
+            true => Duration::from_secs_f64(-self.tokens / self.rule.rate),
+            false => Duration::ZERO,
+        }
+    }
+
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.updated).as_secs_f64();
+        self.updated = now;
+        self.tokens = (self.tokens + elapsed * self.rule.rate).min(self.rule.burst);
+    }
+}
+
+impl FloodRule {
+    /// The byte budget that goes with this line rule: as many lines of the
+    /// longest length allowed, per second and at once.
+    pub fn in_bytes(self, line_length: usize) -> FloodRule {
+        FloodRule {
+            rate: self.rate * line_length as f64,
+            burst: self.burst * line_length as f64,
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_byte_budget_slows_a_stream_to_its_rate_and_never_cuts() {
+        let start = Instant::now();
+        let rule = FloodRule {
+            rate: 5.0,
+            burst: 20.0,
+        }
+        .in_bytes(100);
+        let mut bytes = TokenBucket::new(rule, start);
+        assert_eq!(bytes.throttle(start, 2000.0), Duration::ZERO);
+        // 2,000 bytes of debt at 500 bytes/s: four seconds to pay.
+        assert_eq!(bytes.throttle(start, 2000.0), Duration::from_secs(4));
+        let later = start + Duration::from_secs(4);
+        assert_eq!(bytes.throttle(later, 500.0), Duration::from_secs(1));
+    }
 
     const RULE: FloodRule = FloodRule {
         rate: 2.0,

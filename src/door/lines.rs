@@ -2,6 +2,12 @@
 //! flood control, and hand each input to the door. A burst's lines all count
 //! before the door stops reading for what they owe, so a flood runs up a debt
 //! (and is cut off with "Excess flood") while a paste is only slowed.
+//!
+//! Bytes have a budget too (issue #12): as many bytes per second as the line
+//! rule allows lines of the longest length, so a client that streams bytes
+//! without line ends is slowed like a flood of lines and cannot take a core,
+//! and a line that goes on past [`MOST_UNTERMINATED`] times the line limit
+//! is cut off ("line too long").
 
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
@@ -12,6 +18,16 @@ use log::warn;
 
 use super::flood::{FloodRule, TokenBucket, Verdict};
 use super::text::codec::{Input, LineDecoder};
+
+/// How many times the line limit a line may run on, its bytes dropped,
+/// before the connection is cut off: a client that sends one very long line
+/// by mistake hears "line too long" and carries on; one that never ends its
+/// line is gone.
+pub const MOST_UNTERMINATED: usize = 16;
+
+/// Bytes read at once: a chat line or a few, in a buffer each connection
+/// keeps while it lives.
+const READ_BUFFER: usize = 2048;
 
 /// Whether to go on reading.
 pub enum Flow {
@@ -44,7 +60,8 @@ pub fn read_lines(
 ) -> String {
     let mut stream = stream;
     let mut bucket = TokenBucket::new(flood, Instant::now());
-    let mut buf = vec![0u8; 4096];
+    let mut bytes = TokenBucket::new(flood.in_bytes(decoder.max_line()), Instant::now());
+    let mut buf = vec![0u8; READ_BUFFER];
     let mut inputs = Vec::new();
     loop {
         let n = match stream.read(&mut buf) {
@@ -64,8 +81,8 @@ pub fn read_lines(
             }
             Err(e) => return format!("read error: {e}"),
         };
+        let mut owed = bytes.throttle(Instant::now(), n as f64);
         decoder.feed(&buf[..n], &mut inputs);
-        let mut owed = Duration::ZERO;
         for input in inputs.drain(..) {
             if let Input::Line(_) = input {
                 match bucket.take(Instant::now()) {
@@ -81,6 +98,15 @@ pub fn read_lines(
             if let Flow::Stop(reason) = connection.input(input) {
                 return reason;
             }
+        }
+        if decoder.unterminated() > MOST_UNTERMINATED * decoder.max_line() {
+            let reason = format!(
+                "line too long: more than {} bytes without a line end",
+                MOST_UNTERMINATED * decoder.max_line()
+            );
+            warn!("disconnecting {peer}: {reason}");
+            connection.closing(&reason);
+            return reason;
         }
         // Not reading meanwhile lets TCP push back on a flooding client.
         if !owed.is_zero() {

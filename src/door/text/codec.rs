@@ -46,6 +46,8 @@ pub struct LineDecoder {
     telnet_mode: bool,
     line: Vec<u8>,
     overflow: bool,
+    /// Bytes of the line being received, kept or dropped.
+    unterminated: usize,
     /// The previous byte ended a line with CR: a following LF or NUL belongs to it.
     after_cr: bool,
     telnet: Telnet,
@@ -59,6 +61,7 @@ impl LineDecoder {
             telnet_mode: true,
             line: Vec::new(),
             overflow: false,
+            unterminated: 0,
             after_cr: false,
             telnet: Telnet::Data,
         }
@@ -127,7 +130,20 @@ impl LineDecoder {
         }
     }
 
+    /// The longest line passed on, in bytes.
+    pub fn max_line(&self) -> usize {
+        self.max_line
+    }
+
+    /// How many bytes the line being received has had so far, including
+    /// those dropped because it is too long: a stream without line ends
+    /// shows here, since it never completes an input.
+    pub fn unterminated(&self) -> usize {
+        self.unterminated
+    }
+
     fn push(&mut self, byte: u8) {
+        self.unterminated += 1;
         if self.line.len() >= self.max_line {
             self.overflow = true;
             self.line.clear();
@@ -147,6 +163,7 @@ impl LineDecoder {
     }
 
     fn end_line(&mut self, out: &mut Vec<Input>) {
+        self.unterminated = 0;
         let overflow = std::mem::take(&mut self.overflow);
         let line = String::from_utf8_lossy(&self.line);
         // Each invalid byte becomes a 3-byte U+FFFD: the limit holds for
@@ -188,6 +205,17 @@ mod tests {
     #[test]
     fn half_a_line_waits_for_the_rest() {
         assert_eq!(decode(&[b"hel", b"lo\r", b"\nx"]), vec![line("hello")]);
+    }
+
+    #[test]
+    fn bytes_without_a_line_end_are_counted_even_when_dropped() {
+        let mut decoder = LineDecoder::new(16);
+        let mut out = Vec::new();
+        decoder.feed(&[b'x'; 100], &mut out);
+        assert_eq!((out.len(), decoder.unterminated()), (0, 100));
+        decoder.feed(b"\nab", &mut out);
+        assert_eq!(out, vec![Input::TooLong]);
+        assert_eq!(decoder.unterminated(), 2);
     }
 
     #[test]

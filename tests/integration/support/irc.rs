@@ -114,6 +114,11 @@ impl Irc {
         self.nick = nick.to_string();
     }
 
+    /// The socket itself, for writing bytes the helpers would not.
+    pub fn stream(&self) -> &std::net::TcpStream {
+        self.client.stream()
+    }
+
     /// Sends `line` and CR LF.
     #[track_caller]
     pub fn send(&mut self, line: &str) {

@@ -531,6 +531,11 @@ impl Client {
         }
     }
 
+    /// The socket itself, for writing bytes the helpers would not.
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+
     /// Connects and logs in as `nick`.
     #[track_caller]
     pub fn logged_in(server: &TestServer, nick: &str) -> Client {
