@@ -12,7 +12,7 @@
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use log::warn;
 
