@@ -11,6 +11,7 @@ use argon2::{Algorithm, Argon2, Version};
 use crate::auth::hash_with;
 use crate::clock::{self, utc};
 use crate::config::Config;
+use crate::hub::name::{Nick, NickError};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug)]
@@ -18,6 +19,8 @@ pub enum AdminError {
     Store(StoreError),
     NoSuchAccount(String),
     Password(String),
+    /// A nickname no door would accept (issue 16: nor one with hidden characters).
+    BadNick(NickError),
 }
 
 impl fmt::Display for AdminError {
@@ -31,6 +34,7 @@ impl fmt::Display for AdminError {
                 )
             }
             AdminError::Password(why) => write!(f, "{why}"),
+            AdminError::BadNick(why) => write!(f, "{why}; nothing changed"),
         }
     }
 }
@@ -75,6 +79,9 @@ pub fn list(config: &Config) -> Result<(), AdminError> {
 /// The password is read from the terminal (twice, hidden) or, when standard
 /// input is not a terminal, as one line from it.
 pub fn set_password(config: &Config, nick: &str, create: bool) -> Result<(), AdminError> {
+    if create {
+        Nick::parse(nick, config.limits.nick_length).map_err(AdminError::BadNick)?;
+    }
     let store = Store::open(&config.database)?;
     let existing = store.account(nick)?;
     if existing.is_none() && !create {
