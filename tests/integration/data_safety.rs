@@ -4,9 +4,13 @@
 //! per database, damaged and unusable databases reported at start, and
 //! hidden characters (bidi overrides, zero-width marks) kept from others.
 
+use std::sync::Barrier;
+use std::thread;
+use std::time::{Duration, Instant};
+
 use crate::support::irc::{Irc, SERVER};
 use crate::support::udp::*;
-use crate::support::{admin, Client, TestServer, CHEAP, NICK_PROMPT};
+use crate::support::{admin, Client, TestServer, CHEAP, NICK_PROMPT, SERVER_TIMEOUT};
 
 /// Every character `sanitize::clean` removes as hidden, as a test spells
 /// them: the bidi controls and marks, the zero-width ones, the BOM.
@@ -24,6 +28,103 @@ fn nothing_hidden_reached(client: &Client) {
     if let Some(c) = raw.chars().find(|c| HIDDEN.contains(c)) {
         client.fail(&format!("{} reached this client", c.escape_unicode()));
     }
+}
+
+/// Waits until the database says `nick` last logged in from `ip` (the
+/// store saves a login just after the welcome).
+#[track_caller]
+fn wait_for_last_login(server: &TestServer, nick: &str, ip: &str) {
+    let db = rusqlite::Connection::open(server.db_path()).expect("open chat.db");
+    let deadline = Instant::now() + SERVER_TIMEOUT;
+    loop {
+        let from: Option<String> = db
+            .query_row(
+                "SELECT last_login_from FROM accounts WHERE nick = ?1",
+                [nick],
+                |row| row.get(0),
+            )
+            .unwrap_or(None);
+        if from.is_some_and(|f| f.starts_with(&format!("{ip}:"))) {
+            return;
+        }
+        if Instant::now() > deadline {
+            server.fail(&format!("{nick}'s login from {ip} was never saved"));
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The failed-login limit
+// ---------------------------------------------------------------------------
+
+#[test]
+fn sixteen_guesses_at_once_get_at_most_five_checks_and_the_owner_still_logs_in() {
+    const GUESSERS: usize = 16;
+    let server = TestServer::start_with(&format!(
+        "{CHEAP}max_login_failures = 5\nlogin_failure_window = \"1h\"\n"
+    ));
+    // alice registers and logs in from her usual address, 127.0.0.2.
+    let mut alice = Client::connect_from(&server, [127, 0, 0, 2]);
+    alice.login("alice");
+    alice.register("correct-horse");
+    alice.send("/quit");
+    alice.expect_closed();
+    let mut alice = Client::connect_from(&server, [127, 0, 0, 2]);
+    alice.log_in_as_owner("alice", "correct-horse", "alice");
+    alice.send("/quit");
+    alice.expect_closed();
+    wait_for_last_login(&server, "alice", "127.0.0.2");
+
+    // 16 connections from 127.0.0.1 at alice's password prompt guess at once.
+    let mut guessers: Vec<Client> = (0..GUESSERS).map(|_| Client::connect(&server)).collect();
+    for guesser in &mut guessers {
+        guesser.expect_prompt(NICK_PROMPT);
+        guesser.send("alice");
+        guesser.expect_prompt("Password for alice: ");
+    }
+    let go = Barrier::new(GUESSERS);
+    let answers: Vec<String> = thread::scope(|scope| {
+        let threads: Vec<_> = guessers
+            .iter_mut()
+            .enumerate()
+            .map(|(n, guesser)| {
+                let go = &go;
+                scope.spawn(move || {
+                    go.wait();
+                    guesser.send(&format!("guess-{n:02}"));
+                    guesser.expect_where("a wrong password or a refusal", |l| {
+                        l.starts_with("** ERROR: wrong password")
+                            || l.starts_with("** ERROR: too many failed logins")
+                    })
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).collect()
+    });
+    let checked = answers
+        .iter()
+        .filter(|a| a.contains("wrong password"))
+        .count();
+    let failures = server
+        .log_lines()
+        .iter()
+        .filter(|l| l.contains("failed login as alice from 127.0.0.1"))
+        .count();
+    if !(1..=5).contains(&checked) || failures != checked {
+        server.fail(&format!(
+            "{checked} guesses were checked ({failures} failures logged), at most 5 may be"
+        ));
+    }
+
+    // A stranger on a fresh address waits for the account's limit too…
+    let mut stranger = Client::connect_from(&server, [127, 0, 0, 3]);
+    stranger.expect_prompt(NICK_PROMPT);
+    stranger.send("alice");
+    stranger.expect("** ERROR: too many failed logins at this nickname lately");
+    // …but alice, from where she logs in, is not locked out by any of them.
+    let mut alice = Client::connect_from(&server, [127, 0, 0, 2]);
+    alice.log_in_as_owner("alice", "correct-horse", "alice");
 }
 
 // ---------------------------------------------------------------------------

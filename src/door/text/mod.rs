@@ -222,7 +222,7 @@ impl Reader<'_> {
         match self.door.accounts.lookup(&nick) {
             Err(error) => self.refuse(error),
             Ok(Some(account)) => {
-                if let Err(error) = self.door.accounts.check_throttle(self.peer.ip()) {
+                if let Err(error) = self.door.accounts.check_throttle(self.peer.ip(), &account) {
                     return self.refuse(error);
                 }
                 self.say(Event::Prompt(Prompt::Password {
