@@ -1,7 +1,8 @@
 //! `chatd admin`: what an admin should not do with SQL by hand — list
 //! accounts, set a password (hashed with the configured argon2 cost), delete
-//! an account. Safe while the server runs: the database is in WAL mode with a
-//! busy timeout.
+//! an account, back the database up. Safe while the server runs: the
+//! database is in WAL mode with a busy timeout, and the server's lock
+//! (`chat.db.lock`) keeps out only a second server.
 
 use std::fmt;
 use std::io::{BufRead, IsTerminal};
@@ -12,7 +13,7 @@ use crate::auth::hash_with;
 use crate::clock::{self, utc};
 use crate::config::Config;
 use crate::hub::name::{Nick, NickError};
-use crate::store::{Store, StoreError};
+use crate::store::{BackupError, Store, StoreError};
 
 #[derive(Debug)]
 pub enum AdminError {
@@ -21,6 +22,7 @@ pub enum AdminError {
     Password(String),
     /// A nickname no door would accept (issue 16: nor one with hidden characters).
     BadNick(NickError),
+    Backup(BackupError),
 }
 
 impl fmt::Display for AdminError {
@@ -35,6 +37,7 @@ impl fmt::Display for AdminError {
             }
             AdminError::Password(why) => write!(f, "{why}"),
             AdminError::BadNick(why) => write!(f, "{why}; nothing changed"),
+            AdminError::Backup(e) => write!(f, "{e}"),
         }
     }
 }
@@ -129,6 +132,20 @@ pub fn oper(config: &Config, nick: &str, oper: bool) -> Result<(), AdminError> {
         true => println!("{nick} is no longer a server operator"),
         false => return Err(AdminError::NoSuchAccount(nick.to_string())),
     }
+    Ok(())
+}
+
+/// Copies the database to the new file `dest` with SQLite's online backup.
+pub fn backup(config: &Config, dest: &std::path::Path) -> Result<(), AdminError> {
+    let report = crate::store::backup(&config.database, dest).map_err(AdminError::Backup)?;
+    println!(
+        "{} backed up to {}: {} pages, {} account{}, integrity ok",
+        config.database.display(),
+        dest.display(),
+        report.pages,
+        report.accounts,
+        if report.accounts == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 

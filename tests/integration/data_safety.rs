@@ -4,13 +4,19 @@
 //! per database, damaged and unusable databases reported at start, and
 //! hidden characters (bidi overrides, zero-width marks) kept from others.
 
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::support::irc::{Irc, SERVER};
 use crate::support::udp::*;
-use crate::support::{admin, Client, TestServer, CHEAP, NICK_PROMPT, SERVER_TIMEOUT};
+use crate::support::{
+    admin, owner, register_and_leave, registered, run_to_end, Client, TestServer, CHEAP,
+    NICK_PROMPT, SERVER_TIMEOUT,
+};
 
 /// Every character `sanitize::clean` removes as hidden, as a test spells
 /// them: the bidi controls and marks, the zero-width ones, the BOM.
@@ -212,4 +218,198 @@ fn a_nickname_with_a_hidden_character_is_refused_at_every_door() {
     bob.sync();
     nothing_hidden_reached(&bob);
     nothing_hidden_reached(&eve);
+}
+
+// ---------------------------------------------------------------------------
+// The database file
+// ---------------------------------------------------------------------------
+
+/// The nicknames in the `accounts` table of the database at `path`, in
+/// order, after checking the file's integrity.
+#[track_caller]
+fn accounts_in(path: &Path) -> Vec<String> {
+    let db =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap_or_else(|e| panic!("can't open {}: {e}", path.display()));
+    let check: String = db
+        .query_row("PRAGMA integrity_check", [], |row| row.get(0))
+        .unwrap_or_else(|e| panic!("integrity_check of {}: {e}", path.display()));
+    assert_eq!(check, "ok", "integrity_check of {}", path.display());
+    let mut query = db
+        .prepare("SELECT nick FROM accounts ORDER BY nick")
+        .unwrap();
+    let nicks = query.query_map([], |row| row.get(0)).unwrap();
+    nicks.map(Result::unwrap).collect()
+}
+
+#[test]
+fn after_sigterm_a_copy_of_chat_db_alone_lists_every_account() {
+    let mut server = TestServer::start_with(CHEAP);
+    let nicks = ["alice", "bob", "carol"];
+    for nick in nicks {
+        register_and_leave(&server, nick, "correct-horse");
+    }
+    server.terminate();
+    let wal = server.dir().join("chat.db-wal");
+    let wal_len = std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0);
+    assert_eq!(wal_len, 0, "chat.db-wal still holds {wal_len} bytes");
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("copy.db");
+    std::fs::copy(server.db_path(), &copy).unwrap();
+    assert_eq!(accounts_in(&copy), nicks);
+}
+
+#[test]
+fn admin_backup_during_writes_holds_every_acknowledged_account() {
+    let server = TestServer::start_with(CHEAP);
+    for n in 0..5 {
+        register_and_leave(&server, &format!("early{n}"), "correct-horse");
+    }
+    let dest = server.dir().join("backup.db");
+    let stop = AtomicBool::new(false);
+    let (acknowledged, out) = thread::scope(|scope| {
+        let writer = scope.spawn(|| {
+            let mut acknowledged = Vec::new();
+            let mut client = Client::logged_in(&server, "writer");
+            for n in 0.. {
+                if stop.load(Ordering::SeqCst) {
+                    break;
+                }
+                client.send(&format!("/nick during{n}"));
+                client.expect(&format!("is now known as during{n}"));
+                client.send("/register correct-horse");
+                client.expect_line(&registered(&format!("during{n}")));
+                acknowledged.push(format!("during{n}"));
+            }
+            acknowledged
+        });
+        // Some registrations land before the backup, more during it.
+        server.wait_for_log("registered during2");
+        let before: Vec<String> = server
+            .log_lines()
+            .iter()
+            .filter_map(|l| l.split("registered ").nth(1).map(|n| n.trim().to_string()))
+            .collect();
+        let out = admin(&server, &["backup", dest.to_str().unwrap()], "");
+        stop.store(true, Ordering::SeqCst);
+        writer.join().unwrap();
+        (before, out)
+    });
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "chatd admin backup failed: {stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("integrity ok"), "{stdout}");
+    let kept = accounts_in(&dest);
+    for nick in &acknowledged {
+        assert!(
+            kept.contains(nick),
+            "{nick} is missing from the backup: {kept:?}"
+        );
+    }
+    assert!(!server.dir().join("backup.db-wal").exists());
+    // Never over an existing file.
+    let again = admin(&server, &["backup", dest.to_str().unwrap()], "");
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("exists already"));
+}
+
+/// `chatd serve` on `server`'s configuration and database, run to its end.
+fn serve_again(server: &TestServer) -> (bool, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_chatd"));
+    command
+        .arg("serve")
+        .arg("--config")
+        .arg(server.dir().join("chat.toml"))
+        .arg("--db")
+        .arg(server.db_path())
+        .args(["--listen", "127.0.0.1:0"])
+        .current_dir(server.dir());
+    let out = run_to_end(command, b"", SERVER_TIMEOUT);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_second_server_on_the_same_database_exits_at_once_and_admin_still_works() {
+    let server = TestServer::start_with(CHEAP);
+    register_and_leave(&server, "alice", "correct-horse");
+    let (ok, stderr) = serve_again(&server);
+    assert!(!ok, "a second chatd serve on one database ran");
+    let wanted = format!(
+        "{} is in use by another chatd (pid {})",
+        server.db_path().display(),
+        server.pid()
+    );
+    assert!(stderr.contains(&wanted), "wanted {wanted:?} in:\n{stderr}");
+
+    // The first one goes on; chatd admin and SQLite readers still work.
+    let listed = crate::support::admin_ok(&server, &["list"], "");
+    assert!(listed.contains("alice"), "{listed}");
+    let db = rusqlite::Connection::open(server.db_path()).unwrap();
+    let count: i64 = db
+        .query_row("SELECT count(*) FROM accounts", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(count, 1);
+    owner(&server, "alice", "correct-horse");
+}
+
+/// Stops `server` cleanly, so that chat.db holds everything, and returns it.
+fn stopped_with_accounts() -> TestServer {
+    let mut server = TestServer::start_with(CHEAP);
+    for n in 0..20 {
+        register_and_leave(&server, &format!("user{n}"), "correct-horse");
+    }
+    server.terminate();
+    server
+}
+
+#[track_caller]
+fn refused_at_start(server: &TestServer, wanted: &[&str]) -> String {
+    let (ok, stderr) = serve_again(server);
+    assert!(!ok, "chatd started on a bad database:\n{stderr}");
+    let path = server.db_path().display().to_string();
+    for text in wanted.iter().copied().chain([path.as_str()]) {
+        assert!(stderr.contains(text), "wanted {text:?} in:\n{stderr}");
+    }
+    for sql in ["CREATE TABLE", "INSERT", "ALTER"] {
+        assert!(!stderr.contains(sql), "SQL in the message:\n{stderr}");
+    }
+    stderr
+}
+
+#[test]
+fn a_corrupted_page_is_reported_at_start() {
+    let server = stopped_with_accounts();
+    let db = server.db_path();
+    let mut bytes = std::fs::read(&db).unwrap();
+    let page = 4096;
+    assert!(
+        bytes.len() >= 4 * page,
+        "a database of {} bytes",
+        bytes.len()
+    );
+    // Page 3 onwards hold the tables' b-trees; garbage over one of them.
+    bytes[2 * page..3 * page].fill(0xa5);
+    std::fs::write(&db, bytes).unwrap();
+    refused_at_start(&server, &["is damaged", "restore it from a backup"]);
+}
+
+#[test]
+fn a_junk_file_is_named_and_not_taken_for_a_database() {
+    let server = stopped_with_accounts();
+    std::fs::write(
+        server.db_path(),
+        "this is a shopping list, not a database\n".repeat(200),
+    )
+    .unwrap();
+    refused_at_start(
+        &server,
+        &["is not an SQLite database", "restore it from a backup"],
+    );
 }
