@@ -103,21 +103,37 @@ impl fmt::Display for StoreError {
                     ),
                     Problem::CantOpen(e) => write!(
                         f,
-                        "can't open {path}: {e}; chatd must be able to read and write it and \
+                        "can't open {path}: {}; chatd must be able to read and write it and \
                          to create {path}-wal and {path}-shm beside it, so check that its \
-                         directory exists and is writable (--db or [database] path in chat.toml)"
+                         directory exists and is writable (--db or [database] path in chat.toml)",
+                        reason(e)
                     ),
-                    Problem::Other(e) => write!(f, "can't use the database {path}: {e}"),
+                    Problem::Other(e) => write!(
+                        f,
+                        "can't use the database {path}: {}; if it is not chatd's, point --db \
+                         at another file, otherwise restore it from a backup",
+                        reason(e)
+                    ),
                 }
             }
             StoreError::Closed => write!(f, "the database is closed: the server is stopping"),
-            StoreError::Sqlite(e) => write!(f, "database error: {e}"),
+            StoreError::Sqlite(e) => write!(f, "database error: {}", reason(e)),
             // Never with the migration's SQL (issue 16): a person can't act on it.
             StoreError::Migration(rusqlite_migration::Error::RusqliteError { err, .. }) => {
-                write!(f, "can't upgrade the database schema: {err}")
+                write!(f, "can't upgrade the database schema: {}", reason(err))
             }
             StoreError::Migration(e) => write!(f, "can't upgrade the database schema: {e}"),
         }
+    }
+}
+
+/// SQLite's complaint without the statement it was about: an error a
+/// person reads never shows SQL (issue 16).
+fn reason(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqlInputError { msg, .. } => msg.clone(),
+        rusqlite::Error::SqliteFailure(_, Some(msg)) => msg.clone(),
+        e => e.to_string(),
     }
 }
 

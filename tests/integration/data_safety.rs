@@ -413,3 +413,94 @@ fn a_junk_file_is_named_and_not_taken_for_a_database() {
         &["is not an SQLite database", "restore it from a backup"],
     );
 }
+
+/// Whether this test runs as root, whom file permissions don't stop.
+fn as_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0)
+}
+
+/// The uid and gid chatd runs as in [`serve_in`] when the test is root.
+const NOBODY: u32 = 65534;
+
+/// `chatd serve` on `dir/chat.db` with `dir/chat.toml`, run to its end; as
+/// root, through setpriv as nobody, so that permissions count.
+fn serve_in(dir: &Path) -> (bool, String) {
+    let chatd = env!("CARGO_BIN_EXE_chatd");
+    let mut command = match as_root() {
+        true => {
+            let mut command = Command::new("setpriv");
+            let id = NOBODY.to_string();
+            command.args(["--reuid", &id, "--regid", &id, "--clear-groups", chatd]);
+            command
+        }
+        false => Command::new(chatd),
+    };
+    command
+        .arg("serve")
+        .arg("--config")
+        .arg(dir.join("chat.toml"))
+        .arg("--db")
+        .arg(dir.join("chat.db"))
+        .args(["--listen", "127.0.0.1:0"])
+        .current_dir(dir);
+    let out = run_to_end(command, b"", SERVER_TIMEOUT);
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A world-readable directory with a copy of `server`'s database and
+/// configuration, for [`serve_in`].
+fn copied_to_open_dir(server: &TestServer) -> tempfile::TempDir {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    for file in ["chat.db", "chat.toml"] {
+        std::fs::copy(server.dir().join(file), dir.path().join(file)).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn a_read_only_database_file_is_named_with_what_to_do() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = stopped_with_accounts();
+    let dir = copied_to_open_dir(&server);
+    let db = dir.path().join("chat.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    if as_root() {
+        // nobody may write the directory, not the file.
+        std::os::unix::fs::chown(dir.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+    }
+    let (ok, stderr) = serve_in(dir.path());
+    assert!(!ok, "chatd started on a read-only database:\n{stderr}");
+    let wanted = format!("{} is read-only for this user", db.display());
+    assert!(stderr.contains(&wanted), "wanted {wanted:?} in:\n{stderr}");
+    assert!(!stderr.contains("CREATE"), "SQL in the message:\n{stderr}");
+}
+
+#[test]
+fn a_database_in_an_unwritable_directory_is_named_with_what_to_do() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = stopped_with_accounts();
+    let dir = copied_to_open_dir(&server);
+    let db = dir.path().join("chat.db");
+    match as_root() {
+        // nobody may write the file, not the directory (root's, 0755).
+        true => std::os::unix::fs::chown(&db, Some(NOBODY), Some(NOBODY)).unwrap(),
+        false => {
+            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap()
+        }
+    }
+    let (ok, stderr) = serve_in(dir.path());
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(!ok, "chatd started without a writable directory:\n{stderr}");
+    for wanted in [
+        format!("{}.lock", db.display()),
+        "must be able to write in the database's directory".to_string(),
+    ] {
+        assert!(stderr.contains(&wanted), "wanted {wanted:?} in:\n{stderr}");
+    }
+}
