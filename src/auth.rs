@@ -280,7 +280,7 @@ impl LoginThrottle {
         }
         attempts.next += 1;
         let id = attempts.next;
-        if id % SWEEP_EVERY == 0 {
+        if id.is_multiple_of(SWEEP_EVERY) {
             let window = self.window;
             let live = |w: &mut Window| {
                 expire(w, window, now);
