@@ -1,7 +1,8 @@
 //! `chatd admin`: what an admin should not do with SQL by hand — list
 //! accounts, set a password (hashed with the configured argon2 cost), delete
-//! an account. Safe while the server runs: the database is in WAL mode with a
-//! busy timeout.
+//! an account, back the database up. Safe while the server runs: the
+//! database is in WAL mode with a busy timeout, and the server's lock
+//! (`chat.db.lock`) keeps out only a second server.
 
 use std::fmt;
 use std::io::{BufRead, IsTerminal};
@@ -11,13 +12,17 @@ use argon2::{Algorithm, Argon2, Version};
 use crate::auth::hash_with;
 use crate::clock::{self, utc};
 use crate::config::Config;
-use crate::store::{Store, StoreError};
+use crate::hub::name::{Nick, NickError};
+use crate::store::{BackupError, Store, StoreError};
 
 #[derive(Debug)]
 pub enum AdminError {
     Store(StoreError),
     NoSuchAccount(String),
     Password(String),
+    /// A nickname no door would accept (issue 16: nor one with hidden characters).
+    BadNick(NickError),
+    Backup(BackupError),
 }
 
 impl fmt::Display for AdminError {
@@ -31,6 +36,8 @@ impl fmt::Display for AdminError {
                 )
             }
             AdminError::Password(why) => write!(f, "{why}"),
+            AdminError::BadNick(why) => write!(f, "{why}; nothing changed"),
+            AdminError::Backup(e) => write!(f, "{e}"),
         }
     }
 }
@@ -75,6 +82,9 @@ pub fn list(config: &Config) -> Result<(), AdminError> {
 /// The password is read from the terminal (twice, hidden) or, when standard
 /// input is not a terminal, as one line from it.
 pub fn set_password(config: &Config, nick: &str, create: bool) -> Result<(), AdminError> {
+    if create {
+        Nick::parse(nick, config.limits.nick_length).map_err(AdminError::BadNick)?;
+    }
     let store = Store::open(&config.database)?;
     let existing = store.account(nick)?;
     if existing.is_none() && !create {
@@ -122,6 +132,20 @@ pub fn oper(config: &Config, nick: &str, oper: bool) -> Result<(), AdminError> {
         true => println!("{nick} is no longer a server operator"),
         false => return Err(AdminError::NoSuchAccount(nick.to_string())),
     }
+    Ok(())
+}
+
+/// Copies the database to the new file `dest` with SQLite's online backup.
+pub fn backup(config: &Config, dest: &std::path::Path) -> Result<(), AdminError> {
+    let report = crate::store::backup(&config.database, dest).map_err(AdminError::Backup)?;
+    println!(
+        "{} backed up to {}: {} pages, {} account{}, integrity ok",
+        config.database.display(),
+        dest.display(),
+        report.pages,
+        report.accounts,
+        if report.accounts == 1 { "" } else { "s" }
+    );
     Ok(())
 }
 

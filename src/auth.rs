@@ -1,8 +1,8 @@
 //! Password hashing and checking with argon2id, off the hub thread and with
 //! bounded concurrency: a fixed set of worker threads takes jobs from a
 //! bounded queue, so a storm of logins costs at most `workers` × the argon2
-//! memory cost at once and never delays chat. Also the per-address limit on
-//! failed logins.
+//! memory cost at once and never delays chat. Also the limit on failed
+//! logins, per address and per account.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -122,6 +122,28 @@ impl AuthPool {
         self.submit(move |argon2| verify_with(argon2, &phc, &password), done);
     }
 
+    /// [`AuthPool::verify_then`] with a gate: `admit` runs on the worker
+    /// just before the check and may refuse it (`Ok(Err(..))`). The failed-
+    /// login limit reserves its slot there: at most `workers` checks are in
+    /// flight at once, each counted before it runs, so concurrent guesses
+    /// can't all pass a limit none of them has reached yet, while an
+    /// address's right passwords wait their turn instead of being refused.
+    pub fn verify_admitted_then<A: Send + 'static, E: Send + 'static>(
+        &self,
+        phc: Option<String>,
+        password: String,
+        admit: impl FnOnce() -> Result<A, E> + Send + 'static,
+        done: impl FnOnce(Result<Result<(A, bool), E>, AuthError>) + Send + 'static,
+    ) {
+        let work = move |argon2: &Argon2<'static>| {
+            let admitted = admit()?;
+            // No hash (no such operator): refused at the same cost in slots.
+            let right = phc.is_some_and(|phc| verify_with(argon2, &phc, &password));
+            Ok((admitted, right))
+        };
+        self.submit(work, done);
+    }
+
     /// Hashes a new password into a PHC string with a fresh random salt.
     /// Blocks the calling (connection) thread until a worker has done it.
     pub fn hash(&self, password: String) -> Result<String, AuthError> {
@@ -166,12 +188,65 @@ fn verify_with(argon2: &Argon2, phc: &str, password: &str) -> bool {
     }
 }
 
-/// Counts failed logins per address in a sliding window; past the limit the
-/// address must wait until its oldest failure leaves the window.
+/// How many attempts to remember at most between two sweeps of the maps,
+/// so addresses that guessed once and left don't stay for ever.
+const SWEEP_EVERY: u64 = 1024;
+
+/// The limit on password checks (issue 16). An attempt counts as a failure
+/// from the moment it starts — a reserved slot, given back only when the
+/// password was right — so however many connections guess at once, at most
+/// `max_failures` checks run per window:
+///
+/// - per address: past the limit the address waits until its oldest attempt
+///   leaves the window, whatever nickname it tries;
+/// - per account: past the limit, strangers' guesses at that nickname wait
+///   too, from any address, so many addresses can't share out the guessing.
+///   The address the owner last logged in from is exempt (it still has its
+///   own per-address limit): someone else's guesses never lock the owner out
+///   of where they usually log in from.
+///
+/// Times come in as arguments, so the rules are tested without a clock.
 pub struct LoginThrottle {
     max_failures: usize,
     window: Duration,
-    failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    attempts: Mutex<Attempts>,
+}
+
+#[derive(Default)]
+struct Attempts {
+    by_address: HashMap<IpAddr, Window>,
+    by_account: HashMap<String, Window>,
+    /// Numbers the attempts, so one can be given back.
+    next: u64,
+}
+
+/// The attempts of one address or one account, oldest first.
+type Window = VecDeque<(Instant, u64)>;
+
+/// Whose limit refused an attempt, and how long until the oldest attempt
+/// leaves the window.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Address(Duration),
+    Account(Duration),
+}
+
+/// The account a login tries: its case-folded nickname, and the address its
+/// owner last logged in from.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    pub key: &'a str,
+    pub owner_address: Option<IpAddr>,
+}
+
+/// A reserved attempt: a failure unless handed back to
+/// [`LoginThrottle::give_back`].
+#[must_use = "an attempt counts as a failure until it is given back"]
+#[derive(Debug)]
+pub struct Attempt {
+    ip: IpAddr,
+    account: Option<String>,
+    id: u64,
 }
 
 impl LoginThrottle {
@@ -179,41 +254,117 @@ impl LoginThrottle {
         LoginThrottle {
             max_failures,
             window,
-            failures: Mutex::new(HashMap::new()),
+            attempts: Mutex::new(Attempts::default()),
         }
     }
 
-    /// `Err(wait)` if `ip` has failed too often lately.
-    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(times) = failures.get_mut(&ip) else {
-            return Ok(());
-        };
-        while times
-            .front()
-            .is_some_and(|t| now.duration_since(*t) >= self.window)
+    /// Whether an attempt from `ip` at `target` would be refused now;
+    /// reserves nothing (to refuse before a password is even asked for).
+    pub fn check(&self, ip: IpAddr, target: Option<Target>, now: Instant) -> Result<(), Refusal> {
+        let mut attempts = self.lock();
+        self.refusal(&mut attempts, ip, target, now)
+            .map_or(Ok(()), Err)
+    }
+
+    /// Reserves an attempt from `ip` at `target` (or at a name that is no
+    /// account, e.g. an operator's), or says whose limit refuses it.
+    pub fn begin(
+        &self,
+        ip: IpAddr,
+        target: Option<Target>,
+        now: Instant,
+    ) -> Result<Attempt, Refusal> {
+        let mut attempts = self.lock();
+        if let Some(refusal) = self.refusal(&mut attempts, ip, target, now) {
+            return Err(refusal);
+        }
+        attempts.next += 1;
+        let id = attempts.next;
+        if id.is_multiple_of(SWEEP_EVERY) {
+            let window = self.window;
+            let live = |w: &mut Window| {
+                expire(w, window, now);
+                !w.is_empty()
+            };
+            attempts.by_address.retain(|_, w| live(w));
+            attempts.by_account.retain(|_, w| live(w));
+        }
+        attempts
+            .by_address
+            .entry(ip)
+            .or_default()
+            .push_back((now, id));
+        if let Some(target) = target {
+            let window = attempts.by_account.entry(target.key.to_string());
+            window.or_default().push_back((now, id));
+        }
+        Ok(Attempt {
+            ip,
+            account: target.map(|t| t.key.to_string()),
+            id,
+        })
+    }
+
+    /// Hands back an attempt that was no failure: the password was right,
+    /// or it was never checked (the server was busy).
+    pub fn give_back(&self, attempt: Attempt) {
+        let mut attempts = self.lock();
+        let Attempts {
+            by_address,
+            by_account,
+            ..
+        } = &mut *attempts;
+        let windows = [
+            by_address.get_mut(&attempt.ip),
+            attempt
+                .account
+                .as_ref()
+                .and_then(|key| by_account.get_mut(key)),
+        ];
+        for window in windows.into_iter().flatten() {
+            window.retain(|(_, id)| *id != attempt.id);
+        }
+    }
+
+    fn refusal(
+        &self,
+        attempts: &mut Attempts,
+        ip: IpAddr,
+        target: Option<Target>,
+        now: Instant,
+    ) -> Option<Refusal> {
+        if let Some(wait) = attempts
+            .by_address
+            .get_mut(&ip)
+            .and_then(|w| self.full(w, now))
         {
-            times.pop_front();
+            return Some(Refusal::Address(wait));
         }
-        if times.is_empty() {
-            failures.remove(&ip);
-            return Ok(());
-        }
-        if times.len() < self.max_failures {
-            return Ok(());
-        }
-        let oldest = *times.front().expect("not empty");
-        Err(self.window.saturating_sub(now.duration_since(oldest)))
+        let target = target.filter(|t| t.owner_address != Some(ip))?;
+        let window = attempts.by_account.get_mut(target.key)?;
+        self.full(window, now).map(Refusal::Account)
     }
 
-    pub fn record_failure(&self, ip: IpAddr, now: Instant) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let times = failures.entry(ip).or_default();
-        times.push_back(now);
-        // Only the newest `max_failures` matter.
-        while times.len() > self.max_failures {
-            times.pop_front();
-        }
+    /// How long until `window` has room again, if it is full.
+    fn full(&self, window: &mut Window, now: Instant) -> Option<Duration> {
+        expire(window, self.window, now);
+        let (oldest, _) = *window.front()?;
+        (window.len() >= self.max_failures)
+            .then(|| self.window.saturating_sub(now.duration_since(oldest)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Attempts> {
+        self.attempts.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Drops the attempts older than `window`.
+fn expire(attempts: &mut Window, window: Duration, now: Instant) {
+    while attempts
+        .front()
+        .is_some_and(|(t, _)| now.duration_since(*t) >= window)
+    {
+        attempts.pop_front();
     }
 }
 
@@ -272,22 +423,85 @@ mod tests {
         );
     }
 
+    const MINUTE: Duration = Duration::from_secs(60);
+
+    fn ip(last: u8) -> IpAddr {
+        IpAddr::from([192, 0, 2, last])
+    }
+
+    fn alice(owner: Option<IpAddr>) -> Option<Target<'static>> {
+        Some(Target {
+            key: "alice",
+            owner_address: owner,
+        })
+    }
+
     #[test]
     fn the_throttle_opens_again_after_the_window() {
-        let throttle = LoginThrottle::new(3, Duration::from_secs(60));
-        let ip: IpAddr = "192.0.2.1".parse().unwrap();
+        let throttle = LoginThrottle::new(3, MINUTE);
         let t0 = Instant::now();
         for _ in 0..2 {
-            throttle.record_failure(ip, t0);
+            let _failed = throttle.begin(ip(1), None, t0).unwrap();
         }
-        assert_eq!(throttle.check(ip, t0), Ok(()));
-        throttle.record_failure(ip, t0 + Duration::from_secs(10));
+        assert_eq!(throttle.check(ip(1), None, t0), Ok(()));
+        let _failed = throttle.begin(ip(1), None, t0 + Duration::from_secs(10));
         assert_eq!(
-            throttle.check(ip, t0 + Duration::from_secs(20)),
-            Err(Duration::from_secs(40))
+            throttle.check(ip(1), None, t0 + Duration::from_secs(20)),
+            Err(Refusal::Address(Duration::from_secs(40)))
         );
-        let other: IpAddr = "192.0.2.2".parse().unwrap();
-        assert_eq!(throttle.check(other, t0), Ok(()));
-        assert_eq!(throttle.check(ip, t0 + Duration::from_secs(61)), Ok(()));
+        assert_eq!(throttle.check(ip(2), None, t0), Ok(()));
+        assert_eq!(
+            throttle.check(ip(1), None, t0 + Duration::from_secs(61)),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn attempts_count_when_they_start_so_concurrent_guesses_are_bounded() {
+        // Issue 16: 16 guesses at once, none finished yet, get 5 slots.
+        let throttle = LoginThrottle::new(5, MINUTE);
+        let t0 = Instant::now();
+        let started: Vec<_> = (0..16)
+            .map(|_| throttle.begin(ip(1), alice(None), t0))
+            .collect();
+        assert_eq!(started.iter().filter(|a| a.is_ok()).count(), 5);
+        assert!(matches!(started[5], Err(Refusal::Address(_))));
+    }
+
+    #[test]
+    fn a_right_password_gives_its_slot_back() {
+        let throttle = LoginThrottle::new(2, MINUTE);
+        let t0 = Instant::now();
+        for _ in 0..10 {
+            let attempt = throttle.begin(ip(1), alice(None), t0).unwrap();
+            throttle.give_back(attempt);
+        }
+        let _failed = throttle.begin(ip(1), alice(None), t0).unwrap();
+        let _failed = throttle.begin(ip(1), alice(None), t0).unwrap();
+        assert!(throttle.begin(ip(1), alice(None), t0).is_err());
+    }
+
+    #[test]
+    fn many_addresses_share_one_accounts_limit_but_not_its_owners_address() {
+        let throttle = LoginThrottle::new(3, MINUTE);
+        let t0 = Instant::now();
+        let owner = ip(200);
+        for n in 1..=3 {
+            let _failed = throttle.begin(ip(n), alice(Some(owner)), t0).unwrap();
+        }
+        // A fourth stranger, on a fresh address, waits for the account…
+        assert_eq!(
+            throttle.begin(ip(4), alice(Some(owner)), t0).map(drop),
+            Err(Refusal::Account(MINUTE))
+        );
+        // …and may still try another nickname.
+        assert!(throttle.begin(ip(4), None, t0).is_ok());
+        // The owner's own address is not locked out by them.
+        let attempt = throttle.begin(owner, alice(Some(owner)), t0).unwrap();
+        throttle.give_back(attempt);
+        assert_eq!(
+            throttle.check(ip(5), alice(Some(owner)), t0 + MINUTE),
+            Ok(())
+        );
     }
 }

@@ -56,6 +56,8 @@ enum AdminAction {
     },
     /// Print the argon2 hash of a password, for [[opers]] in chat.toml
     Hash,
+    /// Copy the database, consistently, to a new FILE (safe while the server runs)
+    Backup { file: PathBuf },
 }
 
 /// Where the configuration and the database are.
@@ -132,6 +134,7 @@ fn admin(place: ConfigPlace, action: AdminAction) -> ExitCode {
         AdminAction::Delete { nick } => chatd::admin::delete(&config, nick),
         AdminAction::Oper { nick, revoke } => chatd::admin::oper(&config, nick, !revoke),
         AdminAction::Hash => chatd::admin::hash(&config),
+        AdminAction::Backup { file } => chatd::admin::backup(&config, file),
     };
     match done {
         Ok(()) => ExitCode::SUCCESS,

@@ -18,7 +18,7 @@ use crate::door::irc::{self, render::ServerInfo};
 use crate::door::{self, text, udp, ConnectionLimits};
 use crate::engine::Engine;
 use crate::hub;
-use crate::store::{Store, StoreError};
+use crate::store::{DbLock, LockError, Store, StoreError};
 
 /// How long queued lines get to reach their readers at shutdown.
 const DRAIN_TIME: Duration = Duration::from_secs(5);
@@ -32,6 +32,8 @@ pub enum ServerError {
     },
     Start(std::io::Error),
     Store(StoreError),
+    /// Another chatd has the database (issue 16: one server per database).
+    Lock(LockError),
     Auth(String),
 }
 
@@ -45,6 +47,7 @@ impl fmt::Display for ServerError {
             ),
             ServerError::Start(source) => write!(f, "can't start the server: {source}"),
             ServerError::Store(source) => write!(f, "{source}"),
+            ServerError::Lock(source) => write!(f, "{source}"),
             ServerError::Auth(why) => write!(f, "{why}"),
         }
     }
@@ -87,11 +90,15 @@ pub struct Running {
     hub: hub::HubHandle,
     threads: hub::HubThreads,
     engine: Engine,
+    store: Arc<Store>,
+    /// Held until the database is closed.
+    lock: DbLock,
 }
 
 /// Starts the hub and binds every door; returns once all are listening.
 pub fn start(config: &Config) -> Result<Running, ServerError> {
     let max_connections = connection_capacity(config.limits.max_connections);
+    let lock = DbLock::take(&config.database).map_err(ServerError::Lock)?;
     let store = Arc::new(Store::open(&config.database).map_err(ServerError::Store)?);
     info!("database {}", config.database.display());
     let settings = &config.accounts;
@@ -119,8 +126,8 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
             .recent_history(config.history.replay)
             .map_err(ServerError::Store)?;
     }
-    let (hub, threads) =
-        hub::spawn(hub_config, store, config.memos_per_recipient).map_err(ServerError::Start)?;
+    let (hub, threads) = hub::spawn(hub_config, Arc::clone(&store), config.memos_per_recipient)
+        .map_err(ServerError::Start)?;
     let engine = Engine::start(config.limits.send_queue.0).map_err(ServerError::Start)?;
     let listener =
         door::bind("text", config.text_listen).map_err(|source| ServerError::Listen {
@@ -210,6 +217,8 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         hub,
         threads,
         engine,
+        store,
+        lock,
     })
 }
 
@@ -258,7 +267,10 @@ impl Running {
             n => warn!("{n} connections still writing after {DRAIN_TIME:?}; leaving them"),
         }
         // The hub has stopped, so the store worker ends once it has saved
-        // everything it was given; the database closes when the last handle goes.
+        // everything it was given; then the WAL goes into the database file
+        // and the lock is let go, in that order (issue 16).
         let _ = self.threads.store.join();
+        self.store.close();
+        drop(self.lock);
     }
 }

@@ -7,7 +7,10 @@
 //! - the output holds no control character: no C0 (a tab becomes a space),
 //!   no ESC, no DEL, no C1 (U+0080..=U+009F);
 //! - it is a subsequence of the input (tabs read as spaces): clean only drops;
-//! - it is idempotent, and text without controls comes back unchanged.
+//! - no hidden character (bidi control, zero-width mark) is left but a
+//!   zero-width joiner between two emoji;
+//! - it is idempotent, and text without controls or hidden characters comes
+//!   back unchanged.
 //!
 //! Checked for the parsers: `Blank` exactly for blank lines; a plain line (or
 //! `//…`) is said verbatim; every argument the parser pulls out is non-empty
@@ -21,7 +24,7 @@
 #![no_main]
 
 use chatd::door::modes::{self, ModeRequest};
-use chatd::door::sanitize::clean;
+use chatd::door::sanitize::{clean, is_hidden};
 use chatd::door::text::codec::{Input, LineDecoder};
 use chatd::door::text::parse::{parse_chat, parse_login, AccountCommand, Typed};
 use chatd::hub::{ChatError, Command, Watch};
@@ -39,6 +42,11 @@ fn check_clean(input: &str) -> String {
             "clean left {c:?} in {out:?} (from {input:?})"
         );
     }
+    let kept: Vec<char> = out.chars().collect();
+    for (i, &c) in kept.iter().enumerate() {
+        let joins = c == '\u{200d}' && i > 0 && i + 1 < kept.len();
+        assert!(!is_hidden(c) || joins, "clean left {c:?} in {out:?}");
+    }
     let mut source = input.chars().map(|c| if c == '\t' { ' ' } else { c });
     for c in out.chars() {
         assert!(
@@ -47,7 +55,7 @@ fn check_clean(input: &str) -> String {
         );
     }
     assert_eq!(clean(&out), out, "clean is not idempotent on {input:?}");
-    if !input.chars().any(char::is_control) {
+    if !input.chars().any(|c| c.is_control() || is_hidden(c)) {
         assert_eq!(out, input, "clean changed text without controls");
     }
     out

@@ -1,15 +1,15 @@
 //! What every door does with accounts: look a nickname up, check a password
-//! (with the per-address failure limit), register, change a password. Runs on
+//! (with the failed-login limit), register, change a password. Runs on
 //! the calling connection's thread; argon2 itself runs in the bounded pool,
 //! and the hub only ever hears the outcome.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Instant;
 
 use log::{error, info, warn};
 
-use crate::auth::{AuthError, AuthPool, LoginThrottle};
+use crate::auth::{AuthError, AuthPool, LoginThrottle, Refusal, Target};
 use crate::clock;
 use crate::hub::{AccountId, ChatError, Identity};
 use crate::store::{AccountRecord, NickList, Store, StoreError};
@@ -54,25 +54,26 @@ impl Accounts {
 
     /// Checks a server operator's name and password: one from chat.toml, or
     /// an account flagged with `chatd admin oper`. Failures count toward the
-    /// address's failed-login limit.
-    pub fn check_oper(&self, ip: IpAddr, name: &str, password: &str) -> Result<(), ChatError> {
-        self.check_throttle(ip)?;
+    /// failed-login limit like logins.
+    pub fn check_oper(
+        self: &Arc<Self>,
+        ip: IpAddr,
+        name: &str,
+        password: &str,
+    ) -> Result<(), ChatError> {
+        let account = self.lookup(name)?;
+        let owner = account.as_ref().and_then(owner_address);
         let hash = match self.opers.iter().find(|o| o.name == name) {
             Some(oper) => Some(oper.password_hash.clone()),
             None => match self.store.is_oper(name).map_err(store_failed)? {
-                true => self.lookup(name)?.map(|a| a.password_hash),
+                true => account.map(|a| a.password_hash),
                 false => None,
             },
         };
-        let right = match hash {
-            Some(hash) => self
-                .pool
-                .verify(hash, password.to_string())
-                .map_err(auth_failed)?,
-            None => false,
-        };
+        let right = crate::auth::wait(|done| {
+            self.check_password_then(ip, name, owner, hash, password.to_string(), done)
+        })?;
         if !right {
-            self.throttle.record_failure(ip, Instant::now());
             warn!("failed /oper as {name} from {ip}");
             return Err(ChatError::NoOperHost);
         }
@@ -80,18 +81,76 @@ impl Accounts {
         Ok(())
     }
 
+    /// Checks `password` against `phc` within the failed-login limit of
+    /// `ip` and of the account `name` (whose owner last logged in from
+    /// `owner`); `done` gets whether it was right, on an argon2 worker (or
+    /// at once when the limit refuses it).
+    fn check_password_then(
+        self: &Arc<Self>,
+        ip: IpAddr,
+        name: &str,
+        owner: Option<IpAddr>,
+        phc: Option<String>,
+        password: String,
+        done: impl FnOnce(Result<bool, ChatError>) + Send + 'static,
+    ) {
+        let key = name.to_ascii_lowercase();
+        let target = Target {
+            key: &key,
+            owner_address: owner,
+        };
+        // Refused at once when the limit is reached already; the slot itself
+        // is taken on the worker, just before the check (issue 16).
+        if let Err(refusal) = self.throttle.check(ip, Some(target), Instant::now()) {
+            info!("refused a password check for {name} from {ip}: {refusal:?}");
+            return done(Err(throttled(refusal)));
+        }
+        let (admit, finish) = (Arc::clone(self), Arc::clone(self));
+        let name = name.to_string();
+        self.pool.verify_admitted_then(
+            phc,
+            password,
+            move || {
+                let target = Target {
+                    key: &key,
+                    owner_address: owner,
+                };
+                admit.throttle.begin(ip, Some(target), Instant::now())
+            },
+            move |outcome| {
+                done(match outcome {
+                    Ok(Ok((attempt, true))) => {
+                        finish.throttle.give_back(attempt);
+                        Ok(true)
+                    }
+                    // The attempt stays counted: a failure.
+                    Ok(Ok((_attempt, false))) => Ok(false),
+                    Ok(Err(refusal)) => {
+                        info!("refused a password check for {name} from {ip}: {refusal:?}");
+                        Err(throttled(refusal))
+                    }
+                    Err(e) => Err(auth_failed(e)),
+                })
+            },
+        );
+    }
+
     /// The account registered as `nick`, if any.
     pub fn lookup(&self, nick: &str) -> Result<Option<AccountRecord>, ChatError> {
         self.store.account(nick).map_err(store_failed)
     }
 
-    /// Refuses an address that has failed to log in too often lately.
-    pub fn check_throttle(&self, ip: IpAddr) -> Result<(), ChatError> {
+    /// Refuses, before a password is asked for, an attempt at `account`
+    /// from `ip` that the failed-login limit would refuse.
+    pub fn check_throttle(&self, ip: IpAddr, account: &AccountRecord) -> Result<(), ChatError> {
+        let key = account.nick.to_ascii_lowercase();
+        let target = Target {
+            key: &key,
+            owner_address: owner_address(account),
+        };
         self.throttle
-            .check(ip, Instant::now())
-            .map_err(|wait| ChatError::LoginsThrottled {
-                wait_secs: wait.as_secs().max(1),
-            })
+            .check(ip, Some(target), Instant::now())
+            .map_err(throttled)
     }
 
     /// Checks the password for `account`; on success returns the identity the
@@ -114,20 +173,17 @@ impl Accounts {
         password: String,
         done: impl FnOnce(Result<Identity, ChatError>) + Send + 'static,
     ) {
-        if let Err(error) = self.check_throttle(ip) {
-            return done(Err(error));
-        }
         let accounts = Arc::clone(self);
-        let phc = account.password_hash.clone();
-        self.pool.verify_then(phc, password, move |right| {
+        let (name, owner) = (account.nick.clone(), owner_address(&account));
+        let phc = Some(account.password_hash.clone());
+        self.check_password_then(ip, &name, owner, phc, password, move |right| {
             done(match right {
                 Ok(true) => accounts.identity(&account),
                 Ok(false) => {
-                    accounts.throttle.record_failure(ip, Instant::now());
                     warn!("failed login as {} from {ip}", account.nick);
                     Err(ChatError::WrongPassword)
                 }
-                Err(e) => Err(auth_failed(e)),
+                Err(e) => Err(e),
             })
         });
     }
@@ -200,6 +256,27 @@ impl Accounts {
             Ok(false) => Err(ChatError::NotRegistered),
             Err(e) => Err(store_failed(e)),
         }
+    }
+}
+
+/// The address `account`'s owner last logged in from (stored as `ip:port`).
+fn owner_address(account: &AccountRecord) -> Option<IpAddr> {
+    let from = account.last_login_from.as_deref()?;
+    from.parse::<SocketAddr>()
+        .map(|a| a.ip())
+        .or_else(|_| from.parse::<IpAddr>())
+        .ok()
+}
+
+fn throttled(refusal: Refusal) -> ChatError {
+    let secs = |wait: std::time::Duration| wait.as_secs().max(1);
+    match refusal {
+        Refusal::Address(wait) => ChatError::LoginsThrottled {
+            wait_secs: secs(wait),
+        },
+        Refusal::Account(wait) => ChatError::AccountThrottled {
+            wait_secs: secs(wait),
+        },
     }
 }
 

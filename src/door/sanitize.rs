@@ -1,16 +1,28 @@
-//! Keeps one user's bytes from steering another user's terminal: control
-//! characters and ANSI/OSC escape sequences are removed from text before the
-//! hub ever sees it, whichever door it came through.
+//! Keeps one user's bytes from steering another user's terminal or display:
+//! control characters, ANSI/OSC escape sequences, and the invisible
+//! characters that reorder or hide text (bidi overrides, zero-width marks)
+//! are removed from text before the hub ever sees it, whichever door it came
+//! through.
 
 /// Returns `text` without C0/C1 control characters, DEL, or the escape
 /// sequences that start with them (CSI `ESC [ … final`, OSC `ESC ] … BEL/ST`,
-/// DCS/SOS/PM/APC strings, and two-character `ESC x`). A tab becomes a space.
+/// DCS/SOS/PM/APC strings, and two-character `ESC x`), and without the
+/// [`is_hidden`] characters. A tab becomes a space.
 pub fn clean(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
         match c {
             '\t' => out.push(' '),
+            // A zero-width joiner inside an emoji sequence (👨‍👩‍👧, 🏳️‍🌈) only
+            // joins pictures; anywhere else it hides a character boundary.
+            '\u{200d}'
+                if out.chars().next_back().is_some_and(is_pictograph)
+                    && chars.peek().copied().is_some_and(is_pictograph) =>
+            {
+                out.push(c)
+            }
+            c if is_hidden(c) => {}
             '\u{1b}' => match chars.next() {
                 Some('[') => skip_csi(&mut chars),
                 Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
@@ -24,6 +36,37 @@ pub fn clean(text: &str) -> String {
         }
     }
     out
+}
+
+/// The characters that change how the text around them is shown while not
+/// being seen themselves (issue 16: "evil\u{202e}gnp.exe" shows as
+/// "evilexe.png"): the bidi embeddings, overrides and isolates (U+202A–U+202E,
+/// U+2066–U+2069) and marks (U+200E, U+200F, U+061C), the zero-width space,
+/// joiners and word joiner (U+200B–U+200D, U+2060–U+2064), the byte-order
+/// mark (U+FEFF), and the line and paragraph separators (U+2028, U+2029),
+/// which some clients show as a line break: a fake line from someone else.
+pub fn is_hidden(c: char) -> bool {
+    matches!(
+        c,
+        '\u{61c}'
+            | '\u{200b}'..='\u{200f}'
+            | '\u{2028}'..='\u{202e}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{feff}'
+    )
+}
+
+/// The first [`is_hidden`] character of `text`, if any.
+pub fn first_hidden(text: &str) -> Option<char> {
+    text.chars().find(|&c| is_hidden(c))
+}
+
+/// Emoji a zero-width joiner may stand between, approximately (no Unicode
+/// tables here): the pictograph blocks, with U+FE0F, the emoji presentation
+/// selector that often comes just before the joiner.
+fn is_pictograph(c: char) -> bool {
+    matches!(c, '\u{2600}'..='\u{27bf}' | '\u{fe0f}' | '\u{1f000}'..='\u{1faff}')
 }
 
 /// Skips a CSI sequence's parameter and intermediate bytes up to and
@@ -82,5 +125,32 @@ mod tests {
         assert_eq!(clean("a\tb"), "a b");
         assert_eq!(clean("\x1bc reset"), " reset");
         assert_eq!(clean("dangling\x1b"), "dangling");
+    }
+
+    #[test]
+    fn bidi_controls_and_zero_width_characters_go() {
+        assert_eq!(clean("evil\u{202e}gnp.exe"), "evilgnp.exe");
+        for hidden in [
+            '\u{202a}', '\u{202d}', '\u{2066}', '\u{2069}', '\u{200e}', '\u{200f}', '\u{61c}',
+            '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}', '\u{2028}',
+        ] {
+            assert_eq!(
+                clean(&format!("a{hidden}b")),
+                "ab",
+                "{}",
+                hidden.escape_unicode()
+            );
+        }
+    }
+
+    #[test]
+    fn a_zero_width_joiner_inside_an_emoji_stays() {
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(clean(family), family);
+        let rainbow = "🏳\u{fe0f}\u{200d}🌈";
+        assert_eq!(clean(rainbow), rainbow);
+        assert_eq!(clean("👨\u{200d}x"), "👨x");
+        assert_eq!(clean("x\u{200d}👩"), "x👩");
+        assert_eq!(clean(&clean("👨\u{200d}\u{200b}👩")), "👨👩");
     }
 }

@@ -315,6 +315,11 @@ pub enum ChatError {
     LoginsThrottled {
         wait_secs: u64,
     },
+    /// Too many failed logins at this nickname from elsewhere (its owner's
+    /// usual address is exempt); wait this many seconds.
+    AccountThrottled {
+        wait_secs: u64,
+    },
     PasswordTooShort {
         min: usize,
     },
@@ -388,6 +393,11 @@ impl fmt::Display for ChatError {
             ChatError::LoginsThrottled { wait_secs } => write!(
                 f,
                 "too many failed logins from your address; try again in {wait_secs} seconds"
+            ),
+            ChatError::AccountThrottled { wait_secs } => write!(
+                f,
+                "too many failed logins at this nickname lately; try again in {wait_secs} \
+                 seconds, or from where you last logged in"
             ),
             ChatError::PasswordTooShort { min } => {
                 write!(f, "a password needs at least {min} characters")

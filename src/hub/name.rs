@@ -30,6 +30,13 @@ impl fmt::Display for NickError {
             NickError::BadFirst(c) => {
                 write!(f, "a nickname can't start with '{c}'; start with a letter")
             }
+            // Shown by code point when not ASCII: an invisible or
+            // direction-changing character (issue 16) can't be shown itself.
+            NickError::BadChar(c) if !c.is_ascii() => write!(
+                f,
+                "a nickname can't contain U+{:04X}; use ASCII letters, digits and -_[]{{}}|^",
+                *c as u32
+            ),
             NickError::BadChar(c) => write!(
                 f,
                 "a nickname can't contain '{}'; use letters, digits and -_[]{{}}|^",

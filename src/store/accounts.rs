@@ -40,19 +40,19 @@ impl Store {
     /// The account registered under `nick` (any case), if there is one.
     pub fn account(&self, nick: &str) -> Result<Option<AccountRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM accounts WHERE nick = ?1");
-        Ok(self.conn().query_row(&sql, [nick], record).optional()?)
+        Ok(self.conn()?.query_row(&sql, [nick], record).optional()?)
     }
 
     /// The account with this id, if it still exists.
     pub fn account_by_id(&self, id: AccountId) -> Result<Option<AccountRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = ?1");
-        Ok(self.read().query_row(&sql, [id.0], record).optional()?)
+        Ok(self.read()?.query_row(&sql, [id.0], record).optional()?)
     }
 
     /// Every account, by nickname.
     pub fn accounts(&self) -> Result<Vec<AccountRecord>, StoreError> {
         let sql = format!("SELECT {COLUMNS} FROM accounts ORDER BY nick");
-        let conn = self.read();
+        let conn = self.read()?;
         let mut statement = conn.prepare(&sql)?;
         let rows = statement.query_map([], record)?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -65,7 +65,7 @@ impl Store {
         password_hash: &str,
         now: i64,
     ) -> Result<AccountId, StoreError> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let inserted = conn.execute(
             "INSERT INTO accounts (nick, password_hash, created_at) VALUES (?1, ?2, ?3)",
             params![nick, password_hash, now],
@@ -83,7 +83,7 @@ impl Store {
 
     /// Replaces an account's password hash; false if the account is gone.
     pub fn set_password(&self, id: AccountId, password_hash: &str) -> Result<bool, StoreError> {
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE accounts SET password_hash = ?2 WHERE id = ?1",
             params![id.0, password_hash],
         )?;
@@ -94,14 +94,14 @@ impl Store {
     /// there was none.
     pub fn delete_account(&self, nick: &str) -> Result<bool, StoreError> {
         let deleted = self
-            .conn()
+            .conn()?
             .execute("DELETE FROM accounts WHERE nick = ?1", [nick])?;
         Ok(deleted == 1)
     }
 
     /// Notes a successful login.
     pub fn record_login(&self, id: AccountId, from: &str, at: i64) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn()?.execute(
             "UPDATE accounts SET last_login_at = ?2, last_login_from = ?3, \
              login_count = login_count + 1 WHERE id = ?1",
             params![id.0, at, from],
@@ -111,7 +111,7 @@ impl Store {
 
     /// Notes a logout, for "last seen".
     pub fn record_logout(&self, id: AccountId, at: i64) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn()?.execute(
             "UPDATE accounts SET last_seen_at = ?2 WHERE id = ?1",
             params![id.0, at],
         )?;
@@ -196,6 +196,7 @@ mod tests {
         let store = Store::open(&path).unwrap();
         let version: usize = store
             .conn()
+            .unwrap()
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, super::super::migrate::LATEST);

@@ -10,7 +10,7 @@ use crate::hub::AccountId;
 
 impl Store {
     pub fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         let topic = record.topic.as_ref();
         tx.execute(
@@ -65,14 +65,14 @@ impl Store {
     }
 
     pub fn drop_channel(&self, name: &str) -> Result<(), StoreError> {
-        self.conn()
+        self.conn()?
             .execute("DELETE FROM channels WHERE name = ?1", [name])?;
         Ok(())
     }
 
     /// Every kept channel, oldest first.
     pub fn channels(&self) -> Result<Vec<ChannelRecord>, StoreError> {
-        let conn = self.read();
+        let conn = self.read()?;
         let mut statement = conn.prepare(
             "SELECT name, description, founder_id, created_at, topic, topic_by, topic_at, modes, \
              channel_key, user_limit FROM channels ORDER BY created_at, name",
@@ -133,7 +133,7 @@ impl Store {
     }
 
     pub fn add_gline(&self, gline: &Gline) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn()?.execute(
             "INSERT INTO server_bans (mask, reason, set_by, set_at) VALUES (?1, ?2, ?3, ?4) \
              ON CONFLICT (mask) DO UPDATE SET reason = excluded.reason, set_by = excluded.set_by, \
              set_at = excluded.set_at",
@@ -143,13 +143,13 @@ impl Store {
     }
 
     pub fn remove_gline(&self, mask: &str) -> Result<(), StoreError> {
-        self.conn()
+        self.conn()?
             .execute("DELETE FROM server_bans WHERE mask = ?1", [mask])?;
         Ok(())
     }
 
     pub fn glines(&self) -> Result<Vec<Gline>, StoreError> {
-        let conn = self.read();
+        let conn = self.read()?;
         let mut statement =
             conn.prepare("SELECT mask, reason, set_by, set_at FROM server_bans ORDER BY set_at")?;
         let rows = statement.query_map([], |row| {
@@ -166,7 +166,7 @@ impl Store {
     /// Whether the account registered as `nick` is a server operator.
     pub fn is_oper(&self, nick: &str) -> Result<bool, StoreError> {
         let oper: Option<i64> = self
-            .read()
+            .read()?
             .query_row(
                 "SELECT is_oper FROM accounts WHERE nick = ?1",
                 [nick],
@@ -178,7 +178,7 @@ impl Store {
 
     /// Makes (or unmakes) an account a server operator; false if no account.
     pub fn set_oper(&self, nick: &str, oper: bool) -> Result<bool, StoreError> {
-        let changed = self.conn().execute(
+        let changed = self.conn()?.execute(
             "UPDATE accounts SET is_oper = ?2 WHERE nick = ?1",
             params![nick, oper as i64],
         )?;

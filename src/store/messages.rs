@@ -20,7 +20,7 @@ pub enum MemoKept {
 impl Store {
     /// Appends history lines in one transaction: one fsync for the batch.
     pub fn append_history(&self, lines: &[(String, HistoryLine)]) -> Result<(), StoreError> {
-        let mut conn = self.conn();
+        let mut conn = self.conn()?;
         let tx = conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
@@ -45,7 +45,7 @@ impl Store {
         &self,
         lines: usize,
     ) -> Result<Vec<(String, Vec<HistoryLine>)>, StoreError> {
-        let conn = self.read();
+        let conn = self.read()?;
         let mut channels = conn.prepare("SELECT DISTINCT channel FROM history")?;
         let names: Vec<String> = channels
             .query_map([], |row| row.get(0))?
@@ -74,7 +74,7 @@ impl Store {
     /// Retention: keeps each channel's newest `keep` lines, none older than
     /// `before` (Unix seconds).
     pub fn prune_history(&self, keep: usize, before: i64) -> Result<usize, StoreError> {
-        let conn = self.conn();
+        let conn = self.conn()?;
         let old = conn.execute("DELETE FROM history WHERE at < ?1", [before])?;
         let over = conn.execute(
             "DELETE FROM history WHERE id IN (SELECT id FROM (SELECT id, row_number() OVER \
@@ -97,7 +97,7 @@ impl Store {
         let Some(account) = self.account(to)? else {
             return Ok(MemoKept::NoAccount);
         };
-        let conn = self.conn();
+        let conn = self.conn()?;
         let waiting: i64 = conn.query_row(
             "SELECT count(*) FROM memos WHERE account_id = ?1 AND read = 0",
             [account.id.0],
@@ -115,7 +115,7 @@ impl Store {
 
     /// The account's memos, oldest first: only unread ones, or all.
     pub fn memos(&self, account: AccountId, unread_only: bool) -> Result<Vec<Memo>, StoreError> {
-        let conn = self.read();
+        let conn = self.read()?;
         let mut statement = conn.prepare(
             "SELECT sender, text, sent_at FROM memos WHERE account_id = ?1 \
              AND (read = 0 OR ?2 = 0) ORDER BY id",
@@ -131,7 +131,7 @@ impl Store {
     }
 
     pub fn mark_memos_read(&self, account: AccountId) -> Result<(), StoreError> {
-        self.conn().execute(
+        self.conn()?.execute(
             "UPDATE memos SET read = 1 WHERE account_id = ?1",
             [account.0],
         )?;
@@ -139,7 +139,7 @@ impl Store {
     }
 
     pub fn clear_memos(&self, account: AccountId) -> Result<(), StoreError> {
-        self.conn()
+        self.conn()?
             .execute("DELETE FROM memos WHERE account_id = ?1", [account.0])?;
         Ok(())
     }

@@ -26,7 +26,7 @@ impl NickList {
 impl Store {
     /// The list's nicknames, in the order they were added.
     pub fn nick_list(&self, list: NickList, id: AccountId) -> Result<Vec<String>, StoreError> {
-        let conn = self.read();
+        let conn = self.read()?;
         let sql = format!(
             "SELECT nick FROM {} WHERE account_id = ?1 ORDER BY added_at, nick",
             list.table()
@@ -48,7 +48,7 @@ impl Store {
             "INSERT OR IGNORE INTO {} (account_id, nick, added_at) VALUES (?1, ?2, ?3)",
             list.table()
         );
-        self.conn().execute(&sql, params![id.0, nick, at])?;
+        self.conn()?.execute(&sql, params![id.0, nick, at])?;
         Ok(())
     }
 
@@ -62,7 +62,7 @@ impl Store {
             "DELETE FROM {} WHERE account_id = ?1 AND nick = ?2",
             list.table()
         );
-        self.conn().execute(&sql, params![id.0, nick])?;
+        self.conn()?.execute(&sql, params![id.0, nick])?;
         Ok(())
     }
 }

@@ -197,7 +197,7 @@ impl Reader<'_> {
             // Proof of life: the hub's idle clock starts again.
             "PONG" => return self.hub(Command::Ping),
             "QUIT" => {
-                let message = Some(m.param(0).to_string()).filter(|q| !q.is_empty());
+                let message = Some(chat_text(m.param(0))).filter(|q| !q.is_empty());
                 return self.hub(Command::Quit { message });
             }
             _ if !self.registered => self.reply("451", ":You have not registered"),
@@ -241,13 +241,13 @@ impl Reader<'_> {
             "TOPIC" if m.params.is_empty() => return self.need_more("TOPIC"),
             "TOPIC" if m.params.len() > 1 => Command::SetTopic {
                 channel: Some(m.param(0).to_string()),
-                text: sanitize::clean(&strip_formatting(m.param(1))),
+                text: chat_text(m.param(1)),
             },
             "KICK" if m.params.len() < 2 => return self.need_more("KICK"),
             "KICK" => Command::Kick {
                 channel: Some(m.param(0).to_string()),
                 nick: m.param(1).to_string(),
-                reason: Some(m.param(2).to_string()).filter(|r| !r.is_empty()),
+                reason: Some(chat_text(m.param(2))).filter(|r| !r.is_empty()),
             },
             "INVITE" if m.params.len() < 2 => return self.need_more("INVITE"),
             "INVITE" => Command::Invite {
@@ -267,13 +267,13 @@ impl Reader<'_> {
             "KILL" if m.params.is_empty() => return self.need_more("KILL"),
             "KILL" => Command::Kill {
                 nick: m.param(0).to_string(),
-                reason: Some(m.param(1).to_string())
+                reason: Some(chat_text(m.param(1)))
                     .filter(|r| !r.is_empty())
                     .unwrap_or_else(|| "no reason".into()),
             },
             "WALLOPS" if m.params.is_empty() => return self.need_more("WALLOPS"),
             "WALLOPS" => Command::Wallops {
-                text: sanitize::clean(m.param(0)),
+                text: chat_text(m.param(0)),
             },
             "TOPIC" => Command::Topic {
                 channel: m.param(0).to_string(),
@@ -310,7 +310,7 @@ impl Reader<'_> {
                     .collect(),
             },
             "AWAY" => Command::Away {
-                message: Some(m.param(0).to_string()).filter(|a| !a.is_empty()),
+                message: Some(chat_text(m.param(0))).filter(|a| !a.is_empty()),
             },
             "MODE" => return self.mode(&m),
             "MOTD" => {
@@ -467,7 +467,9 @@ impl Reader<'_> {
             return Flow::Continue;
         }
         if let Err(why) = Nick::parse(wanted, self.door.config.server.nick_length) {
-            self.reply("432", &format!("{wanted} :Erroneous nickname: {why}"));
+            // Echoed cleaned: the refusal must not carry a hidden character either.
+            let shown = sanitize::clean(wanted);
+            self.reply("432", &format!("{shown} :Erroneous nickname: {why}"));
             return Flow::Continue;
         }
         if !self.registered {
@@ -593,7 +595,7 @@ impl Reader<'_> {
             None if m.param(1).starts_with('\u{1}') => return Flow::Continue,
             None => (m.param(1), false),
         };
-        let text = sanitize::clean(&strip_formatting(text));
+        let text = chat_text(text);
         for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
             let command = if target.starts_with('#') {
                 Command::SayIn {
@@ -798,6 +800,12 @@ impl Reader<'_> {
         self.own.say(&event);
         Flow::Continue
     }
+}
+
+/// Text another person will read (a message, topic, reason, away or quit
+/// message): without mIRC formatting, control characters or hidden ones.
+fn chat_text(text: &str) -> String {
+    sanitize::clean(&strip_formatting(text))
 }
 
 /// Removes mIRC formatting (bold, colours, italics, …): IRC clients send it,

@@ -20,7 +20,7 @@ use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::{sanitize, Admission};
 use crate::engine::{Engine, Outbound};
-use crate::hub::name::Nick;
+use crate::hub::name::{Nick, NickError};
 use crate::hub::{
     AccountId, ChatError, Command, DoorKind, Event, HubHandle, Identity, Prompt, SessionId,
 };
@@ -41,6 +41,11 @@ pub struct TextDoor {
     pub accounts: Arc<Accounts>,
     pub config: TextDoorConfig,
     pub engine: Engine,
+}
+
+/// The refusal of a nickname typed with `hidden`, a character cleaning removes.
+fn hidden_in_nick(hidden: Option<char>) -> ChatError {
+    ChatError::BadNick(NickError::BadChar(hidden.unwrap_or('\u{fffd}')))
 }
 
 /// The line a refused connection gets before it is closed.
@@ -118,8 +123,10 @@ impl LineConnection for Reader<'_> {
     }
 
     fn input(&mut self, input: Input) -> Flow {
-        let line = match input {
-            Input::Line(line) => sanitize::clean(&line),
+        // Issue 16: a nickname with a hidden character is refused, not
+        // quietly shortened by the cleaning that chat text gets.
+        let (line, hidden) = match input {
+            Input::Line(line) => (sanitize::clean(&line), sanitize::first_hidden(&line)),
             Input::TooLong => {
                 let max = self.door.config.max_line;
                 self.say(Event::Error(ChatError::LineTooLong { max }));
@@ -133,7 +140,7 @@ impl LineConnection for Reader<'_> {
             Input::Negotiation { .. } => return Flow::Continue,
         };
         match std::mem::replace(&mut self.phase, Phase::Nick) {
-            Phase::Nick => self.nick_line(&line),
+            Phase::Nick => self.nick_line(&line, hidden),
             Phase::Password(account) => {
                 self.say(Event::EchoOn);
                 let ip = self.peer.ip();
@@ -184,6 +191,9 @@ impl LineConnection for Reader<'_> {
                     Typed::Blank => self.to_hub(Command::Ping),
                     Typed::Help => self.relay(Event::Help),
                     Typed::Error(error) => self.relay(Event::Error(error)),
+                    Typed::Account(AccountCommand::ChangeNick { .. }) if hidden.is_some() => {
+                        self.say(Event::Error(hidden_in_nick(hidden)))
+                    }
                     Typed::Hub(command) => self.to_hub(command),
                     Typed::Account(command) => self.account_command(&nick, account, command),
                 }
@@ -194,8 +204,11 @@ impl LineConnection for Reader<'_> {
 
 impl Reader<'_> {
     /// A line at the nickname prompt.
-    fn nick_line(&mut self, line: &str) -> Flow {
+    fn nick_line(&mut self, line: &str, hidden: Option<char>) -> Flow {
         let nick = match parse::parse_login(line) {
+            Typed::Hub(Command::Login { .. }) if hidden.is_some() => {
+                return self.refuse(hidden_in_nick(hidden))
+            }
             Typed::Hub(Command::Login { nick, .. }) => nick,
             Typed::Hub(command) => return self.to_hub(command),
             Typed::Help => {
@@ -209,7 +222,7 @@ impl Reader<'_> {
         match self.door.accounts.lookup(&nick) {
             Err(error) => self.refuse(error),
             Ok(Some(account)) => {
-                if let Err(error) = self.door.accounts.check_throttle(self.peer.ip()) {
+                if let Err(error) = self.door.accounts.check_throttle(self.peer.ip(), &account) {
                     return self.refuse(error);
                 }
                 self.say(Event::Prompt(Prompt::Password {

@@ -491,11 +491,39 @@ impl Client {
         Client::connect_to(server, server.addr(), None)
     }
 
+    /// Connects to the text door from another loopback address, e.g.
+    /// 127.0.0.2, as a second person on another machine would (Linux
+    /// answers on all of 127.0.0.0/8).
+    #[track_caller]
+    pub fn connect_from(server: &TestServer, ip: [u8; 4]) -> Client {
+        Client::connect_from_to(server, server.addr(), None, Some(ip.into()))
+    }
+
     /// Connects to `addr`, a door of `server`; `name` is the transcript's
     /// until a login names it, `client N` without one.
     #[track_caller]
     fn connect_to(server: &TestServer, addr: SocketAddr, name: Option<String>) -> Client {
-        let stream = match TcpStream::connect(addr) {
+        Client::connect_from_to(server, addr, name, None)
+    }
+
+    #[track_caller]
+    fn connect_from_to(
+        server: &TestServer,
+        addr: SocketAddr,
+        name: Option<String>,
+        from: Option<std::net::IpAddr>,
+    ) -> Client {
+        let connected = match from {
+            None => TcpStream::connect(addr),
+            Some(ip) => (|| {
+                let socket =
+                    socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+                socket.bind(&SocketAddr::new(ip, 0).into())?;
+                socket.connect(&addr.into())?;
+                Ok(socket.into())
+            })(),
+        };
+        let stream = match connected {
             Ok(stream) => stream,
             Err(e) => server.fail(&format!("can't connect to {addr}: {e}")),
         };
