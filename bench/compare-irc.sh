@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
-# chatd's IRC door side by side with ngIRCd and InspIRCd (BENCHMARKS.md,
-# "chatd and other IRC servers"): the same chatd-bench scenarios over IRC
-# (`--protocol irc`) against each server in turn, interleaved run by run,
-# each run against a freshly started server on a free loopback port.
+# chatd beside ngIRCd and InspIRCd (BENCHMARKS.md): the same chatd-bench
+# scenarios over IRC (`--protocol irc`) against each server in turn,
+# interleaved run by run, each run against a freshly started server on a free
+# loopback port; chatd's text door (`chatd-text`) runs the same scenarios in
+# the same run, for its figures beside them.
 #
-#   bench/compare-irc.sh                       # fanout100 fanout500 connections
-#   bench/compare-irc.sh fanout100             # some of: fanout100 fanout500 connections
+#   bench/compare-irc.sh        # fanout100 fanout500 private connections5000 connections10000
+#   bench/compare-irc.sh private fanout500     # some of them
 #
-# Environment: RUNS (3), SECS (10 s of sending per fan-out run),
-# CONNECTIONS (10000), CONN_RUNS (runs of the connections scenario; 1),
-# PARALLEL (logins under way at once in the connections scenario; 50:
-# InspIRCd completes registrations once a second, so one at a time would
-# hold one connection a second),
-# SERVERS ("chatd ngircd inspircd"), OUT (the JSON lines file;
+# Environment: RUNS (3 runs of every scenario; the summary prints medians),
+# SECS (10 s of sending per fan-out or private run), PAIRS (50 pairs in the
+# private scenario), PARALLEL (logins under way at once in the connections
+# scenarios; 200: InspIRCd completes a registration a second after it
+# starts, so one at a time would hold one connection a second),
+# SERVERS ("chatd chatd-text ngircd inspircd"), OUT (the JSON lines file;
 # bench/irc-<time>.jsonl), INSTALL (1: apt-get install ngircd inspircd when
 # missing; needs root), CARGO_TARGET_DIR (where cargo builds), NODELAY (1:
 # start ngIRCd and InspIRCd with a small LD_PRELOAD library, compiled here
 # with cc, that sets TCP_NODELAY on every socket they accept, as chatd does
 # on its own: neither sets it, and Nagle's algorithm then holds their small
 # writes back; see BENCHMARKS.md. The label of each run says "+nodelay").
+#
+# The kernel is left as it is (no sysctl): the connections scenarios show
+# what each server holds on a stock kernel; the limits are printed first.
 #
 # The other servers run with configurations written to a temporary
 # directory, with every flood and connection limit raised that can be
@@ -32,10 +36,9 @@ cd "$(dirname "$0")/.."
 
 RUNS=${RUNS:-3}
 SECS=${SECS:-10}
-CONNECTIONS=${CONNECTIONS:-10000}
-CONN_RUNS=${CONN_RUNS:-1}
-PARALLEL=${PARALLEL:-50}
-SERVERS=${SERVERS:-chatd ngircd inspircd}
+PAIRS=${PAIRS:-50}
+PARALLEL=${PARALLEL:-200}
+SERVERS=${SERVERS:-chatd chatd-text ngircd inspircd}
 OUT=${OUT:-bench/irc-$(date +%Y%m%d-%H%M%S).jsonl}
 INSTALL=${INSTALL:-1}
 NODELAY=${NODELAY:-0}
@@ -46,7 +49,7 @@ BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
 
 scenarios=("$@")
 if [ ${#scenarios[@]} -eq 0 ]; then
-    scenarios=(fanout100 fanout500 connections)
+    scenarios=(fanout100 fanout500 private connections5000 connections10000)
 fi
 
 # --- The other servers: Debian packages ------------------------------------
@@ -71,9 +74,6 @@ fi
 
 cargo build --release --bin chatd --bin chatd-bench
 ulimit -n "$(ulimit -Hn)"
-if [ "$(cat /proc/sys/vm/max_map_count)" -lt 262144 ] && [ "$(id -u)" = 0 ]; then
-    sysctl -q -w vm.max_map_count=262144 && echo "raised vm.max_map_count to 262144"
-fi
 
 tmp=$(mktemp -d)
 # ngIRCd started as root drops to an unprivileged user, which must read its
@@ -211,7 +211,9 @@ EOF
 start_server() {
     local name=$1 port
     case "$name" in
-        chatd)
+        chatd | chatd-text)
+            local door=irc
+            if [ "$name" = chatd-text ]; then door=text; fi
             rm -f "$tmp"/chat.db*
             "$TARGET"/release/chatd serve --config bench/chat-nolobby.toml \
                 --listen 127.0.0.1:0 --udp-listen 127.0.0.1:0 --irc-listen 127.0.0.1:0 \
@@ -219,7 +221,7 @@ start_server() {
             SERVER_PID=$!
             ADDR=
             for _ in $(seq 100); do
-                ADDR=$(sed -n 's/.*irc door listening on \([0-9.]*:[0-9]*\).*/\1/p' "$tmp/server.log" | head -n1)
+                ADDR=$(sed -n "s/.*$door door listening on \([0-9.]*:[0-9]*\).*/\1/p" "$tmp/server.log" | head -n1)
                 [ -n "$ADDR" ] && break
                 kill -0 "$SERVER_PID" 2>/dev/null || break
                 sleep 0.1
@@ -258,10 +260,14 @@ bench() {
     local name=$1
     shift
     start_server "$name" || return 0
-    local label=$name
-    if [ "$name" != chatd ]; then label=$name$SUFFIX; fi
-    echo "== $label: chatd-bench --protocol irc $* (pid $SERVER_PID at $ADDR; load $(cut -d' ' -f1-3 /proc/loadavg))"
-    timeout "$BENCH_TIMEOUT" "$TARGET"/release/chatd-bench --protocol irc --addr "$ADDR" \
+    local label=$name protocol=irc
+    case "$name" in
+        chatd) ;;
+        chatd-text) protocol=text ;;
+        *) label=$name$SUFFIX ;;
+    esac
+    echo "== $label: chatd-bench --protocol $protocol $* (pid $SERVER_PID at $ADDR; load $(cut -d' ' -f1-3 /proc/loadavg))"
+    timeout "$BENCH_TIMEOUT" "$TARGET"/release/chatd-bench --protocol "$protocol" --addr "$ADDR" \
         --server-pid "$SERVER_PID" --label "$label" --json "$OUT" "$@" || true
     stop_server
     if grep -q -i -E 'WARN|ERROR|panicked|fatal|exceeded|exhausted|flood' "$tmp/server.log"; then
@@ -283,50 +289,61 @@ echo "results (one JSON line per run) go to $OUT"
 echo
 
 for s in "${scenarios[@]}"; do
-    case "$s" in
-        fanout100 | fanout500)
-            receivers=${s#fanout}
-            for _ in $(seq "$RUNS"); do
-                for server in $SERVERS; do
-                    bench "$server" fanout --receivers "$receivers" --senders 10 --seconds "$SECS"
-                done
-            done ;;
-        connections)
-            for _ in $(seq "$CONN_RUNS"); do
-                for server in $SERVERS; do
-                    bench "$server" connections --count "$CONNECTIONS" --hold 10 --max-seconds 300 \
-                        --parallel "$PARALLEL"
-                done
-            done ;;
-        *) echo "unknown scenario $s" >&2; exit 2 ;;
-    esac
+    for _ in $(seq "$RUNS"); do
+        for server in $SERVERS; do
+            case "$s" in
+                fanout100 | fanout500)
+                    bench "$server" fanout --receivers "${s#fanout}" --senders 10 --seconds "$SECS" ;;
+                private)
+                    bench "$server" private --pairs "$PAIRS" --seconds "$SECS" ;;
+                connections5000 | connections10000)
+                    bench "$server" connections --count "${s#connections}" --hold 10 --max-seconds 300 \
+                        --parallel "$PARALLEL" ;;
+                *) echo "unknown scenario $s" >&2; exit 2 ;;
+            esac
+        done
+    done
 done
 
 python3 - "$OUT" <<'PY'
 import json, statistics, sys
-fan, conns = {}, []
+fan, private, conns = {}, {}, {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
     if "results" not in r:
         print(f"{r.get('label')}: {r.get('scenario')} failed: {r.get('error')}")
         continue
     p, res, label = r["params"], r["results"], r.get("label")
+    cores = res["usage"].get("server_cores") or 0
     if r["scenario"] == "fanout":
-        key = (p["receivers"], p["senders"], label)
         lat = res["latency"]
-        fan.setdefault(key, []).append((res["deliveries_per_sec"], res["sent_per_sec"], lat["p50_us"],
-                                        lat["p99_us"], lat["max_us"], res["lost"], res["connections_lost"],
-                                        res["usage"].get("server_cores") or 0))
+        fan.setdefault((p["receivers"], p["senders"], label), []).append(
+            (res["deliveries_per_sec"], res["sent_per_sec"], lat["p50_us"], lat["p99_us"],
+             lat["max_us"], res["lost"], res["connections_lost"], cores))
+    elif r["scenario"] == "private":
+        lat = res["round_trip_latency"]
+        private.setdefault((p["pairs"], label), []).append(
+            (res["round_trips_per_sec"], lat["p50_us"], lat["p99_us"], cores))
     elif r["scenario"] == "connections":
         rss = res["rss_kib_per_connection"] or (res.get("last_sample") or {}).get("rss_kib_per_connection")
-        conns.append((label, res["held"], res["alive_after_hold"], rss, res["logins_per_sec"], res["failure"]))
+        conns.setdefault((p["count"], label), []).append(
+            (res["held"], res["alive_after_hold"], rss or 0, res["logins_per_sec"], res["failure"]))
+med = lambda vs: [statistics.median(col) for col in zip(*vs)]
 print()
-print(f"{'fan-out (medians)':<28} {'deliveries/s':>13} {'lines/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'lost':>7} {'conns lost':>10} {'srv cores':>9} runs")
+print(f"{'fan-out (medians)':<32} {'deliveries/s':>13} {'lines/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'lost':>7} {'conns lost':>10} {'srv cores':>9} runs")
 for (c, s, label), vs in fan.items():
-    m = [statistics.median(col) for col in zip(*vs)]
-    print(f"{f'{c}+{s} {label}':<28} {m[0]:>13.0f} {m[1]:>9.0f} {m[2]/1000:>8.2f} {m[3]/1000:>8.2f} "
+    m = med(vs)
+    print(f"{f'{c}+{s} {label}':<32} {m[0]:>13.0f} {m[1]:>9.0f} {m[2]/1000:>8.2f} {m[3]/1000:>8.2f} "
           f"{m[4]/1000:>8.2f} {m[5]:>7.0f} {m[6]:>10.0f} {m[7]:>9.2f} {len(vs)}")
-for label, held, alive, rss, rate, failure in conns:
-    print(f"connections {label}: held {held}, {alive} alive after hold, "
-          f"{rss and round(rss, 1)} KiB RSS per connection, {rate:.0f} logins/s; stopped by: {failure}")
+print()
+print(f"{'private (medians)':<32} {'round trips/s':>13} {'p50 ms':>8} {'p99 ms':>8} {'srv cores':>9} runs")
+for (pairs, label), vs in private.items():
+    m = med(vs)
+    print(f"{f'{pairs} pairs {label}':<32} {m[0]:>13.0f} {m[1]/1000:>8.2f} {m[2]/1000:>8.2f} {m[3]:>9.2f} {len(vs)}")
+print()
+print(f"{'connections (medians)':<32} {'held':>7} {'alive':>7} {'KiB/conn':>9} {'logins/s':>9} runs; stopped by")
+for (count, label), vs in conns.items():
+    m = med([v[:4] for v in vs])
+    stops = "; ".join(sorted({str(v[4]) for v in vs if v[4]})) or "nothing"
+    print(f"{f'{count} {label}':<32} {m[0]:>7.0f} {m[1]:>7.0f} {m[2]:>9.1f} {m[3]:>9.0f} {len(vs)}; {stops}")
 PY

@@ -16,6 +16,8 @@ use std::time::Instant;
 
 use log::warn;
 
+use crate::engine::stack;
+
 use super::flood::{FloodRule, TokenBucket, Verdict};
 use super::text::codec::{Input, LineDecoder};
 
@@ -27,7 +29,7 @@ pub const MOST_UNTERMINATED: usize = 16;
 
 /// Bytes read at once: a chat line or a few, in a buffer each connection
 /// keeps while it lives.
-const READ_BUFFER: usize = 2048;
+const READ_BUFFER: usize = 1024;
 
 /// Whether to go on reading.
 pub enum Flow {
@@ -48,6 +50,14 @@ pub trait LineConnection {
 
     /// Queues the last thing the client hears before it is cut off.
     fn closing(&mut self, reason: &str);
+
+    /// Whether the inputs just handled took the reader's stack deep and it
+    /// now rests: true once a login has completed (store lookups and
+    /// password hashing go far deeper than an idle connection ever does), so
+    /// the reader gives those stack pages back before it blocks again.
+    fn went_deep(&mut self) -> bool {
+        false
+    }
 }
 
 /// Reads until the connection ends or the door stops; returns why.
@@ -107,6 +117,9 @@ pub fn read_lines(
             warn!("disconnecting {peer}: {reason}");
             connection.closing(&reason);
             return reason;
+        }
+        if connection.went_deep() {
+            stack::release_below_here();
         }
         // Not reading meanwhile lets TCP push back on a flooding client.
         if !owed.is_zero() {

@@ -7,6 +7,7 @@
 //!   without blocking — the hub once per batch of commands, so a receiver's
 //!   lines from that batch leave in one `send`. A socket that is full is
 //!   finished by the one [`Drainer`] thread when the kernel says it has room.
+//! - A reader gives back the stack pages its login touched ([`stack`]).
 //! - Our own small kernel send buffer ([`SOCKET_SEND_BUFFER`]), so a reader
 //!   that never reads is cut off after its queue's bytes plus that buffer.
 //!
@@ -14,6 +15,7 @@
 
 mod drainer;
 mod outbound;
+pub mod stack;
 
 pub use drainer::Drainer;
 pub use outbound::{Outbound, Render};

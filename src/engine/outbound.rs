@@ -77,7 +77,7 @@ fn render_shared(render: &mut dyn Render, kind: TypeId, event: &Arc<Event>, out:
 
 /// A drained buffer bigger than this is given back, so an idle connection
 /// holds little memory whatever it once had queued.
-const KEEP_CAPACITY: usize = 2048;
+const KEEP_CAPACITY: usize = 1024;
 
 pub struct Outbound {
     /// This outbound itself, for registering with the drainer.

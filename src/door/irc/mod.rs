@@ -84,6 +84,7 @@ impl IrcDoor {
                 caps: Vec::new(),
                 sasl: Sasl::default(),
                 registered: false,
+                went_deep: false,
                 account: None,
             }
             .run(&attached.stream)
@@ -120,6 +121,8 @@ struct Reader<'a> {
     caps: Vec<String>,
     sasl: Sasl,
     registered: bool,
+    /// Registration has just completed ([`LineConnection::went_deep`]).
+    went_deep: bool,
     account: Option<AccountId>,
 }
 
@@ -133,6 +136,10 @@ impl Reader<'_> {
 }
 
 impl LineConnection for Reader<'_> {
+    fn went_deep(&mut self) -> bool {
+        std::mem::take(&mut self.went_deep)
+    }
+
     fn closing(&mut self, reason: &str) {
         self.say(Event::Closing {
             reason: reason.to_string(),
@@ -570,6 +577,7 @@ impl Reader<'_> {
         match self.replies.recv() {
             Ok(true) => {
                 self.registered = true;
+                self.went_deep = true;
                 self.nick = Some(nick);
                 self.account = account;
                 Flow::Continue

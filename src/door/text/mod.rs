@@ -70,6 +70,7 @@ impl TextDoor {
                 own: attached.own,
                 login: attached.replies,
                 phase: Phase::Nick,
+                went_deep: false,
             }
             .run(attached.stream)
         });
@@ -103,6 +104,8 @@ struct Reader<'a> {
     own: Arc<Outbound>,
     login: Receiver<bool>,
     phase: Phase,
+    /// A login has just completed ([`LineConnection::went_deep`]).
+    went_deep: bool,
 }
 
 impl Reader<'_> {
@@ -116,6 +119,10 @@ impl Reader<'_> {
 }
 
 impl LineConnection for Reader<'_> {
+    fn went_deep(&mut self) -> bool {
+        std::mem::take(&mut self.went_deep)
+    }
+
     fn closing(&mut self, reason: &str) {
         self.say(Event::Closing {
             reason: reason.to_string(),
@@ -261,6 +268,7 @@ impl Reader<'_> {
         match self.login.recv() {
             Ok(true) => {
                 self.phase = Phase::Chat { nick, account };
+                self.went_deep = true;
                 Flow::Continue
             }
             // The hub has said why; ask again.
