@@ -29,7 +29,7 @@ pub use event::{
 };
 pub use state::{ChannelSpec, Effect, HistoryConfig, Hub, HubConfig, StoreWrite, MAX_WATCH};
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -39,6 +39,7 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use log::{info, warn};
 
+use self::command::SessionMap;
 use self::persist::StoreJob;
 use crate::clock::Now;
 use crate::store::Store;
@@ -196,7 +197,7 @@ const INBOX: usize = 4096;
 /// Commands handled before the outboxes they filled are written: enough that
 /// a receiver's lines from a busy moment leave in one `send`, few enough that
 /// none waits long for it.
-const BATCH: usize = 64;
+const BATCH: usize = 256;
 
 struct Attached {
     peer: SocketAddr,
@@ -204,7 +205,7 @@ struct Attached {
 }
 
 fn run(mut hub: Hub, messages: Receiver<Message>, store: Sender<StoreJob>) {
-    let mut links: HashMap<SessionId, Attached> = HashMap::new();
+    let mut links: SessionMap<Attached> = SessionMap::default();
     let mut effects = Vec::new();
     let mut dirty: Vec<Arc<dyn Outbox>> = Vec::new();
     let mut stopping = false;
@@ -237,7 +238,7 @@ fn run(mut hub: Hub, messages: Receiver<Message>, store: Sender<StoreJob>) {
 fn handle(
     hub: &mut Hub,
     message: Message,
-    links: &mut HashMap<SessionId, Attached>,
+    links: &mut SessionMap<Attached>,
     store: &Sender<StoreJob>,
     effects: &mut Vec<Effect>,
     dirty: &mut Vec<Arc<dyn Outbox>>,
@@ -271,7 +272,7 @@ fn handle(
 fn carry_out(
     hub: &mut Hub,
     now: Now,
-    links: &mut HashMap<SessionId, Attached>,
+    links: &mut SessionMap<Attached>,
     store: &Sender<StoreJob>,
     effects: &mut Vec<Effect>,
     dirty: &mut Vec<Arc<dyn Outbox>>,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use log::info;
 
 use super::channel::{Channel, ChannelRecord, Channels, Gline, Lifetime, Who};
-use super::command::{AccountId, Command, DoorKind, Identity, SessionId, Watch};
+use super::command::{AccountId, Command, DoorKind, Identity, SessionId, SessionMap, Watch};
 use super::event::{
     ChannelSummary, ChatError, Departed, Departure, Event, HistoryLine, UserSummary,
 };
@@ -178,7 +178,7 @@ pub const MAX_WATCH: usize = 100;
 
 pub struct Hub {
     config: HubConfig,
-    sessions: HashMap<SessionId, Session>,
+    sessions: SessionMap<Session>,
     /// Logged-in sessions by case-folded nickname.
     nicks: HashMap<String, SessionId>,
     /// chat.toml's first, in its order (the order `/channels` lists them
@@ -295,7 +295,7 @@ impl Hub {
             next_prune: None,
             glines: config.glines.clone(),
             config,
-            sessions: HashMap::new(),
+            sessions: SessionMap::default(),
             nicks: HashMap::new(),
             channels,
             watchers: HashMap::new(),
