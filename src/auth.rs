@@ -1,11 +1,12 @@
 //! Password hashing and checking with argon2id, off the hub thread and with
 //! bounded concurrency: a fixed set of worker threads takes jobs from a
 //! bounded queue, so a storm of logins costs at most `workers` × the argon2
-//! memory cost at once and never delays chat. Also the per-address limit on
-//! failed logins.
+//! memory cost at once and never delays chat. Also the limit on failed
+//! logins.
 
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::thread;
@@ -166,16 +167,17 @@ fn verify_with(argon2: &Argon2, phc: &str, password: &str) -> bool {
     }
 }
 
-/// Counts failed logins per address in a sliding window; past the limit the
-/// address must wait until its oldest failure leaves the window.
-pub struct LoginThrottle {
+/// Counts failures per key (an address, or an address and a nickname) in a
+/// sliding window; past the limit the key must wait until its oldest
+/// failure leaves the window.
+pub struct LoginThrottle<K = IpAddr> {
     max_failures: usize,
     window: Duration,
-    failures: Mutex<HashMap<IpAddr, VecDeque<Instant>>>,
+    failures: Mutex<HashMap<K, VecDeque<Instant>>>,
 }
 
-impl LoginThrottle {
-    pub fn new(max_failures: usize, window: Duration) -> LoginThrottle {
+impl<K: Hash + Eq> LoginThrottle<K> {
+    pub fn new(max_failures: usize, window: Duration) -> LoginThrottle<K> {
         LoginThrottle {
             max_failures,
             window,
@@ -183,10 +185,15 @@ impl LoginThrottle {
         }
     }
 
-    /// `Err(wait)` if `ip` has failed too often lately.
-    pub fn check(&self, ip: IpAddr, now: Instant) -> Result<(), Duration> {
+    /// An empty throttle with the same limits, counting other things.
+    pub fn alike<L: Hash + Eq>(&self) -> LoginThrottle<L> {
+        LoginThrottle::new(self.max_failures, self.window)
+    }
+
+    /// `Err(wait)` if `key` has failed too often lately.
+    pub fn check(&self, key: K, now: Instant) -> Result<(), Duration> {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(times) = failures.get_mut(&ip) else {
+        let Some(times) = failures.get_mut(&key) else {
             return Ok(());
         };
         while times
@@ -196,7 +203,7 @@ impl LoginThrottle {
             times.pop_front();
         }
         if times.is_empty() {
-            failures.remove(&ip);
+            failures.remove(&key);
             return Ok(());
         }
         if times.len() < self.max_failures {
@@ -206,9 +213,9 @@ impl LoginThrottle {
         Err(self.window.saturating_sub(now.duration_since(oldest)))
     }
 
-    pub fn record_failure(&self, ip: IpAddr, now: Instant) {
+    pub fn record_failure(&self, key: K, now: Instant) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let times = failures.entry(ip).or_default();
+        let times = failures.entry(key).or_default();
         times.push_back(now);
         // Only the newest `max_failures` matter.
         while times.len() > self.max_failures {

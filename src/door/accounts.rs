@@ -1,5 +1,5 @@
 //! What every door does with accounts: look a nickname up, check a password
-//! (with the per-address failure limit), register, change a password. Runs on
+//! (with the failure limit per address and nickname), register, change a password. Runs on
 //! the calling connection's thread; argon2 itself runs in the bounded pool,
 //! and the hub only ever hears the outcome.
 
@@ -27,10 +27,19 @@ pub struct OperSpec {
     pub password_hash: String,
 }
 
+/// Whose failed logins count together: an address's, for one nickname
+/// (ASCII-lowercased), so one person's typos don't lock out everyone else
+/// behind the same address (issue #17).
+type LoginKey = (IpAddr, String);
+
 pub struct Accounts {
     store: Arc<Store>,
     pool: AuthPool,
-    throttle: LoginThrottle,
+    throttle: LoginThrottle<LoginKey>,
+    /// Failed `/oper` attempts, per address: kept apart from the login
+    /// limit, so a logged-in user's `/oper` typos never lock them (or their
+    /// address) out of logging in (issue #17).
+    oper_throttle: LoginThrottle,
     pub rules: AccountRules,
     opers: Vec<OperSpec>,
 }
@@ -46,7 +55,8 @@ impl Accounts {
         Accounts {
             store,
             pool,
-            throttle,
+            throttle: throttle.alike(),
+            oper_throttle: throttle,
             rules,
             opers,
         }
@@ -54,9 +64,9 @@ impl Accounts {
 
     /// Checks a server operator's name and password: one from chat.toml, or
     /// an account flagged with `chatd admin oper`. Failures count toward the
-    /// address's failed-login limit.
+    /// address's own `/oper` limit, not toward its logins.
     pub fn check_oper(&self, ip: IpAddr, name: &str, password: &str) -> Result<(), ChatError> {
-        self.check_throttle(ip)?;
+        throttled(self.oper_throttle.check(ip, Instant::now()))?;
         let hash = match self.opers.iter().find(|o| o.name == name) {
             Some(oper) => Some(oper.password_hash.clone()),
             None => match self.store.is_oper(name).map_err(store_failed)? {
@@ -72,7 +82,7 @@ impl Accounts {
             None => false,
         };
         if !right {
-            self.throttle.record_failure(ip, Instant::now());
+            self.oper_throttle.record_failure(ip, Instant::now());
             warn!("failed /oper as {name} from {ip}");
             return Err(ChatError::NoOperHost);
         }
@@ -85,13 +95,10 @@ impl Accounts {
         self.store.account(nick).map_err(store_failed)
     }
 
-    /// Refuses an address that has failed to log in too often lately.
-    pub fn check_throttle(&self, ip: IpAddr) -> Result<(), ChatError> {
-        self.throttle
-            .check(ip, Instant::now())
-            .map_err(|wait| ChatError::LoginsThrottled {
-                wait_secs: wait.as_secs().max(1),
-            })
+    /// Refuses an address that has failed to log in as `nick` too often
+    /// lately.
+    pub fn check_throttle(&self, ip: IpAddr, nick: &str) -> Result<(), ChatError> {
+        throttled(self.throttle.check(login_key(ip, nick), Instant::now()))
     }
 
     /// Checks the password for `account`; on success returns the identity the
@@ -114,7 +121,7 @@ impl Accounts {
         password: String,
         done: impl FnOnce(Result<Identity, ChatError>) + Send + 'static,
     ) {
-        if let Err(error) = self.check_throttle(ip) {
+        if let Err(error) = self.check_throttle(ip, &account.nick) {
             return done(Err(error));
         }
         let accounts = Arc::clone(self);
@@ -123,7 +130,8 @@ impl Accounts {
             done(match right {
                 Ok(true) => accounts.identity(&account),
                 Ok(false) => {
-                    accounts.throttle.record_failure(ip, Instant::now());
+                    let key = login_key(ip, &account.nick);
+                    accounts.throttle.record_failure(key, Instant::now());
                     warn!("failed login as {} from {ip}", account.nick);
                     Err(ChatError::WrongPassword)
                 }
@@ -201,6 +209,16 @@ impl Accounts {
             Err(e) => Err(store_failed(e)),
         }
     }
+}
+
+fn login_key(ip: IpAddr, nick: &str) -> LoginKey {
+    (ip, nick.to_ascii_lowercase())
+}
+
+fn throttled(check: Result<(), std::time::Duration>) -> Result<(), ChatError> {
+    check.map_err(|wait| ChatError::LoginsThrottled {
+        wait_secs: wait.as_secs().max(1),
+    })
 }
 
 fn store_failed(e: StoreError) -> ChatError {

@@ -429,12 +429,17 @@ impl Hub {
             Command::Watch(change) => self.watch(now, from, change, &mut out),
             Command::Ignore(change) => self.ignore(now, from, change, &mut out),
             Command::Whowas { nick } => {
+                // Addresses are for server operators only, as in /whois.
+                let oper = self.user(from).oper;
                 let found: Vec<Departed> = self
                     .departed
                     .iter()
                     .rev()
                     .filter(|d| d.nick.eq_ignore_ascii_case(&nick))
-                    .cloned()
+                    .map(|d| Departed {
+                        host: d.host.clone().filter(|_| oper),
+                        ..d.clone()
+                    })
                     .collect();
                 match found.is_empty() {
                     true => out.error(from, ChatError::WasNoSuchNick(nick)),
@@ -942,10 +947,12 @@ impl Hub {
         let member = channel.members.contains(&from);
         let user = self.user(from);
         let op = channel.is_op(from, user.account, user.oper);
-        // RFC 2812: ERR_CANNOTSENDTOCHAN for +n, +m, +C and banned outsiders alike.
+        let voiced = channel.voiced.contains(&from);
+        // RFC 2812: ERR_CANNOTSENDTOCHAN for +n, +m, +C and the banned alike;
+        // a banned member stays but is silent unless voiced, as on IRC servers.
         let refused = (!member && channel.modes.no_outside)
-            || (!member && !op && self.banned_here(from, index))
-            || (channel.modes.moderated && !op && !channel.voiced.contains(&from))
+            || (!op && !voiced && self.banned_here(from, index))
+            || (channel.modes.moderated && !op && !voiced)
             || (channel.modes.no_ctcp && action);
         if refused {
             return out.error(from, ChatError::CannotSendToChan(channel.name.clone()));
@@ -1177,6 +1184,8 @@ impl Hub {
             Some(ChatError::BannedFromChan(name))
         } else if channel.modes.invite_only && !channel.is_invited(&who) {
             Some(ChatError::InviteOnlyChan(name))
+        } else if channel.modes.key.is_some() && key.is_none() {
+            Some(ChatError::ChannelNeedsKey(name))
         } else if channel.modes.key.is_some() && channel.modes.key.as_deref() != key {
             Some(ChatError::BadChannelKey(name))
         } else if channel
@@ -1268,7 +1277,7 @@ impl Hub {
             }
             self.departed.push_back(Departed {
                 nick: user.nick.to_string(),
-                host: session.peer.ip().to_string(),
+                host: Some(session.peer.ip().to_string()),
                 left_at: clock::unix_seconds(now.wall),
             });
             self.nicks.remove(user.nick.key());

@@ -238,7 +238,17 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
             nick,
             by,
             reason,
-        } => write!(out, "<{nick} was kicked from {channel} by {by} ({reason})>\r\n")?,
+        } => match reason {
+            Some(reason) => write!(out, "<{nick} was kicked from {channel} by {by} ({reason})>\r\n")?,
+            None => write!(out, "<{nick} was kicked from {channel} by {by}>\r\n")?,
+        },
+        Event::CurrentChannel(Some(c)) => {
+            write!(out, "Your current channel is now {} ({})\r\n", c.name, users(c))?
+        }
+        Event::CurrentChannel(None) => write!(
+            out,
+            "You are in no channel now; /channels lists them, /join one\r\n"
+        )?,
         Event::ModeChanged {
             channel,
             by,
@@ -323,13 +333,9 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
         Event::Unignored { nick } => write!(out, "No longer ignoring {nick}.\r\n")?,
         Event::Whowas(departed) => {
             for d in departed {
-                write!(
-                    out,
-                    "{} was on line from {} until {}\r\n",
-                    d.nick,
-                    d.host,
-                    utc(d.left_at)
-                )?;
+                let from = d.host.as_ref().map(|h| format!(" from {h}"));
+                let (nick, until) = (&d.nick, utc(d.left_at));
+                write!(out, "{nick} was on line{} until {until}\r\n", from.unwrap_or_default())?;
             }
         }
         Event::IdleWarning { seconds } => write!(

@@ -254,6 +254,16 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::Ignoring { .. }
         | Event::Unignored { .. }
         | Event::Whowas(_) => {}
+        // §3.4: a new current channel is announced with a JOIN_ACK.
+        Event::CurrentChannel(current) => {
+            if let Some(c) = current {
+                encode(
+                    JOIN_ACK,
+                    &format!("{} {} {}", c.name, c.users, c.description),
+                    out,
+                );
+            }
+        }
     }
 }
 
