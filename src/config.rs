@@ -593,12 +593,38 @@ struct Address(SocketAddr);
 impl<'de> Deserialize<'de> for Address {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
         let text = String::deserialize(d)?;
-        text.parse().map(Address).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "expected an address like \"127.0.0.1:2027\" or \"[::1]:2027\", got {text:?}"
-            ))
-        })
+        parse_listen(&text)
+            .map(Address)
+            .map_err(serde::de::Error::custom)
     }
+}
+
+/// Parses an address to listen on, as chat.toml and the `--…listen` flags
+/// take it: `127.0.0.1:2027`, `[::1]:2027`, or a host name of this machine
+/// with a port, like `localhost:2027` (the README's `nc localhost 2027`
+/// must be writable the same way in the file, issue #17). A name is
+/// resolved once, at start: its first loopback address, or else the first
+/// one this host can bind.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let hint = "expected an address like \"127.0.0.1:2027\", \"[::1]:2027\" or \"localhost:2027\"";
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => (host, port),
+        _ => return Err(format!("{hint}, got {text:?}")),
+    };
+    let found: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(text)
+        .map_err(|e| format!("can't resolve {host:?} ({e}); {hint}"))?
+        .collect();
+    let local = found.iter().find(|a| a.ip().is_loopback()).or_else(|| {
+        found
+            .iter()
+            .find(|a| std::net::UdpSocket::bind(SocketAddr::new(a.ip(), 0)).is_ok())
+    });
+    local.copied().ok_or_else(|| {
+        format!("{host:?} is not an address of this machine, so chatd can't listen on port {port} there; {hint}")
+    })
 }
 
 /// A log level by name.
@@ -706,6 +732,12 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     }
 }
 
+/// `path` from the root, for messages and logs that must say which file
+/// is meant whatever the reader's current directory; as given if that fails.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
 /// The 1-based line of byte `offset`.
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -795,6 +827,13 @@ mod tests {
             err.starts_with("chat.toml:2: listen: expected an address"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_local_host_name_is_an_address() {
+        let config = parse("[text]\nlisten = \"localhost:9127\"\n").unwrap();
+        assert!(config.text_listen.ip().is_loopback(), "{config:?}");
+        assert_eq!(config.text_listen.port(), 9127);
     }
 
     #[test]
