@@ -62,6 +62,9 @@ pub enum Event {
     Users {
         channel: String,
         users: Vec<UserSummary>,
+        /// Each user's mark in the channel: `@` an operator, `+` voiced, or
+        /// nothing, as IRC's NAMES shows them.
+        marks: Vec<&'static str>,
     },
     /// Everyone online.
     Who(Vec<UserSummary>),

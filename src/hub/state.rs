@@ -1380,13 +1380,28 @@ impl Hub {
 
     fn channel_users(&self, now: Now, index: usize, viewer: SessionId) -> Event {
         let channel = &self.channels[index];
+        let (users, marks) = channel
+            .members
+            .iter()
+            .filter_map(|&id| Some((self.summary(now, id, viewer)?, self.mark(index, id))))
+            .unzip();
         Event::Users {
             channel: channel.name.clone(),
-            users: channel
-                .members
-                .iter()
-                .filter_map(|id| self.summary(now, *id, viewer))
-                .collect(),
+            users,
+            marks,
+        }
+    }
+
+    /// `@` before a channel operator, `+` before a voiced member.
+    fn mark(&self, index: usize, id: SessionId) -> &'static str {
+        let channel = &self.channels[index];
+        let user = self.user(id);
+        if channel.is_op(id, user.account, false) {
+            "@"
+        } else if channel.voiced.contains(&id) {
+            "+"
+        } else {
+            ""
         }
     }
 
@@ -1399,17 +1414,7 @@ impl Hub {
             nicks: channel
                 .members
                 .iter()
-                .map(|&id| {
-                    let user = self.user(id);
-                    let prefix = if channel.is_op(id, user.account, false) {
-                        "@"
-                    } else if channel.voiced.contains(&id) {
-                        "+"
-                    } else {
-                        ""
-                    };
-                    format!("{prefix}{}", user.nick)
-                })
+                .map(|&id| format!("{}{}", self.mark(index, id), self.user(id).nick))
                 .collect(),
         }
     }

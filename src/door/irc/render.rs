@@ -285,7 +285,9 @@ impl Renderer {
                 }
                 self.numeric(out, "315", &format!("{mask} :End of /WHO list."));
             }
-            Event::Users { channel: c, users } => {
+            Event::Users {
+                channel: c, users, ..
+            } => {
                 for u in users {
                     self.who_line(out, &channel(c), u);
                 }

@@ -218,6 +218,9 @@ impl LineConnection for Reader<'_> {
                     // An empty line is input too: it keeps the connection alive.
                     Typed::Blank => self.to_hub(Command::Ping),
                     Typed::Help => self.relay(Event::Help),
+                    Typed::HelpOn(command, what) => {
+                        self.relay(Event::Notice(parse::help_line(command, what)))
+                    }
                     Typed::Error(error) => self.relay(Event::Error(error)),
                     Typed::Hub(command) => self.to_hub(command),
                     Typed::Account(command) => self.account_command(&nick, account, command),
@@ -235,6 +238,10 @@ impl Reader<'_> {
             Typed::Hub(command) => return self.to_hub(command),
             Typed::Help => {
                 self.say(Event::Help);
+                return self.prompt_nick();
+            }
+            Typed::HelpOn(command, what) => {
+                self.say(Event::Notice(parse::help_line(command, what)));
                 return self.prompt_nick();
             }
             Typed::Error(error) => return self.refuse(error),

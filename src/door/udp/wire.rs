@@ -405,6 +405,7 @@ mod tests {
                 channels: vec!["Weather".into(), "Pets".into()],
                 away: None,
             }],
+            marks: vec!["@"],
         };
         assert_eq!(
             rendered(users),
