@@ -23,6 +23,8 @@ pub enum AdminError {
     /// A nickname no door would accept (issue 16: nor one with hidden characters).
     BadNick(NickError),
     Backup(BackupError),
+    /// Nothing at the database path: opening it would make an empty one.
+    NoDatabase(std::path::PathBuf),
 }
 
 impl fmt::Display for AdminError {
@@ -38,6 +40,12 @@ impl fmt::Display for AdminError {
             AdminError::Password(why) => write!(f, "{why}"),
             AdminError::BadNick(why) => write!(f, "{why}; nothing changed"),
             AdminError::Backup(e) => write!(f, "{e}"),
+            AdminError::NoDatabase(path) => write!(
+                f,
+                "there is no database at {}; name the server's with --db PATH (or \
+                 [database] path in chat.toml), or run `chatd serve` once to make it",
+                crate::config::absolute(path).display()
+            ),
         }
     }
 }
@@ -50,9 +58,18 @@ impl From<StoreError> for AdminError {
     }
 }
 
+/// Opens the configured database; unless `create`, only one that exists, so
+/// a mistyped path is said, not answered with an empty new database.
+fn open(config: &Config, create: bool) -> Result<Store, AdminError> {
+    if !create && !config.database.exists() {
+        return Err(AdminError::NoDatabase(config.database.clone()));
+    }
+    Ok(Store::open(&config.database)?)
+}
+
 /// Prints every account, one per line, with a header.
 pub fn list(config: &Config) -> Result<(), AdminError> {
-    let store = Store::open(&config.database)?;
+    let store = open(config, false)?;
     let accounts = store.accounts()?;
     println!(
         "{:<20} {:<23} {:<23} {:>6}  {:<23} last login from",
@@ -85,7 +102,7 @@ pub fn set_password(config: &Config, nick: &str, create: bool) -> Result<(), Adm
     if create {
         Nick::parse(nick, config.limits.nick_length).map_err(AdminError::BadNick)?;
     }
-    let store = Store::open(&config.database)?;
+    let store = open(config, create)?;
     let existing = store.account(nick)?;
     if existing.is_none() && !create {
         return Err(AdminError::NoSuchAccount(nick.to_string()));
@@ -114,7 +131,7 @@ pub fn set_password(config: &Config, nick: &str, create: bool) -> Result<(), Adm
 
 /// Deletes the account registered as `nick`, with its hot list.
 pub fn delete(config: &Config, nick: &str) -> Result<(), AdminError> {
-    let store = Store::open(&config.database)?;
+    let store = open(config, false)?;
     match store.delete_account(nick)? {
         true => {
             println!("{nick} deleted");
@@ -126,7 +143,7 @@ pub fn delete(config: &Config, nick: &str) -> Result<(), AdminError> {
 
 /// Makes (or unmakes) an account a server operator.
 pub fn oper(config: &Config, nick: &str, oper: bool) -> Result<(), AdminError> {
-    let store = Store::open(&config.database)?;
+    let store = open(config, false)?;
     match store.set_oper(nick, oper)? {
         true if oper => println!("{nick} is a server operator: /oper {nick} <password>"),
         true => println!("{nick} is no longer a server operator"),

@@ -174,7 +174,7 @@ impl Config {
             let message = match e.message().trim() {
                 // toml says nothing for some syntax errors (a stray CR, say).
                 "" => "this line is not valid TOML (a stray control character?)".to_string(),
-                message => message.to_string(),
+                message => in_words(message, line.and_then(|l| text.lines().nth(l - 1))),
             };
             ConfigError::Invalid {
                 path: path.to_path_buf(),
@@ -186,7 +186,11 @@ impl Config {
         raw.check()
             .map_err(|(span, key, message)| ConfigError::Invalid {
                 path: path.to_path_buf(),
-                line: span.map(|s| line_of(text, s.start)),
+                // A value checked after parsing has no span: find its key.
+                line: match span {
+                    Some(span) => Some(line_of(text, span.start)),
+                    None => key_line(text, key),
+                },
                 key: key.to_string(),
                 message,
             })
@@ -593,12 +597,38 @@ struct Address(SocketAddr);
 impl<'de> Deserialize<'de> for Address {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Address, D::Error> {
         let text = String::deserialize(d)?;
-        text.parse().map(Address).map_err(|_| {
-            serde::de::Error::custom(format!(
-                "expected an address like \"127.0.0.1:2027\" or \"[::1]:2027\", got {text:?}"
-            ))
-        })
+        parse_listen(&text)
+            .map(Address)
+            .map_err(serde::de::Error::custom)
     }
+}
+
+/// Parses an address to listen on, as chat.toml and the `--…listen` flags
+/// take it: `127.0.0.1:2027`, `[::1]:2027`, or a host name of this machine
+/// with a port, like `localhost:2027` (the README's `nc localhost 2027`
+/// must be writable the same way in the file, issue #17). A name is
+/// resolved once, at start: its first loopback address, or else the first
+/// one this host can bind.
+pub fn parse_listen(text: &str) -> Result<SocketAddr, String> {
+    if let Ok(addr) = text.parse() {
+        return Ok(addr);
+    }
+    let hint = "expected an address like \"127.0.0.1:2027\", \"[::1]:2027\" or \"localhost:2027\"";
+    let (host, port) = match text.rsplit_once(':') {
+        Some((host, port)) if !host.is_empty() && port.parse::<u16>().is_ok() => (host, port),
+        _ => return Err(format!("{hint}, got {text:?}")),
+    };
+    let found: Vec<SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(text)
+        .map_err(|e| format!("can't resolve {host:?} ({e}); {hint}"))?
+        .collect();
+    let local = found.iter().find(|a| a.ip().is_loopback()).or_else(|| {
+        found
+            .iter()
+            .find(|a| std::net::UdpSocket::bind(SocketAddr::new(a.ip(), 0)).is_ok())
+    });
+    local.copied().ok_or_else(|| {
+        format!("{host:?} is not an address of this machine, so chatd can't listen on port {port} there; {hint}")
+    })
 }
 
 /// A log level by name.
@@ -626,12 +656,18 @@ pub struct HumanDuration(pub Duration);
 
 impl<'de> Deserialize<'de> for HumanDuration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<HumanDuration, D::Error> {
-        let text = String::deserialize(d)?;
-        parse_duration(&text).map(HumanDuration).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "expected a duration like \"90s\", \"15m\" or \"1h30m\", got {text:?}"
-            ))
-        })
+        // Any value, so that `idle_timeout = 900` is told what to write
+        // rather than which type serde expected.
+        let written = match toml::Value::deserialize(d)? {
+            toml::Value::String(text) => match parse_duration(&text) {
+                Some(duration) => return Ok(HumanDuration(duration)),
+                None => format!("{text:?}"),
+            },
+            other => other.to_string(),
+        };
+        Err(serde::de::Error::custom(format!(
+            "write a duration like \"15m\" (in quotes; s, m, h and d, as in \"90s\", \"1h30m\", \"1d\"), got {written}"
+        )))
     }
 }
 
@@ -706,6 +742,88 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
     }
 }
 
+/// `path` from the root, for messages and logs that must say which file
+/// is meant whatever the reader's current directory; as given if that fails.
+pub fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}
+
+/// A serde or toml message in a person's words: the value expected as
+/// one would write it, never a Rust type name (`usize`, `f64`); `source`
+/// is the line the error is on, when known.
+fn in_words(message: &str, source: Option<&str>) -> String {
+    // A bare word where a value goes (`allow_guests = yes`) is a syntax
+    // error to toml; say what the values are.
+    let value = source
+        .and_then(|l| l.split_once('='))
+        .map(|(_, v)| v.trim())
+        .unwrap_or("");
+    if !value.is_empty() && value.chars().all(|c| c.is_ascii_alphabetic()) {
+        return match value.to_ascii_lowercase().as_str() {
+            "yes" | "no" | "on" | "off" | "true" | "false" => {
+                format!("write true or false (lower case, without quotes), got {value}")
+            }
+            _ => format!("text goes in quotes: \"{value}\"; a switch is true or false"),
+        };
+    }
+    let Some((got, wanted)) = message
+        .strip_prefix("invalid type: ")
+        .or_else(|| message.strip_prefix("invalid value: "))
+        .and_then(|m| m.split_once(", expected "))
+    else {
+        return message.to_string();
+    };
+    let wanted = match wanted {
+        "usize" | "u64" | "u32" | "u16" | "u8" | "i64" | "i32" => {
+            let most = match wanted {
+                "u32" => " up to 4294967295",
+                "u16" => " up to 65535",
+                "u8" => " up to 255",
+                _ => "",
+            };
+            format!("a whole number{most}, without quotes")
+        }
+        "f64" | "f32" => "a number, without quotes".to_string(),
+        "a boolean" => "true or false, without quotes".to_string(),
+        "a string" => "text in quotes".to_string(),
+        "a sequence" => "a list in brackets, like [\"a\", \"b\"]".to_string(),
+        other if other.starts_with("struct ") => "a table of keys".to_string(),
+        other => other.to_string(),
+    };
+    // "string \"8\"", "integer `900`", "boolean `true`": the value as written.
+    let got = match got.split_once(' ') {
+        Some((_, value)) => value.trim_matches('`'),
+        None => got,
+    };
+    format!("expected {wanted}, got {got}")
+}
+
+/// The line where `key` (`table.key`, or a top-level key; a trailing `*`
+/// matches any key it starts) is set, for complaints found after parsing.
+fn key_line(text: &str, key: &str) -> Option<usize> {
+    let (table, name) = key.rsplit_once('.').unwrap_or(("", key));
+    let mut current = String::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            current = line.trim_matches(['[', ']', ' ']).to_string();
+            continue;
+        }
+        let Some((written, _)) = line.split_once('=') else {
+            continue;
+        };
+        let written = written.trim().trim_matches('"');
+        let named = match name.strip_suffix('*') {
+            Some(prefix) => written.starts_with(prefix),
+            None => written == name,
+        };
+        if named && current == table {
+            return Some(n + 1);
+        }
+    }
+    None
+}
+
 /// The 1-based line of byte `offset`.
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
@@ -773,7 +891,7 @@ mod tests {
     fn a_bad_duration_names_file_line_and_key() {
         let err = parse("log_level = \"info\"\nidle_timeout = \"fifteen\"\n").unwrap_err();
         assert!(
-            err.starts_with("chat.toml:2: idle_timeout: expected a duration like"),
+            err.starts_with("chat.toml:2: idle_timeout: write a duration like \"15m\""),
             "{err}"
         );
         assert!(err.contains("\"fifteen\""), "{err}");
@@ -795,6 +913,13 @@ mod tests {
             err.starts_with("chat.toml:2: listen: expected an address"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_local_host_name_is_an_address() {
+        let config = parse("[text]\nlisten = \"localhost:9127\"\n").unwrap();
+        assert!(config.text_listen.ip().is_loopback(), "{config:?}");
+        assert_eq!(config.text_listen.port(), 9127);
     }
 
     #[test]
@@ -834,7 +959,7 @@ mod tests {
         assert_eq!(Config::default().accounts.argon2, Cost::default());
         let err = parse("[accounts]\nargon2_memory_kib = 1\n").unwrap_err();
         assert!(
-            err.starts_with("chat.toml: accounts.argon2_*: invalid argon2 cost"),
+            err.starts_with("chat.toml:2: accounts.argon2_*: invalid argon2 cost"),
             "{err}"
         );
     }
@@ -856,8 +981,53 @@ mod tests {
         let err = parse("[limits]\nsend_queue = 0\n").unwrap_err();
         assert_eq!(
             err,
-            "chat.toml: limits.send_queue: must be at least 4096, got 0"
+            "chat.toml:2: limits.send_queue: must be at least 4096, got 0"
         );
+    }
+
+    // Issue #16 point 6 and issue #17: where, and in a person's words.
+    #[test]
+    fn range_errors_name_their_line() {
+        let err = parse("lobby = \"Lobby\"\n[limits]\nnick_length = 30\nline_length = 10\n")
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "chat.toml:4: limits.line_length: must be at least 64, got 10"
+        );
+        let err = parse("[accounts]\nmax_login_failures = 0\n").unwrap_err();
+        assert!(err.starts_with("chat.toml:2: accounts.max_login_failures:"), "{err}");
+        let err = parse("idle_timeout = \"5s\"\n").unwrap_err();
+        assert!(err.starts_with("chat.toml:1: idle_timeout: must be at least"), "{err}");
+    }
+
+    #[test]
+    fn type_errors_say_what_to_write_without_rust_type_names() {
+        let cases = [
+            ("idle_timeout = 900\n", "chat.toml:1: idle_timeout: write a duration like \"15m\""),
+            (
+                "[accounts]\nmin_password_length = \"8\"\n",
+                "chat.toml:2: min_password_length: expected a whole number, without quotes, got \"8\"",
+            ),
+            (
+                "[accounts]\nallow_guests = yes\n",
+                "chat.toml:2: allow_guests: write true or false",
+            ),
+            (
+                "[accounts]\nallow_guests = \"yes\"\n",
+                "chat.toml:2: allow_guests: expected true or false, without quotes, got \"yes\"",
+            ),
+            ("[limits]\nflood_rate = \"fast\"\n", "chat.toml:2: flood_rate: expected a number"),
+            ("[limits]\nline_length = -1\n", "chat.toml:2: line_length: expected a whole number"),
+        ];
+        for (text, start) in cases {
+            let err = parse(text).unwrap_err();
+            assert!(err.starts_with(start), "{text:?} gave {err:?}");
+            for word in ["usize", "u32", "u64", "f64", "a boolean", "struct"] {
+                assert!(!err.contains(word), "{text:?} gave {err:?}");
+            }
+        }
+        let err = parse("idle_timeout = \"fifteen\"\n").unwrap_err();
+        assert!(err.contains("\"1d\""), "the hint lists days: {err}");
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! server (or another subcommand); prints errors for people and sets the exit
 //! code (1: the server failed, 2: bad configuration or arguments).
 
+use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,19 +61,22 @@ enum AdminAction {
     Backup { file: PathBuf },
 }
 
-/// Where the configuration and the database are.
+/// Where the configuration and the database are. Global, so that
+/// `chatd admin --db x list` and `chatd admin list --db x` both work.
 #[derive(Args, Default)]
 struct ConfigPlace {
     /// Configuration file; when the default is missing, built-in defaults apply
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     config: Option<PathBuf>,
     /// SQLite database file (overrides the configuration)
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_name = "PATH", global = true)]
     db: Option<PathBuf>,
 }
 
 impl ConfigPlace {
-    fn load(self) -> Result<Config, ExitCode> {
+    /// The configuration, and what it came from for the start log: the
+    /// file's full path, or `None` for the built-in defaults.
+    fn load(self) -> Result<(Config, Option<PathBuf>), ExitCode> {
         let named = self.config.is_some();
         let path = self.config.unwrap_or_else(|| PathBuf::from("chat.toml"));
         let mut config = Config::load(&path, named).map_err(|e| {
@@ -82,7 +86,8 @@ impl ConfigPlace {
         if let Some(db) = self.db {
             config.database = db;
         }
-        Ok(config)
+        let source = path.exists().then(|| config::absolute(&path));
+        Ok((config, source))
     }
 }
 
@@ -90,17 +95,17 @@ impl ConfigPlace {
 struct ServeArgs {
     #[command(flatten)]
     place: ConfigPlace,
-    /// Address of the text (telnet/netcat) door, e.g. 127.0.0.1:2027; port 0 picks one
-    #[arg(long, value_name = "ADDR")]
+    /// Address of the text (telnet/netcat) door, e.g. 127.0.0.1:2027 or localhost:2027; port 0 picks one
+    #[arg(long, value_name = "ADDR", value_parser = config::parse_listen)]
     listen: Option<SocketAddr>,
     /// Address of the book's UDP chat door, e.g. 127.0.0.1:2027; port 0 picks one
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = config::parse_listen)]
     udp_listen: Option<SocketAddr>,
     /// Turn the UDP door off
     #[arg(long, conflicts_with = "udp_listen")]
     no_udp: bool,
     /// Address of the IRC door, e.g. 127.0.0.1:6667; port 0 picks one
-    #[arg(long, value_name = "ADDR")]
+    #[arg(long, value_name = "ADDR", value_parser = config::parse_listen)]
     irc_listen: Option<SocketAddr>,
     /// Turn the IRC door off
     #[arg(long, conflicts_with = "irc_listen")]
@@ -111,7 +116,7 @@ struct ServeArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = Cli::parse_from(serve_by_default(std::env::args_os().collect()));
     match cli.command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(args) => serve(args),
         Command::Config => {
@@ -122,9 +127,21 @@ fn main() -> ExitCode {
     }
 }
 
+/// `serve` is the default subcommand, so flags without one are its flags:
+/// `chatd --listen ADDR` is `chatd serve --listen ADDR` (issue #17). Only
+/// `--help` and `--version` stay chatd's own.
+fn serve_by_default(mut args: Vec<OsString>) -> Vec<OsString> {
+    let first = args.get(1).and_then(|a| a.to_str());
+    let own = ["-h", "--help", "-V", "--version"];
+    if first.is_some_and(|a| a.starts_with('-') && !own.contains(&a)) {
+        args.insert(1, "serve".into());
+    }
+    args
+}
+
 fn admin(place: ConfigPlace, action: AdminAction) -> ExitCode {
     let config = match place.load() {
-        Ok(config) => config,
+        Ok((config, _)) => config,
         Err(code) => return code,
     };
     let done = match &action {
@@ -147,8 +164,8 @@ fn admin(place: ConfigPlace, action: AdminAction) -> ExitCode {
 
 fn serve(args: ServeArgs) -> ExitCode {
     // Flags override the file.
-    let mut config = match args.place.load() {
-        Ok(config) => config,
+    let (mut config, source) = match args.place.load() {
+        Ok(loaded) => loaded,
         Err(code) => return code,
     };
     if let Some(listen) = args.listen {
@@ -170,10 +187,16 @@ fn serve(args: ServeArgs) -> ExitCode {
         config.log_level = level;
     }
     init_logging(config.log_level);
+    let version = env!("CARGO_PKG_VERSION");
+    match source {
+        Some(path) => log::info!("chatd {version}; configuration {}", path.display()),
+        None => log::info!("chatd {version}; no chat.toml: built-in defaults"),
+    }
     match chatd::server::run(config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            log::error!("{e}");
+            // Once, and not through the log, which may be off: the log goes
+            // to stderr too, and the same line twice reads like two errors.
             eprintln!("chatd: {e}");
             ExitCode::FAILURE
         }

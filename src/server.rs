@@ -43,7 +43,12 @@ impl fmt::Display for ServerError {
             ServerError::Listen { door, addr, source } => write!(
                 f,
                 "can't listen on {addr} for the {door} door: {source}; \
-                 is another server running there? Choose another address with --{door}-listen or in chat.toml"
+                 is another server running there? Choose another address with {} or in chat.toml",
+                match *door {
+                    "text" => "--listen",
+                    "udp" => "--udp-listen",
+                    _ => "--irc-listen",
+                }
             ),
             ServerError::Start(source) => write!(f, "can't start the server: {source}"),
             ServerError::Store(source) => write!(f, "{source}"),
@@ -100,7 +105,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
     let max_connections = connection_capacity(config.limits.max_connections);
     let lock = DbLock::take(&config.database).map_err(ServerError::Lock)?;
     let store = Arc::new(Store::open(&config.database).map_err(ServerError::Store)?);
-    info!("database {}", config.database.display());
+    info!("database {}", crate::config::absolute(&config.database).display());
     let settings = &config.accounts;
     // Bounded: past this many waiting, a login is told the server is busy.
     let queue = 64 * settings.max_concurrent_hashes;

@@ -62,6 +62,9 @@ pub enum Event {
     Users {
         channel: String,
         users: Vec<UserSummary>,
+        /// Each user's mark in the channel: `@` an operator, `+` voiced, or
+        /// nothing, as IRC's NAMES shows them.
+        marks: Vec<&'static str>,
     },
     /// Everyone online.
     Who(Vec<UserSummary>),
@@ -101,8 +104,12 @@ pub enum Event {
         channel: String,
         nick: String,
         by: String,
-        reason: String,
+        /// None when the kicker gave none: nothing is made up (issue #17).
+        reason: Option<String>,
     },
+    /// A kicked user's current channel now, as `/part` tells it; `None`:
+    /// in no channel any more.
+    CurrentChannel(Option<ChannelSummary>),
     /// Modes applied, as `+o-v` with their parameters.
     ModeChanged {
         channel: String,
@@ -255,7 +262,8 @@ pub struct Memo {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Departed {
     pub nick: String,
-    pub host: String,
+    /// Where they connected from: shown to server operators only.
+    pub host: Option<String>,
     pub left_at: i64,
 }
 
@@ -342,6 +350,22 @@ pub enum ChatError {
     BannedFromChan(String),
     InviteOnlyChan(String),
     BadChannelKey(String),
+    /// A `+k` channel joined without a key.
+    ChannelNeedsKey(String),
+    /// A mode that takes a parameter came without a usable one; `what`
+    /// says what it takes, with an example.
+    ModeNeedsParameter {
+        mode: char,
+        what: &'static str,
+    },
+    /// `-b` or `-I` of a mask that is not on the list.
+    NotInList {
+        mask: String,
+        channel: String,
+        kind: MaskKind,
+    },
+    /// `/nick` of the nickname one already has.
+    SameNick(String),
     ChannelIsFull(String),
     CannotSendToChan(String),
     NoPrivileges,
@@ -438,6 +462,20 @@ impl fmt::Display for ChatError {
                 )
             }
             ChatError::BadChannelKey(c) => write!(f, "{c}: wrong channel key; /join {c} <key>"),
+            ChatError::ChannelNeedsKey(c) => write!(f, "{c} needs a key: /join {c} <key>"),
+            ChatError::ModeNeedsParameter { mode, what } => write!(f, "+{mode} needs {what}"),
+            ChatError::NotInList {
+                mask,
+                channel,
+                kind,
+            } => {
+                let (list, show) = match kind {
+                    MaskKind::Bans => ("ban list", "/ban"),
+                    MaskKind::InviteExceptions => ("invite exception list", "/mode +I"),
+                };
+                write!(f, "{mask} is not on the {list} of {channel}; {show} shows it")
+            }
+            ChatError::SameNick(nick) => write!(f, "you are {nick} already"),
             ChatError::ChannelIsFull(c) => write!(f, "{c}: the channel is full"),
             ChatError::CannotSendToChan(c) => write!(f, "{c}: you can't send to this channel"),
             ChatError::NoPrivileges => {

@@ -823,7 +823,8 @@ fn a_bad_mode_is_refused_and_the_others_still_apply() {
         ]
     );
     assert!(receivers(&effects, &mode_changed("Books", "alice", "+s", &[])).contains(&bob));
-    // Empty parameters and a key or limit that can't be are ignored.
+    // A missing parameter, or a key or limit that can't be, is refused with
+    // what it needs, never silently (issue #17); an empty mask is the list.
     let effects = w.mode(
         alice,
         "Books",
@@ -836,7 +837,20 @@ fn a_bad_mode_is_refused_and_the_others_still_apply() {
             plus(ChannelMode::Limit(None)),
         ],
     );
-    assert!(effects.is_empty(), "{effects:?}");
+    let needs = |mode, what| err(ChatError::ModeNeedsParameter { mode, what });
+    let key = "a key without spaces, as in /mode +k <key>";
+    let limit = "a number of users above 0, as in /mode +l 20";
+    assert_eq!(
+        events_for(&effects, alice),
+        [
+            needs('o', "a nickname, as in /mode +o <nick>"),
+            needs('k', key),
+            needs('k', key),
+            needs('l', limit),
+            needs('l', limit),
+        ]
+    );
+    assert_eq!(effects.len(), 5, "only the errors: {effects:?}");
 }
 
 #[test]
@@ -856,12 +870,16 @@ fn plus_o_in_a_kept_channel_is_kept_by_account() {
     assert_eq!(w.nicks_in(carol, "Books"), ["@alice", "carol", "@bob"]);
     assert_eq!(
         events_for(&w.kick(bob, "Books", "carol", None), carol),
-        [Event::Kicked {
-            channel: "Books".into(),
-            nick: "carol".into(),
-            by: "bob".into(),
-            reason: "bob".into()
-        }]
+        [
+            Event::Kicked {
+                channel: "Books".into(),
+                nick: "carol".into(),
+                by: "bob".into(),
+                reason: None
+            },
+            // Told where her lines go now, as /part would (issue #17).
+            Event::CurrentChannel(None)
+        ]
     );
     // -o takes it away, on disk too.
     let effects = w.mode(alice, "Books", vec![minus(ChannelMode::Op("bob".into()))]);
@@ -1154,7 +1172,12 @@ fn plus_k_needs_the_key() {
         vec![plus(ChannelMode::Key(Some("sesame".into())))],
     );
     let dave = w.connect("dave");
-    for key in [None, Some("wrong"), Some("SESAME")] {
+    // No key at all is told it needs one, not that it was wrong (issue #17).
+    assert_eq!(
+        error_for(&w.join_with(dave, "Books", None), dave),
+        ChatError::ChannelNeedsKey("Books".into())
+    );
+    for key in [Some("wrong"), Some("SESAME")] {
         assert_eq!(
             error_for(&w.join_with(dave, "Books", key), dave),
             ChatError::BadChannelKey("Books".into()),
@@ -1163,7 +1186,7 @@ fn plus_k_needs_the_key() {
     }
     assert_eq!(
         error_for(&w.join(dave, "Books"), dave),
-        ChatError::BadChannelKey("Books".into())
+        ChatError::ChannelNeedsKey("Books".into())
     );
     assert_joined(&w.join_with(dave, "Books", Some("sesame")), dave, "Books");
 }
@@ -1366,7 +1389,7 @@ fn kick_puts_a_member_out_and_tells_everyone_in_it() {
         channel: "Books".into(),
         nick: "bob".into(),
         by: "alice".into(),
-        reason: "too loud".into(),
+        reason: Some("too loud".into()),
     };
     assert_eq!(receivers(&effects, &kicked), [alice, bob, carol]);
     assert_eq!(w.nicks_in(alice, "Books"), ["@alice", "carol"]);
@@ -1377,7 +1400,7 @@ fn kick_puts_a_member_out_and_tells_everyone_in_it() {
     assert!(stores(&effects).is_empty());
     // He may come back: a kick is not a ban.
     assert_joined(&w.join(bob, "Books"), bob, "Books");
-    // The current channel, and the kicker's name as the reason by default.
+    // The current channel; without a reason, none is made up.
     let effects = w.run(
         alice,
         Command::Kick {
@@ -1392,7 +1415,7 @@ fn kick_puts_a_member_out_and_tells_everyone_in_it() {
             channel: "Books".into(),
             nick: "carol".into(),
             by: "alice".into(),
-            reason: "alice".into(),
+            reason: None,
         }
     )
     .contains(&carol));
@@ -1452,7 +1475,7 @@ fn a_server_operator_may_kick_from_any_channel() {
             channel: "Books".into(),
             nick: "bob".into(),
             by: "root".into(),
-            reason: "spam".into(),
+            reason: Some("spam".into()),
         }
     )
     .contains(&bob));
@@ -1986,7 +2009,7 @@ fn a_saved_channel_comes_back_with_its_founder_operators_topic_modes_and_lists()
     let carol = w.connect_registered("carol", 3);
     assert_eq!(
         error_for(&w.join(carol, "Books"), carol),
-        ChatError::BadChannelKey("Books".into())
+        ChatError::ChannelNeedsKey("Books".into())
     );
     assert_joined(&w.join_with(carol, "Books", Some("sesame")), carol, "Books");
     let eve = w.connect("eve");

@@ -429,12 +429,17 @@ impl Hub {
             Command::Watch(change) => self.watch(now, from, change, &mut out),
             Command::Ignore(change) => self.ignore(now, from, change, &mut out),
             Command::Whowas { nick } => {
+                // Addresses are for server operators only, as in /whois.
+                let oper = self.user(from).oper;
                 let found: Vec<Departed> = self
                     .departed
                     .iter()
                     .rev()
                     .filter(|d| d.nick.eq_ignore_ascii_case(&nick))
-                    .cloned()
+                    .map(|d| Departed {
+                        host: d.host.clone().filter(|_| oper),
+                        ..d.clone()
+                    })
                     .collect();
                 match found.is_empty() {
                     true => out.error(from, ChatError::WasNoSuchNick(nick)),
@@ -942,10 +947,12 @@ impl Hub {
         let member = channel.members.contains(&from);
         let user = self.user(from);
         let op = channel.is_op(from, user.account, user.oper);
-        // RFC 2812: ERR_CANNOTSENDTOCHAN for +n, +m, +C and banned outsiders alike.
+        let voiced = channel.voiced.contains(&from);
+        // RFC 2812: ERR_CANNOTSENDTOCHAN for +n, +m, +C and the banned alike;
+        // a banned member stays but is silent unless voiced, as on IRC servers.
         let refused = (!member && channel.modes.no_outside)
-            || (!member && !op && self.banned_here(from, index))
-            || (channel.modes.moderated && !op && !channel.voiced.contains(&from))
+            || (!op && !voiced && self.banned_here(from, index))
+            || (channel.modes.moderated && !op && !voiced)
             || (channel.modes.no_ctcp && action);
         if refused {
             return out.error(from, ChatError::CannotSendToChan(channel.name.clone()));
@@ -1177,6 +1184,8 @@ impl Hub {
             Some(ChatError::BannedFromChan(name))
         } else if channel.modes.invite_only && !channel.is_invited(&who) {
             Some(ChatError::InviteOnlyChan(name))
+        } else if channel.modes.key.is_some() && key.is_none() {
+            Some(ChatError::ChannelNeedsKey(name))
         } else if channel.modes.key.is_some() && channel.modes.key.as_deref() != key {
             Some(ChatError::BadChannelKey(name))
         } else if channel
@@ -1268,7 +1277,7 @@ impl Hub {
             }
             self.departed.push_back(Departed {
                 nick: user.nick.to_string(),
-                host: session.peer.ip().to_string(),
+                host: Some(session.peer.ip().to_string()),
                 left_at: clock::unix_seconds(now.wall),
             });
             self.nicks.remove(user.nick.key());
@@ -1371,13 +1380,28 @@ impl Hub {
 
     fn channel_users(&self, now: Now, index: usize, viewer: SessionId) -> Event {
         let channel = &self.channels[index];
+        let (users, marks) = channel
+            .members
+            .iter()
+            .filter_map(|&id| Some((self.summary(now, id, viewer)?, self.mark(index, id))))
+            .unzip();
         Event::Users {
             channel: channel.name.clone(),
-            users: channel
-                .members
-                .iter()
-                .filter_map(|id| self.summary(now, *id, viewer))
-                .collect(),
+            users,
+            marks,
+        }
+    }
+
+    /// `@` before a channel operator, `+` before a voiced member.
+    fn mark(&self, index: usize, id: SessionId) -> &'static str {
+        let channel = &self.channels[index];
+        let user = self.user(id);
+        if channel.is_op(id, user.account, false) {
+            "@"
+        } else if channel.voiced.contains(&id) {
+            "+"
+        } else {
+            ""
         }
     }
 
@@ -1390,17 +1414,7 @@ impl Hub {
             nicks: channel
                 .members
                 .iter()
-                .map(|&id| {
-                    let user = self.user(id);
-                    let prefix = if channel.is_op(id, user.account, false) {
-                        "@"
-                    } else if channel.voiced.contains(&id) {
-                        "+"
-                    } else {
-                        ""
-                    };
-                    format!("{prefix}{}", user.nick)
-                })
+                .map(|&id| format!("{}{}", self.mark(index, id), self.user(id).nick))
                 .collect(),
         }
     }

@@ -991,6 +991,7 @@ fn users_lists_the_current_channel_with_time_on_line() {
                     away: None,
                 },
             ],
+            marks: vec!["", ""],
         }]
     );
 }
@@ -1928,7 +1929,7 @@ fn away_is_confirmed_to_the_sender_only_and_shown_in_summaries() {
         other => panic!("unexpected {other:?}"),
     }
     match events_for(&w.run(bob, Command::Users), bob).as_slice() {
-        [Event::Users { channel, users }] => {
+        [Event::Users { channel, users, .. }] => {
             assert_eq!(channel, "Weather");
             assert_eq!(users[0].nick, "alice");
             assert_eq!(users[0].away, away);

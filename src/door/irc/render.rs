@@ -285,7 +285,9 @@ impl Renderer {
                 }
                 self.numeric(out, "315", &format!("{mask} :End of /WHO list."));
             }
-            Event::Users { channel: c, users } => {
+            Event::Users {
+                channel: c, users, ..
+            } => {
                 for u in users {
                     self.who_line(out, &channel(c), u);
                 }
@@ -415,7 +417,11 @@ impl Renderer {
                 if Some(nick.as_str()) == self.nick.as_deref() {
                     self.joined.remove(&name.to_ascii_lowercase());
                 }
-                let _ = write!(out, ":{} KICK {name} {nick} :{reason}\r\n", self.mask(by));
+                // RFC 2812 §3.2.8: the comment is optional; none is made up.
+                let _ = match reason {
+                    Some(reason) => write!(out, ":{} KICK {name} {nick} :{reason}\r\n", self.mask(by)),
+                    None => write!(out, ":{} KICK {name} {nick}\r\n", self.mask(by)),
+                };
             }
             Event::ModeChanged {
                 channel: c,
@@ -550,6 +556,8 @@ impl Renderer {
             | Event::Prompt(_)
             | Event::EchoOn
             | Event::Help => {}
+            // IRC has no current channel: the client's window is the channel.
+            Event::CurrentChannel(_) => {}
         }
     }
 
@@ -599,7 +607,7 @@ impl Renderer {
             ChatError::InviteOnlyChan(c) => {
                 ("473", format!("{} :Cannot join channel (+i)", hashed(c)))
             }
-            ChatError::BadChannelKey(c) => {
+            ChatError::BadChannelKey(c) | ChatError::ChannelNeedsKey(c) => {
                 ("475", format!("{} :Cannot join channel (+k)", hashed(c)))
             }
             ChatError::ChannelIsFull(c) => {

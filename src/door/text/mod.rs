@@ -10,6 +10,7 @@ pub mod render;
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crossbeam_channel::Receiver;
 
@@ -33,6 +34,10 @@ pub struct TextDoorConfig {
     pub flood: FloodRule,
     pub nick_length: usize,
 }
+
+/// How long a client must be silent after a failed password step before
+/// the nickname prompt returns; what it typed ahead meanwhile is dropped.
+const QUIET: Duration = Duration::from_millis(250);
 
 /// What a connection needs from the rest of the server.
 #[derive(Clone)]
@@ -71,6 +76,7 @@ impl TextDoor {
                 login: attached.replies,
                 phase: Phase::Nick,
                 went_deep: false,
+                stream: Arc::clone(&attached.stream),
             }
             .run(attached.stream)
         });
@@ -88,6 +94,12 @@ enum Phase {
     NewPassword(String),
     /// … and the line after that, the same password again.
     RepeatPassword { nick: String, password: String },
+    /// A password step failed while more lines may have been typed ahead
+    /// (piped, or typed fast): they are dropped until the client has been
+    /// quiet for [`QUIET`], then the nickname prompt returns. Otherwise a
+    /// typed-ahead password would become a guest's nickname, announced to
+    /// the Lobby (issue #17).
+    Discard,
     /// Logged in as `nick`.
     Chat {
         nick: String,
@@ -106,6 +118,8 @@ struct Reader<'a> {
     phase: Phase,
     /// A login has just completed ([`LineConnection::went_deep`]).
     went_deep: bool,
+    /// For the read timeout that ends [`Phase::Discard`].
+    stream: Arc<TcpStream>,
 }
 
 impl Reader<'_> {
@@ -129,7 +143,20 @@ impl LineConnection for Reader<'_> {
         });
     }
 
+    fn silence(&mut self) -> Flow {
+        if matches!(self.phase, Phase::Discard) {
+            // Nothing waits to be read any more: the next line is an answer.
+            let _ = self.stream.set_read_timeout(None);
+            return self.prompt_nick();
+        }
+        Flow::Continue
+    }
+
     fn input(&mut self, input: Input) -> Flow {
+        if matches!(self.phase, Phase::Discard) {
+            // Typed before the failure was shown: never a nickname or a line.
+            return Flow::Continue;
+        }
         // Issue 16: a nickname with a hidden character is refused, not
         // quietly shortened by the cleaning that chat text gets.
         let (line, hidden) = match input {
@@ -147,13 +174,18 @@ impl LineConnection for Reader<'_> {
             Input::Negotiation { .. } => return Flow::Continue,
         };
         match std::mem::replace(&mut self.phase, Phase::Nick) {
+            // Dropped above; kept so for the next line too.
+            Phase::Discard => {
+                self.phase = Phase::Discard;
+                Flow::Continue
+            }
             Phase::Nick => self.nick_line(&line, hidden),
             Phase::Password(account) => {
                 self.say(Event::EchoOn);
                 let ip = self.peer.ip();
                 match self.door.accounts.log_in(ip, &account, &line) {
                     Ok(identity) => self.log_in(account.nick, Some(identity)),
-                    Err(error) => self.refuse(error),
+                    Err(error) => self.refuse_typed_ahead(error),
                 }
             }
             Phase::NewPassword(nick) => {
@@ -167,13 +199,13 @@ impl LineConnection for Reader<'_> {
                         };
                         Flow::Continue
                     }
-                    Err(error) => self.refuse(error),
+                    Err(error) => self.refuse_typed_ahead(error),
                 }
             }
             Phase::RepeatPassword { nick, password } => {
                 self.say(Event::EchoOn);
                 if line != password {
-                    return self.refuse(ChatError::PasswordsDiffer);
+                    return self.refuse_typed_ahead(ChatError::PasswordsDiffer);
                 }
                 match self.door.accounts.register(&nick, &password) {
                     Ok(account) => {
@@ -183,6 +215,9 @@ impl LineConnection for Reader<'_> {
                             ignore: Vec::new(),
                             memos: Vec::new(),
                         };
+                        // As /register says it: the person should know the
+                        // nickname now needs this password (issue #17).
+                        self.say(Event::Registered { nick: nick.clone() });
                         self.log_in(nick, Some(identity))
                     }
                     Err(error) => self.refuse(error),
@@ -197,6 +232,9 @@ impl LineConnection for Reader<'_> {
                     // An empty line is input too: it keeps the connection alive.
                     Typed::Blank => self.to_hub(Command::Ping),
                     Typed::Help => self.relay(Event::Help),
+                    Typed::HelpOn(command, what) => {
+                        self.relay(Event::Notice(parse::help_line(command, what)))
+                    }
                     Typed::Error(error) => self.relay(Event::Error(error)),
                     Typed::Account(AccountCommand::ChangeNick { .. }) if hidden.is_some() => {
                         self.say(Event::Error(hidden_in_nick(hidden)))
@@ -222,6 +260,10 @@ impl Reader<'_> {
                 self.say(Event::Help);
                 return self.prompt_nick();
             }
+            Typed::HelpOn(command, what) => {
+                self.say(Event::Notice(parse::help_line(command, what)));
+                return self.prompt_nick();
+            }
             Typed::Error(error) => return self.refuse(error),
             Typed::Blank | Typed::Account(_) => return self.prompt_nick(),
         };
@@ -230,7 +272,8 @@ impl Reader<'_> {
             Err(error) => self.refuse(error),
             Ok(Some(account)) => {
                 if let Err(error) = self.door.accounts.check_throttle(self.peer.ip(), &account) {
-                    return self.refuse(error);
+                    // The password typed after the nickname must not follow it.
+                    return self.refuse_typed_ahead(error);
                 }
                 self.say(Event::Prompt(Prompt::Password {
                     nick: account.nick.clone(),
@@ -301,6 +344,11 @@ impl Reader<'_> {
                     Err(error) => self.say(Event::Error(error)),
                 }
             }
+            // Exactly the nickname one has: nothing would change (a change of
+            // case is a change).
+            AccountCommand::ChangeNick { nick: wanted } if wanted == nick => {
+                self.say(Event::Error(ChatError::SameNick(wanted)))
+            }
             AccountCommand::ChangeNick { nick: wanted } => {
                 // A registered nickname is only for its owner.
                 match accounts.lookup(&wanted) {
@@ -359,6 +407,19 @@ impl Reader<'_> {
     fn refuse(&mut self, error: ChatError) -> Flow {
         self.say(Event::Error(error));
         self.prompt_nick()
+    }
+
+    /// [`Reader::refuse`] for a step a password may follow: what was typed
+    /// ahead is dropped before the nickname prompt returns.
+    fn refuse_typed_ahead(&mut self, error: ChatError) -> Flow {
+        self.say(Event::Error(error));
+        match self.stream.set_read_timeout(Some(QUIET)) {
+            Ok(()) => {
+                self.phase = Phase::Discard;
+                Flow::Continue
+            }
+            Err(_) => self.prompt_nick(),
+        }
     }
 
     fn prompt_nick(&mut self) -> Flow {

@@ -14,6 +14,8 @@ pub enum Typed {
     /// An account command, which the door carries out itself.
     Account(AccountCommand),
     Help,
+    /// `/help <command>`: that command's line of [`HELP`].
+    HelpOn(&'static str, &'static str),
     Error(ChatError),
 }
 
@@ -81,7 +83,7 @@ pub const HELP: &[(&str, &str)] = &[
     ),
     ("/password <old> <new>", "change your password"),
     (
-        "/create <channel> [about]",
+        "/create <chan> [about]",
         "make a channel that stays (registered users); you run it",
     ),
     ("/drop <channel>", "remove a channel you created"),
@@ -121,8 +123,8 @@ pub const HELP: &[(&str, &str)] = &[
         "a message to everyone on line (server operators)",
     ),
     (
-        "/gline <address|nick|mask> [reason]",
-        "ban from the whole server (server operators)",
+        "/gline <mask> [reason]",
+        "ban an address, nick or mask from the whole server (server operators)",
     ),
     ("/ungline <mask>", "lift a server ban"),
     (
@@ -138,7 +140,7 @@ pub const HELP: &[(&str, &str)] = &[
         "/whowas <nick>",
         "who used a nickname lately, and when they left",
     ),
-    ("/help", "this list"),
+    ("/help [command]", "this list, or what one command does"),
     ("/quit [message]", "say goodbye and disconnect (also /bye)"),
     (
         "<text>",
@@ -372,7 +374,7 @@ pub fn parse_chat(line: &str) -> Typed {
                 nick: nick.to_string(),
             }),
         },
-        "help" | "?" => Typed::Help,
+        "help" | "?" => help(rest),
         "quit" | "bye" | "exit" => hub(Command::Quit {
             message: (!rest.is_empty()).then(|| rest.to_string()),
         }),
@@ -393,12 +395,42 @@ pub fn parse_login(line: &str) -> Typed {
             identity: None,
         }),
         Some((word, rest)) => match word.to_ascii_lowercase().as_str() {
-            "help" | "?" => Typed::Help,
+            "help" | "?" => help(rest.trim()),
             "quit" | "bye" | "exit" => Typed::Hub(Command::Quit {
                 message: (!rest.trim().is_empty()).then(|| rest.trim().to_string()),
             }),
             _ => Typed::Error(ChatError::NotLoggedIn),
         },
+    }
+}
+
+/// The width of [`HELP`]'s command column; every command fits in it.
+pub const HELP_COLUMN: usize = 24;
+
+/// One line of `/help`.
+pub fn help_line(command: &str, what: &str) -> String {
+    format!("{command:<HELP_COLUMN$} {what}")
+}
+
+/// `/help`, or `/help <command>` (with or without its `/`, aliases too):
+/// the line that names it, first where it is the command, then where it
+/// is an alias ("also /msg").
+fn help(topic: &str) -> Typed {
+    if topic.is_empty() {
+        return Typed::Help;
+    }
+    let wanted = format!("/{}", topic.trim_start_matches('/').to_ascii_lowercase());
+    let names = |text: &str| {
+        text.split([' ', ',', '(', ')'])
+            .any(|word| word.eq_ignore_ascii_case(&wanted))
+    };
+    let found = HELP
+        .iter()
+        .find(|(command, _)| names(command))
+        .or_else(|| HELP.iter().find(|(_, what)| what.contains("also") && names(what)));
+    match found {
+        Some(&(command, what)) => Typed::HelpOn(command, what),
+        None => Typed::Error(ChatError::UnknownCommand(wanted)),
     }
 }
 
@@ -490,6 +522,22 @@ mod tests {
         assert_eq!(parse_chat("/users"), hub(Command::Users));
         assert_eq!(parse_chat("/channels"), hub(Command::ListChannels));
         assert_eq!(parse_chat("/help"), Typed::Help);
+        assert_eq!(
+            parse_chat("/help kick"),
+            Typed::HelpOn(
+                "/kick <nick> [reason]",
+                "put someone out of the current channel (operators)"
+            )
+        );
+        assert!(matches!(parse_chat("/help /msg"), Typed::HelpOn("/private <nick> <text>", _)));
+        assert!(matches!(parse_chat("/help deop"), Typed::HelpOn("/op, /deop <nick>", _)));
+        assert_eq!(
+            parse_chat("/help frobnicate"),
+            Typed::Error(ChatError::UnknownCommand("/frobnicate".into()))
+        );
+        for (command, _) in HELP {
+            assert!(command.len() <= HELP_COLUMN, "{command} breaks the column");
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::io::Write;
 
 use super::codec::{ECHO, IAC, WILL, WONT};
-use super::parse::HELP;
+use super::parse::{help_line, HELP};
 use crate::clock::{hms, utc};
 use crate::hub::{ChannelSummary, ChatError, Departure, Event, MaskKind, Prompt, UserSummary};
 
@@ -70,7 +70,7 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
         Event::Notice(text) => write!(out, "{text}\r\n")?,
         Event::Help => {
             for (command, what) in HELP {
-                write!(out, "{command:<24} {what}\r\n")?;
+                write!(out, "{}\r\n", help_line(command, what))?;
             }
         }
         Event::LoggedIn { nick } => write!(out, "Log in successful. Welcome {nick}.\r\n")?,
@@ -80,8 +80,10 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
                 let title = format!("[{}]", c.name);
                 write!(
                     out,
-                    "{title:<20} {:<40} {:>3} users\r\n",
-                    c.description, c.users
+                    "{title:<20} {:<40} {:>3} user{}\r\n",
+                    c.description,
+                    c.users,
+                    plural(c.users)
                 )?;
             }
         }
@@ -123,13 +125,14 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
             false => write!(out, "-> {to} [**private**]: {text}\r\n")?,
             true => write!(out, "-> * {to} [**private**] {text}\r\n")?,
         },
-        Event::Users { users, .. } => {
-            for u in users {
-                // The book client's printf "%-15s (on %02d:%02d:%02d) Channels: %s".
+        Event::Users { users, marks, .. } => {
+            for (u, mark) in users.iter().zip(marks) {
+                // The book client's printf "%-15s (on %02d:%02d:%02d) Channels: %s",
+                // the nickname marked as in IRC's NAMES (@ operator, + voiced).
                 write!(
                     out,
                     "{:<15} (on {}) Channels: {}{}\r\n",
-                    u.nick,
+                    format!("{mark}{}", u.nick),
                     hms(u.online),
                     channels(u),
                     away(u)
@@ -216,9 +219,12 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
         Event::AwayReply { nick, message } => write!(out, "{nick} is away: {message}\r\n")?,
         Event::NickChanged { old, new } => write!(out, "<{old} is now known as {new}>\r\n")?,
         Event::Topic { channel, topic } => write!(out, "Topic of {channel}: {topic}\r\n")?,
-        Event::Stats { users, channels } => {
-            write!(out, "{users} users on line, {channels} channels\r\n")?
-        }
+        Event::Stats { users, channels } => write!(
+            out,
+            "{users} user{} on line, {channels} channel{}\r\n",
+            plural(*users),
+            plural(*channels)
+        )?,
         Event::Raw(line) => write!(out, "{line}\r\n")?,
         // The text door shows channel members with /users instead.
         Event::Names { .. } | Event::Ison(_) => {}
@@ -238,14 +244,30 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
             nick,
             by,
             reason,
-        } => write!(out, "<{nick} was kicked from {channel} by {by} ({reason})>\r\n")?,
+        } => match reason {
+            Some(reason) => write!(out, "<{nick} was kicked from {channel} by {by} ({reason})>\r\n")?,
+            None => write!(out, "<{nick} was kicked from {channel} by {by}>\r\n")?,
+        },
+        Event::CurrentChannel(Some(c)) => {
+            write!(out, "Your current channel is now {} ({})\r\n", c.name, users(c))?
+        }
+        Event::CurrentChannel(None) => write!(
+            out,
+            "You are in no channel now; /channels lists them, /join one\r\n"
+        )?,
         Event::ModeChanged {
             channel,
             by,
             modes,
             params,
         } => {
-            let params: String = params.iter().map(|p| format!(" {p}")).collect();
+            // IRC's `*` stands for a key nobody is shown (`-k *`): not a word
+            // a telnet user should have to read.
+            let params: String = params
+                .iter()
+                .filter(|p| *p != "*")
+                .map(|p| format!(" {p}"))
+                .collect();
             write!(out, "<{by} sets mode {modes}{params} on {channel}>\r\n")?
         }
         Event::ChannelModes {
@@ -262,15 +284,15 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
             entries,
         } => {
             let what = match kind {
-                MaskKind::Bans => "bans",
-                MaskKind::InviteExceptions => "invite exceptions",
+                MaskKind::Bans => "ban",
+                MaskKind::InviteExceptions => "invite exception",
             };
             for e in entries {
                 write!(out, "{} (set by {} on {})\r\n", e.mask, e.set_by, utc(e.at))?;
             }
             match entries.len() {
-                0 => write!(out, "No {what} in {channel}\r\n")?,
-                n => write!(out, "{n} of the {what} of {channel} listed\r\n")?,
+                0 => write!(out, "No {what}s in {channel}\r\n")?,
+                n => write!(out, "{n} {what}{} in {channel}\r\n", plural(n))?,
             }
         }
         Event::Invited { channel, by } => {
@@ -287,7 +309,10 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
             write!(out, "<{channel} was dropped by {by}; you are no longer in it>\r\n")?
         }
         Event::History { channel, lines } => {
-            write!(out, "-- the last {} lines of {channel} --\r\n", lines.len())?;
+            match lines.len() {
+                1 => write!(out, "-- the last line of {channel} --\r\n")?,
+                n => write!(out, "-- the last {n} lines of {channel} --\r\n")?,
+            }
             for line in lines {
                 let when = utc(line.at);
                 match line.action {
@@ -323,13 +348,9 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
         Event::Unignored { nick } => write!(out, "No longer ignoring {nick}.\r\n")?,
         Event::Whowas(departed) => {
             for d in departed {
-                write!(
-                    out,
-                    "{} was on line from {} until {}\r\n",
-                    d.nick,
-                    d.host,
-                    utc(d.left_at)
-                )?;
+                let from = d.host.as_ref().map(|h| format!(" from {h}"));
+                let (nick, until) = (&d.nick, utc(d.left_at));
+                write!(out, "{nick} was on line{} until {until}\r\n", from.unwrap_or_default())?;
             }
         }
         Event::IdleWarning { seconds } => write!(
@@ -415,10 +436,11 @@ mod tests {
                 channels: vec!["Weather".into(), "Pets".into()],
                 away: None,
             }],
+            marks: vec!["@"],
         };
         assert_eq!(
             text(users),
-            "beanieboy       (on 00:05:24) Channels: Weather Pets\r\n"
+            "@beanieboy      (on 00:05:24) Channels: Weather Pets\r\n"
         );
     }
 

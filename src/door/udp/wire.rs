@@ -254,6 +254,16 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::Ignoring { .. }
         | Event::Unignored { .. }
         | Event::Whowas(_) => {}
+        // §3.4: a new current channel is announced with a JOIN_ACK.
+        Event::CurrentChannel(current) => {
+            if let Some(c) = current {
+                encode(
+                    JOIN_ACK,
+                    &format!("{} {} {}", c.name, c.users, c.description),
+                    out,
+                );
+            }
+        }
     }
 }
 
@@ -395,6 +405,7 @@ mod tests {
                 channels: vec!["Weather".into(), "Pets".into()],
                 away: None,
             }],
+            marks: vec!["@"],
         };
         assert_eq!(
             rendered(users),

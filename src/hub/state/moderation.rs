@@ -233,9 +233,13 @@ impl Hub {
         let mut applied = String::new();
         let mut sign = ' ';
         let mut params = Vec::new();
+        let mut coverage = Vec::new();
         for ModeChange { add, mode } in changes {
             let letter = match self.apply_mode(index, add, mode, &by, at) {
                 Ok(Some((letter, param))) => {
+                    if let (true, 'b', Some(mask)) = (add, letter, &param) {
+                        coverage.push(self.ban_coverage(index, mask));
+                    }
                     params.extend(param);
                     letter
                 }
@@ -263,6 +267,9 @@ impl Hub {
             params,
         };
         out.broadcast(&channel.members.clone(), event);
+        for notice in coverage {
+            out.send(from, notice);
+        }
         self.save_channel(index, out);
     }
 
@@ -277,7 +284,14 @@ impl Hub {
         at: i64,
     ) -> Result<Option<(char, Option<String>)>, ChatError> {
         match mode {
-            ChannelMode::Op(nick) | ChannelMode::Voice(nick) if nick.is_empty() => Ok(None),
+            ChannelMode::Op(nick) if nick.is_empty() => Err(ChatError::ModeNeedsParameter {
+                mode: 'o',
+                what: "a nickname, as in /mode +o <nick>",
+            }),
+            ChannelMode::Voice(nick) if nick.is_empty() => Err(ChatError::ModeNeedsParameter {
+                mode: 'v',
+                what: "a nickname, as in /mode +v <nick>",
+            }),
             ChannelMode::Op(nick) => {
                 let target = self.member(index, &nick)?;
                 let account = self.user(target).account;
@@ -322,13 +336,16 @@ impl Hub {
             }
             ChannelMode::Ban(target) => {
                 let mask = self.mask_for(&target);
-                let list = &mut self.channels[index].bans;
-                Ok(edit_list(list, add, mask, by, at).map(|mask| ('b', Some(mask))))
+                let channel = &mut self.channels[index];
+                let edited = edit_list(&mut channel.bans, add, mask, by, at);
+                listed(edited, &channel.name, MaskKind::Bans).map(|m| m.map(|m| ('b', Some(m))))
             }
             ChannelMode::InviteException(target) => {
                 let mask = self.mask_for(&target);
-                let list = &mut self.channels[index].invite_exceptions;
-                Ok(edit_list(list, add, mask, by, at).map(|mask| ('I', Some(mask))))
+                let channel = &mut self.channels[index];
+                let edited = edit_list(&mut channel.invite_exceptions, add, mask, by, at);
+                let kind = MaskKind::InviteExceptions;
+                listed(edited, &channel.name, kind).map(|m| m.map(|m| ('I', Some(m))))
             }
             ChannelMode::Key(key) => {
                 let modes = &mut self.channels[index].modes;
@@ -337,7 +354,10 @@ impl Hub {
                         modes.key = Some(key.clone());
                         Ok(Some(('k', Some(key))))
                     }
-                    (true, _) => Ok(None),
+                    (true, _) => Err(ChatError::ModeNeedsParameter {
+                        mode: 'k',
+                        what: "a key without spaces, as in /mode +k <key>",
+                    }),
                     (false, _) => Ok(modes.key.take().map(|_| ('k', Some("*".to_string())))),
                 }
             }
@@ -348,7 +368,10 @@ impl Hub {
                         modes.limit = Some(limit);
                         Ok(Some(('l', Some(limit.to_string()))))
                     }
-                    (true, _) => Ok(None),
+                    (true, _) => Err(ChatError::ModeNeedsParameter {
+                        mode: 'l',
+                        what: "a number of users above 0, as in /mode +l 20",
+                    }),
                     (false, _) => Ok(modes.limit.take().map(|_| ('l', None))),
                 }
             }
@@ -391,6 +414,11 @@ impl Hub {
 
     /// Whether channel `index` bans session `id`.
     pub(super) fn banned_here(&self, id: SessionId, index: usize) -> bool {
+        self.with_who(id, |who| self.channels[index].is_banned(who))
+    }
+
+    /// Runs `f` on what masks match of session `id`.
+    fn with_who<T>(&self, id: SessionId, f: impl FnOnce(&Who) -> T) -> T {
         let user = self.user(id);
         let host = self.sessions[&id].peer.ip().to_string();
         let who = Who {
@@ -398,7 +426,36 @@ impl Hub {
             host: &host,
             account: user.account.map(|_| user.nick.as_str()),
         };
-        self.channels[index].is_banned(&who)
+        f(&who)
+    }
+
+    /// What a new ban covers, told to the operator who set it: a guest's
+    /// nickname becomes their address, which catches everyone else there
+    /// too, so the operator must see who that is (issue #17).
+    fn ban_coverage(&self, index: usize, mask: &str) -> Event {
+        let channel = &self.channels[index];
+        let caught: Vec<String> = channel
+            .members
+            .iter()
+            .filter(|&&m| self.with_who(m, |who| who.matches(mask)))
+            .map(|&m| self.user(m).nick.to_string())
+            .collect();
+        let what = match mask.strip_prefix("*!*@") {
+            Some(host) => format!("everyone connecting from {host}, whatever their nickname"),
+            None => match mask.strip_prefix("$a:") {
+                Some(account) => format!("the account {account}, from any address"),
+                None => format!("whoever matches {mask}"),
+            },
+        };
+        let members = match caught.as_slice() {
+            [] => "no member of it now".to_string(),
+            nicks => format!("its members {}", nicks.join(", ")),
+        };
+        Event::Notice(format!(
+            "The ban {mask} on {} covers {what}: {members}. Banned members can't speak there; \
+             /kick puts them out, /unban {mask} lifts it.",
+            channel.name
+        ))
     }
 
     /// A mask for what an operator typed: a mask as it is; the nickname of a
@@ -463,9 +520,9 @@ impl Hub {
         };
         let by = self.user(from).nick.to_string();
         let name = self.user(target).nick.to_string();
-        let reason = reason.unwrap_or_else(|| by.clone());
         let channel = &self.channels[index];
-        info!("{by} kicked {name} from {} ({reason})", channel.name);
+        let why = reason.as_deref().unwrap_or("no reason given");
+        info!("{by} kicked {name} from {} ({why})", channel.name);
         let event = Event::Kicked {
             channel: channel.name.clone(),
             nick: name,
@@ -473,7 +530,14 @@ impl Hub {
             reason,
         };
         out.broadcast(&channel.members.clone(), event);
+        let was_current = self.current_channel(target) == Some(index);
         self.user_mut(target).channels.retain(|&c| c != index);
+        if was_current {
+            // As /part says it: where a plain line now goes.
+            let current = self.current_channel(target);
+            let summary = current.map(|i| self.channels[i].summary());
+            out.send(target, Event::CurrentChannel(summary));
+        }
         let channel = &mut self.channels[index];
         channel.members.retain(|&m| m != target);
         channel.op_sessions.remove(&target);
@@ -669,15 +733,31 @@ impl Hub {
     }
 }
 
+/// What [`edit_list`] did, for a mode: a mask that was not on the list
+/// can't be removed, and says so rather than nothing (issue #17); one
+/// added twice changes nothing.
+fn listed(
+    edited: Result<Option<String>, String>,
+    channel: &str,
+    kind: MaskKind,
+) -> Result<Option<String>, ChatError> {
+    edited.map_err(|mask| ChatError::NotInList {
+        mask,
+        channel: channel.to_string(),
+        kind,
+    })
+}
+
 /// Adds or removes `mask` in a ban or exception list; returns the mask when
-/// something changed.
+/// something changed, `Ok(None)` when it was there already, and `Err(mask)`
+/// when a mask to remove is not there.
 fn edit_list(
     list: &mut Vec<MaskEntry>,
     add: bool,
     mask: String,
     by: &str,
     at: i64,
-) -> Option<String> {
+) -> Result<Option<String>, String> {
     let position = list.iter().position(|e| e.mask.eq_ignore_ascii_case(&mask));
     match (add, position) {
         (true, None) => {
@@ -686,9 +766,10 @@ fn edit_list(
                 set_by: by.to_string(),
                 at,
             });
-            Some(mask)
+            Ok(Some(mask))
         }
-        (false, Some(i)) => Some(list.remove(i).mask),
-        _ => None,
+        (false, Some(i)) => Ok(Some(list.remove(i).mask)),
+        (true, Some(_)) => Ok(None),
+        (false, None) => Err(mask),
     }
 }
