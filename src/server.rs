@@ -98,7 +98,10 @@ pub struct Running {
 pub fn start(config: &Config) -> Result<Running, ServerError> {
     let max_connections = connection_capacity(config.limits.max_connections);
     let store = Arc::new(Store::open(&config.database).map_err(ServerError::Store)?);
-    info!("database {}", crate::config::absolute(&config.database).display());
+    info!(
+        "database {}",
+        crate::config::absolute(&config.database).display()
+    );
     let settings = &config.accounts;
     // Bounded: past this many waiting, a login is told the server is busy.
     let queue = 64 * settings.max_concurrent_hashes;

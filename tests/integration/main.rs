@@ -8,6 +8,7 @@ mod accounts;
 mod engine;
 mod irc_door;
 mod moderation;
+mod newcomer;
 mod offline;
 mod robustness;
 mod text_door;

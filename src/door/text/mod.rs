@@ -251,7 +251,11 @@ impl Reader<'_> {
         match self.door.accounts.lookup(&nick) {
             Err(error) => self.refuse(error),
             Ok(Some(account)) => {
-                if let Err(error) = self.door.accounts.check_throttle(self.peer.ip(), &account.nick) {
+                if let Err(error) = self
+                    .door
+                    .accounts
+                    .check_throttle(self.peer.ip(), &account.nick)
+                {
                     // The password typed after the nickname must not follow it.
                     return self.refuse_typed_ahead(error);
                 }
