@@ -988,16 +988,22 @@ mod tests {
     // Issue #16 point 6 and issue #17: where, and in a person's words.
     #[test]
     fn range_errors_name_their_line() {
-        let err = parse("lobby = \"Lobby\"\n[limits]\nnick_length = 30\nline_length = 10\n")
-            .unwrap_err();
+        let err =
+            parse("lobby = \"Lobby\"\n[limits]\nnick_length = 30\nline_length = 10\n").unwrap_err();
         assert_eq!(
             err,
             "chat.toml:4: limits.line_length: must be at least 64, got 10"
         );
         let err = parse("[accounts]\nmax_login_failures = 0\n").unwrap_err();
-        assert!(err.starts_with("chat.toml:2: accounts.max_login_failures:"), "{err}");
+        assert!(
+            err.starts_with("chat.toml:2: accounts.max_login_failures:"),
+            "{err}"
+        );
         let err = parse("idle_timeout = \"5s\"\n").unwrap_err();
-        assert!(err.starts_with("chat.toml:1: idle_timeout: must be at least"), "{err}");
+        assert!(
+            err.starts_with("chat.toml:1: idle_timeout: must be at least"),
+            "{err}"
+        );
     }
 
     #[test]

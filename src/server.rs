@@ -105,7 +105,10 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
     let max_connections = connection_capacity(config.limits.max_connections);
     let lock = DbLock::take(&config.database).map_err(ServerError::Lock)?;
     let store = Arc::new(Store::open(&config.database).map_err(ServerError::Store)?);
-    info!("database {}", crate::config::absolute(&config.database).display());
+    info!(
+        "database {}",
+        crate::config::absolute(&config.database).display()
+    );
     let settings = &config.accounts;
     // Bounded: past this many waiting, a login is told the server is busy.
     let queue = 64 * settings.max_concurrent_hashes;

@@ -473,7 +473,10 @@ impl fmt::Display for ChatError {
                     MaskKind::Bans => ("ban list", "/ban"),
                     MaskKind::InviteExceptions => ("invite exception list", "/mode +I"),
                 };
-                write!(f, "{mask} is not on the {list} of {channel}; {show} shows it")
+                write!(
+                    f,
+                    "{mask} is not on the {list} of {channel}; {show} shows it"
+                )
             }
             ChatError::SameNick(nick) => write!(f, "you are {nick} already"),
             ChatError::ChannelIsFull(c) => write!(f, "{c}: the channel is full"),

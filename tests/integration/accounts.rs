@@ -473,7 +473,8 @@ fn without_guests_a_newcomer_registers_at_the_prompt() {
     typed.extend_from_slice(b"The same password again: ");
     typed.extend_from_slice(ECHO_OFF);
     typed.extend_from_slice(ECHO_ON);
-    typed.extend_from_slice(b"Log in successful. Welcome alice.\r\n");
+    typed.extend_from_slice(registered("alice").as_bytes());
+    typed.extend_from_slice(b"\r\nLog in successful. Welcome alice.\r\n");
     expect_bytes(&alice, &typed);
     alice.expect_line("Welcome to the Lobby Channel (1 user)");
 

@@ -9,6 +9,7 @@ mod data_safety;
 mod engine;
 mod irc_door;
 mod moderation;
+mod newcomer;
 mod offline;
 mod robustness;
 mod text_door;

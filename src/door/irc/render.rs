@@ -419,7 +419,9 @@ impl Renderer {
                 }
                 // RFC 2812 §3.2.8: the comment is optional; none is made up.
                 let _ = match reason {
-                    Some(reason) => write!(out, ":{} KICK {name} {nick} :{reason}\r\n", self.mask(by)),
+                    Some(reason) => {
+                        write!(out, ":{} KICK {name} {nick} :{reason}\r\n", self.mask(by))
+                    }
                     None => write!(out, ":{} KICK {name} {nick}\r\n", self.mask(by)),
                 };
             }

@@ -424,10 +424,10 @@ fn help(topic: &str) -> Typed {
         text.split([' ', ',', '(', ')'])
             .any(|word| word.eq_ignore_ascii_case(&wanted))
     };
-    let found = HELP
-        .iter()
-        .find(|(command, _)| names(command))
-        .or_else(|| HELP.iter().find(|(_, what)| what.contains("also") && names(what)));
+    let found = HELP.iter().find(|(command, _)| names(command)).or_else(|| {
+        HELP.iter()
+            .find(|(_, what)| what.contains("also") && names(what))
+    });
     match found {
         Some(&(command, what)) => Typed::HelpOn(command, what),
         None => Typed::Error(ChatError::UnknownCommand(wanted)),
@@ -529,8 +529,14 @@ mod tests {
                 "put someone out of the current channel (operators)"
             )
         );
-        assert!(matches!(parse_chat("/help /msg"), Typed::HelpOn("/private <nick> <text>", _)));
-        assert!(matches!(parse_chat("/help deop"), Typed::HelpOn("/op, /deop <nick>", _)));
+        assert!(matches!(
+            parse_chat("/help /msg"),
+            Typed::HelpOn("/private <nick> <text>", _)
+        ));
+        assert!(matches!(
+            parse_chat("/help deop"),
+            Typed::HelpOn("/op, /deop <nick>", _)
+        ));
         assert_eq!(
             parse_chat("/help frobnicate"),
             Typed::Error(ChatError::UnknownCommand("/frobnicate".into()))
