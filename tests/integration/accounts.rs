@@ -14,7 +14,8 @@ use std::time::Duration;
 use rusqlite::Connection;
 
 use crate::support::{
-    admin, admin_ok, expect_shape, fits, owner, run_to_end, Client, TestServer, CHEAP, NICK_PROMPT,
+    admin, admin_ok, expect_shape, fits, owner, registered, run_to_end, Client, TestServer, CHEAP,
+    NICK_PROMPT,
 };
 
 /// RFC 857: after a password prompt the server "will echo" (the client stops

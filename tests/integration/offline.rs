@@ -554,7 +554,7 @@ fn ignored_lines_never_arrive_and_the_list_survives_a_restart() {
     let mut victim = owner(&server, "victim", "victims-password");
     victim.expect_line("Welcome to the Lobby Channel (3 users)");
     // The lobby's history, without the spammer's line.
-    victim.expect_next("-- the last 1 lines of Lobby --");
+    victim.expect_next("-- the last line of Lobby --");
     expect_next_timed(
         &mut victim,
         "[history <T>] witness [Lobby]: hello all",
@@ -598,14 +598,11 @@ fn whowas_tells_who_left_and_when_on_both_doors() {
     alice.expect_line("<carl has left Lobby (connection closed)>");
     let left = left.close();
 
+    // Addresses are for server operators (issue #17); alice is none.
     alice.send("/whowas bob");
-    expect_timed(&mut alice, "bob was on line from 127.0.0.1 until <T>", left);
+    expect_timed(&mut alice, "bob was on line until <T>", left);
     alice.send("/whowas CARL");
-    expect_timed(
-        &mut alice,
-        "carl was on line from 127.0.0.1 until <T>",
-        left,
-    );
+    expect_timed(&mut alice, "carl was on line until <T>", left);
     alice.send("/whowas ghost");
     alice.expect_line("** ERROR: nobody used the nickname ghost lately **");
     alice.send("/whowas");

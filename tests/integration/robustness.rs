@@ -459,11 +459,20 @@ fn a_bad_chat_toml_stops_the_start_with_file_line_and_key() {
     for (text, complaint) in [
         (
             "# chatd\nlog_level = \"info\"\n\nidle_timeout = \"fifteen\"\n",
-            "chat.toml:4: idle_timeout: expected a duration like \"90s\", \"15m\" or \"1h30m\", got \"fifteen\"",
+            "chat.toml:4: idle_timeout: write a duration like \"15m\" (in quotes; s, m, h and d, as in \"90s\", \"1h30m\", \"1d\"), got \"fifteen\"",
         ),
         (
             "lobby = \"Lobby\"\n[accounts]\nallow_guests = true\nlogin_failure_window = \"soon\"\n",
-            "chat.toml:4: login_failure_window: expected a duration like \"90s\", \"15m\" or \"1h30m\", got \"soon\"",
+            "chat.toml:4: login_failure_window: write a duration like \"15m\" (in quotes; s, m, h and d, as in \"90s\", \"1h30m\", \"1d\"), got \"soon\"",
+        ),
+        // Issue #16 point 6: a range error has its line too.
+        (
+            "[limits]\nline_length = 10\n",
+            "chat.toml:2: limits.line_length: must be at least 64, got 10",
+        ),
+        (
+            "[accounts]\nmin_password_length = \"8\"\n",
+            "chat.toml:2: min_password_length: expected a whole number, without quotes, got \"8\"",
         ),
     ] {
         let dir = tempfile::tempdir().expect("create a temp dir");

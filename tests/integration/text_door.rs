@@ -156,7 +156,7 @@ fn the_books_sample_session() {
         "Where everyone starts: say hello",
         2,
     ));
-    lincoln.expect_line("[Weather]            Talk about the weather                     1 users");
+    lincoln.expect_line("[Weather]            Talk about the weather                     1 user");
 }
 
 #[test]
