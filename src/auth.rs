@@ -197,8 +197,11 @@ const SWEEP_EVERY: u64 = 1024;
 /// password was right — so however many connections guess at once, at most
 /// `max_failures` checks run per window:
 ///
-/// - per address: past the limit the address waits until its oldest attempt
-///   leaves the window, whatever nickname it tries;
+/// - per address and nickname: past the limit that address waits to try
+///   that nickname until its oldest attempt leaves the window; others behind
+///   the same address are not locked out by one person's typos (issue 17),
+///   but an address that fails at many names together ([`ADDRESS_WIDE`] ×
+///   the limit) waits for any of them;
 /// - per account: past the limit, strangers' guesses at that nickname wait
 ///   too, from any address, so many addresses can't share out the guessing.
 ///   The address the owner last logged in from is exempt (it still has its
@@ -214,7 +217,13 @@ pub struct LoginThrottle {
 
 #[derive(Default)]
 struct Attempts {
-    by_address: HashMap<IpAddr, Window>,
+    /// Per address and the name tried (an account's key, or "" for a name
+    /// that is no account, such as an operator's): one person's typos at
+    /// their own nickname never lock out the others behind that address.
+    by_address: HashMap<(IpAddr, String), Window>,
+    /// Per address, whatever the name, with a wider limit
+    /// ([`ADDRESS_WIDE`] times): one address can't guess at many accounts.
+    by_ip: HashMap<IpAddr, Window>,
     by_account: HashMap<String, Window>,
     /// Numbers the attempts, so one can be given back.
     next: u64,
@@ -287,13 +296,15 @@ impl LoginThrottle {
                 !w.is_empty()
             };
             attempts.by_address.retain(|_, w| live(w));
+            attempts.by_ip.retain(|_, w| live(w));
             attempts.by_account.retain(|_, w| live(w));
         }
         attempts
             .by_address
-            .entry(ip)
+            .entry(address_key(ip, target))
             .or_default()
             .push_back((now, id));
+        attempts.by_ip.entry(ip).or_default().push_back((now, id));
         if let Some(target) = target {
             let window = attempts.by_account.entry(target.key.to_string());
             window.or_default().push_back((now, id));
@@ -311,11 +322,14 @@ impl LoginThrottle {
         let mut attempts = self.lock();
         let Attempts {
             by_address,
+            by_ip,
             by_account,
             ..
         } = &mut *attempts;
+        let key = (attempt.ip, attempt.account.clone().unwrap_or_default());
         let windows = [
-            by_address.get_mut(&attempt.ip),
+            by_address.get_mut(&key),
+            by_ip.get_mut(&attempt.ip),
             attempt
                 .account
                 .as_ref()
@@ -335,27 +349,42 @@ impl LoginThrottle {
     ) -> Option<Refusal> {
         if let Some(wait) = attempts
             .by_address
+            .get_mut(&address_key(ip, target))
+            .and_then(|w| self.full(w, self.max_failures, now))
+        {
+            return Some(Refusal::Address(wait));
+        }
+        if let Some(wait) = attempts
+            .by_ip
             .get_mut(&ip)
-            .and_then(|w| self.full(w, now))
+            .and_then(|w| self.full(w, ADDRESS_WIDE * self.max_failures, now))
         {
             return Some(Refusal::Address(wait));
         }
         let target = target.filter(|t| t.owner_address != Some(ip))?;
         let window = attempts.by_account.get_mut(target.key)?;
-        self.full(window, now).map(Refusal::Account)
+        self.full(window, self.max_failures, now)
+            .map(Refusal::Account)
     }
 
-    /// How long until `window` has room again, if it is full.
-    fn full(&self, window: &mut Window, now: Instant) -> Option<Duration> {
+    /// How long until `window` has room again, if it holds `most`.
+    fn full(&self, window: &mut Window, most: usize, now: Instant) -> Option<Duration> {
         expire(window, self.window, now);
         let (oldest, _) = *window.front()?;
-        (window.len() >= self.max_failures)
-            .then(|| self.window.saturating_sub(now.duration_since(oldest)))
+        (window.len() >= most).then(|| self.window.saturating_sub(now.duration_since(oldest)))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Attempts> {
         self.attempts.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
+
+/// How many times `max_login_failures` one address may fail at all names
+/// together in a window.
+pub const ADDRESS_WIDE: usize = 4;
+
+fn address_key(ip: IpAddr, target: Option<Target>) -> (IpAddr, String) {
+    (ip, target.map(|t| t.key.to_string()).unwrap_or_default())
 }
 
 /// Drops the attempts older than `window`.
