@@ -209,6 +209,9 @@ pub enum Event {
     },
     /// The hot list, with who on it is on line.
     WatchList(Vec<(String, bool)>),
+    /// The same, unasked, as a registered user logs in: a door whose clients
+    /// keep their own lists (IRC's MONITOR) says nothing of it.
+    WatchedAtLogin(Vec<(String, bool)>),
     Watching {
         nick: String,
         online: bool,

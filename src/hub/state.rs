@@ -757,7 +757,8 @@ impl Hub {
             self.deliver_memos(from, account, memos, out);
         }
         if !self.user_mut(from).watch.is_empty() {
-            self.watch(now, from, Watch::List, out);
+            let entries = self.watch_entries(from);
+            out.send(from, Event::WatchedAtLogin(entries));
         }
         if let Some(lobby) = self.config.lobby.clone() {
             self.join(from, &lobby, None, false, out);
@@ -785,14 +786,7 @@ impl Hub {
             |user: &User, nick: &str| user.watch.iter().position(|w| w.eq_ignore_ascii_case(nick));
         let (ack, write) = match change {
             Watch::List => {
-                let list = user.watch.clone();
-                let entries = list
-                    .into_iter()
-                    .map(|nick| {
-                        let online = self.nicks.contains_key(&nick.to_ascii_lowercase());
-                        (nick, online)
-                    })
-                    .collect();
+                let entries = self.watch_entries(from);
                 return out.send(from, Event::WatchList(entries));
             }
             Watch::Add(typed) => {
@@ -999,6 +993,20 @@ impl Hub {
     }
 
     /// Whether `listener` has `nick` on their ignore list.
+    /// The session's hot list, with who on it is on line.
+    fn watch_entries(&self, session: SessionId) -> Vec<(String, bool)> {
+        let Some(user) = self.sessions[&session].user.as_ref() else {
+            return Vec::new();
+        };
+        user.watch
+            .iter()
+            .map(|nick| {
+                let online = self.nicks.contains_key(&nick.to_ascii_lowercase());
+                (nick.clone(), online)
+            })
+            .collect()
+    }
+
     fn ignores(&self, listener: SessionId, nick: &str) -> bool {
         self.sessions[&listener]
             .user

@@ -1649,7 +1649,7 @@ fn a_restored_watch_list_is_listed_at_login_and_watched() {
             Event::LoggedIn {
                 nick: "alice".into()
             },
-            Event::WatchList(vec![entry("bob", true), entry("carol", false)]),
+            Event::WatchedAtLogin(vec![entry("bob", true), entry("carol", false)]),
             Event::Joined(channel("Lobby", 2)),
             Event::Names {
                 channel: "Lobby".into(),

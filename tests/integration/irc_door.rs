@@ -14,7 +14,7 @@ use std::time::Duration;
 use base64::Engine;
 
 use crate::support::irc::{mask, Irc, SERVER};
-use crate::support::{register_and_leave, Client, TestServer, CHEAP};
+use crate::support::{owner, register_and_leave, registered_guest, Client, TestServer, CHEAP};
 
 /// The base64 of a SASL PLAIN exchange: `authzid NUL authcid NUL password`.
 fn sasl_plain(nick: &str, password: &str) -> String {
@@ -782,5 +782,50 @@ fn a_python_irc_library_chats_with_a_telnet_user() {
     let (status, output) = python.wait();
     if !status.success() {
         tina.fail(&format!("the Python client failed ({status}):\n{output}"));
+    }
+}
+
+/// Issue 17: IRC clients show ERROR in the server window only, so the
+/// reason for a shutdown comes first as a NOTICE, which they show where the
+/// person is looking.
+#[test]
+fn a_shutdown_is_a_notice_then_error_over_irc() {
+    let mut server = TestServer::start();
+    let mut ian = Irc::logged_in(&server, "ian");
+    server.terminate();
+    ian.expect_line(":chatd NOTICE ian :*** server shutting down");
+    ian.expect_line("ERROR :Closing Link: server shutting down");
+    ian.expect_closed();
+}
+
+/// Issue 17: a registered user's hot list is shown at login over telnet,
+/// but an IRC client keeps its own MONITOR list and sends it itself, so the
+/// IRC door sends no MONITOR replies nobody asked for.
+#[test]
+fn no_monitor_replies_nobody_asked_for_at_login() {
+    let server = TestServer::start_with(CHEAP);
+    let mut lincoln = registered_guest(&server, "lincoln", "password");
+    lincoln.send("/watch mary");
+    lincoln.expect_line("Watching mary (off line now)");
+    lincoln.send("/quit");
+    lincoln.expect_closed();
+
+    let mut telnet = owner(&server, "lincoln", "password");
+    telnet.expect("mary");
+    telnet.send("/quit");
+    telnet.expect_closed();
+
+    let mut irc = Irc::connect(&server, "lincoln");
+    let from = irc.mark();
+    irc.send("PASS password");
+    irc.send("NICK lincoln");
+    irc.send("USER lincoln 0 * :Abraham Lincoln");
+    irc.welcome("lincoln");
+    irc.expect_numeric("366", &["lincoln", "#Lobby"]);
+    irc.sync();
+    for line in irc.lines_read_since(from) {
+        if ["730", "731", "732", "733"].contains(&line.command.as_str()) {
+            irc.fail(&format!("a MONITOR reply nobody asked for: {:?}", line.raw));
+        }
     }
 }

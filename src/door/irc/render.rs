@@ -369,6 +369,9 @@ impl Renderer {
                 }
                 self.numeric(out, "733", ":End of MONITOR list");
             }
+            // The client sends its own MONITOR list after it connects;
+            // an unasked copy would be shown twice (irssi).
+            Event::WatchedAtLogin(_) => {}
             Event::Watching { nick, online: true } | Event::WatchedLogin { nick } => {
                 self.numeric(out, "730", &format!(":{}", self.mask(nick)))
             }
@@ -547,6 +550,11 @@ impl Renderer {
             Event::Error(error) => self.error(out, error),
             Event::Notice(text) => self.notice(out, text),
             Event::Closing { reason } => {
+                // Clients show ERROR in the server window only; a NOTICE
+                // first tells the person in the window they are looking at.
+                if self.nick.is_some() {
+                    self.notice(out, &format!("*** {reason}"));
+                }
                 let _ = write!(out, "ERROR :Closing Link: {reason}\r\n");
             }
             Event::Raw(line) => {

@@ -191,7 +191,7 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> std::io::Result<()> {
             out,
             "Your nickname {nick} is registered: from now on it asks for your password.\r\n"
         )?,
-        Event::WatchList(entries) => {
+        Event::WatchList(entries) | Event::WatchedAtLogin(entries) => {
             if entries.is_empty() {
                 write!(
                     out,

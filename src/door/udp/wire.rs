@@ -227,6 +227,7 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::WhoisOffline { .. }
         | Event::Registered { .. }
         | Event::WatchList(_)
+        | Event::WatchedAtLogin(_)
         | Event::Watching { .. }
         | Event::Unwatched { .. }
         | Event::WatchedLogin { .. }
