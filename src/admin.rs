@@ -12,7 +12,7 @@ use argon2::{Algorithm, Argon2, Version};
 use crate::auth::hash_with;
 use crate::clock::{self, utc};
 use crate::config::Config;
-use crate::hub::name::{Nick, NickError};
+use crate::model::name::{Nick, NickError};
 use crate::store::{BackupError, Store, StoreError};
 
 #[derive(Debug)]

@@ -15,8 +15,8 @@ use toml::Spanned;
 use crate::auth::Cost;
 use crate::door::accounts::OperSpec;
 use crate::door::flood::FloodRule;
-use crate::hub::name::check_channel_name;
-use crate::hub::{ChannelSpec, HistoryConfig, HubConfig};
+use crate::model::name::check_channel_name;
+use crate::model::{ChannelSpec, HistoryConfig};
 
 /// The commented example configuration; its values are the built-in defaults
 /// (a test keeps the two the same). `chatd config` prints it.
@@ -194,23 +194,6 @@ impl Config {
                 key: key.to_string(),
                 message,
             })
-    }
-
-    /// What the hub needs of this configuration.
-    pub fn hub(&self) -> HubConfig {
-        HubConfig {
-            nick_length: self.limits.nick_length,
-            idle_timeout: self.idle_timeout,
-            udp_idle_timeout: self.udp_idle_timeout,
-            channel_length: self.limits.channel_length,
-            lobby: self.lobby.clone(),
-            channels: self.channels.clone(),
-            // The server adds what the database kept.
-            saved_channels: Vec::new(),
-            glines: Vec::new(),
-            history: self.history.clone(),
-            saved_history: Vec::new(),
-        }
     }
 }
 

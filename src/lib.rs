@@ -11,6 +11,8 @@
 //!   netcat) is the first.
 //! - [`hub`]: the single owner of chat state, a pure state machine on its own
 //!   thread.
+//! - [`model`]: the plain types that the hub, the store and the
+//!   configuration share, so that none of them imports another.
 //! - [`config`]: `chat.toml`, checked.
 //! - [`server`]: wiring and life cycle.
 
@@ -21,5 +23,6 @@ pub mod config;
 pub mod door;
 pub mod engine;
 pub mod hub;
+pub mod model;
 pub mod server;
 pub mod store;

@@ -126,14 +126,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         rules,
         config.opers.clone(),
     ));
-    let mut hub_config = config.hub();
-    hub_config.saved_channels = store.channels().map_err(ServerError::Store)?;
-    hub_config.glines = store.glines().map_err(ServerError::Store)?;
-    if config.history.replay > 0 {
-        hub_config.saved_history = store
-            .recent_history(config.history.replay)
-            .map_err(ServerError::Store)?;
-    }
+    let hub_config = hub_config(config, &store).map_err(ServerError::Store)?;
     let (hub, threads) = hub::spawn(hub_config, Arc::clone(&store), config.memos_per_recipient)
         .map_err(ServerError::Start)?;
     let engine = Engine::start(config.limits.send_queue.0).map_err(ServerError::Start)?;
@@ -227,6 +220,28 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         engine,
         store,
         lock,
+    })
+}
+
+/// What the hub needs of the configuration, and what the database kept:
+/// channels made with /create, permanent channels' topics and modes,
+/// server-wide bans, and the history replayed on join.
+fn hub_config(config: &Config, store: &Store) -> Result<hub::HubConfig, StoreError> {
+    let saved_history = match config.history.replay {
+        0 => Vec::new(),
+        replay => store.recent_history(replay)?,
+    };
+    Ok(hub::HubConfig {
+        nick_length: config.limits.nick_length,
+        idle_timeout: config.idle_timeout,
+        udp_idle_timeout: config.udp_idle_timeout,
+        channel_length: config.limits.channel_length,
+        lobby: config.lobby.clone(),
+        channels: config.channels.clone(),
+        saved_channels: store.channels()?,
+        glines: store.glines()?,
+        history: config.history.clone(),
+        saved_history,
     })
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use chatd::door::udp::wire::{self, Request, MAX_DATAGRAM};
-use chatd::hub::name::NickError;
+use chatd::model::name::NickError;
 use chatd::hub::{
     ChannelSummary, ChatError, Departure, Event, HistoryLine, Memo, Prompt, UserSummary,
 };

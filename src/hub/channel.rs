@@ -5,9 +5,9 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::ops::{Index, IndexMut};
 
-use super::command::{AccountId, SessionId};
-use super::event::{ChannelSummary, HistoryLine};
-use super::name::channel_key;
+use super::command::SessionId;
+use crate::model::name::channel_key;
+use crate::model::{AccountId, ChannelRecord, HistoryLine, MaskEntry, Topic};
 
 /// How long a channel lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -19,22 +19,6 @@ pub enum Lifetime {
     Registered,
     /// Made by an IRC JOIN of a new name: gone when the last member leaves.
     Transient,
-}
-
-/// A topic and who set it when.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Topic {
-    pub text: String,
-    pub set_by: String,
-    pub at: i64,
-}
-
-/// A ban or invite-exception mask, with who set it when.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct MaskEntry {
-    pub mask: String,
-    pub set_by: String,
-    pub at: i64,
 }
 
 /// The channel modes that are flags or take one value (RFC 2811 §4).
@@ -107,30 +91,11 @@ impl Modes {
     }
 }
 
-/// What the database keeps of a channel (Permanent and Registered ones).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChannelRecord {
+pub struct ChannelSummary {
     pub name: String,
     pub description: String,
-    pub founder: Option<AccountId>,
-    pub created_at: i64,
-    pub topic: Option<Topic>,
-    /// As [`Modes::flags`] writes them, e.g. `+int`.
-    pub modes: String,
-    pub key: Option<String>,
-    pub limit: Option<usize>,
-    pub ops: Vec<AccountId>,
-    pub bans: Vec<MaskEntry>,
-    pub invite_exceptions: Vec<MaskEntry>,
-}
-
-/// A server-wide ban: an address, account or nickname mask.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Gline {
-    pub mask: String,
-    pub reason: String,
-    pub set_by: String,
-    pub at: i64,
+    pub users: usize,
 }
 
 /// Who someone is, for matching bans and invite exceptions.

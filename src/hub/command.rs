@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::net::SocketAddr;
 
+use crate::model::{AccountId, Memo};
+
 /// Identifies one connection (or one UDP address) for its whole life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SessionId(pub u64);
@@ -44,10 +46,6 @@ pub enum DoorKind {
     Irc,
 }
 
-/// A registered account, by its database id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct AccountId(pub i64);
-
 /// Proof, from a door that checked a password, that a login is the owner of a
 /// registered nickname; with the owner's saved hot list.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +55,7 @@ pub struct Identity {
     /// Nicknames whose lines this user never sees.
     pub ignore: Vec<String>,
     /// Private messages that waited for this login.
-    pub memos: Vec<super::event::Memo>,
+    pub memos: Vec<Memo>,
 }
 
 /// A change to (or a look at) the hot list.

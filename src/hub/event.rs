@@ -5,9 +5,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::channel::MaskEntry;
+use super::channel::ChannelSummary;
 use super::command::MaskKind;
-use super::name::NickError;
+use crate::model::name::NickError;
+use crate::model::{HistoryLine, MaskEntry, Memo};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -244,23 +245,6 @@ pub enum Prompt {
     RepeatPassword,
 }
 
-/// A line of a channel's history, replayed to whoever joins.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HistoryLine {
-    pub at: i64,
-    pub nick: String,
-    pub text: String,
-    pub action: bool,
-}
-
-/// A private message kept for a registered user who was off line.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Memo {
-    pub from: String,
-    pub text: String,
-    pub at: i64,
-}
-
 /// Someone who was on line with a nickname, for WHOWAS.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Departed {
@@ -268,13 +252,6 @@ pub struct Departed {
     /// Where they connected from: shown to server operators only.
     pub host: Option<String>,
     pub left_at: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChannelSummary {
-    pub name: String,
-    pub description: String,
-    pub users: usize,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,7 +11,6 @@ mod command;
 mod event;
 #[cfg(test)]
 mod moderation_tests;
-pub mod name;
 #[cfg(test)]
 mod offline_tests;
 mod persist;
@@ -21,13 +20,14 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 
+pub use channel::ChannelSummary;
 pub use command::{
-    AccountId, ChannelMode, Command, DoorKind, Identity, MaskKind, ModeChange, SessionId, Watch,
+    ChannelMode, Command, DoorKind, Identity, MaskKind, ModeChange, SessionId, Watch,
 };
-pub use event::{
-    ChannelSummary, ChatError, Departed, Departure, Event, HistoryLine, Memo, Prompt, UserSummary,
-};
-pub use state::{ChannelSpec, Effect, HistoryConfig, Hub, HubConfig, StoreWrite, MAX_WATCH};
+pub use event::{ChatError, Departed, Departure, Event, Prompt, UserSummary};
+pub use state::{Effect, Hub, HubConfig, StoreWrite, MAX_WATCH};
+// The shared types that the hub's commands, events and configuration carry.
+pub use crate::model::{AccountId, ChannelSpec, HistoryConfig, HistoryLine, Memo};
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

@@ -3,11 +3,11 @@
 //! each of its errors; what is saved, what is announced and to whom; and what
 //! `Hub::new` puts back from the database.
 
-use super::channel::{ChannelRecord, Gline, MaskEntry, Topic};
 use super::test_support::{
     address, closed, closing, config_of, err, events_for, public, replies, stores, Addresses, World,
 };
 use super::*;
+use crate::model::{ChannelRecord, Gline, MaskEntry, Topic};
 
 // ---------------------------------------------------------------------------
 // Helpers (after the shared ones of test_support.rs, a few for moderation)

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::name::NickError;
 use super::test_support::{
     closed, err, events_for, identity, public, recipients, replies, stores, Stored, World,
     IDLE_TIMEOUT,
 };
 use super::*;
+use crate::model::name::NickError;
 
 // ---------------------------------------------------------------------------
 // Helpers (after the shared ones of test_support.rs)
@@ -414,7 +414,7 @@ fn saved_history_is_restored_keeping_the_last_replay_lines() {
 #[test]
 fn saved_history_of_a_created_channel_is_restored() {
     let mut config = config(None, history(3));
-    config.saved_channels = vec![super::channel::ChannelRecord {
+    config.saved_channels = vec![crate::model::ChannelRecord {
         name: "Knitting".into(),
         description: "Yarn".into(),
         founder: Some(AccountId(3)),

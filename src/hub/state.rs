@@ -9,13 +9,14 @@ use std::time::{Duration, Instant};
 
 use log::info;
 
-use super::channel::{Channel, ChannelRecord, Channels, Gline, Lifetime, Who};
-use super::command::{AccountId, Command, DoorKind, Identity, SessionId, SessionMap, Watch};
-use super::event::{
-    ChannelSummary, ChatError, Departed, Departure, Event, HistoryLine, UserSummary,
-};
-use super::name::Nick;
+use super::channel::{Channel, ChannelSummary, Channels, Lifetime, Who};
+use super::command::{Command, DoorKind, Identity, SessionId, SessionMap, Watch};
+use super::event::{ChatError, Departed, Departure, Event, UserSummary};
 use crate::clock::{self, Now};
+use crate::model::name::{check_channel_name, Nick};
+use crate::model::{
+    AccountId, ChannelRecord, ChannelSpec, Gline, HistoryConfig, HistoryLine, Memo,
+};
 
 mod moderation;
 
@@ -39,33 +40,6 @@ pub struct HubConfig {
     pub history: HistoryConfig,
     /// Each channel's last lines, as the database kept them, oldest first.
     pub saved_history: Vec<(String, Vec<HistoryLine>)>,
-}
-
-/// How much of each channel is remembered.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct HistoryConfig {
-    /// Lines replayed on join; 0 turns history off.
-    pub replay: usize,
-    /// Lines kept per channel in the database.
-    pub keep: usize,
-    /// Lines older than this are deleted.
-    pub max_age: Duration,
-}
-
-impl HistoryConfig {
-    pub fn off() -> HistoryConfig {
-        HistoryConfig {
-            replay: 0,
-            keep: 0,
-            max_age: Duration::ZERO,
-        }
-    }
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ChannelSpec {
-    pub name: String,
-    pub description: String,
 }
 
 /// What the hub asks the world to do, in order.
@@ -1093,8 +1067,7 @@ impl Hub {
             Some(index) => index,
             None if create => {
                 let name = typed.strip_prefix('#').unwrap_or(typed);
-                if let Err(why) = super::name::check_channel_name(name, self.config.channel_length)
-                {
+                if let Err(why) = check_channel_name(name, self.config.channel_length) {
                     return out.error(from, ChatError::BadChannelName(why));
                 }
                 let channel = Channel::new(name.to_string(), String::new(), Lifetime::Transient, 0);
@@ -1156,7 +1129,7 @@ impl Hub {
         &mut self,
         to: SessionId,
         account: AccountId,
-        memos: Vec<super::event::Memo>,
+        memos: Vec<Memo>,
         out: &mut Out,
     ) {
         if memos.is_empty() {

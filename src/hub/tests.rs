@@ -3,10 +3,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::name::NickError;
 use super::test_support::*;
 use super::*;
 use crate::clock::unix_seconds;
+use crate::model::name::NickError;
 
 // ---------------------------------------------------------------------------
 // Helpers (after the shared ones of test_support.rs)

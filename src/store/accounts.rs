@@ -5,7 +5,7 @@
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::{Store, StoreError};
-use crate::hub::AccountId;
+use crate::model::AccountId;
 
 /// One row of `accounts`.
 #[derive(Clone, Debug)]

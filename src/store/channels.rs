@@ -5,8 +5,7 @@
 use rusqlite::{params, OptionalExtension};
 
 use super::{Store, StoreError};
-use crate::hub::channel::{ChannelRecord, Gline, MaskEntry, Topic};
-use crate::hub::AccountId;
+use crate::model::{AccountId, ChannelRecord, Gline, MaskEntry, Topic};
 
 impl Store {
     pub fn save_channel(&self, record: &ChannelRecord) -> Result<(), StoreError> {

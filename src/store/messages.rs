@@ -5,7 +5,7 @@
 use rusqlite::params;
 
 use super::{Store, StoreError};
-use crate::hub::{AccountId, HistoryLine, Memo};
+use crate::model::{AccountId, HistoryLine, Memo};
 
 /// The outcome of keeping a memo.
 #[derive(Debug, PartialEq, Eq)]

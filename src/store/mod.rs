@@ -12,7 +12,7 @@ mod messages;
 pub mod migrate;
 mod nick_lists;
 
-pub use crate::hub::AccountId;
+pub use crate::model::AccountId;
 pub use accounts::AccountRecord;
 pub use backup::{backup, BackupError, BackupReport};
 pub use lock::{DbLock, LockError};

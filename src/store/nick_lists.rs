@@ -5,7 +5,7 @@
 use rusqlite::params;
 
 use super::{Store, StoreError};
-use crate::hub::AccountId;
+use crate::model::AccountId;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NickList {

@@ -28,8 +28,8 @@ use super::modes::{self, ModeRequest};
 use super::text::codec::{Input, LineDecoder};
 use super::{sanitize, Admission};
 use crate::engine::{Engine, Outbound};
-use crate::hub::name::Nick;
 use crate::hub::{AccountId, Command, DoorKind, Event, HubHandle, Identity, SessionId, Watch};
+use crate::model::name::Nick;
 use crate::store::AccountRecord;
 
 /// The IRC door's settings.

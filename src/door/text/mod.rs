@@ -21,10 +21,10 @@ use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::{sanitize, Admission};
 use crate::engine::{Engine, Outbound};
-use crate::hub::name::{Nick, NickError};
 use crate::hub::{
     AccountId, ChatError, Command, DoorKind, Event, HubHandle, Identity, Prompt, SessionId,
 };
+use crate::model::name::{Nick, NickError};
 use crate::store::AccountRecord;
 
 /// The text door's settings.

@@ -8,10 +8,11 @@ use log::{info, warn};
 
 use super::{Effect, Hub, Out, StoreWrite};
 use crate::clock::{self, Now};
-use crate::hub::channel::{Channel, Gline, Lifetime, MaskEntry, Topic, Who};
+use crate::hub::channel::{Channel, Lifetime, Who};
 use crate::hub::command::{ChannelMode, MaskKind, ModeChange, SessionId};
 use crate::hub::event::{ChatError, Departure, Event};
-use crate::hub::name::check_channel_name;
+use crate::model::name::check_channel_name;
+use crate::model::{Gline, MaskEntry, Topic};
 
 impl Hub {
     /// Saves a kept channel's whole state (after any change to it).

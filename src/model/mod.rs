@@ -1,0 +1,99 @@
+//! The plain shared types: what the hub, the store and the configuration all
+//! speak of (accounts, channel records, history lines, memos, bans, nickname
+//! and channel-name rules). Data only, no behaviour beyond checking a name,
+//! so that none of those three needs to import another: each imports this.
+
+use std::time::Duration;
+
+pub mod name;
+
+/// A registered account, by its database id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AccountId(pub i64);
+
+/// A private message kept for a registered user who was off line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Memo {
+    pub from: String,
+    pub text: String,
+    pub at: i64,
+}
+
+/// A line of a channel's history, replayed to whoever joins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryLine {
+    pub at: i64,
+    pub nick: String,
+    pub text: String,
+    pub action: bool,
+}
+
+/// A topic and who set it when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Topic {
+    pub text: String,
+    pub set_by: String,
+    pub at: i64,
+}
+
+/// A ban or invite-exception mask, with who set it when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MaskEntry {
+    pub mask: String,
+    pub set_by: String,
+    pub at: i64,
+}
+
+/// What the database keeps of a channel (Permanent and Registered ones).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelRecord {
+    pub name: String,
+    pub description: String,
+    pub founder: Option<AccountId>,
+    pub created_at: i64,
+    pub topic: Option<Topic>,
+    /// As the hub's `Modes::flags` writes them, e.g. `+int`.
+    pub modes: String,
+    pub key: Option<String>,
+    pub limit: Option<usize>,
+    pub ops: Vec<AccountId>,
+    pub bans: Vec<MaskEntry>,
+    pub invite_exceptions: Vec<MaskEntry>,
+}
+
+/// A server-wide ban: an address, account or nickname mask.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Gline {
+    pub mask: String,
+    pub reason: String,
+    pub set_by: String,
+    pub at: i64,
+}
+
+/// A permanent channel, as chat.toml lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChannelSpec {
+    pub name: String,
+    pub description: String,
+}
+
+/// How much of each channel is remembered.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryConfig {
+    /// Lines replayed on join; 0 turns history off.
+    pub replay: usize,
+    /// Lines kept per channel in the database.
+    pub keep: usize,
+    /// Lines older than this are deleted.
+    pub max_age: Duration,
+}
+
+impl HistoryConfig {
+    pub fn off() -> HistoryConfig {
+        HistoryConfig {
+            replay: 0,
+            keep: 0,
+            max_age: Duration::ZERO,
+        }
+    }
+}
