@@ -143,6 +143,14 @@ impl Hub {
         info!("{by} dropped channel {name}");
     }
 
+    /// The topic of the channel named `typed`, or of the current one.
+    pub(super) fn show_topic(&self, from: SessionId, typed: Option<&str>, out: &mut Out) {
+        match self.channel_or_current(from, typed) {
+            Ok(index) => self.send_topic(from, index, out),
+            Err(error) => out.error(from, error),
+        }
+    }
+
     /// Topic, then who set it when (if anyone did).
     pub(super) fn send_topic(&self, to: SessionId, index: usize, out: &mut Out) {
         let channel = &self.channels[index];

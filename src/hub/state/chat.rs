@@ -1,0 +1,176 @@
+//! The lines people say: to the current or a named channel (if the
+//! channel's modes let them), kept in the channel's history, and private
+//! messages (kept as memos by the store for someone off line). Pure like the
+//! rest of `state`.
+
+use super::{Effect, Hub, Out, StoreWrite};
+use crate::clock::{self, Now};
+use crate::hub::command::SessionId;
+use crate::hub::event::{ChatError, Event};
+use crate::model::HistoryLine;
+
+impl Hub {
+    pub(super) fn say(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        text: String,
+        action: bool,
+        out: &mut Out,
+    ) {
+        if text.is_empty() {
+            return out.error(from, ChatError::EmptyMessage);
+        }
+        let Some(index) = self.current_channel(from) else {
+            return out.error(from, ChatError::NoCurrentChannel);
+        };
+        self.say_in(now, from, index, text, action, out);
+    }
+
+    pub(super) fn say_in_channel(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        channel: &str,
+        text: String,
+        action: bool,
+        out: &mut Out,
+    ) {
+        match self.channels.find(channel) {
+            Some(index) => self.say_in(now, from, index, text, action, out),
+            None => out.error(from, ChatError::NoSuchChannel(channel.to_string())),
+        }
+    }
+
+    /// A line to channel `index`, if its modes let `from` say it.
+    fn say_in(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        index: usize,
+        text: String,
+        action: bool,
+        out: &mut Out,
+    ) {
+        if text.is_empty() {
+            return out.error(from, ChatError::EmptyMessage);
+        }
+        let channel = &self.channels[index];
+        let member = channel.members.contains(&from);
+        let user = self.user(from);
+        let op = channel.is_op(from, user.account, user.oper);
+        let voiced = channel.voiced.contains(&from);
+        // RFC 2812: ERR_CANNOTSENDTOCHAN for +n, +m, +C and the banned alike;
+        // a banned member stays but is silent unless voiced, as on IRC servers.
+        let refused = (!member && channel.modes.no_outside)
+            || (!op && !voiced && self.banned_here(from, index))
+            || (channel.modes.moderated && !op && !voiced)
+            || (channel.modes.no_ctcp && action);
+        if refused {
+            return out.error(from, ChatError::CannotSendToChan(channel.name.clone()));
+        }
+        let nick = self.nick_of(from).to_string();
+        // Ignoring is done here, not by clients: the line never leaves.
+        let hearers: Vec<SessionId> = channel
+            .members
+            .iter()
+            .copied()
+            .filter(|&m| !self.ignores(m, &nick))
+            .collect();
+        let name = channel.name.clone();
+        if self.config.history.replay > 0 {
+            let line = HistoryLine {
+                at: clock::unix_seconds(now.wall),
+                nick: nick.clone(),
+                text: text.clone(),
+                action,
+            };
+            let replay = self.config.history.replay;
+            let history = &mut self.channels[index].history;
+            if history.len() >= replay {
+                history.pop_front();
+            }
+            history.push_back(line.clone());
+            if self.channels[index].is_saved() {
+                let write = StoreWrite::AppendHistory {
+                    channel: name.clone(),
+                    line,
+                };
+                out.0.push(Effect::Store { write, ack: None });
+            }
+        }
+        let event = Event::Public {
+            channel: name,
+            from: nick,
+            text,
+            action,
+        };
+        // The sender hears its own line too: the book's client shows nothing
+        // else to confirm it was sent.
+        out.broadcast(&hearers, event);
+    }
+
+    pub(super) fn private(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        to: &str,
+        text: String,
+        action: bool,
+        out: &mut Out,
+    ) {
+        if to.is_empty() {
+            return out.error(from, ChatError::NoRecipient);
+        }
+        if text.is_empty() {
+            return out.error(from, ChatError::EmptyMessage);
+        }
+        let Some(&target) = self.nicks.get(&to.to_ascii_lowercase()) else {
+            // The store keeps it if `to` is registered, or says no such nick.
+            let sender = self.nick_of(from).to_string();
+            return out.0.push(Effect::PrivateOffline {
+                from,
+                sender,
+                to: to.to_string(),
+                text,
+                at: clock::unix_seconds(now.wall),
+            });
+        };
+        let sender = self.nick_of(from).to_string();
+        if self.ignores(target, &sender) {
+            // The sender is not told: ignoring is not announced.
+            let to = self.nick_of(target).to_string();
+            return out.send(from, Event::PrivateSent { to, text, action });
+        }
+        let recipient = self.nick_of(target).to_string();
+        let away = self.sessions[&target]
+            .user
+            .as_ref()
+            .and_then(|u| u.away.clone());
+        out.send(
+            target,
+            Event::Private {
+                from: sender,
+                text: text.clone(),
+                action,
+            },
+        );
+        out.send(
+            from,
+            Event::PrivateSent {
+                to: recipient.clone(),
+                text,
+                action,
+            },
+        );
+        if let Some(message) = away {
+            out.send(
+                from,
+                Event::AwayReply {
+                    nick: recipient,
+                    message,
+                },
+            );
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Questions that change nothing: the channel list, who is in a channel or
+//! on line, /whois and /whowas, ISON and the server's numbers, answered with
+//! what the asker may see (secret channels show only to their members and to
+//! server operators). Pure like the rest of `state`.
+
+use super::{Effect, Hub, Out};
+use crate::clock::{self, Now};
+use crate::hub::command::SessionId;
+use crate::hub::event::{ChatError, Departed, Event, UserSummary};
+
+impl Hub {
+    pub(super) fn list_channels(&self, from: SessionId, out: &mut Out) {
+        let oper = self.user(from).oper;
+        // Secret channels are listed only to their members.
+        let list = self
+            .channels
+            .iter()
+            .filter(|(_, c)| !c.modes.secret || oper || c.members.contains(&from))
+            .map(|(_, c)| c.summary())
+            .collect();
+        out.send(from, Event::ChannelList(list));
+    }
+
+    pub(super) fn users(&self, now: Now, from: SessionId, out: &mut Out) {
+        match self.current_channel(from) {
+            Some(index) => out.send(from, self.channel_users(now, index, from)),
+            None => out.error(from, ChatError::NoCurrentChannel),
+        }
+    }
+
+    pub(super) fn names(&self, from: SessionId, channel: &str, out: &mut Out) {
+        match self.channels.find(channel) {
+            // A secret channel's members are its own business.
+            Some(index)
+                if self.channels[index].modes.secret
+                    && !self.channels[index].members.contains(&from)
+                    && !self.user(from).oper =>
+            {
+                let names = Event::Names {
+                    channel: self.channels[index].name.clone(),
+                    nicks: Vec::new(),
+                };
+                out.send(from, names)
+            }
+            Some(index) => out.send(from, self.member_names(index)),
+            None => out.error(from, ChatError::NoSuchChannel(channel.to_string())),
+        }
+    }
+
+    pub(super) fn who(&self, now: Now, from: SessionId, out: &mut Out) {
+        let mut everyone: Vec<(&String, &SessionId)> = self.nicks.iter().collect();
+        everyone.sort();
+        let users = everyone
+            .into_iter()
+            .filter_map(|(_, id)| self.summary(now, *id, from))
+            .collect();
+        out.send(from, Event::Who(users));
+    }
+
+    pub(super) fn who_mask(&self, now: Now, from: SessionId, mask: String, out: &mut Out) {
+        let users = self.users_matching(now, &mask, from);
+        out.send(from, Event::WhoReply { mask, users });
+    }
+
+    pub(super) fn whois(&self, now: Now, from: SessionId, nick: String, out: &mut Out) {
+        match self.nicks.get(&nick.to_ascii_lowercase()) {
+            Some(&id) => {
+                let summary = self
+                    .summary(now, id, from)
+                    .expect("nick index points at a user");
+                let nick = summary.nick.clone();
+                out.send(from, Event::Whois(summary));
+                // The web chat of old had "query IP": operators see it.
+                if self.user(from).oper {
+                    let address = self.sessions[&id].peer.to_string();
+                    out.send(from, Event::WhoisAddress { nick, address });
+                }
+            }
+            None => out.0.push(Effect::WhoisOffline { to: from, nick }),
+        }
+    }
+
+    pub(super) fn whowas(&self, from: SessionId, nick: String, out: &mut Out) {
+        // Addresses are for server operators only, as in /whois.
+        let oper = self.user(from).oper;
+        let found: Vec<Departed> = self
+            .departed
+            .iter()
+            .rev()
+            .filter(|d| d.nick.eq_ignore_ascii_case(&nick))
+            .map(|d| Departed {
+                host: d.host.clone().filter(|_| oper),
+                ..d.clone()
+            })
+            .collect();
+        match found.is_empty() {
+            true => out.error(from, ChatError::WasNoSuchNick(nick)),
+            false => out.send(from, Event::Whowas(found)),
+        }
+    }
+
+    pub(super) fn ison(&self, from: SessionId, nicks: &[String], out: &mut Out) {
+        let online = nicks
+            .iter()
+            .filter_map(|nick| self.nicks.get(&nick.to_ascii_lowercase()))
+            .map(|&id| self.nick_of(id).to_string())
+            .collect();
+        out.send(from, Event::Ison(online));
+    }
+
+    pub(super) fn stats(&self, from: SessionId, out: &mut Out) {
+        let stats = Event::Stats {
+            users: self.nicks.len(),
+            channels: self.channels.len(),
+        };
+        out.send(from, stats);
+    }
+
+    /// What `viewer` may know of user `id`: secret channels only show to
+    /// their members (and server operators).
+    pub(super) fn summary(
+        &self,
+        now: Now,
+        id: SessionId,
+        viewer: SessionId,
+    ) -> Option<UserSummary> {
+        let session = self.sessions.get(&id)?;
+        let user = session.user.as_ref()?;
+        let sees_all = self.sessions[&viewer].user.as_ref().is_some_and(|v| v.oper);
+        Some(UserSummary {
+            nick: user.nick.to_string(),
+            online: now.mono.saturating_duration_since(user.since.mono),
+            idle: now.mono.saturating_duration_since(session.last_input),
+            since: clock::unix_seconds(user.since.wall),
+            channels: user
+                .channels
+                .iter()
+                .rev()
+                .map(|&i| &self.channels[i])
+                .filter(|c| sees_all || !c.modes.secret || c.members.contains(&viewer))
+                .map(|c| c.name.clone())
+                .collect(),
+            away: user.away.clone(),
+        })
+    }
+
+    /// Who `mask` names: `#channel` (or a channel name no one has as a
+    /// nickname) its members, `*` or `0` everyone, else the one nickname.
+    fn users_matching(&self, now: Now, mask: &str, viewer: SessionId) -> Vec<UserSummary> {
+        let summaries = |ids: &mut dyn Iterator<Item = SessionId>| -> Vec<UserSummary> {
+            ids.filter_map(|id| self.summary(now, id, viewer)).collect()
+        };
+        let as_nick = self.nicks.get(&mask.to_ascii_lowercase()).copied();
+        if let Some(index) = self.channels.find(mask) {
+            if mask.starts_with('#') || as_nick.is_none() {
+                return summaries(&mut self.channels[index].members.iter().copied());
+            }
+        }
+        if mask == "*" || mask == "0" {
+            let mut everyone: Vec<(&String, &SessionId)> = self.nicks.iter().collect();
+            everyone.sort();
+            return summaries(&mut everyone.into_iter().map(|(_, id)| *id));
+        }
+        summaries(&mut as_nick.into_iter())
+    }
+
+    fn channel_users(&self, now: Now, index: usize, viewer: SessionId) -> Event {
+        let channel = &self.channels[index];
+        let (users, marks) = channel
+            .members
+            .iter()
+            .filter_map(|&id| Some((self.summary(now, id, viewer)?, self.mark(index, id))))
+            .unzip();
+        Event::Users {
+            channel: channel.name.clone(),
+            users,
+            marks,
+        }
+    }
+
+    /// `@` before a channel operator, `+` before a voiced member.
+    fn mark(&self, index: usize, id: SessionId) -> &'static str {
+        let channel = &self.channels[index];
+        let user = self.user(id);
+        if channel.is_op(id, user.account, false) {
+            "@"
+        } else if channel.voiced.contains(&id) {
+            "+"
+        } else {
+            ""
+        }
+    }
+
+    /// Member nicknames, `@` before channel operators and `+` before voiced
+    /// members (as IRC's NAMES shows them).
+    pub(super) fn member_names(&self, index: usize) -> Event {
+        let channel = &self.channels[index];
+        Event::Names {
+            channel: channel.name.clone(),
+            nicks: channel
+                .members
+                .iter()
+                .map(|&id| format!("{}{}", self.mark(index, id), self.user(id).nick))
+                .collect(),
+        }
+    }
+}
