@@ -10,6 +10,7 @@
 //! the client picks another nickname (as irssi and weechat do by themselves).
 
 pub mod message;
+pub mod numeric;
 pub mod render;
 
 use std::net::{SocketAddr, TcpStream};
@@ -20,6 +21,7 @@ use base64::Engine as _;
 use crossbeam_channel::Receiver;
 
 use self::message::{Message, ParseError};
+use self::numeric::*;
 use self::render::{Renderer, ServerInfo};
 use super::accounts::Accounts;
 use super::flood::FloodRule;
@@ -166,7 +168,7 @@ impl LineConnection for Reader<'_> {
         let line = match input {
             Input::Line(line) => line,
             Input::TooLong => {
-                self.reply("417", ":Input line was too long");
+                self.reply(ERR_INPUTTOOLONG, ":Input line was too long");
                 return Flow::Continue;
             }
             Input::Negotiation { .. } => return Flow::Continue,
@@ -175,7 +177,7 @@ impl LineConnection for Reader<'_> {
             Ok(message) => message,
             Err(ParseError::Empty) => return Flow::Continue,
             Err(ParseError::TooLong) => {
-                self.reply("417", ":Input line was too long");
+                self.reply(ERR_INPUTTOOLONG, ":Input line was too long");
                 return Flow::Continue;
             }
         };
@@ -189,12 +191,16 @@ impl Reader<'_> {
         match m.command.as_str() {
             "CAP" => return self.cap(&m),
             "AUTHENTICATE" => return self.authenticate(&m),
-            "PASS" if self.registered => self.reply("462", ":You may not reregister"),
+            "PASS" if self.registered => {
+                self.reply(ERR_ALREADYREGISTERED, ":You may not reregister")
+            }
             "PASS" => {
                 self.pass = Some(m.param(0).to_string());
             }
             "NICK" => return self.nick(m.param(0)),
-            "USER" if self.registered => self.reply("462", ":You may not reregister"),
+            "USER" if self.registered => {
+                self.reply(ERR_ALREADYREGISTERED, ":You may not reregister")
+            }
             "USER" if m.params.len() < 4 => return self.need_more("USER"),
             "USER" => {
                 self.user = Some(m.param(0).to_string());
@@ -207,7 +213,7 @@ impl Reader<'_> {
                 let message = Some(chat_text(m.param(0))).filter(|q| !q.is_empty());
                 return self.hub(Command::Quit { message });
             }
-            _ if !self.registered => self.reply("451", ":You have not registered"),
+            _ if !self.registered => self.reply(ERR_NOTREGISTERED, ":You have not registered"),
             _ => return self.command(m),
         }
         Flow::Continue
@@ -286,7 +292,7 @@ impl Reader<'_> {
                 channel: m.param(0).to_string(),
             },
             "NAMES" if m.params.is_empty() => {
-                self.reply("366", "* :End of /NAMES list.");
+                self.reply(RPL_ENDOFNAMES, "* :End of /NAMES list.");
                 return Flow::Continue;
             }
             "NAMES" => Command::Names {
@@ -300,7 +306,7 @@ impl Reader<'_> {
                 },
             },
             "WHOIS" if m.params.is_empty() => {
-                self.reply("431", ":No nickname given");
+                self.reply(ERR_NONICKNAMEGIVEN, ":No nickname given");
                 return Flow::Continue;
             }
             // WHOIS [server] nick: the nickname is the last parameter.
@@ -329,13 +335,13 @@ impl Reader<'_> {
             "LUSERS" => Command::Stats,
             "VERSION" => {
                 let version = &self.door.config.server.version;
-                self.reply("351", &format!("{version} {name} :chatd"));
-                self.reply("005", &render::isupport(&self.door.config.server));
+                self.reply(RPL_VERSION, &format!("{version} {name} :chatd"));
+                self.reply(RPL_ISUPPORT, &render::isupport(&self.door.config.server));
                 return Flow::Continue;
             }
             "MONITOR" => return self.monitor(&m),
             "WHOWAS" if m.params.is_empty() => {
-                self.reply("431", ":No nickname given");
+                self.reply(ERR_NONICKNAMEGIVEN, ":No nickname given");
                 return Flow::Continue;
             }
             "WHOWAS" => Command::Whowas {
@@ -349,11 +355,11 @@ impl Reader<'_> {
                 },
             }),
             "USERHOST" => {
-                self.reply("302", ":");
+                self.reply(RPL_USERHOST, ":");
                 return Flow::Continue;
             }
             other => {
-                self.reply("421", &format!("{other} :Unknown command"));
+                self.reply(ERR_UNKNOWNCOMMAND, &format!("{other} :Unknown command"));
                 return Flow::Continue;
             }
         };
@@ -398,7 +404,7 @@ impl Reader<'_> {
                 self.negotiating = false;
                 return self.try_register();
             }
-            other => self.reply("410", &format!("{other} :Invalid CAP command")),
+            other => self.reply(ERR_INVALIDCAPCMD, &format!("{other} :Invalid CAP command")),
         }
         Flow::Continue
     }
@@ -408,12 +414,15 @@ impl Reader<'_> {
     fn authenticate(&mut self, m: &Message) -> Flow {
         let data = m.param(0);
         if self.registered {
-            self.reply("907", ":You have already authenticated using SASL");
+            self.reply(
+                ERR_SASLALREADY,
+                ":You have already authenticated using SASL",
+            );
             return Flow::Continue;
         }
         if data == "*" {
             self.sasl = Sasl::default();
-            self.reply("906", ":SASL authentication aborted");
+            self.reply(ERR_SASLABORTED, ":SASL authentication aborted");
             return Flow::Continue;
         }
         if !self.sasl.started {
@@ -421,8 +430,8 @@ impl Reader<'_> {
                 self.sasl.started = true;
                 self.raw("AUTHENTICATE +".to_string());
             } else {
-                self.reply("908", "PLAIN :are available SASL mechanisms");
-                self.reply("904", ":SASL authentication failed");
+                self.reply(RPL_SASLMECHS, "PLAIN :are available SASL mechanisms");
+                self.reply(ERR_SASLFAIL, ":SASL authentication failed");
             }
             return Flow::Continue;
         }
@@ -454,29 +463,32 @@ impl Reader<'_> {
             Some((record, identity)) => {
                 let mask = format!("{0}!{0}@{1}", record.nick, self.door.config.server.name);
                 self.reply(
-                    "900",
+                    RPL_LOGGEDIN,
                     &format!(
                         "{mask} {} :You are now logged in as {}",
                         record.nick, record.nick
                     ),
                 );
-                self.reply("903", ":SASL authentication successful");
+                self.reply(RPL_SASLSUCCESS, ":SASL authentication successful");
                 self.sasl.proved = Some((record, identity));
             }
-            None => self.reply("904", ":SASL authentication failed"),
+            None => self.reply(ERR_SASLFAIL, ":SASL authentication failed"),
         }
         Flow::Continue
     }
 
     fn nick(&mut self, wanted: &str) -> Flow {
         if wanted.is_empty() {
-            self.reply("431", ":No nickname given");
+            self.reply(ERR_NONICKNAMEGIVEN, ":No nickname given");
             return Flow::Continue;
         }
         if let Err(why) = Nick::parse(wanted, self.door.config.server.nick_length) {
             // Echoed cleaned: the refusal must not carry a hidden character either.
             let shown = sanitize::clean(wanted);
-            self.reply("432", &format!("{shown} :Erroneous nickname: {why}"));
+            self.reply(
+                ERR_ERRONEUSNICKNAME,
+                &format!("{shown} :Erroneous nickname: {why}"),
+            );
             return Flow::Continue;
         }
         if !self.registered {
@@ -488,13 +500,13 @@ impl Reader<'_> {
                 let rest = format!(
                     "{wanted} :Nickname is registered: /msg NickServ IDENTIFY {wanted} <password>"
                 );
-                self.reply("433", &rest);
+                self.reply(ERR_NICKNAMEINUSE, &rest);
                 Flow::Continue
             }
             Ok(None) if !self.door.accounts.rules.allow_guests => {
                 let rest =
                     format!("{wanted} :This server has no guests: only registered nicknames");
-                self.reply("432", &rest);
+                self.reply(ERR_ERRONEUSNICKNAME, &rest);
                 Flow::Continue
             }
             Ok(_) => self.change_nick(wanted.to_string(), None),
@@ -544,7 +556,10 @@ impl Reader<'_> {
                     Some(password) => match accounts.log_in(self.peer.ip(), &record, &password) {
                         Ok(identity) => (record.nick, Some(identity)),
                         Err(error) => {
-                            self.reply("464", &format!(":Password incorrect ({error})"));
+                            self.reply(
+                                ERR_PASSWDMISMATCH,
+                                &format!(":Password incorrect ({error})"),
+                            );
                             return Flow::Continue;
                         }
                     },
@@ -552,7 +567,7 @@ impl Reader<'_> {
                         let rest = format!(
                             "{nick} :Nickname is registered: log in with SASL or PASS, or pick another"
                         );
-                        self.reply("433", &rest);
+                        self.reply(ERR_NICKNAMEINUSE, &rest);
                         return Flow::Continue;
                     }
                 },
@@ -590,11 +605,14 @@ impl Reader<'_> {
 
     fn privmsg(&mut self, m: &Message) -> Flow {
         if m.params.is_empty() {
-            self.reply("411", &format!(":No recipient given ({})", m.command));
+            self.reply(
+                ERR_NORECIPIENT,
+                &format!(":No recipient given ({})", m.command),
+            );
             return Flow::Continue;
         }
         if m.param(1).is_empty() {
-            self.reply("412", ":No text to send");
+            self.reply(ERR_NOTEXTTOSEND, ":No text to send");
             return Flow::Continue;
         }
         let (text, action) = match m.param(1).strip_prefix("\u{1}ACTION ") {
@@ -678,7 +696,7 @@ impl Reader<'_> {
                             let mask =
                                 format!("{0}!{0}@{1}", account, self.door.config.server.name);
                             self.reply(
-                                "900",
+                                RPL_LOGGEDIN,
                                 &format!("{mask} {account} :You are now logged in as {account}"),
                             );
                             return self
@@ -727,21 +745,24 @@ impl Reader<'_> {
                     changes,
                 },
                 Err(letter) => {
-                    self.reply("472", &format!("{letter} :is unknown mode char to me"));
+                    self.reply(
+                        ERR_UNKNOWNMODE,
+                        &format!("{letter} :is unknown mode char to me"),
+                    );
                     return Flow::Continue;
                 }
             };
             return self.hub(command);
         }
         if !target.eq_ignore_ascii_case(&me) {
-            self.reply("502", ":Can't change mode for other users");
+            self.reply(ERR_USERSDONTMATCH, ":Can't change mode for other users");
         } else {
             match m.param(1) {
-                "" => self.reply("221", "+"),
+                "" => self.reply(RPL_UMODEIS, "+"),
                 // Clients set +i (and opers +w) at connect; everyone here is
                 // as visible as anyone, and every operator hears WALLOPS.
                 "+i" | "-i" | "+w" | "-w" | "+iw" => {}
-                _ => self.reply("501", ":Unknown MODE flag"),
+                _ => self.reply(ERR_UMODEUNKNOWNFLAG, ":Unknown MODE flag"),
             }
         }
         Flow::Continue
@@ -779,7 +800,10 @@ impl Reader<'_> {
     }
 
     fn need_more(&self, command: &str) -> Flow {
-        self.reply("461", &format!("{command} :Not enough parameters"));
+        self.reply(
+            ERR_NEEDMOREPARAMS,
+            &format!("{command} :Not enough parameters"),
+        );
         Flow::Continue
     }
 

@@ -7,6 +7,7 @@
 use std::collections::HashSet;
 use std::io::Write;
 
+use super::numeric::*;
 use crate::clock::utc;
 use crate::hub::{ChatError, Departure, Event, MaskKind, UserSummary};
 
@@ -132,25 +133,25 @@ impl Renderer {
         let me = self.me().to_string();
         self.numeric(
             out,
-            "001",
+            RPL_WELCOME,
             &format!(":Welcome to the {} IRC network, {me}", s.network),
         );
         self.numeric(
             out,
-            "002",
+            RPL_YOURHOST,
             &format!(":Your host is {}, running version {}", s.name, s.version),
         );
         self.numeric(
             out,
-            "003",
+            RPL_CREATED,
             &format!(":This server was created {}", utc(s.created)),
         );
         self.numeric(
             out,
-            "004",
+            RPL_MYINFO,
             &format!("{} {} iow CIbiklmnostv", s.name, s.version),
         );
-        self.numeric(out, "005", &isupport(s));
+        self.numeric(out, RPL_ISUPPORT, &isupport(s));
         self.motd(out);
     }
 
@@ -165,7 +166,7 @@ impl Renderer {
             nick = u.nick,
             host = self.server.name
         );
-        self.numeric(out, "352", &line);
+        self.numeric(out, RPL_WHOREPLY, &line);
     }
 
     /// Appends the lines for `event` to `out`.
@@ -200,7 +201,7 @@ impl Renderer {
                 let mut line = String::new();
                 for nick in nicks {
                     if !line.is_empty() && line.len() + nick.len() > 380 {
-                        self.numeric(out, "353", &format!("= {name} :{line}"));
+                        self.numeric(out, RPL_NAMREPLY, &format!("= {name} :{line}"));
                         line.clear();
                     }
                     if !line.is_empty() {
@@ -209,9 +210,9 @@ impl Renderer {
                     line.push_str(nick);
                 }
                 if !line.is_empty() {
-                    self.numeric(out, "353", &format!("= {name} :{line}"));
+                    self.numeric(out, RPL_NAMREPLY, &format!("= {name} :{line}"));
                 }
-                self.numeric(out, "366", &format!("{name} :End of /NAMES list."));
+                self.numeric(out, RPL_ENDOFNAMES, &format!("{name} :End of /NAMES list."));
             }
             Event::Parted { left, .. } => {
                 let name = channel(&left.name);
@@ -268,12 +269,12 @@ impl Renderer {
                 );
             }
             Event::ChannelList(channels) => {
-                self.numeric(out, "321", "Channel :Users  Name");
+                self.numeric(out, RPL_LISTSTART, "Channel :Users  Name");
                 for c in channels {
                     let line = format!("{} {} :{}", channel(&c.name), c.users, c.description);
-                    self.numeric(out, "322", &line);
+                    self.numeric(out, RPL_LIST, &line);
                 }
-                self.numeric(out, "323", ":End of /LIST");
+                self.numeric(out, RPL_LISTEND, ":End of /LIST");
             }
             Event::WhoReply { mask, users } => {
                 for u in users {
@@ -283,7 +284,7 @@ impl Renderer {
                     };
                     self.who_line(out, &context, u);
                 }
-                self.numeric(out, "315", &format!("{mask} :End of /WHO list."));
+                self.numeric(out, RPL_ENDOFWHO, &format!("{mask} :End of /WHO list."));
             }
             Event::Users {
                 channel: c, users, ..
@@ -291,37 +292,49 @@ impl Renderer {
                 for u in users {
                     self.who_line(out, &channel(c), u);
                 }
-                self.numeric(out, "315", &format!("{} :End of /WHO list.", channel(c)));
+                self.numeric(
+                    out,
+                    RPL_ENDOFWHO,
+                    &format!("{} :End of /WHO list.", channel(c)),
+                );
             }
             Event::Who(users) => {
                 for u in users {
                     self.who_line(out, "*", u);
                 }
-                self.numeric(out, "315", "* :End of /WHO list.");
+                self.numeric(out, RPL_ENDOFWHO, "* :End of /WHO list.");
             }
             Event::Whois(u) => {
                 let nick = &u.nick;
                 let host = &self.server.name;
-                self.numeric(out, "311", &format!("{nick} {nick} {host} * :{nick}"));
+                self.numeric(
+                    out,
+                    RPL_WHOISUSER,
+                    &format!("{nick} {nick} {host} * :{nick}"),
+                );
                 if !u.channels.is_empty() {
                     let channels: Vec<String> = u.channels.iter().map(|c| channel(c)).collect();
-                    self.numeric(out, "319", &format!("{nick} :{}", channels.join(" ")));
+                    self.numeric(
+                        out,
+                        RPL_WHOISCHANNELS,
+                        &format!("{nick} :{}", channels.join(" ")),
+                    );
                 }
                 self.numeric(
                     out,
-                    "312",
+                    RPL_WHOISSERVER,
                     &format!("{nick} {host} :{}", self.server.network),
                 );
                 if let Some(message) = &u.away {
-                    self.numeric(out, "301", &format!("{nick} :{message}"));
+                    self.numeric(out, RPL_AWAY, &format!("{nick} :{message}"));
                 }
                 let idle = format!(
                     "{nick} {} {} :seconds idle, signon time",
                     u.idle.as_secs(),
                     u.since
                 );
-                self.numeric(out, "317", &idle);
-                self.numeric(out, "318", &format!("{nick} :End of /WHOIS list."));
+                self.numeric(out, RPL_WHOISIDLE, &idle);
+                self.numeric(out, RPL_ENDOFWHOIS, &format!("{nick} :End of /WHOIS list."));
             }
             Event::WhoisOffline {
                 nick,
@@ -336,16 +349,18 @@ impl Renderer {
                     "{nick} :No such nick (registered since {}, {seen})",
                     utc(*registered)
                 );
-                self.numeric(out, "401", &text);
-                self.numeric(out, "318", &format!("{nick} :End of /WHOIS list."));
+                self.numeric(out, ERR_NOSUCHNICK, &text);
+                self.numeric(out, RPL_ENDOFWHOIS, &format!("{nick} :End of /WHOIS list."));
             }
-            Event::Ison(nicks) => self.numeric(out, "303", &format!(":{}", nicks.join(" "))),
-            Event::Away(Some(_)) => self.numeric(out, "306", ":You have been marked as being away"),
+            Event::Ison(nicks) => self.numeric(out, RPL_ISON, &format!(":{}", nicks.join(" "))),
+            Event::Away(Some(_)) => {
+                self.numeric(out, RPL_NOWAWAY, ":You have been marked as being away")
+            }
             Event::Away(None) => {
-                self.numeric(out, "305", ":You are no longer marked as being away")
+                self.numeric(out, RPL_UNAWAY, ":You are no longer marked as being away")
             }
             Event::AwayReply { nick, message } => {
-                self.numeric(out, "301", &format!("{nick} :{message}"))
+                self.numeric(out, RPL_AWAY, &format!("{nick} :{message}"))
             }
             Event::NickChanged { old, new } => {
                 let _ = write!(out, ":{} NICK :{new}\r\n", self.mask(old));
@@ -357,29 +372,31 @@ impl Renderer {
                 let (online, offline): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, on)| *on);
                 let masks: Vec<String> = online.iter().map(|(n, _)| self.mask(n)).collect();
                 if !masks.is_empty() {
-                    self.numeric(out, "730", &format!(":{}", masks.join(",")));
+                    self.numeric(out, RPL_MONONLINE, &format!(":{}", masks.join(",")));
                 }
                 let nicks: Vec<&str> = offline.iter().map(|(n, _)| n.as_str()).collect();
                 if !nicks.is_empty() {
-                    self.numeric(out, "731", &format!(":{}", nicks.join(",")));
+                    self.numeric(out, RPL_MONOFFLINE, &format!(":{}", nicks.join(",")));
                 }
                 let all: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
                 if !all.is_empty() {
-                    self.numeric(out, "732", &format!(":{}", all.join(",")));
+                    self.numeric(out, RPL_MONLIST, &format!(":{}", all.join(",")));
                 }
-                self.numeric(out, "733", ":End of MONITOR list");
+                self.numeric(out, RPL_ENDOFMONLIST, ":End of MONITOR list");
             }
             // The client sends its own MONITOR list after it connects;
             // an unasked copy would be shown twice (irssi).
             Event::WatchedAtLogin(_) => {}
             Event::Watching { nick, online: true } | Event::WatchedLogin { nick } => {
-                self.numeric(out, "730", &format!(":{}", self.mask(nick)))
+                self.numeric(out, RPL_MONONLINE, &format!(":{}", self.mask(nick)))
             }
             Event::Watching {
                 nick,
                 online: false,
             }
-            | Event::WatchedLogout { nick } => self.numeric(out, "731", &format!(":{nick}")),
+            | Event::WatchedLogout { nick } => {
+                self.numeric(out, RPL_MONOFFLINE, &format!(":{nick}"))
+            }
             Event::Registered { nick } => {
                 let _ = write!(
                     out,
@@ -390,11 +407,15 @@ impl Renderer {
             }
             Event::Stats { users, channels } => {
                 let users_line = format!(":There are {users} users and 0 invisible on 1 servers");
-                self.numeric(out, "251", &users_line);
-                self.numeric(out, "254", &format!("{channels} :channels formed"));
+                self.numeric(out, RPL_LUSERCLIENT, &users_line);
                 self.numeric(
                     out,
-                    "255",
+                    RPL_LUSERCHANNELS,
+                    &format!("{channels} :channels formed"),
+                );
+                self.numeric(
+                    out,
+                    RPL_LUSERME,
                     &format!(":I have {users} clients and 0 servers"),
                 );
             }
@@ -402,7 +423,11 @@ impl Renderer {
                 channel: c,
                 set_by,
                 at,
-            } => self.numeric(out, "333", &format!("{} {set_by} {at}", channel(c))),
+            } => self.numeric(
+                out,
+                RPL_TOPICWHOTIME,
+                &format!("{} {set_by} {at}", channel(c)),
+            ),
             Event::TopicSet {
                 channel: c,
                 by,
@@ -451,7 +476,7 @@ impl Renderer {
                     rest.push(' ');
                     rest.push_str(param);
                 }
-                self.numeric(out, "324", &rest);
+                self.numeric(out, RPL_CHANNELMODEIS, &rest);
             }
             Event::MaskList {
                 channel: c,
@@ -460,10 +485,12 @@ impl Renderer {
             } => {
                 let name = channel(c);
                 let (item, end, text) = match kind {
-                    MaskKind::Bans => ("367", "368", "End of channel ban list"),
-                    MaskKind::InviteExceptions => {
-                        ("346", "347", "End of Channel Invite Exception List")
-                    }
+                    MaskKind::Bans => (RPL_BANLIST, RPL_ENDOFBANLIST, "End of channel ban list"),
+                    MaskKind::InviteExceptions => (
+                        RPL_INVITELIST,
+                        RPL_ENDOFINVITELIST,
+                        "End of Channel Invite Exception List",
+                    ),
                 };
                 for e in entries {
                     self.numeric(
@@ -484,12 +511,12 @@ impl Renderer {
                 );
             }
             Event::Inviting { nick, channel: c } => {
-                self.numeric(out, "341", &format!("{nick} {}", channel(c)))
+                self.numeric(out, RPL_INVITING, &format!("{nick} {}", channel(c)))
             }
             Event::Wallops { from, text } => {
                 let _ = write!(out, ":{} WALLOPS :{text}\r\n", self.mask(from));
             }
-            Event::YouAreOper => self.numeric(out, "381", ":You are now an IRC operator"),
+            Event::YouAreOper => self.numeric(out, RPL_YOUREOPER, ":You are now an IRC operator"),
             Event::ChannelCreated { channel: c } => self.notice(
                 out,
                 &format!("{} is registered: you are its founder", channel(c)),
@@ -530,12 +557,20 @@ impl Renderer {
                 let host = self.server.name.clone();
                 for d in departed {
                     let nick = &d.nick;
-                    self.numeric(out, "314", &format!("{nick} {nick} {host} * :{nick}"));
+                    self.numeric(
+                        out,
+                        RPL_WHOWASUSER,
+                        &format!("{nick} {nick} {host} * :{nick}"),
+                    );
                     let left = format!("{nick} {host} :{}", utc(d.left_at));
-                    self.numeric(out, "312", &left);
+                    self.numeric(out, RPL_WHOISSERVER, &left);
                 }
                 if let Some(first) = departed.first() {
-                    self.numeric(out, "369", &format!("{} :End of WHOWAS", first.nick));
+                    self.numeric(
+                        out,
+                        RPL_ENDOFWHOWAS,
+                        &format!("{} :End of WHOWAS", first.nick),
+                    );
                 }
             }
             Event::IdleWarning { seconds } => self.notice(
@@ -544,7 +579,7 @@ impl Renderer {
             ),
             Event::WhoisAddress { nick, address } => self.numeric(
                 out,
-                "338",
+                RPL_WHOISACTUALLY,
                 &format!("{nick} {address} :actually using host"),
             ),
             Event::Error(error) => self.error(out, error),
@@ -583,66 +618,95 @@ impl Renderer {
 
     fn topic(&self, out: &mut Vec<u8>, name: &str, topic: &str) {
         match topic.is_empty() {
-            true => self.numeric(out, "331", &format!("{name} :No topic is set")),
-            false => self.numeric(out, "332", &format!("{name} :{topic}")),
+            true => self.numeric(out, RPL_NOTOPIC, &format!("{name} :No topic is set")),
+            false => self.numeric(out, RPL_TOPIC, &format!("{name} :{topic}")),
         }
     }
 
     fn error(&self, out: &mut Vec<u8>, error: &ChatError) {
         let (code, rest) = match error {
-            ChatError::NoSuchChannel(c) => ("403", format!("{} :No such channel", hashed(c))),
-            ChatError::NotInChannel(c) => {
-                ("442", format!("{} :You're not on that channel", hashed(c)))
+            ChatError::NoSuchChannel(c) => {
+                (ERR_NOSUCHCHANNEL, format!("{} :No such channel", hashed(c)))
             }
-            ChatError::NoSuchNick(n) => ("401", format!("{n} :No such nick/channel")),
-            ChatError::NickInUse(n) => ("433", format!("{n} :Nickname is already in use")),
+            ChatError::NotInChannel(c) => (
+                ERR_NOTONCHANNEL,
+                format!("{} :You're not on that channel", hashed(c)),
+            ),
+            ChatError::NoSuchNick(n) => (ERR_NOSUCHNICK, format!("{n} :No such nick/channel")),
+            ChatError::NickInUse(n) => (
+                ERR_NICKNAMEINUSE,
+                format!("{n} :Nickname is already in use"),
+            ),
             ChatError::NickRegistered(n) | ChatError::PasswordRequired(n) => (
-                "433",
+                ERR_NICKNAMEINUSE,
                 format!("{n} :Nickname is registered: log in with SASL or PASS, or pick another"),
             ),
-            ChatError::BadNick(why) => ("432", format!("* :Erroneous nickname: {why}")),
-            ChatError::EmptyMessage => ("412", ":No text to send".to_string()),
-            ChatError::NoRecipient => ("411", ":No recipient given (PRIVMSG)".to_string()),
-            ChatError::NotLoggedIn => ("451", ":You have not registered".to_string()),
-            ChatError::AlreadyLoggedIn => ("462", ":You may not reregister".to_string()),
-            ChatError::UnknownCommand(c) => ("421", format!("{c} :Unknown command")),
-            ChatError::LineTooLong { .. } => ("417", ":Input line was too long".to_string()),
-            ChatError::WatchListFull { max } => ("734", format!("{max} * :Monitor list is full.")),
-            ChatError::ChanOpPrivsNeeded(c) => {
-                ("482", format!("{} :You're not channel operator", hashed(c)))
+            ChatError::BadNick(why) => (
+                ERR_ERRONEUSNICKNAME,
+                format!("* :Erroneous nickname: {why}"),
+            ),
+            ChatError::EmptyMessage => (ERR_NOTEXTTOSEND, ":No text to send".to_string()),
+            ChatError::NoRecipient => {
+                (ERR_NORECIPIENT, ":No recipient given (PRIVMSG)".to_string())
             }
-            ChatError::BannedFromChan(c) => {
-                ("474", format!("{} :Cannot join channel (+b)", hashed(c)))
+            ChatError::NotLoggedIn => (ERR_NOTREGISTERED, ":You have not registered".to_string()),
+            ChatError::AlreadyLoggedIn => {
+                (ERR_ALREADYREGISTERED, ":You may not reregister".to_string())
             }
-            ChatError::InviteOnlyChan(c) => {
-                ("473", format!("{} :Cannot join channel (+i)", hashed(c)))
+            ChatError::UnknownCommand(c) => (ERR_UNKNOWNCOMMAND, format!("{c} :Unknown command")),
+            ChatError::LineTooLong { .. } => {
+                (ERR_INPUTTOOLONG, ":Input line was too long".to_string())
             }
-            ChatError::BadChannelKey(c) | ChatError::ChannelNeedsKey(c) => {
-                ("475", format!("{} :Cannot join channel (+k)", hashed(c)))
+            ChatError::WatchListFull { max } => {
+                (ERR_MONLISTFULL, format!("{max} * :Monitor list is full."))
             }
-            ChatError::ChannelIsFull(c) => {
-                ("471", format!("{} :Cannot join channel (+l)", hashed(c)))
-            }
-            ChatError::CannotSendToChan(c) => {
-                ("404", format!("{} :Cannot send to channel", hashed(c)))
-            }
+            ChatError::ChanOpPrivsNeeded(c) => (
+                ERR_CHANOPRIVSNEEDED,
+                format!("{} :You're not channel operator", hashed(c)),
+            ),
+            ChatError::BannedFromChan(c) => (
+                ERR_BANNEDFROMCHAN,
+                format!("{} :Cannot join channel (+b)", hashed(c)),
+            ),
+            ChatError::InviteOnlyChan(c) => (
+                ERR_INVITEONLYCHAN,
+                format!("{} :Cannot join channel (+i)", hashed(c)),
+            ),
+            ChatError::BadChannelKey(c) | ChatError::ChannelNeedsKey(c) => (
+                ERR_BADCHANNELKEY,
+                format!("{} :Cannot join channel (+k)", hashed(c)),
+            ),
+            ChatError::ChannelIsFull(c) => (
+                ERR_CHANNELISFULL,
+                format!("{} :Cannot join channel (+l)", hashed(c)),
+            ),
+            ChatError::CannotSendToChan(c) => (
+                ERR_CANNOTSENDTOCHAN,
+                format!("{} :Cannot send to channel", hashed(c)),
+            ),
             ChatError::NoPrivileges => (
-                "481",
+                ERR_NOPRIVILEGES,
                 ":Permission Denied- You're not an IRC operator".to_string(),
             ),
             ChatError::UserNotInChannel { nick, channel: c } => (
-                "441",
+                ERR_USERNOTINCHANNEL,
                 format!("{nick} {} :They aren't on that channel", hashed(c)),
             ),
             ChatError::UserOnChannel { nick, channel: c } => (
-                "443",
+                ERR_USERONCHANNEL,
                 format!("{nick} {} :is already on channel", hashed(c)),
             ),
-            ChatError::NoOperHost => ("491", ":No O-lines for your host".to_string()),
-            ChatError::BadChannelName(why) => ("479", format!("* :Illegal channel name: {why}")),
+            ChatError::NoOperHost => (ERR_NOOPERHOST, ":No O-lines for your host".to_string()),
+            ChatError::BadChannelName(why) => {
+                (ERR_BADCHANNAME, format!("* :Illegal channel name: {why}"))
+            }
             ChatError::WasNoSuchNick(n) => {
-                self.numeric(out, "406", &format!("{n} :There was no such nickname"));
-                ("369", format!("{n} :End of WHOWAS"))
+                self.numeric(
+                    out,
+                    ERR_WASNOSUCHNICK,
+                    &format!("{n} :There was no such nickname"),
+                );
+                (RPL_ENDOFWHOWAS, format!("{n} :End of WHOWAS"))
             }
             other => return self.notice(out, &other.to_string()),
         };
