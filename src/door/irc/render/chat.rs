@@ -1,0 +1,65 @@
+//! The IRC renderer for lines people say: PRIVMSG to channels and to one
+//! person, channel history on joining, WALLOPS.
+
+use std::io::Write;
+
+use super::{channel, Renderer};
+use crate::clock::utc;
+use crate::hub::Event;
+
+impl Renderer {
+    /// Renders the lines people say.
+    pub(super) fn render_chat(&mut self, event: &Event, out: &mut Vec<u8>) {
+        match event {
+            Event::Public {
+                channel: c,
+                from,
+                text,
+                action,
+            } if Some(from.as_str()) != self.nick.as_deref() => {
+                let text = ctcp_action(text, *action);
+                let _ = write!(
+                    out,
+                    ":{} PRIVMSG {} :{text}\r\n",
+                    self.mask(from),
+                    channel(c)
+                );
+            }
+            // IRC clients show their own lines themselves.
+            Event::Public { .. } => {}
+            Event::Private { from, text, action } => {
+                let text = ctcp_action(text, *action);
+                let _ = write!(
+                    out,
+                    ":{} PRIVMSG {} :{text}\r\n",
+                    self.mask(from),
+                    self.me()
+                );
+            }
+            Event::Wallops { from, text } => {
+                let _ = write!(out, ":{} WALLOPS :{text}\r\n", self.mask(from));
+            }
+            Event::History { channel: c, lines } => {
+                let name = channel(c);
+                for line in lines {
+                    // The time goes inside the CTCP: an ACTION must be the whole message.
+                    let text = format!("[{}] {}", utc(line.at), line.text);
+                    let text = ctcp_action(&text, line.action);
+                    let _ = write!(out, ":{} PRIVMSG {name} :{text}\r\n", self.mask(&line.nick));
+                }
+            }
+            // The sender's copy of a private line: IRC clients show it themselves.
+            Event::PrivateSent { .. } => {}
+            // `render` sends every other event elsewhere.
+            _ => {}
+        }
+    }
+}
+
+/// CTCP ACTION framing for `/me` lines.
+fn ctcp_action(text: &str, action: bool) -> String {
+    match action {
+        true => format!("\u{1}ACTION {text}\u{1}"),
+        false => text.to_string(),
+    }
+}

@@ -1,0 +1,106 @@
+//! The IRC renderer for the hub's errors: each as its RFC 2812 numeric
+//! where there is one, else as a server notice.
+
+use super::{channel, Renderer};
+use crate::door::irc::numeric::*;
+use crate::hub::ChatError;
+
+impl Renderer {
+    /// `error` as its numeric, or a NOTICE when IRC has none for it.
+    pub(super) fn error(&self, out: &mut Vec<u8>, error: &ChatError) {
+        let (code, rest) = match error {
+            ChatError::NoSuchChannel(c) => {
+                (ERR_NOSUCHCHANNEL, format!("{} :No such channel", hashed(c)))
+            }
+            ChatError::NotInChannel(c) => (
+                ERR_NOTONCHANNEL,
+                format!("{} :You're not on that channel", hashed(c)),
+            ),
+            ChatError::NoSuchNick(n) => (ERR_NOSUCHNICK, format!("{n} :No such nick/channel")),
+            ChatError::NickInUse(n) => (
+                ERR_NICKNAMEINUSE,
+                format!("{n} :Nickname is already in use"),
+            ),
+            ChatError::NickRegistered(n) | ChatError::PasswordRequired(n) => (
+                ERR_NICKNAMEINUSE,
+                format!("{n} :Nickname is registered: log in with SASL or PASS, or pick another"),
+            ),
+            ChatError::BadNick(why) => (
+                ERR_ERRONEUSNICKNAME,
+                format!("* :Erroneous nickname: {why}"),
+            ),
+            ChatError::EmptyMessage => (ERR_NOTEXTTOSEND, ":No text to send".to_string()),
+            ChatError::NoRecipient => {
+                (ERR_NORECIPIENT, ":No recipient given (PRIVMSG)".to_string())
+            }
+            ChatError::NotLoggedIn => (ERR_NOTREGISTERED, ":You have not registered".to_string()),
+            ChatError::AlreadyLoggedIn => {
+                (ERR_ALREADYREGISTERED, ":You may not reregister".to_string())
+            }
+            ChatError::UnknownCommand(c) => (ERR_UNKNOWNCOMMAND, format!("{c} :Unknown command")),
+            ChatError::LineTooLong { .. } => {
+                (ERR_INPUTTOOLONG, ":Input line was too long".to_string())
+            }
+            ChatError::WatchListFull { max } => {
+                (ERR_MONLISTFULL, format!("{max} * :Monitor list is full."))
+            }
+            ChatError::ChanOpPrivsNeeded(c) => (
+                ERR_CHANOPRIVSNEEDED,
+                format!("{} :You're not channel operator", hashed(c)),
+            ),
+            ChatError::BannedFromChan(c) => (
+                ERR_BANNEDFROMCHAN,
+                format!("{} :Cannot join channel (+b)", hashed(c)),
+            ),
+            ChatError::InviteOnlyChan(c) => (
+                ERR_INVITEONLYCHAN,
+                format!("{} :Cannot join channel (+i)", hashed(c)),
+            ),
+            ChatError::BadChannelKey(c) | ChatError::ChannelNeedsKey(c) => (
+                ERR_BADCHANNELKEY,
+                format!("{} :Cannot join channel (+k)", hashed(c)),
+            ),
+            ChatError::ChannelIsFull(c) => (
+                ERR_CHANNELISFULL,
+                format!("{} :Cannot join channel (+l)", hashed(c)),
+            ),
+            ChatError::CannotSendToChan(c) => (
+                ERR_CANNOTSENDTOCHAN,
+                format!("{} :Cannot send to channel", hashed(c)),
+            ),
+            ChatError::NoPrivileges => (
+                ERR_NOPRIVILEGES,
+                ":Permission Denied- You're not an IRC operator".to_string(),
+            ),
+            ChatError::UserNotInChannel { nick, channel: c } => (
+                ERR_USERNOTINCHANNEL,
+                format!("{nick} {} :They aren't on that channel", hashed(c)),
+            ),
+            ChatError::UserOnChannel { nick, channel: c } => (
+                ERR_USERONCHANNEL,
+                format!("{nick} {} :is already on channel", hashed(c)),
+            ),
+            ChatError::NoOperHost => (ERR_NOOPERHOST, ":No O-lines for your host".to_string()),
+            ChatError::BadChannelName(why) => {
+                (ERR_BADCHANNAME, format!("* :Illegal channel name: {why}"))
+            }
+            ChatError::WasNoSuchNick(n) => {
+                self.numeric(
+                    out,
+                    ERR_WASNOSUCHNICK,
+                    &format!("{n} :There was no such nickname"),
+                );
+                (RPL_ENDOFWHOWAS, format!("{n} :End of WHOWAS"))
+            }
+            other => return self.notice(out, &other.to_string()),
+        };
+        self.numeric(out, code, &rest);
+    }
+}
+
+fn hashed(name: &str) -> String {
+    match name.starts_with('#') {
+        true => name.to_string(),
+        false => channel(name),
+    }
+}

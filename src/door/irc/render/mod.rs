@@ -1,0 +1,358 @@
+//! The IRC door's renderer: hub events in, IRC lines out (RFC 2812 numerics,
+//! IRCv3 MONITOR). Pure, with the little state a connection's writer keeps:
+//! its own nickname (numerics are addressed to it), the channels it is in
+//! (a JOIN of one it is in already is not echoed), and the last QUIT (the hub
+//! tells each shared channel; IRC says QUIT once).
+
+mod accounts;
+mod channels;
+mod chat;
+mod errors;
+mod lists;
+mod moderation;
+mod queries;
+
+use std::collections::HashSet;
+use std::io::Write;
+
+pub use self::accounts::{isupport, motd};
+use crate::hub::Event;
+
+/// What the renderer says about the server.
+#[derive(Clone, Debug)]
+pub struct ServerInfo {
+    pub name: String,
+    pub network: String,
+    pub version: String,
+    /// Unix time the server started.
+    pub created: i64,
+    /// Message of the day, a line each; empty means none (ERR_NOMOTD).
+    pub motd: Vec<String>,
+    pub nick_length: usize,
+    pub channel_length: usize,
+    pub max_watch: usize,
+}
+
+pub struct Renderer {
+    server: ServerInfo,
+    nick: Option<String>,
+    joined: HashSet<String>,
+    last_quit: Option<String>,
+    /// Just joined: (channel, description), until its topic has been told.
+    untold_topic: Option<(String, String)>,
+}
+
+/// `#Name`: chatd's channels as IRC spells them.
+pub fn channel(name: &str) -> String {
+    format!("#{name}")
+}
+
+/// Channel lines, joins and parts read the same for every IRC client but
+/// the one who said them, so the engine renders them once per line.
+impl crate::engine::Render for Renderer {
+    fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
+        Renderer::render(self, event, out)
+    }
+
+    fn shares(&mut self, event: &Event) -> bool {
+        match event {
+            Event::Public { from, .. } => {
+                // As `render` would: this is no QUIT to fold with the next.
+                self.last_quit = None;
+                Some(from.as_str()) != self.nick.as_deref()
+            }
+            Event::MemberJoined { .. } => {
+                self.last_quit = None;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Renderer {
+    pub fn new(server: ServerInfo) -> Renderer {
+        Renderer {
+            server,
+            nick: None,
+            joined: HashSet::new(),
+            last_quit: None,
+            untold_topic: None,
+        }
+    }
+
+    /// The connection's nickname, `*` before it has one.
+    pub fn me(&self) -> &str {
+        self.nick.as_deref().unwrap_or("*")
+    }
+
+    /// `nick!nick@server`: chatd keeps no user or host names to show.
+    fn mask(&self, nick: &str) -> String {
+        format!("{nick}!{nick}@{}", self.server.name)
+    }
+
+    /// `:server CODE me rest`.
+    fn numeric(&self, out: &mut Vec<u8>, code: &str, rest: &str) {
+        let _ = write!(out, ":{} {code} {} {rest}\r\n", self.server.name, self.me());
+    }
+
+    /// `:server NOTICE me :text`.
+    pub fn notice(&self, out: &mut Vec<u8>, text: &str) {
+        let _ = write!(
+            out,
+            ":{} NOTICE {} :{text}\r\n",
+            self.server.name,
+            self.me()
+        );
+    }
+
+    /// Appends the lines for `event` to `out`: each family of events has its
+    /// own file.
+    pub fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
+        let quit_before = self.last_quit.take();
+        match event {
+            Event::LoggedIn { .. }
+            | Event::Registered { .. }
+            | Event::NickChanged { .. }
+            | Event::Away(_)
+            | Event::Memos(_)
+            | Event::MemoStored { .. }
+            | Event::MemosCleared
+            | Event::YouAreOper => self.render_accounts(event, out),
+            Event::Joined(_)
+            | Event::Parted { .. }
+            | Event::MemberJoined { .. }
+            | Event::MemberLeft { .. }
+            | Event::Names { .. }
+            | Event::Topic { .. }
+            | Event::TopicWho { .. }
+            | Event::TopicSet { .. }
+            | Event::ChannelList(_)
+            | Event::ChannelCreated { .. }
+            | Event::ChannelDropped { .. }
+            | Event::Invited { .. }
+            | Event::Inviting { .. }
+            | Event::CurrentChannel(_) => self.render_channels(event, quit_before, out),
+            Event::Public { .. }
+            | Event::Private { .. }
+            | Event::PrivateSent { .. }
+            | Event::History { .. }
+            | Event::Wallops { .. } => self.render_chat(event, out),
+            Event::Kicked { .. }
+            | Event::ModeChanged { .. }
+            | Event::ChannelModes { .. }
+            | Event::MaskList { .. } => self.render_moderation(event, out),
+            Event::WhoReply { .. }
+            | Event::Users { .. }
+            | Event::Who(_)
+            | Event::Whois(_)
+            | Event::WhoisOffline { .. }
+            | Event::WhoisAddress { .. }
+            | Event::Whowas(_)
+            | Event::Ison(_)
+            | Event::AwayReply { .. }
+            | Event::Stats { .. } => self.render_queries(event, out),
+            Event::WatchList(_)
+            | Event::WatchedAtLogin(_)
+            | Event::Watching { .. }
+            | Event::Unwatched { .. }
+            | Event::WatchedLogin { .. }
+            | Event::WatchedLogout { .. }
+            | Event::IgnoreList(_)
+            | Event::Ignoring { .. }
+            | Event::Unignored { .. } => self.render_lists(event, out),
+            Event::Error(error) => self.error(out, error),
+            Event::Notice(text) => self.notice(out, text),
+            Event::IdleWarning { seconds } => self.notice(
+                out,
+                &format!("You will be disconnected in {seconds} seconds for being idle."),
+            ),
+            Event::Closing { reason } => {
+                // Clients show ERROR in the server window only; a NOTICE
+                // first tells the person in the window they are looking at.
+                if self.nick.is_some() {
+                    self.notice(out, &format!("*** {reason}"));
+                }
+                let _ = write!(out, "ERROR :Closing Link: {reason}\r\n");
+            }
+            Event::Raw(line) => {
+                let _ = write!(out, "{line}\r\n");
+            }
+            // The text door's login dialogue and help: IRC has its own.
+            Event::Prompt(_) | Event::EchoOn | Event::Help => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hub::{ChannelSummary, ChatError, Departure, UserSummary};
+    use std::time::Duration;
+
+    fn renderer() -> Renderer {
+        Renderer::new(ServerInfo {
+            name: "chatd.test".into(),
+            network: "ChatNet".into(),
+            version: "chatd-0.1.0".into(),
+            created: 0,
+            motd: vec!["hello".into()],
+            nick_length: 30,
+            channel_length: 32,
+            max_watch: 100,
+        })
+    }
+
+    fn lines(r: &mut Renderer, event: Event) -> Vec<String> {
+        let mut out = Vec::new();
+        r.render(&event, &mut out);
+        String::from_utf8(out)
+            .unwrap()
+            .split("\r\n")
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+
+    fn logged_in(nick: &str) -> Renderer {
+        let mut r = renderer();
+        lines(&mut r, Event::LoggedIn { nick: nick.into() });
+        r
+    }
+
+    #[test]
+    fn welcome_has_001_to_005_and_the_motd() {
+        let mut r = renderer();
+        let welcome = lines(
+            &mut r,
+            Event::LoggedIn {
+                nick: "alice".into(),
+            },
+        );
+        let codes: Vec<&str> = welcome
+            .iter()
+            .map(|l| l.split(' ').nth(1).unwrap())
+            .collect();
+        assert_eq!(
+            codes,
+            ["001", "002", "003", "004", "005", "375", "372", "376"]
+        );
+        assert!(welcome[0].starts_with(":chatd.test 001 alice :Welcome to the ChatNet"));
+        assert!(welcome[4].contains("CASEMAPPING=ascii"), "{}", welcome[4]);
+        assert!(welcome[4].contains("NICKLEN=30"));
+    }
+
+    #[test]
+    fn joining_echoes_join_topic_then_names() {
+        let mut r = logged_in("alice");
+        let joined = Event::Joined(ChannelSummary {
+            name: "Weather".into(),
+            description: "Talk about the weather".into(),
+            users: 2,
+        });
+        assert_eq!(
+            lines(&mut r, joined.clone()),
+            [":alice!alice@chatd.test JOIN #Weather"]
+        );
+        assert!(lines(&mut r, joined).is_empty(), "no second JOIN echo");
+        let names = Event::Names {
+            channel: "Weather".into(),
+            nicks: vec!["alice".into(), "bob".into()],
+        };
+        // No topic was set: the description stands in, before the names.
+        assert_eq!(
+            lines(&mut r, names),
+            [
+                ":chatd.test 332 alice #Weather :Talk about the weather",
+                ":chatd.test 353 alice = #Weather :alice bob",
+                ":chatd.test 366 alice #Weather :End of /NAMES list."
+            ]
+        );
+    }
+
+    #[test]
+    fn one_quit_for_many_shared_channels() {
+        let mut r = logged_in("alice");
+        let left = |c: &str| Event::MemberLeft {
+            channel: c.into(),
+            nick: "bob".into(),
+            why: Departure::Quit(Some("bye".into())),
+        };
+        assert_eq!(
+            lines(&mut r, left("Weather")),
+            [":bob!bob@chatd.test QUIT :Quit: bye"]
+        );
+        assert!(lines(&mut r, left("Pets")).is_empty());
+    }
+
+    #[test]
+    fn own_public_lines_are_not_echoed_and_actions_are_ctcp() {
+        let mut r = logged_in("alice");
+        let say = |from: &str, action| Event::Public {
+            channel: "Weather".into(),
+            from: from.into(),
+            text: "waves".into(),
+            action,
+        };
+        assert!(lines(&mut r, say("alice", false)).is_empty());
+        assert_eq!(
+            lines(&mut r, say("bob", true)),
+            [":bob!bob@chatd.test PRIVMSG #Weather :\u{1}ACTION waves\u{1}"]
+        );
+    }
+
+    #[test]
+    fn errors_become_numerics() {
+        let mut r = logged_in("alice");
+        let error = |r: &mut Renderer, e| lines(r, Event::Error(e));
+        assert_eq!(
+            error(&mut r, ChatError::NoSuchNick("carl".into())),
+            [":chatd.test 401 alice carl :No such nick/channel"]
+        );
+        assert_eq!(
+            error(&mut r, ChatError::NoSuchChannel("#nosuch".into())),
+            [":chatd.test 403 alice #nosuch :No such channel"]
+        );
+        assert_eq!(
+            error(&mut r, ChatError::NotInChannel("Pets".into())),
+            [":chatd.test 442 alice #Pets :You're not on that channel"]
+        );
+        let mut fresh = renderer();
+        assert_eq!(
+            error(&mut fresh, ChatError::NickInUse("bob".into())),
+            [":chatd.test 433 * bob :Nickname is already in use"]
+        );
+    }
+
+    #[test]
+    fn whois_lines_end_with_318() {
+        let mut r = logged_in("alice");
+        let whois = Event::Whois(UserSummary {
+            nick: "bob".into(),
+            online: Duration::from_secs(60),
+            idle: Duration::from_secs(5),
+            since: 1000,
+            channels: vec!["Weather".into()],
+            away: Some("lunch".into()),
+        });
+        let codes: Vec<String> = lines(&mut r, whois)
+            .iter()
+            .map(|l| l.split(' ').nth(1).unwrap().to_string())
+            .collect();
+        assert_eq!(codes, ["311", "319", "312", "301", "317", "318"]);
+    }
+
+    #[test]
+    fn nick_changes_follow_our_own_nick() {
+        let mut r = logged_in("alice");
+        let changed = Event::NickChanged {
+            old: "alice".into(),
+            new: "alicia".into(),
+        };
+        assert_eq!(
+            lines(&mut r, changed),
+            [":alice!alice@chatd.test NICK :alicia"]
+        );
+        assert_eq!(r.me(), "alicia");
+    }
+}

@@ -1,0 +1,152 @@
+//! The IRC renderer for questions about people and the server: WHO, WHOIS,
+//! WHOWAS, ISON, an away reply, LUSERS.
+
+use super::{channel, Renderer};
+use crate::clock::utc;
+use crate::door::irc::numeric::*;
+use crate::hub::{Departed, Event, UserSummary};
+
+impl Renderer {
+    /// Renders the answers to questions about people and the server.
+    pub(super) fn render_queries(&mut self, event: &Event, out: &mut Vec<u8>) {
+        match event {
+            Event::WhoReply { mask, users } => {
+                for u in users {
+                    let context = match mask.starts_with('#') {
+                        true => mask.clone(),
+                        false => u.channels.first().map(|c| channel(c)).unwrap_or("*".into()),
+                    };
+                    self.who_line(out, &context, u);
+                }
+                self.numeric(out, RPL_ENDOFWHO, &format!("{mask} :End of /WHO list."));
+            }
+            Event::Users {
+                channel: c, users, ..
+            } => {
+                for u in users {
+                    self.who_line(out, &channel(c), u);
+                }
+                self.numeric(
+                    out,
+                    RPL_ENDOFWHO,
+                    &format!("{} :End of /WHO list.", channel(c)),
+                );
+            }
+            Event::Who(users) => {
+                for u in users {
+                    self.who_line(out, "*", u);
+                }
+                self.numeric(out, RPL_ENDOFWHO, "* :End of /WHO list.");
+            }
+            Event::Whois(u) => self.whois(out, u),
+            Event::WhoisOffline {
+                nick,
+                registered,
+                last_seen,
+            } => {
+                let seen = match last_seen {
+                    Some(at) => format!("last seen {}", utc(*at)),
+                    None => "never seen".into(),
+                };
+                let text = format!(
+                    "{nick} :No such nick (registered since {}, {seen})",
+                    utc(*registered)
+                );
+                self.numeric(out, ERR_NOSUCHNICK, &text);
+                self.numeric(out, RPL_ENDOFWHOIS, &format!("{nick} :End of /WHOIS list."));
+            }
+            Event::Ison(nicks) => self.numeric(out, RPL_ISON, &format!(":{}", nicks.join(" "))),
+            Event::AwayReply { nick, message } => {
+                self.numeric(out, RPL_AWAY, &format!("{nick} :{message}"))
+            }
+            Event::Stats { users, channels } => {
+                let users_line = format!(":There are {users} users and 0 invisible on 1 servers");
+                self.numeric(out, RPL_LUSERCLIENT, &users_line);
+                self.numeric(
+                    out,
+                    RPL_LUSERCHANNELS,
+                    &format!("{channels} :channels formed"),
+                );
+                self.numeric(
+                    out,
+                    RPL_LUSERME,
+                    &format!(":I have {users} clients and 0 servers"),
+                );
+            }
+            Event::Whowas(departed) => self.whowas(out, departed),
+            Event::WhoisAddress { nick, address } => self.numeric(
+                out,
+                RPL_WHOISACTUALLY,
+                &format!("{nick} {address} :actually using host"),
+            ),
+            // `render` sends every other event elsewhere.
+            _ => {}
+        }
+    }
+
+    /// RPL_WHOISUSER … RPL_ENDOFWHOIS for someone on line.
+    fn whois(&self, out: &mut Vec<u8>, u: &UserSummary) {
+        let nick = &u.nick;
+        let host = &self.server.name;
+        self.numeric(
+            out,
+            RPL_WHOISUSER,
+            &format!("{nick} {nick} {host} * :{nick}"),
+        );
+        if !u.channels.is_empty() {
+            let channels: Vec<String> = u.channels.iter().map(|c| channel(c)).collect();
+            self.numeric(
+                out,
+                RPL_WHOISCHANNELS,
+                &format!("{nick} :{}", channels.join(" ")),
+            );
+        }
+        self.numeric(
+            out,
+            RPL_WHOISSERVER,
+            &format!("{nick} {host} :{}", self.server.network),
+        );
+        if let Some(message) = &u.away {
+            self.numeric(out, RPL_AWAY, &format!("{nick} :{message}"));
+        }
+        let idle = format!(
+            "{nick} {} {} :seconds idle, signon time",
+            u.idle.as_secs(),
+            u.since
+        );
+        self.numeric(out, RPL_WHOISIDLE, &idle);
+        self.numeric(out, RPL_ENDOFWHOIS, &format!("{nick} :End of /WHOIS list."));
+    }
+
+    /// RPL_WHOWASUSER and the time they left, for each who used the nickname.
+    fn whowas(&self, out: &mut Vec<u8>, departed: &[Departed]) {
+        let host = self.server.name.clone();
+        for d in departed {
+            let nick = &d.nick;
+            self.numeric(
+                out,
+                RPL_WHOWASUSER,
+                &format!("{nick} {nick} {host} * :{nick}"),
+            );
+            let left = format!("{nick} {host} :{}", utc(d.left_at));
+            self.numeric(out, RPL_WHOISSERVER, &left);
+        }
+        if let Some(first) = departed.first() {
+            self.numeric(
+                out,
+                RPL_ENDOFWHOWAS,
+                &format!("{} :End of WHOWAS", first.nick),
+            );
+        }
+    }
+
+    fn who_line(&self, out: &mut Vec<u8>, context: &str, u: &UserSummary) {
+        let here = if u.away.is_some() { "G" } else { "H" };
+        let line = format!(
+            "{context} {nick} {host} {host} {nick} {here} :0 {nick}",
+            nick = u.nick,
+            host = self.server.name
+        );
+        self.numeric(out, RPL_WHOREPLY, &line);
+    }
+}
