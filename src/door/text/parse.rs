@@ -160,225 +160,345 @@ pub fn parse_chat(line: &str) -> Typed {
         return say(command);
     }
     let (word, rest) = split_word(command);
-    let rest = rest.trim();
-    let hub = |command| Typed::Hub(command);
-    match word.to_ascii_lowercase().as_str() {
-        "channels" | "list" => hub(Command::ListChannels),
-        "join" | "j" => match split_word(rest) {
-            ("", _) => usage("/join <channel> [key]"),
-            (channel, "") => hub(Command::Join {
-                channel: channel.to_string(),
-            }),
-            (channel, key) => hub(Command::JoinWith {
-                channel: channel.to_string(),
-                key: Some(key.to_string()),
-                create: false,
-            }),
-        },
-        "create" => match split_word(rest) {
-            ("", _) => usage("/create <channel> [description]"),
-            (channel, description) => hub(Command::Create {
-                channel: channel.to_string(),
-                description: description.to_string(),
-            }),
-        },
-        "drop" => match rest {
-            "" => usage("/drop <channel>"),
-            channel => hub(Command::Drop {
-                channel: channel.to_string(),
-            }),
-        },
-        "topic" => match rest {
-            "" => hub(Command::CurrentTopic),
-            text => hub(Command::SetTopic {
-                channel: None,
-                text: text.to_string(),
-            }),
-        },
-        "op" | "deop" | "voice" | "devoice" => match rest {
-            "" => usage("/op <nick> (also /deop, /voice, /devoice)"),
-            nick => {
-                let lower = word.to_ascii_lowercase();
-                let add = !lower.starts_with("de");
-                let mode = match lower.ends_with("op") {
-                    true => ChannelMode::Op(nick.to_string()),
-                    false => ChannelMode::Voice(nick.to_string()),
-                };
-                hub(Command::Mode {
-                    channel: String::new(),
-                    changes: vec![ModeChange { add, mode }],
-                })
-            }
-        },
-        "ban" | "unban" if rest.is_empty() => hub(Command::MaskList {
-            channel: String::new(),
-            kind: MaskKind::Bans,
-        }),
-        "ban" | "unban" => hub(Command::Mode {
-            channel: String::new(),
-            changes: vec![ModeChange {
-                add: word.eq_ignore_ascii_case("ban"),
-                mode: ChannelMode::Ban(rest.to_string()),
-            }],
-        }),
-        "kick" => match split_word(rest) {
-            ("", _) => usage("/kick <nick> [reason]"),
-            (nick, reason) => hub(Command::Kick {
-                channel: None,
-                nick: nick.to_string(),
-                reason: (!reason.is_empty()).then(|| reason.to_string()),
-            }),
-        },
-        "invite" => match split_word(rest) {
-            ("", _) => usage("/invite <nick> [channel]"),
-            (nick, channel) => hub(Command::Invite {
-                nick: nick.to_string(),
-                channel: (!channel.is_empty()).then(|| channel.to_string()),
-            }),
-        },
-        "mode" => {
-            let mut words: Vec<&str> = rest.split_whitespace().collect();
-            // A first word that is not a mode string names the channel.
-            let channel = match words.first() {
-                Some(first) if !first.starts_with(['+', '-']) => words.remove(0).to_string(),
-                _ => String::new(),
-            };
-            match modes::parse(&words) {
-                Ok(ModeRequest::Query) => hub(Command::Mode {
-                    channel,
-                    changes: Vec::new(),
-                }),
-                Ok(ModeRequest::List(kind)) => hub(Command::MaskList { channel, kind }),
-                Ok(ModeRequest::Change(changes)) => hub(Command::Mode { channel, changes }),
-                Err(_) => usage("/mode [channel] [+-][imnstCkl|o nick|v nick|b mask|I mask] ..."),
-            }
-        }
-        "oper" => match split_word(rest) {
-            (name, password) if !name.is_empty() && !password.is_empty() => {
-                Typed::Account(AccountCommand::Oper {
-                    name: name.to_string(),
-                    password: password.to_string(),
-                })
-            }
-            _ => usage("/oper <name> <password>"),
-        },
-        "kill" => match split_word(rest) {
-            ("", _) => usage("/kill <nick> [reason]"),
-            (nick, reason) => hub(Command::Kill {
-                nick: nick.to_string(),
-                reason: match reason {
-                    "" => "no reason".to_string(),
-                    reason => reason.to_string(),
-                },
-            }),
-        },
-        "wall" | "wallops" => match rest {
-            "" => usage("/wall <text>"),
-            text => hub(Command::Wallops {
-                text: text.to_string(),
-            }),
-        },
-        "gline" => match split_word(rest) {
-            ("", _) => usage("/gline <address, nick or mask> [reason]"),
-            (mask, reason) => hub(Command::Gline {
-                mask: mask.to_string(),
-                reason: match reason {
-                    "" => "banned".to_string(),
-                    reason => reason.to_string(),
-                },
-            }),
-        },
-        "ungline" => match rest {
-            "" => usage("/ungline <mask>"),
-            mask => hub(Command::Ungline {
-                mask: mask.to_string(),
-            }),
-        },
-        "part" | "leave" => hub(Command::Part {
-            channel: (!rest.is_empty()).then(|| rest.to_string()),
-        }),
-        "users" | "names" => hub(Command::Users),
-        "who" => hub(Command::Who),
-        "whois" => match rest {
-            "" => usage("/whois <nick>"),
-            nick => hub(Command::Whois {
-                nick: nick.to_string(),
-            }),
-        },
-        "private" | "msg" | "m" => match split_word(rest) {
-            (_, "") => usage("/private <nick> <text>"),
-            (to, text) => hub(Command::Private {
-                to: to.to_string(),
-                text: text.to_string(),
-                action: false,
-            }),
-        },
-        "me" => match rest {
-            "" => usage("/me <action>"),
-            action => hub(Command::Say {
-                text: action.to_string(),
-                action: true,
-            }),
-        },
-        "watch" => hub(Command::Watch(match rest {
-            "" => Watch::List,
-            _ => match rest.strip_prefix('-') {
-                Some(nick) => Watch::Remove(nick.trim().to_string()),
-                None => Watch::Add(rest.to_string()),
-            },
-        })),
-        "register" => match split_word(rest) {
-            (password, "") if !password.is_empty() => Typed::Account(AccountCommand::Register {
-                password: password.to_string(),
-            }),
-            _ => usage("/register <password>"),
-        },
-        "password" => match split_word(rest) {
-            (old, new) if !old.is_empty() && !new.is_empty() && !new.contains(' ') => {
-                Typed::Account(AccountCommand::ChangePassword {
-                    old: old.to_string(),
-                    new: new.to_string(),
-                })
-            }
-            _ => usage("/password <old> <new>"),
-        },
-        "away" => hub(Command::Away {
-            message: Some(match rest {
+    let name = word.to_ascii_lowercase();
+    match COMMANDS
+        .iter()
+        .find(|(names, _)| names.contains(&name.as_str()))
+    {
+        Some((_, parse)) => parse(&name, rest.trim()),
+        None => Typed::Error(ChatError::UnknownCommand(format!("/{word}"))),
+    }
+}
+
+/// Parses what follows a command's name: gets the name as typed, in lower
+/// case (some parsers serve several), and the rest of the line, trimmed.
+type Parser = fn(&str, &str) -> Typed;
+
+/// Every command after login: its name and aliases, and its parser.
+const COMMANDS: &[(&[&str], Parser)] = &[
+    (&["channels", "list"], |_, _| hub(Command::ListChannels)),
+    (&["join", "j"], join),
+    (&["create"], create),
+    (&["drop"], drop_channel),
+    (&["topic"], topic),
+    (&["op", "deop", "voice", "devoice"], op_or_voice),
+    (&["ban", "unban"], ban),
+    (&["kick"], kick),
+    (&["invite"], invite),
+    (&["mode"], mode),
+    (&["oper"], oper),
+    (&["kill"], kill),
+    (&["wall", "wallops"], wall),
+    (&["gline"], gline),
+    (&["ungline"], ungline),
+    (&["part", "leave"], |_, channel| {
+        hub(Command::Part {
+            channel: (!channel.is_empty()).then(|| channel.to_string()),
+        })
+    }),
+    (&["users", "names"], |_, _| hub(Command::Users)),
+    (&["who"], |_, _| hub(Command::Who)),
+    (&["whois"], whois),
+    (&["private", "msg", "m"], private),
+    (&["me"], me),
+    (&["watch"], watch),
+    (&["register"], register),
+    (&["password"], password),
+    (&["away"], |_, message| {
+        hub(Command::Away {
+            message: Some(match message {
                 "" => "away".to_string(),
                 message => message.to_string(),
             }),
+        })
+    }),
+    (&["back"], |_, _| hub(Command::Away { message: None })),
+    (&["nick"], nick),
+    (&["ignore"], ignore),
+    (&["unignore"], unignore),
+    (&["memos"], memos),
+    (&["whowas"], whowas),
+    (&["help", "?"], |_, topic| help(topic)),
+    (&["quit", "bye", "exit"], |_, message| {
+        hub(Command::Quit {
+            message: (!message.is_empty()).then(|| message.to_string()),
+        })
+    }),
+];
+
+fn hub(command: Command) -> Typed {
+    Typed::Hub(command)
+}
+
+fn join(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        ("", _) => usage("/join <channel> [key]"),
+        (channel, "") => hub(Command::Join {
+            channel: channel.to_string(),
         }),
-        "back" => hub(Command::Away { message: None }),
-        "nick" => match rest {
-            "" => usage("/nick <nick>"),
-            nick => Typed::Account(AccountCommand::ChangeNick {
-                nick: nick.to_string(),
-            }),
-        },
-        "ignore" => hub(Command::Ignore(match rest {
-            "" => Watch::List,
-            nick => Watch::Add(nick.to_string()),
-        })),
-        "unignore" => match rest {
-            "" => usage("/unignore <nick>"),
-            nick => hub(Command::Ignore(Watch::Remove(nick.to_string()))),
-        },
-        "memos" => match rest {
-            "" => hub(Command::Memos { clear: false }),
-            "clear" => hub(Command::Memos { clear: true }),
-            _ => usage("/memos [clear]"),
-        },
-        "whowas" => match rest {
-            "" => usage("/whowas <nick>"),
-            nick => hub(Command::Whowas {
-                nick: nick.to_string(),
-            }),
-        },
-        "help" | "?" => help(rest),
-        "quit" | "bye" | "exit" => hub(Command::Quit {
-            message: (!rest.is_empty()).then(|| rest.to_string()),
+        (channel, key) => hub(Command::JoinWith {
+            channel: channel.to_string(),
+            key: Some(key.to_string()),
+            create: false,
         }),
-        _ => Typed::Error(ChatError::UnknownCommand(format!("/{word}"))),
+    }
+}
+
+fn create(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        ("", _) => usage("/create <channel> [description]"),
+        (channel, description) => hub(Command::Create {
+            channel: channel.to_string(),
+            description: description.to_string(),
+        }),
+    }
+}
+
+fn drop_channel(_: &str, channel: &str) -> Typed {
+    match channel {
+        "" => usage("/drop <channel>"),
+        channel => hub(Command::Drop {
+            channel: channel.to_string(),
+        }),
+    }
+}
+
+fn topic(_: &str, text: &str) -> Typed {
+    match text {
+        "" => hub(Command::CurrentTopic),
+        text => hub(Command::SetTopic {
+            channel: None,
+            text: text.to_string(),
+        }),
+    }
+}
+
+/// `/op`, `/deop`, `/voice`, `/devoice`: one mode change in the current channel.
+fn op_or_voice(name: &str, nick: &str) -> Typed {
+    if nick.is_empty() {
+        return usage("/op <nick> (also /deop, /voice, /devoice)");
+    }
+    let add = !name.starts_with("de");
+    let mode = match name.ends_with("op") {
+        true => ChannelMode::Op(nick.to_string()),
+        false => ChannelMode::Voice(nick.to_string()),
+    };
+    hub(Command::Mode {
+        channel: String::new(),
+        changes: vec![ModeChange { add, mode }],
+    })
+}
+
+/// `/ban <mask>`, `/unban <mask>`; either alone asks for the ban list.
+fn ban(name: &str, mask: &str) -> Typed {
+    if mask.is_empty() {
+        return hub(Command::MaskList {
+            channel: String::new(),
+            kind: MaskKind::Bans,
+        });
+    }
+    hub(Command::Mode {
+        channel: String::new(),
+        changes: vec![ModeChange {
+            add: name == "ban",
+            mode: ChannelMode::Ban(mask.to_string()),
+        }],
+    })
+}
+
+fn kick(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        ("", _) => usage("/kick <nick> [reason]"),
+        (nick, reason) => hub(Command::Kick {
+            channel: None,
+            nick: nick.to_string(),
+            reason: (!reason.is_empty()).then(|| reason.to_string()),
+        }),
+    }
+}
+
+fn invite(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        ("", _) => usage("/invite <nick> [channel]"),
+        (nick, channel) => hub(Command::Invite {
+            nick: nick.to_string(),
+            channel: (!channel.is_empty()).then(|| channel.to_string()),
+        }),
+    }
+}
+
+fn mode(_: &str, rest: &str) -> Typed {
+    let mut words: Vec<&str> = rest.split_whitespace().collect();
+    // A first word that is not a mode string names the channel.
+    let channel = match words.first() {
+        Some(first) if !first.starts_with(['+', '-']) => words.remove(0).to_string(),
+        _ => String::new(),
+    };
+    match modes::parse(&words) {
+        Ok(ModeRequest::Query) => hub(Command::Mode {
+            channel,
+            changes: Vec::new(),
+        }),
+        Ok(ModeRequest::List(kind)) => hub(Command::MaskList { channel, kind }),
+        Ok(ModeRequest::Change(changes)) => hub(Command::Mode { channel, changes }),
+        Err(_) => usage("/mode [channel] [+-][imnstCkl|o nick|v nick|b mask|I mask] ..."),
+    }
+}
+
+fn oper(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        (name, password) if !name.is_empty() && !password.is_empty() => {
+            Typed::Account(AccountCommand::Oper {
+                name: name.to_string(),
+                password: password.to_string(),
+            })
+        }
+        _ => usage("/oper <name> <password>"),
+    }
+}
+
+fn kill(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        ("", _) => usage("/kill <nick> [reason]"),
+        (nick, reason) => hub(Command::Kill {
+            nick: nick.to_string(),
+            reason: match reason {
+                "" => "no reason".to_string(),
+                reason => reason.to_string(),
+            },
+        }),
+    }
+}
+
+fn wall(_: &str, text: &str) -> Typed {
+    match text {
+        "" => usage("/wall <text>"),
+        text => hub(Command::Wallops {
+            text: text.to_string(),
+        }),
+    }
+}
+
+fn gline(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        ("", _) => usage("/gline <address, nick or mask> [reason]"),
+        (mask, reason) => hub(Command::Gline {
+            mask: mask.to_string(),
+            reason: match reason {
+                "" => "banned".to_string(),
+                reason => reason.to_string(),
+            },
+        }),
+    }
+}
+
+fn ungline(_: &str, mask: &str) -> Typed {
+    match mask {
+        "" => usage("/ungline <mask>"),
+        mask => hub(Command::Ungline {
+            mask: mask.to_string(),
+        }),
+    }
+}
+
+fn whois(_: &str, nick: &str) -> Typed {
+    match nick {
+        "" => usage("/whois <nick>"),
+        nick => hub(Command::Whois {
+            nick: nick.to_string(),
+        }),
+    }
+}
+
+fn private(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        (_, "") => usage("/private <nick> <text>"),
+        (to, text) => hub(Command::Private {
+            to: to.to_string(),
+            text: text.to_string(),
+            action: false,
+        }),
+    }
+}
+
+fn me(_: &str, action: &str) -> Typed {
+    match action {
+        "" => usage("/me <action>"),
+        action => hub(Command::Say {
+            text: action.to_string(),
+            action: true,
+        }),
+    }
+}
+
+fn watch(_: &str, rest: &str) -> Typed {
+    hub(Command::Watch(match rest {
+        "" => Watch::List,
+        _ => match rest.strip_prefix('-') {
+            Some(nick) => Watch::Remove(nick.trim().to_string()),
+            None => Watch::Add(rest.to_string()),
+        },
+    }))
+}
+
+fn register(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        (password, "") if !password.is_empty() => Typed::Account(AccountCommand::Register {
+            password: password.to_string(),
+        }),
+        _ => usage("/register <password>"),
+    }
+}
+
+fn password(_: &str, rest: &str) -> Typed {
+    match split_word(rest) {
+        (old, new) if !old.is_empty() && !new.is_empty() && !new.contains(' ') => {
+            Typed::Account(AccountCommand::ChangePassword {
+                old: old.to_string(),
+                new: new.to_string(),
+            })
+        }
+        _ => usage("/password <old> <new>"),
+    }
+}
+
+fn nick(_: &str, nick: &str) -> Typed {
+    match nick {
+        "" => usage("/nick <nick>"),
+        nick => Typed::Account(AccountCommand::ChangeNick {
+            nick: nick.to_string(),
+        }),
+    }
+}
+
+fn ignore(_: &str, nick: &str) -> Typed {
+    hub(Command::Ignore(match nick {
+        "" => Watch::List,
+        nick => Watch::Add(nick.to_string()),
+    }))
+}
+
+fn unignore(_: &str, nick: &str) -> Typed {
+    match nick {
+        "" => usage("/unignore <nick>"),
+        nick => hub(Command::Ignore(Watch::Remove(nick.to_string()))),
+    }
+}
+
+fn memos(_: &str, rest: &str) -> Typed {
+    match rest {
+        "" => hub(Command::Memos { clear: false }),
+        "clear" => hub(Command::Memos { clear: true }),
+        _ => usage("/memos [clear]"),
+    }
+}
+
+fn whowas(_: &str, nick: &str) -> Typed {
+    match nick {
+        "" => usage("/whowas <nick>"),
+        nick => hub(Command::Whowas {
+            nick: nick.to_string(),
+        }),
     }
 }
 
