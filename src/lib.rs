@@ -9,8 +9,9 @@
 //! - [`door`]: front doors. Each protocol turns bytes into [`hub::Command`]s
 //!   and renders [`hub::Event`]s back into bytes; the text door (telnet,
 //!   netcat) is the first.
-//! - [`hub`]: the single owner of chat state, a pure state machine on its own
-//!   thread.
+//! - [`hub`]: the single owner of chat state, a pure state machine.
+//! - [`runtime`]: the hub's thread and its store worker; the handle doors
+//!   send commands through.
 //! - [`model`]: the plain types that the hub, the store and the
 //!   configuration share, so that none of them imports another.
 //! - [`config`]: `chat.toml`, checked.
@@ -24,5 +25,6 @@ pub mod door;
 pub mod engine;
 pub mod hub;
 pub mod model;
+pub mod runtime;
 pub mod server;
 pub mod store;

@@ -18,6 +18,7 @@ use crate::door::irc::{self, render::ServerInfo};
 use crate::door::{self, text, udp, ConnectionLimits};
 use crate::engine::Engine;
 use crate::hub;
+use crate::runtime;
 use crate::store::{DbLock, LockError, Store, StoreError};
 
 /// How long queued lines get to reach their readers at shutdown.
@@ -92,8 +93,8 @@ pub struct Running {
     pub udp_addr: Option<SocketAddr>,
     /// Where the IRC door listens, when it is on.
     pub irc_addr: Option<SocketAddr>,
-    hub: hub::HubHandle,
-    threads: hub::HubThreads,
+    hub: runtime::HubHandle,
+    threads: runtime::HubThreads,
     engine: Engine,
     store: Arc<Store>,
     /// Held until the database is closed.
@@ -127,7 +128,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         config.opers.clone(),
     ));
     let hub_config = hub_config(config, &store).map_err(ServerError::Store)?;
-    let (hub, threads) = hub::spawn(hub_config, Arc::clone(&store), config.memos_per_recipient)
+    let (hub, threads) = runtime::spawn(hub_config, Arc::clone(&store), config.memos_per_recipient)
         .map_err(ServerError::Start)?;
     let engine = Engine::start(config.limits.send_queue.0).map_err(ServerError::Start)?;
     let listener =

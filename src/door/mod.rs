@@ -20,7 +20,8 @@ use std::thread;
 use log::{error, info, warn};
 
 use crate::engine::{Engine, Outbound, Render, SOCKET_SEND_BUFFER};
-use crate::hub::{Command, DoorKind, HubHandle, Link};
+use crate::hub::{Command, DoorKind};
+use crate::runtime::{HubHandle, Link, Outbox};
 
 /// Stack for each connection's thread (its reader; there is no writer
 /// thread). Buffers live on the heap; only the pages touched count.
@@ -240,7 +241,7 @@ pub fn serve_connection(
     );
     let (reply_tx, replies) = crossbeam_channel::bounded(1);
     let for_kill = Arc::clone(&own);
-    let outbox: Arc<dyn crate::hub::Outbox> = own.clone();
+    let outbox: Arc<dyn Outbox> = own.clone();
     let link = Link {
         outbox,
         login: Some(reply_tx),

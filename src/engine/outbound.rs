@@ -18,7 +18,8 @@ use log::warn;
 
 use super::drainer::{Drainer, Registration};
 use super::OpenConnections;
-use crate::hub::{Event, Outbox, Pushed, QueueFull};
+use crate::hub::Event;
+use crate::runtime::{Outbox, Pushed, QueueFull};
 
 /// A connection's renderer: its protocol's bytes for each event.
 pub trait Render: Send {

@@ -5,7 +5,7 @@
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::ops::{Index, IndexMut};
 
-use super::command::SessionId;
+use super::session_id::SessionId;
 use crate::model::name::channel_key;
 use crate::model::{AccountId, ChannelRecord, HistoryLine, MaskEntry, Topic};
 
@@ -96,6 +96,13 @@ pub struct ChannelSummary {
     pub name: String,
     pub description: String,
     pub users: usize,
+}
+
+/// Which mask list of a channel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MaskKind {
+    Bans,
+    InviteExceptions,
 }
 
 /// Who someone is, for matching bans and invite exceptions.

@@ -1,41 +1,11 @@
 //! What a door asks of the hub, in no protocol's words: each door's reader
 //! turns its own syntax into these.
 
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::net::SocketAddr;
 
+use super::channel::MaskKind;
+use super::stored::Stored;
 use crate::model::{AccountId, Memo};
-
-/// Identifies one connection (or one UDP address) for its whole life.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct SessionId(pub u64);
-
-/// A map keyed by session. The hub looks a session up for every receiver of
-/// every line (a fifth of its time in a 500-member channel went to SipHash),
-/// and ids are handed out by us in sequence, never chosen by a client, so a
-/// multiply is hash enough.
-pub type SessionMap<V> = HashMap<SessionId, V, BuildHasherDefault<SessionHasher>>;
-
-/// Fibonacci hashing of a session id: sequential ids spread over the table.
-#[derive(Default)]
-pub struct SessionHasher(u64);
-
-impl Hasher for SessionHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.write_u64(u64::from(byte));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
 
 /// Which front door a session came through; doors render events differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,13 +65,6 @@ pub enum ChannelMode {
     Secret,
     NoCtcp,
     TopicOps,
-}
-
-/// Which mask list of a channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MaskKind {
-    Bans,
-    InviteExceptions,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -268,4 +231,7 @@ pub enum Command {
     /// sends this session: how a door answers a command itself (a parse
     /// error, PONG) without overtaking the answers to earlier commands.
     Relay(Box<super::Event>),
+    /// What the store worker saved or found for this session, as the
+    /// runtime's store worker reports it; not the user doing anything.
+    Stored(Stored),
 }

@@ -5,8 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use super::channel::ChannelSummary;
-use super::command::MaskKind;
+use super::channel::{ChannelSummary, MaskKind};
 use crate::model::name::NickError;
 use crate::model::{HistoryLine, MaskEntry, Memo};
 

@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::channel::{Channel, Channels, Lifetime};
-use super::command::{Command, DoorKind, Identity, SessionId, SessionMap};
+use super::command::{Command, DoorKind, Identity};
 use super::event::{ChatError, Departed, Departure, Event};
+use super::session_id::{SessionId, SessionMap};
 use crate::clock::Now;
 use crate::model::name::Nick;
 use crate::model::{
@@ -338,6 +339,12 @@ impl Hub {
             Command::Disconnected { reason } => {
                 return self.remove(now, from, Departure::Lost(reason), &mut out)
             }
+            // An answer from the disk is not the user doing anything, and
+            // still reaches a session that logged out meanwhile.
+            Command::Stored(stored) => {
+                let event = stored.into_event();
+                return out.0.push(Effect::Deliver { to: from, event });
+            }
             _ => {}
         }
         let Some(logged_in) = self.touch(now, from, &command) else {
@@ -359,6 +366,7 @@ impl Hub {
         match command {
             Command::Connect { .. }
             | Command::Disconnected { .. }
+            | Command::Stored(_)
             | Command::Login { .. }
             | Command::Quit { .. }
             | Command::Ping

@@ -19,6 +19,16 @@ pub struct Memo {
     pub at: i64,
 }
 
+/// The outcome of keeping a memo.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemoKept {
+    Kept,
+    /// No account has that nickname.
+    NoAccount,
+    /// The recipient has `max` memos waiting already.
+    Full,
+}
+
 /// A line of a channel's history, replayed to whoever joins.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HistoryLine {

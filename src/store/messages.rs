@@ -5,17 +5,7 @@
 use rusqlite::params;
 
 use super::{Store, StoreError};
-use crate::model::{AccountId, HistoryLine, Memo};
-
-/// The outcome of keeping a memo.
-#[derive(Debug, PartialEq, Eq)]
-pub enum MemoKept {
-    Kept,
-    /// No account has that nickname.
-    NoAccount,
-    /// The recipient has `max` memos waiting already.
-    Full,
-}
+use crate::model::{AccountId, HistoryLine, Memo, MemoKept};
 
 impl Store {
     /// Appends history lines in one transaction: one fsync for the batch.

@@ -16,7 +16,6 @@ pub use crate::model::AccountId;
 pub use accounts::AccountRecord;
 pub use backup::{backup, BackupError, BackupReport};
 pub use lock::{DbLock, LockError};
-pub use messages::MemoKept;
 pub use nick_lists::NickList;
 
 use std::fmt;

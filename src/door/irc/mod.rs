@@ -30,8 +30,9 @@ use super::modes::{self, ModeRequest};
 use super::text::codec::{Input, LineDecoder};
 use super::{sanitize, Admission};
 use crate::engine::{Engine, Outbound};
-use crate::hub::{AccountId, Command, DoorKind, Event, HubHandle, Identity, SessionId, Watch};
+use crate::hub::{AccountId, Command, DoorKind, Event, Identity, SessionId, Watch};
 use crate::model::name::Nick;
+use crate::runtime::HubHandle;
 use crate::store::AccountRecord;
 
 /// The IRC door's settings.

@@ -21,10 +21,9 @@ use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::{sanitize, Admission};
 use crate::engine::{Engine, Outbound};
-use crate::hub::{
-    AccountId, ChatError, Command, DoorKind, Event, HubHandle, Identity, Prompt, SessionId,
-};
+use crate::hub::{AccountId, ChatError, Command, DoorKind, Event, Identity, Prompt, SessionId};
 use crate::model::name::{Nick, NickError};
+use crate::runtime::HubHandle;
 use crate::store::AccountRecord;
 
 /// The text door's settings.

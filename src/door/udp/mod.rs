@@ -21,9 +21,8 @@ use self::wire::Request;
 use super::accounts::Accounts;
 use super::flood::{FloodRule, TokenBucket, Verdict};
 use super::{sanitize, Admission, ConnectionLimits};
-use crate::hub::{
-    ChatError, Command, DoorKind, Event, HubHandle, Link, Outbox, Pushed, QueueFull, SessionId,
-};
+use crate::hub::{ChatError, Command, DoorKind, Event, SessionId};
+use crate::runtime::{HubHandle, Link, Outbox, Pushed, QueueFull};
 
 /// Datagrams waiting for the writer, for all UDP sessions together. UDP is
 /// lossy anyway: past this, datagrams are dropped rather than anyone waiting.

@@ -9,8 +9,9 @@ use log::info;
 
 use super::{Effect, Hub, Out, StoreWrite, User};
 use crate::clock::{self, Now};
-use crate::hub::command::{Identity, SessionId};
+use crate::hub::command::Identity;
 use crate::hub::event::{ChatError, Departure, Event};
+use crate::hub::session_id::SessionId;
 use crate::model::name::Nick;
 use crate::model::{AccountId, Memo};
 

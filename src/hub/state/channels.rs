@@ -6,8 +6,8 @@
 use super::{Hub, Out};
 use crate::hub::channel::ChannelSummary;
 use crate::hub::channel::{Channel, Lifetime, Who};
-use crate::hub::command::SessionId;
 use crate::hub::event::{ChatError, Departure, Event};
+use crate::hub::session_id::SessionId;
 use crate::model::name::check_channel_name;
 use crate::model::HistoryLine;
 

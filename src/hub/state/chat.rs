@@ -5,8 +5,8 @@
 
 use super::{Effect, Hub, Out, StoreWrite};
 use crate::clock::{self, Now};
-use crate::hub::command::SessionId;
 use crate::hub::event::{ChatError, Event};
+use crate::hub::session_id::SessionId;
 use crate::model::HistoryLine;
 
 impl Hub {

@@ -5,8 +5,9 @@
 
 use super::{Effect, Hub, Out, StoreWrite, User, MAX_WATCH};
 use crate::clock::{self, Now};
-use crate::hub::command::{SessionId, Watch};
+use crate::hub::command::Watch;
 use crate::hub::event::{ChatError, Event};
+use crate::hub::session_id::SessionId;
 use crate::model::name::Nick;
 
 impl Hub {

@@ -8,9 +8,10 @@ use log::{info, warn};
 
 use super::{Effect, Hub, Out, StoreWrite};
 use crate::clock::{self, Now};
-use crate::hub::channel::{Channel, Lifetime, Who};
-use crate::hub::command::{ChannelMode, MaskKind, ModeChange, SessionId};
+use crate::hub::channel::{Channel, Lifetime, MaskKind, Who};
+use crate::hub::command::{ChannelMode, ModeChange};
 use crate::hub::event::{ChatError, Departure, Event};
+use crate::hub::session_id::SessionId;
 use crate::model::name::check_channel_name;
 use crate::model::{Gline, MaskEntry, Topic};
 

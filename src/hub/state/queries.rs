@@ -5,8 +5,8 @@
 
 use super::{Effect, Hub, Out};
 use crate::clock::{self, Now};
-use crate::hub::command::SessionId;
 use crate::hub::event::{ChatError, Departed, Event, UserSummary};
+use crate::hub::session_id::SessionId;
 
 impl Hub {
     pub(super) fn list_channels(&self, from: SessionId, out: &mut Out) {

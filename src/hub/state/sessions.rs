@@ -11,8 +11,9 @@ use log::info;
 use super::{Effect, Hub, Out, Session, StoreWrite, PRUNE_EVERY, WHOWAS_KEPT};
 use crate::clock::{self, Now};
 use crate::hub::channel::Who;
-use crate::hub::command::{DoorKind, SessionId};
+use crate::hub::command::DoorKind;
 use crate::hub::event::{Departed, Departure, Event};
+use crate::hub::session_id::SessionId;
 
 impl Hub {
     pub(super) fn connect(

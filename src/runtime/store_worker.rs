@@ -1,36 +1,40 @@
 //! The hub's disk side: one store worker thread carries out what the hub
 //! asks to save or look up, in order, so the hub thread never waits for
 //! SQLite. History lines that arrive together are written in one
-//! transaction (one fsync), so a busy channel costs the disk little.
+//! transaction (one fsync), so a busy channel costs the disk little. What a
+//! session waits to hear goes back to the hub as a [`Command::Stored`], and
+//! the hub tells the session.
 
 use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
 use log::error;
 
-use super::{ChatError, Event, HistoryLine, Memo, Outbox, StoreWrite};
-use crate::hub::AccountId;
-use crate::store::{MemoKept, NickList, Store, StoreError};
+use super::HubHandle;
+use crate::hub::{Command, Event, OfflineAccount, SessionId, StoreWrite, Stored};
+use crate::model::{AccountId, HistoryLine, Memo};
+use crate::store::{NickList, Store, StoreError};
 
-/// Work for the store worker; answers go straight to the session's queue.
+/// Work for the store worker; `ack`, `to` and `from` name the session that
+/// hears the answer.
 pub(super) enum StoreJob {
     Write {
         write: StoreWrite,
-        ack: Option<(Arc<dyn Outbox>, Arc<Event>)>,
+        ack: Option<(SessionId, Arc<Event>)>,
     },
     WhoisOffline {
         nick: String,
-        reply: Arc<dyn Outbox>,
+        to: SessionId,
     },
     KeepMemo {
         to: String,
         memo: Memo,
-        reply: Arc<dyn Outbox>,
+        from: SessionId,
     },
     Memos {
         account: AccountId,
         clear: bool,
-        reply: Arc<dyn Outbox>,
+        from: SessionId,
     },
 }
 
@@ -38,7 +42,7 @@ pub(super) enum StoreJob {
 const MAX_BATCH: usize = 4096;
 
 /// Carries out store jobs in order until the hub stops.
-pub(super) fn store_worker(store: &Store, jobs: &Receiver<StoreJob>, memo_limit: usize) {
+pub(super) fn run(store: &Store, jobs: &Receiver<StoreJob>, hub: &HubHandle, memo_limit: usize) {
     let mut batch: Vec<(String, HistoryLine)> = Vec::new();
     for first in jobs.iter() {
         let mut next = Some(first);
@@ -59,7 +63,10 @@ pub(super) fn store_worker(store: &Store, jobs: &Receiver<StoreJob>, memo_limit:
                 }
                 other => {
                     flush(store, &mut batch);
-                    carry_out(store, other, memo_limit);
+                    if let Some((session, stored)) = carry_out(store, other, memo_limit) {
+                        // Fails only once the hub has stopped, with nobody to tell.
+                        hub.send(session, Command::Stored(stored));
+                    }
                 }
             }
         }
@@ -77,81 +84,60 @@ fn flush(store: &Store, batch: &mut Vec<(String, HistoryLine)>) {
     batch.clear();
 }
 
-/// Queues an answer and writes it at once: the hub's batch that would have
-/// written it is long over.
-fn deliver(outbox: &dyn Outbox, event: Arc<Event>) {
-    if outbox.push(event).is_ok() {
-        outbox.flush();
-    }
-}
-
-fn carry_out(store: &Store, job: StoreJob, memo_limit: usize) {
+/// Does one job; what it found or saved, and for which session, when
+/// someone waits to hear.
+fn carry_out(store: &Store, job: StoreJob, memo_limit: usize) -> Option<(SessionId, Stored)> {
     match job {
         StoreJob::Write { write, ack } => {
             let saved = save(store, &write);
-            let Some((queue, event)) = ack else {
-                if let Err(e) = saved {
-                    error!("can't save {write:?}: {e}");
-                }
-                return;
-            };
-            let event = match saved {
-                Ok(()) => event,
-                Err(e) => {
-                    error!("can't save {write:?}: {e}");
-                    Arc::new(Event::Error(ChatError::Server(
-                        "that could not be saved; please try again".into(),
-                    )))
-                }
-            };
-            deliver(&*queue, event);
+            if let Err(e) = &saved {
+                error!("can't save {write:?}: {e}");
+            }
+            let (to, ack) = ack?;
+            let saved = saved.is_ok();
+            Some((to, Stored::Write { saved, ack }))
         }
-        StoreJob::WhoisOffline { nick, reply } => {
-            let event = match store.account(&nick) {
-                Ok(Some(account)) => Event::WhoisOffline {
-                    nick: account.nick,
-                    registered: account.created_at,
-                    last_seen: account.last_seen_at,
-                },
-                Ok(None) => Event::Error(ChatError::NoSuchNick(nick)),
+        StoreJob::WhoisOffline { nick, to } => {
+            let account = match store.account(&nick) {
+                Ok(account) => account,
                 Err(e) => {
                     error!("can't look up {nick}: {e}");
-                    Event::Error(ChatError::NoSuchNick(nick))
+                    None
                 }
             };
-            deliver(&*reply, Arc::new(event));
+            let account = account.map(|account| OfflineAccount {
+                nick: account.nick,
+                registered: account.created_at,
+                last_seen: account.last_seen_at,
+            });
+            Some((to, Stored::WhoisOffline { nick, account }))
         }
-        StoreJob::KeepMemo { to, memo, reply } => {
+        StoreJob::KeepMemo { to, memo, from } => {
             let kept = store.keep_memo(&to, &memo.from, &memo.text, memo.at, memo_limit);
-            let event = match kept {
-                Ok(MemoKept::Kept) => Event::MemoStored { to },
-                Ok(MemoKept::NoAccount) => Event::Error(ChatError::NoSuchNick(to)),
-                Ok(MemoKept::Full) => Event::Error(ChatError::MemoBoxFull(to)),
-                Err(e) => {
-                    error!("can't keep a memo for {to}: {e}");
-                    Event::Error(ChatError::Server(
-                        "the memo could not be kept; try again".into(),
-                    ))
-                }
-            };
-            deliver(&*reply, Arc::new(event));
+            let kept = kept
+                .map_err(|e| error!("can't keep a memo for {to}: {e}"))
+                .ok();
+            Some((from, Stored::MemoKept { to, kept }))
         }
         StoreJob::Memos {
             account,
             clear,
-            reply,
+            from,
         } => {
-            let event = match clear {
-                true => store.clear_memos(account).map(|()| Event::MemosCleared),
-                false => store.memos(account, false).map(Event::Memos),
+            let stored = match clear {
+                true => {
+                    let cleared = store.clear_memos(account);
+                    let cleared = cleared.map_err(|e| error!("can't read memos: {e}"));
+                    Stored::MemosCleared {
+                        cleared: cleared.is_ok(),
+                    }
+                }
+                false => {
+                    let memos = store.memos(account, false);
+                    Stored::Memos(memos.map_err(|e| error!("can't read memos: {e}")).ok())
+                }
             };
-            let event = event.unwrap_or_else(|e| {
-                error!("can't read memos: {e}");
-                Event::Error(ChatError::Server(
-                    "your memos could not be read; try again".into(),
-                ))
-            });
-            deliver(&*reply, Arc::new(event));
+            Some((from, stored))
         }
     }
 }

@@ -1,0 +1,332 @@
+//! The hub thread: doors send it [`Command`]s over a crossbeam channel; it
+//! runs them through the pure [`Hub`] state machine in batches and carries
+//! out the effects — queueing events on each session's bounded outbound
+//! queue, answering logins, closing connections. A session whose queue is
+//! full is a slow consumer: it is cut off, so that nobody else ever waits for
+//! it. What must be saved or looked up goes to the store worker thread, so
+//! the hub never waits for the disk either.
+
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use log::{info, warn};
+
+use super::store_worker::{self, StoreJob};
+use crate::clock::Now;
+use crate::hub::{Command, DoorKind, Effect, Event, Hub, HubConfig, Memo, SessionId, SessionMap};
+use crate::store::Store;
+
+/// Where a session's events go: for a TCP door, the connection's outbound
+/// bytes (see `crate::engine`), for UDP the door's send queue.
+pub trait Outbox: Send + Sync {
+    /// Queues an event. `Err(QueueFull)` marks a slow consumer, which the hub
+    /// then cuts off; a session already gone just drops the event.
+    fn push(&self, event: Arc<Event>) -> Result<Pushed, QueueFull>;
+
+    /// Writes what `push` queued (called once per batch of commands for each
+    /// outbox that answered [`Pushed::NeedsFlush`]).
+    fn flush(&self) {}
+
+    /// The hub is done with this session: write what is queued, then close.
+    fn close(&self) {}
+}
+
+/// What a push left to do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Pushed {
+    /// Nothing: it is on its way, or someone else writes it.
+    Done,
+    /// Call [`Outbox::flush`] once this batch of commands is handled.
+    NeedsFlush,
+}
+
+/// The outbound queue of a session is full.
+#[derive(Debug)]
+pub struct QueueFull;
+
+impl Outbox for Sender<Arc<Event>> {
+    fn push(&self, event: Arc<Event>) -> Result<Pushed, QueueFull> {
+        match self.try_send(event) {
+            Ok(()) | Err(TrySendError::Disconnected(_)) => Ok(Pushed::Done),
+            Err(TrySendError::Full(_)) => Err(QueueFull),
+        }
+    }
+}
+
+/// How a door's session hears from the hub.
+pub struct Link {
+    pub outbox: Arc<dyn Outbox>,
+    /// Answers to `Command::Login`, for a reader that waits on them.
+    pub login: Option<Sender<bool>>,
+    /// Cuts the connection off at once, even while its writer is blocked.
+    pub kill: Box<dyn Fn() + Send>,
+}
+
+enum Message {
+    Attach {
+        session: SessionId,
+        peer: SocketAddr,
+        door: DoorKind,
+        link: Link,
+    },
+    Command {
+        session: SessionId,
+        command: Command,
+    },
+    Tick,
+    Shutdown {
+        reason: String,
+    },
+}
+
+/// What doors hold to talk to the hub; cheap to clone.
+#[derive(Clone)]
+pub struct HubHandle {
+    messages: Sender<Message>,
+    next_session: Arc<AtomicU64>,
+}
+
+impl HubHandle {
+    /// Registers a new connection and returns its session id.
+    /// `link` is made for the new session's id.
+    pub fn attach(
+        &self,
+        peer: SocketAddr,
+        door: DoorKind,
+        link: impl FnOnce(SessionId) -> Link,
+    ) -> SessionId {
+        let session = SessionId(self.next_session.fetch_add(1, Ordering::Relaxed));
+        let link = link(session);
+        let _ = self.messages.send(Message::Attach {
+            session,
+            peer,
+            door,
+            link,
+        });
+        session
+    }
+
+    /// Sends a command; false when the hub has stopped.
+    pub fn send(&self, session: SessionId, command: Command) -> bool {
+        self.messages
+            .send(Message::Command { session, command })
+            .is_ok()
+    }
+
+    /// Asks the hub to tell everyone `reason`, close every session and stop.
+    pub fn shutdown(&self, reason: &str) {
+        let _ = self.messages.send(Message::Shutdown {
+            reason: reason.to_string(),
+        });
+    }
+}
+
+/// The hub's threads, to wait for at shutdown.
+pub struct HubThreads {
+    pub hub: JoinHandle<()>,
+    /// Ends after the hub, once every write it was given is on disk.
+    pub store: JoinHandle<()>,
+}
+
+/// Starts the hub thread, its store worker and its idle-check ticker.
+/// `memo_limit` is how many memos may wait for one person.
+pub fn spawn(
+    config: HubConfig,
+    store: Arc<Store>,
+    memo_limit: usize,
+) -> std::io::Result<(HubHandle, HubThreads)> {
+    // Bounded: a reader whose client outruns the hub waits in `send` (and
+    // so stops reading its socket) instead of growing this queue.
+    let (tx, rx) = crossbeam_channel::bounded(INBOX);
+    let handle = HubHandle {
+        messages: tx.clone(),
+        next_session: Arc::new(AtomicU64::new(1)),
+    };
+    let (jobs, queued_jobs) = crossbeam_channel::unbounded();
+    let answers = handle.clone();
+    let store = thread::Builder::new()
+        .name("store".into())
+        .spawn(move || store_worker::run(&store, &queued_jobs, &answers, memo_limit))?;
+    let hub = Hub::new(config);
+    let hub = thread::Builder::new()
+        .name("hub".into())
+        .spawn(move || run(hub, rx, jobs))?;
+    let ticker = tx;
+    thread::Builder::new()
+        .name("hub-ticker".into())
+        .stack_size(64 * 1024)
+        .spawn(move || {
+            // Ends when the hub stops and the send fails.
+            while ticker.send(Message::Tick).is_ok() {
+                thread::sleep(Duration::from_secs(1));
+            }
+        })?;
+    Ok((handle, HubThreads { hub, store }))
+}
+
+/// Commands that may wait for the hub, from every door together.
+const INBOX: usize = 4096;
+
+/// Commands handled before the outboxes they filled are written: enough that
+/// a receiver's lines from a busy moment leave in one `send`, few enough that
+/// none waits long for it.
+const BATCH: usize = 256;
+
+struct Attached {
+    peer: SocketAddr,
+    link: Link,
+}
+
+fn run(mut hub: Hub, messages: Receiver<Message>, store: Sender<StoreJob>) {
+    let mut links: SessionMap<Attached> = SessionMap::default();
+    let mut effects = Vec::new();
+    let mut dirty: Vec<Arc<dyn Outbox>> = Vec::new();
+    let mut stopping = false;
+    while !stopping {
+        let Ok(first) = messages.recv() else { break };
+        let mut next = Some(first);
+        let mut handled = 0;
+        while let Some(message) = next.take() {
+            stopping = handle(
+                &mut hub,
+                message,
+                &mut links,
+                &store,
+                &mut effects,
+                &mut dirty,
+            );
+            handled += 1;
+            if !stopping && handled < BATCH {
+                next = messages.try_recv().ok();
+            }
+        }
+        for outbox in dirty.drain(..) {
+            outbox.flush();
+        }
+    }
+}
+
+/// Runs one message through the hub and carries out its effects; true when
+/// it was the order to stop.
+fn handle(
+    hub: &mut Hub,
+    message: Message,
+    links: &mut SessionMap<Attached>,
+    store: &Sender<StoreJob>,
+    effects: &mut Vec<Effect>,
+    dirty: &mut Vec<Arc<dyn Outbox>>,
+) -> bool {
+    let now = Now::read();
+    let mut stopping = false;
+    match message {
+        Message::Attach {
+            session,
+            peer,
+            door,
+            link,
+        } => {
+            links.insert(session, Attached { peer, link });
+            hub.handle(now, session, Command::Connect { peer, door }, effects);
+        }
+        Message::Command { session, command } => hub.handle(now, session, command, effects),
+        Message::Tick => hub.tick(now, effects),
+        Message::Shutdown { reason } => {
+            info!("shutting down: telling {} users", hub.users_online());
+            hub.shutdown(now, &reason, effects);
+            stopping = true;
+        }
+    }
+    carry_out(hub, now, links, store, effects, dirty);
+    stopping
+}
+
+/// Carries out effects in order. Cutting off a slow consumer is itself a
+/// command to the hub, whose effects join the queue.
+fn carry_out(
+    hub: &mut Hub,
+    now: Now,
+    links: &mut SessionMap<Attached>,
+    store: &Sender<StoreJob>,
+    effects: &mut Vec<Effect>,
+    dirty: &mut Vec<Arc<dyn Outbox>>,
+) {
+    let mut queue: VecDeque<Effect> = effects.drain(..).collect();
+    while let Some(effect) = queue.pop_front() {
+        match effect {
+            Effect::Deliver { to, event } => {
+                let Some(attached) = links.get(&to) else {
+                    continue;
+                };
+                match attached.link.outbox.push(event) {
+                    Ok(Pushed::Done) => {}
+                    Ok(Pushed::NeedsFlush) => dirty.push(Arc::clone(&attached.link.outbox)),
+                    Err(QueueFull) => {
+                        let attached = links.remove(&to).expect("looked up above");
+                        warn!(
+                            "disconnecting {}: send queue exceeded (slow reader)",
+                            attached.peer
+                        );
+                        (attached.link.kill)();
+                        let reason = "send queue exceeded".to_string();
+                        hub.handle(now, to, Command::Disconnected { reason }, effects);
+                        queue.extend(effects.drain(..));
+                    }
+                }
+            }
+            Effect::LoginReply { to, accepted } => {
+                if let Some(login) = links.get(&to).and_then(|a| a.link.login.as_ref()) {
+                    let _ = login.try_send(accepted);
+                }
+            }
+            Effect::Store { write, ack } => {
+                let ack = ack.filter(|(to, _)| links.contains_key(to));
+                let _ = store.send(StoreJob::Write { write, ack });
+            }
+            Effect::WhoisOffline { to, nick } => {
+                if links.contains_key(&to) {
+                    let _ = store.send(StoreJob::WhoisOffline { nick, to });
+                }
+            }
+            Effect::PrivateOffline {
+                from,
+                sender,
+                to,
+                text,
+                at,
+            } => {
+                if links.contains_key(&from) {
+                    let memo = Memo {
+                        from: sender,
+                        text,
+                        at,
+                    };
+                    let _ = store.send(StoreJob::KeepMemo { to, memo, from });
+                }
+            }
+            Effect::Memos {
+                from,
+                account,
+                clear,
+            } => {
+                if links.contains_key(&from) {
+                    let _ = store.send(StoreJob::Memos {
+                        account,
+                        clear,
+                        from,
+                    });
+                }
+            }
+            Effect::Close { session } => {
+                // What is queued is still written, then the connection closes.
+                if let Some(attached) = links.remove(&session) {
+                    attached.link.outbox.close();
+                }
+            }
+        }
+    }
+}
