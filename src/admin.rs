@@ -110,6 +110,18 @@ pub fn set_password(config: &Config, nick: &str, create: bool) -> Result<(), Adm
     if existing.is_some() && create {
         return Err(AdminError::Store(StoreError::NickTaken));
     }
+    // Before the password is typed: create_account would refuse it anyway.
+    let look_alike = match create {
+        true => store.account_like(nick)?,
+        false => None,
+    };
+    if let Some(like) = look_alike {
+        let (wanted, existing) = (nick.to_string(), like.nick);
+        return Err(AdminError::Store(StoreError::LooksLike {
+            wanted,
+            existing,
+        }));
+    }
     let password = read_password(config.accounts.min_password_length)?;
     let cost = config.accounts.argon2;
     let params = cost.params().map_err(AdminError::Password)?;

@@ -140,6 +140,19 @@ impl Accounts {
         self.store.account(nick).map_err(store_failed)
     }
 
+    /// The account a person must own to use `nick`: the one registered as
+    /// it (any case), if any. A nickname that only looks like a registered
+    /// one is nobody's to use (issue 16): [`ChatError::NickLooksLike`].
+    pub fn owner_of(&self, nick: &str) -> Result<Option<AccountRecord>, ChatError> {
+        if let Some(account) = self.lookup(nick)? {
+            return Ok(Some(account));
+        }
+        match self.store.account_like(nick).map_err(store_failed)? {
+            Some(like) => Err(looks_like(nick, like.nick)),
+            None => Ok(None),
+        }
+    }
+
     /// Refuses, before a password is asked for, an attempt at `account`
     /// from `ip` that the failed-login limit would refuse.
     pub fn check_throttle(&self, ip: IpAddr, account: &AccountRecord) -> Result<(), ChatError> {
@@ -217,7 +230,7 @@ impl Accounts {
     /// Registers `nick` with `password`. Returns once the account is on disk.
     pub fn register(&self, nick: &str, password: &str) -> Result<AccountId, ChatError> {
         self.check_new_password(password)?;
-        if self.lookup(nick)?.is_some() {
+        if self.owner_of(nick)?.is_some() {
             return Err(ChatError::AlreadyRegistered);
         }
         let hash = self.pool.hash(password.to_string()).map_err(auth_failed)?;
@@ -228,6 +241,7 @@ impl Accounts {
                 Ok(id)
             }
             Err(StoreError::NickTaken) => Err(ChatError::AlreadyRegistered),
+            Err(StoreError::LooksLike { wanted, existing }) => Err(looks_like(&wanted, existing)),
             Err(e) => Err(store_failed(e)),
         }
     }
@@ -277,6 +291,14 @@ fn throttled(refusal: Refusal) -> ChatError {
         Refusal::Account(wait) => ChatError::AccountThrottled {
             wait_secs: secs(wait),
         },
+    }
+}
+
+fn looks_like(wanted: &str, registered: String) -> ChatError {
+    ChatError::NickLooksLike {
+        wanted: wanted.to_string(),
+        existing: registered,
+        registered: true,
     }
 }
 

@@ -319,6 +319,15 @@ pub enum ChatError {
     PasswordRequired(String),
     /// Someone else's registered nickname.
     NickRegistered(String),
+    /// `wanted` looks too much like `existing` (same [`skeleton`]), which is
+    /// registered or, if not `registered`, in use (issue 16).
+    ///
+    /// [`skeleton`]: crate::model::name::skeleton
+    NickLooksLike {
+        wanted: String,
+        existing: String,
+        registered: bool,
+    },
     WatchListFull {
         max: usize,
     },
@@ -423,6 +432,21 @@ impl fmt::Display for ChatError {
             ChatError::NickRegistered(nick) => write!(
                 f,
                 "{nick} is a registered nickname; only its owner can use it"
+            ),
+            ChatError::NickLooksLike {
+                wanted,
+                existing,
+                registered: true,
+            } => write!(
+                f,
+                "'{wanted}' looks too much like the registered nickname '{existing}'; \
+                 choose another"
+            ),
+            ChatError::NickLooksLike {
+                wanted, existing, ..
+            } => write!(
+                f,
+                "'{wanted}' looks too much like '{existing}', a nickname in use; choose another"
             ),
             ChatError::WatchListFull { max } => {
                 write!(

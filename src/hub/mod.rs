@@ -10,6 +10,7 @@ mod command;
 mod event;
 #[cfg(test)]
 mod moderation_tests;
+mod nick_index;
 #[cfg(test)]
 mod offline_tests;
 mod session_id;

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use super::channel::{Channel, Channels, Lifetime};
 use super::command::{Command, DoorKind, Identity};
 use super::event::{ChatError, Departed, Departure, Event};
+use super::nick_index::NickIndex;
 use super::session_id::{SessionId, SessionMap};
 use crate::clock::Now;
 use crate::model::name::Nick;
@@ -166,8 +167,8 @@ pub const MAX_WATCH: usize = 100;
 pub struct Hub {
     config: HubConfig,
     sessions: SessionMap<Session>,
-    /// Logged-in sessions by case-folded nickname.
-    nicks: HashMap<String, SessionId>,
+    /// Logged-in sessions by case-folded nickname (and by look-alike class).
+    nicks: NickIndex<SessionId>,
     /// chat.toml's first, in its order (the order `/channels` lists them
     /// in), then the others as they were made.
     channels: Channels,
@@ -312,7 +313,7 @@ impl Hub {
             glines: config.glines.clone(),
             config,
             sessions: SessionMap::default(),
-            nicks: HashMap::new(),
+            nicks: NickIndex::default(),
             channels,
             watchers: HashMap::new(),
         }

@@ -1,7 +1,9 @@
 //! Nicknames and channel names: what a valid one looks like, and identity that
 //! ignores case (`Lincoln` and `lincoln` are the same person, `#weather` and
 //! `Weather` the same channel). ASCII case-folding, announced to IRC clients as
-//! `CASEMAPPING=ascii`.
+//! `CASEMAPPING=ascii`. Uniqueness goes one step further: nicknames that look
+//! alike (`bill`, `biII`, `B1ll`) share a [`skeleton`], and only one of them
+//! may be on line or registered at a time (issue 16).
 
 use std::fmt;
 
@@ -95,6 +97,39 @@ fn is_nick_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-_[]{}|^".contains(c)
 }
 
+/// The look-alike class of a nickname (issue 16): two nicknames with the
+/// same skeleton are too easily taken for each other to be held by two
+/// people. The rule is cheap and stated in full:
+///
+/// 1. ASCII case is folded, as for identity (`Bill` is `bill`);
+/// 2. `i`, `l`, `1` and `|` are one letter (capital `I` folds to `i`, and
+///    looks like `l`, so lowercase `i` joins them: `ali` and `all` count as
+///    alike too, the price of a rule that ignores case);
+/// 3. `o` and `0` are one letter;
+/// 4. `rn` is `m` (`rnike` is `mike`).
+///
+/// Nicknames are ASCII only ([`Nick::parse`]), so no letter of another
+/// script (Cyrillic `а`, Greek `ο`) can pass for a Latin one, and the rule
+/// needs no Unicode confusables table. The skeleton is a function of the
+/// case-folded key, so nicknames that are the same are always alike.
+pub fn skeleton(nick: &str) -> String {
+    let mut out = String::with_capacity(nick.len());
+    for c in nick.chars() {
+        let c = match c.to_ascii_lowercase() {
+            'i' | '1' | '|' => 'l',
+            '0' => 'o',
+            c => c,
+        };
+        if c == 'n' && out.ends_with('r') {
+            out.pop();
+            out.push('m');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The lookup key for a channel name as a person types it: case-folded, with
 /// one leading `#` (the IRC spelling) removed.
 pub fn channel_key(typed: &str) -> String {
@@ -158,6 +193,38 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.to_string(), "Lincoln");
         assert_eq!(a.key(), "lincoln");
+    }
+
+    #[test]
+    fn look_alikes_share_a_skeleton() {
+        for (a, b) in [
+            ("bill", "biII"),
+            ("bill", "B1ll"),
+            ("bill", "b|l1"),
+            ("Bob", "B0B"),
+            ("mike", "rnike"),
+            ("Lincoln", "lINCOLN"),
+            ("ali", "all"),
+        ] {
+            assert_eq!(skeleton(a), skeleton(b), "{a} and {b} look alike");
+        }
+        for (a, b) in [
+            ("bill", "bull"),
+            ("bob", "bop"),
+            ("rn", "r_n"),
+            ("ann", "arm"),
+        ] {
+            assert_ne!(skeleton(a), skeleton(b), "{a} and {b} look different");
+        }
+        assert_eq!(skeleton("B1ll_0rn"), "blll_om");
+    }
+
+    #[test]
+    fn the_skeleton_follows_from_the_key() {
+        for raw in ["BiLL", "IOlo", "RN", "[Away]|^"] {
+            let nick = Nick::parse(raw, 30).unwrap();
+            assert_eq!(skeleton(nick.as_str()), skeleton(nick.key()), "{raw}");
+        }
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! Accounts (registered nicknames with their argon2id hashes) and each
 //! account's hot list. Nicknames match ignoring ASCII case (`COLLATE NOCASE`),
-//! as they do on line.
+//! as they do on line, and a new one is refused when it looks like one
+//! registered already (`nick_skeleton`, issue 16).
 
-use rusqlite::{params, OptionalExtension, Row};
+use log::info;
+use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{Store, StoreError};
+use crate::model::name::skeleton;
 use crate::model::AccountId;
 
 /// One row of `accounts`.
@@ -58,20 +61,41 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Registers `nick`; [`StoreError::NickTaken`] if it (in any case) is.
+    /// An account registered under a nickname that looks like `nick` (the
+    /// same [`skeleton`]) but is not it; the oldest if there are several.
+    pub fn account_like(&self, nick: &str) -> Result<Option<AccountRecord>, StoreError> {
+        look_alike(&*self.read()?, nick)
+    }
+
+    /// Registers `nick`; [`StoreError::NickTaken`] if it (in any case) is,
+    /// [`StoreError::LooksLike`] if a look-alike of it is.
     pub fn create_account(
         &self,
         nick: &str,
         password_hash: &str,
         now: i64,
     ) -> Result<AccountId, StoreError> {
-        let conn = self.conn()?;
-        let inserted = conn.execute(
-            "INSERT INTO accounts (nick, password_hash, created_at) VALUES (?1, ?2, ?3)",
-            params![nick, password_hash, now],
+        let mut conn = self.conn()?;
+        // Immediate: the look-alike check and the insert see the same table.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        fill_skeletons(&tx)?;
+        if let Some(existing) = look_alike(&tx, nick)? {
+            return Err(StoreError::LooksLike {
+                wanted: nick.to_string(),
+                existing: existing.nick,
+            });
+        }
+        let inserted = tx.execute(
+            "INSERT INTO accounts (nick, password_hash, created_at, nick_skeleton) \
+             VALUES (?1, ?2, ?3, ?4)",
+            params![nick, password_hash, now, skeleton(nick)],
         );
         match inserted {
-            Ok(_) => Ok(AccountId(conn.last_insert_rowid())),
+            Ok(_) => {
+                let id = AccountId(tx.last_insert_rowid());
+                tx.commit()?;
+                Ok(id)
+            }
             Err(rusqlite::Error::SqliteFailure(e, _))
                 if e.code == rusqlite::ErrorCode::ConstraintViolation =>
             {
@@ -119,6 +143,44 @@ impl Store {
     }
 }
 
+fn look_alike(conn: &Connection, nick: &str) -> Result<Option<AccountRecord>, StoreError> {
+    // `nick <> ?2` compares NOCASE, the column's collation: the account
+    // that is `nick` itself is not a look-alike of it.
+    let sql = format!(
+        "SELECT {COLUMNS} FROM accounts WHERE nick_skeleton = ?1 AND nick <> ?2 \
+         ORDER BY id LIMIT 1"
+    );
+    let found = conn.query_row(&sql, params![skeleton(nick), nick], record);
+    Ok(found.optional()?)
+}
+
+/// [`fill_skeletons`] at start, in one transaction (one sync, however many
+/// accounts an upgrade fills).
+pub(super) fn fill_skeletons_at_open(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction()?;
+    let filled = fill_skeletons(&tx)?;
+    tx.commit()?;
+    if filled > 0 {
+        info!("filled the look-alike class (nick_skeleton) of {filled} accounts");
+    }
+    Ok(())
+}
+
+/// Fills `nick_skeleton` where it is NULL: rows from before migration 0005,
+/// or inserted by hand with sqlite3. The rule is Rust code ([`skeleton`]),
+/// so SQL can't fill them itself. Returns how many rows it filled.
+pub(super) fn fill_skeletons(conn: &Connection) -> Result<usize, StoreError> {
+    let missing: Vec<(i64, String)> = conn
+        .prepare("SELECT id, nick FROM accounts WHERE nick_skeleton IS NULL")?
+        .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut update = conn.prepare("UPDATE accounts SET nick_skeleton = ?2 WHERE id = ?1")?;
+    for (id, nick) in &missing {
+        update.execute(params![id, skeleton(nick)])?;
+    }
+    Ok(missing.len())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,6 +201,83 @@ mod tests {
         assert_eq!(found.nick, "Lincoln");
         assert_eq!(found.created_at, 100);
         assert!(store.account("bayla").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_look_alike_of_a_registered_nickname_is_refused() {
+        let (_dir, store) = store();
+        let bill = store.create_account("bill", "$hash", 100).unwrap();
+        match store.create_account("biII", "$other", 101) {
+            Err(StoreError::LooksLike { wanted, existing }) => {
+                assert_eq!((wanted.as_str(), existing.as_str()), ("biII", "bill"));
+            }
+            other => panic!("a look-alike was not refused: {other:?}"),
+        }
+        assert!(matches!(
+            store.create_account("BILL", "$other", 102),
+            Err(StoreError::NickTaken)
+        ));
+        assert_eq!(store.account_like("B1LL").unwrap().unwrap().id, bill);
+        assert!(store.account_like("bill").unwrap().is_none(), "not itself");
+        assert!(store.account_like("bull").unwrap().is_none());
+        assert!(
+            store.account("biII").unwrap().is_none(),
+            "login stays exact"
+        );
+        assert_eq!(store.accounts().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn accounts_from_before_the_rule_get_skeletons_and_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chat.db");
+        {
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            super::super::migrate::to_version(&mut conn, 4).unwrap();
+            for nick in ["bill", "biII", "Bob"] {
+                conn.execute(
+                    "INSERT INTO accounts (nick, password_hash, created_at) VALUES (?1, '$h', 1)",
+                    [nick],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        let nulls: i64 = store
+            .read()
+            .unwrap()
+            .query_row(
+                "SELECT count(*) FROM accounts WHERE nick_skeleton IS NULL",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(nulls, 0);
+        // Both colliding accounts are still there, each found by its own name.
+        assert_eq!(store.account("biII").unwrap().unwrap().nick, "biII");
+        assert_eq!(store.account("bill").unwrap().unwrap().nick, "bill");
+        assert!(matches!(
+            store.create_account("B1ll", "$h", 2),
+            Err(StoreError::LooksLike { .. })
+        ));
+        assert!(matches!(
+            store.create_account("B0b", "$h", 2),
+            Err(StoreError::LooksLike { .. })
+        ));
+        // A row an admin adds by hand is checked against from the next write on.
+        store
+            .conn()
+            .unwrap()
+            .execute(
+                "INSERT INTO accounts (nick, password_hash, created_at) VALUES ('lincoln', '$h', 3)",
+                [],
+            )
+            .unwrap();
+        assert!(matches!(
+            store.create_account("Linc0ln", "$h", 4),
+            Err(StoreError::LooksLike { .. })
+        ));
+        assert!(store.create_account("Lincon", "$h", 4).is_ok());
     }
 
     #[test]

@@ -12,6 +12,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0002_watches.sql"),
     include_str!("../../migrations/0003_channels.sql"),
     include_str!("../../migrations/0004_history_memos_ignores.sql"),
+    include_str!("../../migrations/0005_nick_skeleton.sql"),
 ];
 
 /// The schema version this chatd writes.

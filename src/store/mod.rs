@@ -39,6 +39,11 @@ pub const FULL_CHECK_MAX_BYTES: u64 = 256 * 1024 * 1024;
 pub enum StoreError {
     /// The nickname is registered already.
     NickTaken,
+    /// The nickname looks too much like the registered `existing` (issue 16).
+    LooksLike {
+        wanted: String,
+        existing: String,
+    },
     /// The database was written by a newer chatd.
     TooNew {
         found: usize,
@@ -74,6 +79,11 @@ impl fmt::Display for StoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             StoreError::NickTaken => write!(f, "that nickname is registered already"),
+            StoreError::LooksLike { wanted, existing } => write!(
+                f,
+                "'{wanted}' looks too much like the registered nickname '{existing}'; choose \
+                 another"
+            ),
             StoreError::TooNew { found, known } => write!(
                 f,
                 "the database has schema version {found}, but this chatd knows versions up to \
@@ -218,6 +228,7 @@ impl Store {
         // and are never blocked by it.
         writer.pragma_update(None, "journal_mode", "WAL")?;
         migrate::to_latest(&mut writer)?;
+        accounts::fill_skeletons_at_open(&mut writer)?;
         let reader = Connection::open(path)?;
         configure(&reader)?;
         Ok(Store {

@@ -496,7 +496,7 @@ impl Reader<'_> {
             self.nick = Some(wanted.to_string());
             return self.try_register();
         }
-        match self.door.accounts.lookup(wanted) {
+        match self.door.accounts.owner_of(wanted) {
             Ok(Some(owner)) if Some(owner.id) != self.account => {
                 let rest = format!(
                     "{wanted} :Nickname is registered: /msg NickServ IDENTIFY {wanted} <password>"
@@ -551,7 +551,7 @@ impl Reader<'_> {
         let accounts = Arc::clone(&self.door.accounts);
         let (nick, identity) = match self.sasl.proved.take() {
             Some((record, identity)) => (record.nick, Some(identity)),
-            None => match accounts.lookup(&nick) {
+            None => match accounts.owner_of(&nick) {
                 Err(error) => return self.say(Event::Error(error)),
                 Ok(Some(record)) => match self.pass.take() {
                     Some(password) => match accounts.log_in(self.peer.ip(), &record, &password) {

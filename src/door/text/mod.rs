@@ -267,7 +267,7 @@ impl Reader<'_> {
             Typed::Blank | Typed::Account(_) => return self.prompt_nick(),
         };
         let rules = self.door.accounts.rules;
-        match self.door.accounts.lookup(&nick) {
+        match self.door.accounts.owner_of(&nick) {
             Err(error) => self.refuse(error),
             Ok(Some(account)) => {
                 if let Err(error) = self.door.accounts.check_throttle(self.peer.ip(), &account) {
@@ -350,7 +350,7 @@ impl Reader<'_> {
             }
             AccountCommand::ChangeNick { nick: wanted } => {
                 // A registered nickname is only for its owner.
-                match accounts.lookup(&wanted) {
+                match accounts.owner_of(&wanted) {
                     Ok(Some(owner)) if Some(owner.id) != account => {
                         let error = ChatError::NickRegistered(owner.nick);
                         self.say(Event::Error(error))

@@ -239,7 +239,7 @@ impl Reader {
         };
         let hub = self.door.hub.clone();
         let accounts = &self.door.accounts;
-        let account = match accounts.lookup(&nick) {
+        let account = match accounts.owner_of(&nick) {
             Ok(account) => account,
             Err(error) => return self.push(from, session, Event::Error(error)),
         };

@@ -53,6 +53,9 @@ impl Hub {
             );
             self.remove(now, holder, Departure::Lost(reason), out);
         }
+        if let Some(error) = self.looks_taken(from, &nick, identity.is_some()) {
+            return self.refuse_login(from, error, out);
+        }
         let session = self.sessions.get_mut(&from).expect("caller checked");
         let (account, watch, ignore, memos) = match identity {
             Some(identity) => (
@@ -128,6 +131,22 @@ impl Hub {
         }
     }
 
+    /// Refuses `nick` to `from` when someone else on line has a look-alike
+    /// of it (issue 16). Not to an account's proved owner: the store refused
+    /// look-alikes at registration, so two on line are accounts from before
+    /// the rule, and both stay usable.
+    fn looks_taken(&self, from: SessionId, nick: &Nick, proved: bool) -> Option<ChatError> {
+        if proved {
+            return None;
+        }
+        let holder = self.nicks.look_alike(nick.key(), from)?;
+        Some(ChatError::NickLooksLike {
+            wanted: nick.to_string(),
+            existing: self.user(holder).nick.to_string(),
+            registered: false,
+        })
+    }
+
     fn refuse_login(&mut self, from: SessionId, why: ChatError, out: &mut Out) {
         out.error(from, why);
         out.0.push(Effect::LoginReply {
@@ -156,6 +175,9 @@ impl Hub {
                 let error = ChatError::NickInUse(nick.to_string());
                 return self.refuse_login(from, error, out);
             }
+        }
+        if let Some(error) = self.looks_taken(from, &nick, identity.is_some()) {
+            return self.refuse_login(from, error, out);
         }
         out.0.push(Effect::LoginReply {
             to: from,

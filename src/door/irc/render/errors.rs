@@ -25,6 +25,20 @@ impl Renderer {
                 ERR_NICKNAMEINUSE,
                 format!("{n} :Nickname is registered: log in with SASL or PASS, or pick another"),
             ),
+            ChatError::NickLooksLike {
+                wanted,
+                existing,
+                registered,
+            } => {
+                let what = match registered {
+                    true => format!("the registered nickname {existing}"),
+                    false => format!("{existing}, which is in use"),
+                };
+                (
+                    ERR_NICKNAMEINUSE,
+                    format!("{wanted} :Nickname looks too much like {what}; choose another"),
+                )
+            }
             ChatError::BadNick(why) => (
                 ERR_ERRONEUSNICKNAME,
                 format!("* :Erroneous nickname: {why}"),
