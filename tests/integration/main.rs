@@ -8,6 +8,7 @@ mod accounts;
 mod data_safety;
 mod engine;
 mod irc_door;
+mod look_alike;
 mod moderation;
 mod newcomer;
 mod offline;
