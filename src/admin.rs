@@ -133,7 +133,7 @@ pub fn set_password(config: &Config, nick: &str, create: bool) -> Result<(), Adm
             println!("password of {} changed", account.nick);
         }
         None => {
-            let now = clock::unix_seconds(std::time::SystemTime::now());
+            let now = clock::unix_now();
             store.create_account(nick, &hash, now)?;
             println!("{nick} registered");
         }

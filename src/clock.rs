@@ -1,5 +1,9 @@
-//! The one place that reads the clock. Everything else, the hub above all, is
-//! handed a [`Now`] so that it can be tested with any time it likes.
+//! The one place that reads the wall clock, the time that is shown and saved.
+//! The hub above all is handed a [`Now`] so that it can be tested with any
+//! time it likes; everything else that needs the date asks [`unix_now`].
+//! Only spans are measured elsewhere with `Instant::now` — flood buckets,
+//! login throttles, the shutdown deadline — since they never say when
+//! something happened.
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -27,6 +31,11 @@ impl Now {
             wall: self.wall + by,
         }
     }
+}
+
+/// The wall clock now, in seconds since the Unix epoch.
+pub fn unix_now() -> i64 {
+    unix_seconds(SystemTime::now())
 }
 
 /// Seconds since the Unix epoch, as stored in the database.

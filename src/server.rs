@@ -192,7 +192,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
                         name: config.irc.server_name.clone(),
                         network: config.irc.network.clone(),
                         version: format!("chatd-{}", env!("CARGO_PKG_VERSION")),
-                        created: crate::clock::unix_seconds(std::time::SystemTime::now()),
+                        created: crate::clock::unix_now(),
                         motd: config.irc.motd.clone(),
                         nick_length: config.limits.nick_length,
                         channel_length: config.limits.channel_length,

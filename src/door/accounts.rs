@@ -234,7 +234,7 @@ impl Accounts {
             return Err(ChatError::AlreadyRegistered);
         }
         let hash = self.pool.hash(password.to_string()).map_err(auth_failed)?;
-        let now = clock::unix_seconds(std::time::SystemTime::now());
+        let now = clock::unix_now();
         match self.store.create_account(nick, &hash, now) {
             Ok(id) => {
                 info!("registered {nick}");

@@ -1,8 +1,13 @@
-//! The store: accounts and the hot list in SQLite. All SQL lives here. Opened
-//! in WAL mode, so admins can run `sqlite3 chat.db` queries while chatd runs.
-//! Calls are short; writes go through one connection and reads through
-//! another, so a login's lookup never queues behind another write's fsync.
-//! Chat never waits on either: the hub thread never calls the store.
+//! The store: what chatd keeps in SQLite — accounts, hot and ignore lists,
+//! registered channels with their topics, modes and bans, server-wide bans,
+//! channel history and memos — with the lock that keeps a second server off
+//! the file and the online backup. All SQL lives here. Opened in WAL mode,
+//! so admins can run `sqlite3 chat.db` queries while chatd runs. Calls are
+//! short; writes go through one connection and reads through another, so a
+//! login's lookup never queues behind another write's fsync. Chat never
+//! waits on either: the hub thread never calls the store (the runtime's
+//! store worker does the hub's writes and look-ups), and the doors call it
+//! only to check a login.
 
 mod accounts;
 mod backup;
