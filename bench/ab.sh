@@ -13,6 +13,7 @@
 # 127.0.0.1 and are stopped by their PID.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 if [ $# -lt 2 ]; then
     echo "usage: bench/ab.sh CHATD_A CHATD_B [chatd-bench scenario and arguments]" >&2
@@ -28,18 +29,15 @@ fi
 RUNS=${RUNS:-3}
 CONFIG=${CONFIG:-bench/chat-nohistory.toml}
 OUT=${OUT:-bench/ab-$(date +%Y%m%d-%H%M%S).jsonl}
-TARGET=${CARGO_TARGET_DIR:-target}
 PERF=1
 command -v perf >/dev/null 2>&1 || PERF=0
 
 cargo build --release --bin chatd-bench
-ulimit -n "$(ulimit -Hn)"
+raise_open_files
 tmp=$(mktemp -d)
-SERVER_PID=
 cleanup() {
     if [ -n "$SERVER_PID" ]; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
+        stop_pid "$SERVER_PID"
     fi
     rm -rf "$tmp"
 }
@@ -47,22 +45,14 @@ trap cleanup EXIT
 
 run() {
     local label=$1 bin=$2
-    rm -f "$tmp"/chat.db*
-    "$bin" serve --config "$CONFIG" --listen 127.0.0.1:0 --udp-listen 127.0.0.1:0 \
-        --irc-listen 127.0.0.1:0 --db "$tmp/chat.db" 2>"$tmp/server.log" &
-    SERVER_PID=$!
-    local addr=
-    for _ in $(seq 100); do
-        addr=$(sed -n 's/.*text door listening on \([0-9.]*:[0-9]*\).*/\1/p' "$tmp/server.log" | head -n1)
-        [ -n "$addr" ] && break
-        sleep 0.1
-    done
+    start_chatd "$bin" "$CONFIG" text
+    local addr=$ADDR
     if [ -z "$addr" ]; then
         echo "$label: chatd did not start" >&2
         cat "$tmp/server.log" >&2
         exit 1
     fi
-    echo "== $label $bin (pid $SERVER_PID at $addr; load $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "== $label $bin (pid $SERVER_PID at $addr; load $(load_average))"
     "$TARGET"/release/chatd-bench --addr "$addr" --server-pid "$SERVER_PID" --label "$label $bin" \
         --json "$OUT" "${scenario[@]}" >"$tmp/bench.out" &
     local bench=$!
@@ -77,8 +67,7 @@ run() {
         grep -E 'context-switches|syscalls' "$tmp/perf.txt" | awk '{printf "     %s %.0f/s\n", $2, $1 / 5}'
         rm -f "$tmp/perf.txt"
     fi
-    kill -TERM "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+    stop_pid "$SERVER_PID"
     SERVER_PID=
 }
 

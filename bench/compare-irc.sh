@@ -33,6 +33,7 @@
 # foreground as a child of this script, and is stopped by its PID (SIGTERM).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 RUNS=${RUNS:-3}
 SECS=${SECS:-10}
@@ -42,7 +43,6 @@ SERVERS=${SERVERS:-chatd chatd-text ngircd inspircd}
 OUT=${OUT:-bench/irc-$(date +%Y%m%d-%H%M%S).jsonl}
 INSTALL=${INSTALL:-1}
 NODELAY=${NODELAY:-0}
-TARGET=${CARGO_TARGET_DIR:-target}
 # Bounds every single chatd-bench run (a connections run stops itself after
 # 300 s of opening; fan-out after set-up, SECS and a 5 s drain).
 BENCH_TIMEOUT=${BENCH_TIMEOUT:-900}
@@ -73,7 +73,7 @@ if [ "$INSTALL" = 1 ] && { ! command -v ngircd >/dev/null 2>&1 || ! command -v i
 fi
 
 cargo build --release --bin chatd --bin chatd-bench
-ulimit -n "$(ulimit -Hn)"
+raise_open_files
 
 tmp=$(mktemp -d)
 # ngIRCd started as root drops to an unprivileged user, which must read its
@@ -111,18 +111,11 @@ C
     PRELOAD=$tmp/nodelay.so
     SUFFIX=+nodelay
 fi
-SERVER_PID=
 stop_server() {
     if [ -n "$SERVER_PID" ]; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
         # InspIRCd and ngIRCd exit at once on SIGTERM; give chatd its
-        # bounded shutdown, then insist.
-        for _ in $(seq 100); do
-            kill -0 "$SERVER_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        kill -KILL "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
+        # bounded shutdown (10 s), then insist.
+        stop_pid "$SERVER_PID" 100
         SERVER_PID=
     fi
 }
@@ -214,18 +207,7 @@ start_server() {
         chatd | chatd-text)
             local door=irc
             if [ "$name" = chatd-text ]; then door=text; fi
-            rm -f "$tmp"/chat.db*
-            "$TARGET"/release/chatd serve --config bench/chat-nolobby.toml \
-                --listen 127.0.0.1:0 --udp-listen 127.0.0.1:0 --irc-listen 127.0.0.1:0 \
-                --db "$tmp/chat.db" 2>"$tmp/server.log" &
-            SERVER_PID=$!
-            ADDR=
-            for _ in $(seq 100); do
-                ADDR=$(sed -n "s/.*$door door listening on \([0-9.]*:[0-9]*\).*/\1/p" "$tmp/server.log" | head -n1)
-                [ -n "$ADDR" ] && break
-                kill -0 "$SERVER_PID" 2>/dev/null || break
-                sleep 0.1
-            done
+            start_chatd "$TARGET"/release/chatd bench/chat-nolobby.toml "$door"
             ;;
         ngircd)
             port=$(free_port)
@@ -266,7 +248,7 @@ bench() {
         chatd-text) protocol=text ;;
         *) label=$name$SUFFIX ;;
     esac
-    echo "== $label: chatd-bench --protocol $protocol $* (pid $SERVER_PID at $ADDR; load $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "== $label: chatd-bench --protocol $protocol $* (pid $SERVER_PID at $ADDR; load $(load_average))"
     timeout "$BENCH_TIMEOUT" "$TARGET"/release/chatd-bench --protocol "$protocol" --addr "$ADDR" \
         --server-pid "$SERVER_PID" --label "$label" --json "$OUT" "$@" || true
     stop_server
@@ -281,7 +263,7 @@ bench() {
     echo
 }
 
-echo "machine: $(nproc) cores; $(free -h | awk '/^Mem:/ {print $2 " memory, " $7 " available"}'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_line
 echo "limits: ulimit -n $(ulimit -n); vm.max_map_count $(cat /proc/sys/vm/max_map_count)"
 echo "versions: chatd $("$TARGET"/release/chatd --version 2>/dev/null | head -n1);" \
     "$(ngircd --version 2>/dev/null | head -n1); $(inspircd --version 2>/dev/null | head -n1)"

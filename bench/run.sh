@@ -21,6 +21,7 @@
 #
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 
 RUNS=${RUNS:-3}
 SECS=${SECS:-10}
@@ -31,7 +32,6 @@ OUT=${OUT:-bench/results-$(date +%Y%m%d-%H%M%S).jsonl}
 PERF=${PERF:-1}
 PROTOCOL=${PROTOCOL:-text}
 HISTORY_RATE=${HISTORY_RATE:-0}
-TARGET=${CARGO_TARGET_DIR:-target}
 if ! command -v perf >/dev/null 2>&1; then PERF=0; fi
 case "$PROTOCOL" in
     text | irc) ;;
@@ -44,15 +44,13 @@ if [ ${#scenarios[@]} -eq 0 ]; then
 fi
 
 cargo build --release --bin chatd --bin chatd-bench
-# Each connection is a descriptor, in the server and in the bench.
-ulimit -n "$(ulimit -Hn)"
+raise_open_files
 # The kernel stays as it is: chatd logs how many connections it can hold
 # (one thread of 4 memory maps each; a stock vm.max_map_count of 65,530
 # allows ~15,800).
 echo "vm.max_map_count $(cat /proc/sys/vm/max_map_count 2>/dev/null || echo unknown)"
 
 tmp=$(mktemp -d)
-SERVER_PID=
 PERF_PID=
 stop_server() {
     if [ -n "$PERF_PID" ]; then
@@ -61,8 +59,7 @@ stop_server() {
         PERF_PID=
     fi
     if [ -n "$SERVER_PID" ]; then
-        kill -TERM "$SERVER_PID" 2>/dev/null || true
-        wait "$SERVER_PID" 2>/dev/null || true
+        stop_pid "$SERVER_PID"
         SERVER_PID=
     fi
 }
@@ -73,22 +70,12 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() {
-    rm -f "$tmp"/chat.db*
-    "$TARGET"/release/chatd serve --config "$CONFIG" \
-        --listen 127.0.0.1:0 --udp-listen 127.0.0.1:0 --irc-listen 127.0.0.1:0 \
-        --db "$tmp/chat.db" 2>"$tmp/server.log" &
-    SERVER_PID=$!
-    ADDR=
-    for _ in $(seq 100); do
-        ADDR=$(sed -n "s/.*$PROTOCOL door listening on \([0-9.]*:[0-9]*\).*/\1/p" "$tmp/server.log" | head -n1)
-        [ -n "$ADDR" ] && break
-        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-            echo "chatd did not start:" >&2
-            cat "$tmp/server.log" >&2
-            exit 1
-        fi
-        sleep 0.1
-    done
+    start_chatd "$TARGET"/release/chatd "$CONFIG" "$PROTOCOL"
+    if [ -z "$ADDR" ] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+        echo "chatd did not start:" >&2
+        cat "$tmp/server.log" >&2
+        exit 1
+    fi
     if [ -z "$ADDR" ]; then
         echo "chatd did not log its address:" >&2
         cat "$tmp/server.log" >&2
@@ -116,7 +103,7 @@ history_rows() {
 # bench ARGS...: one run against a fresh server.
 bench() {
     start_server
-    echo "== chatd-bench $* (server pid $SERVER_PID at $ADDR, $PROTOCOL, $CONFIG; load $(cut -d' ' -f1-3 /proc/loadavg))"
+    echo "== chatd-bench $* (server pid $SERVER_PID at $ADDR, $PROTOCOL, $CONFIG; load $(load_average))"
     grep -o 'can hold .*' "$tmp/server.log" | head -n1 | sed 's/^/   chatd: /' || true
     local extra=()
     if [ "$1" = fanout ]; then extra=(--history-db "$tmp/chat.db"); fi
@@ -144,7 +131,7 @@ bench() {
     echo
 }
 
-echo "machine: $(nproc) cores; $(free -h | awk '/^Mem:/ {print $2 " memory, " $7 " available"}'); load $(cut -d' ' -f1-3 /proc/loadavg)"
+machine_line
 echo "limits: ulimit -n $(ulimit -n); vm.max_map_count $(cat /proc/sys/vm/max_map_count); pid_max $(cat /proc/sys/kernel/pid_max)"
 echo "results (one JSON line per run) go to $OUT"
 echo
