@@ -28,7 +28,16 @@ pub struct Identity {
     pub memos: Vec<Memo>,
 }
 
-/// A change to (or a look at) the hot list.
+/// Which of a user's two lists of nicknames.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListKind {
+    /// The hot list: whose logins and logouts the user hears.
+    Watch,
+    /// Nicknames whose lines never reach the user.
+    Ignore,
+}
+
+/// A change to (or a look at) the hot list or the ignore list.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Watch {
     List,

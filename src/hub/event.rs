@@ -6,6 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::channel::{ChannelSummary, MaskKind};
+use super::command::ListKind;
 use crate::model::name::NickError;
 use crate::model::{HistoryLine, MaskEntry, Memo};
 
@@ -328,10 +329,17 @@ pub enum ChatError {
         existing: String,
         registered: bool,
     },
-    WatchListFull {
+    /// The list holds `max` nicknames already: `nick` was not added.
+    ListFull {
+        list: ListKind,
         max: usize,
+        nick: String,
     },
-    NotWatching(String),
+    /// `nick` is not on the list, so it can't come off.
+    NotOnList {
+        list: ListKind,
+        nick: String,
+    },
     /// Something on the server failed; the text says what to do.
     Server(String),
     ChanOpPrivsNeeded(String),
@@ -376,7 +384,6 @@ pub enum ChatError {
     /// Nobody used that nickname lately (WHOWAS).
     WasNoSuchNick(String),
     MemoBoxFull(String),
-    NotIgnoring(String),
 }
 
 impl fmt::Display for ChatError {
@@ -448,13 +455,21 @@ impl fmt::Display for ChatError {
                 f,
                 "'{wanted}' looks too much like '{existing}', a nickname in use; choose another"
             ),
-            ChatError::WatchListFull { max } => {
+            // The ignore list says the same as the hot list, as it always has.
+            ChatError::ListFull { max, .. } => {
                 write!(
                     f,
                     "your watch list is full ({max} nicknames); /watch -<nick> to make room"
                 )
             }
-            ChatError::NotWatching(nick) => write!(f, "{nick} is not on your watch list"),
+            ChatError::NotOnList {
+                list: ListKind::Watch,
+                nick,
+            } => write!(f, "{nick} is not on your watch list"),
+            ChatError::NotOnList {
+                list: ListKind::Ignore,
+                nick,
+            } => write!(f, "you are not ignoring {nick}"),
             ChatError::Server(what) => write!(f, "{what}"),
             ChatError::ChanOpPrivsNeeded(c) => write!(f, "{c}: you are not a channel operator"),
             ChatError::BannedFromChan(c) => write!(f, "{c}: you are banned from this channel"),
@@ -513,7 +528,6 @@ impl fmt::Display for ChatError {
             ChatError::MemoBoxFull(nick) => {
                 write!(f, "{nick} has too many messages waiting; try again later")
             }
-            ChatError::NotIgnoring(nick) => write!(f, "you are not ignoring {nick}"),
         }
     }
 }

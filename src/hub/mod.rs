@@ -22,7 +22,7 @@ mod test_support;
 mod tests;
 
 pub use channel::{ChannelSummary, MaskKind};
-pub use command::{ChannelMode, Command, DoorKind, Identity, ModeChange, Watch};
+pub use command::{ChannelMode, Command, DoorKind, Identity, ListKind, ModeChange, Watch};
 pub use event::{ChatError, Departed, Departure, Event, Prompt, UserSummary};
 pub use session_id::{SessionId, SessionMap};
 pub use state::{Effect, Hub, HubConfig, StoreWrite, MAX_WATCH};

@@ -713,7 +713,10 @@ fn ignore_add_list_remove_clear_for_a_guest() {
     let effects = w.ignore(bob, Watch::Remove("alice".into()));
     assert_eq!(
         events_for(&effects, bob),
-        [err(ChatError::NotIgnoring("alice".into()))]
+        [err(ChatError::NotOnList {
+            list: ListKind::Ignore,
+            nick: "alice".into()
+        })]
     );
     let effects = w.ignore(bob, Watch::Clear);
     assert_eq!(events_for(&effects, bob), [Event::IgnoreList(vec![])]);
@@ -757,7 +760,11 @@ fn ignore_refuses_a_bad_nick_and_a_full_list() {
     let effects = w.ignore(bob, Watch::Add("onemore".into()));
     assert_eq!(
         events_for(&effects, bob),
-        [err(ChatError::WatchListFull { max: MAX_WATCH })]
+        [err(ChatError::ListFull {
+            list: ListKind::Ignore,
+            max: MAX_WATCH,
+            nick: "onemore".into()
+        })]
     );
     // One already there is still fine.
     let effects = w.ignore(bob, Watch::Add("n5".into()));
@@ -848,7 +855,10 @@ fn ignore_of_a_registered_user_is_saved_then_acknowledged() {
     assert!(stores(&effects).is_empty());
     assert_eq!(
         events_for(&effects, bob),
-        [err(ChatError::NotIgnoring("nobody".into()))]
+        [err(ChatError::NotOnList {
+            list: ListKind::Ignore,
+            nick: "nobody".into()
+        })]
     );
 }
 

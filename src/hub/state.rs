@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::channel::{Channel, Channels, Lifetime};
-use super::command::{Command, DoorKind, Identity};
+use super::command::{Command, DoorKind, Identity, ListKind};
 use super::event::{ChatError, Departed, Departure, Event};
 use super::nick_index::NickIndex;
 use super::session_id::{SessionId, SessionMap};
@@ -33,6 +33,8 @@ mod lists;
 mod moderation;
 mod queries;
 mod sessions;
+
+use lists::Nicknames;
 
 /// What the hub needs to know from the configuration.
 #[derive(Clone, Debug)]
@@ -199,13 +201,13 @@ struct User {
     channels: Vec<usize>,
     /// Set when the nickname is registered and its password was checked.
     account: Option<AccountId>,
-    /// The hot list, as the user spelled the nicknames.
-    watch: Vec<String>,
+    /// The hot list.
+    watch: Nicknames,
     away: Option<String>,
     /// A server operator (/oper).
     oper: bool,
-    /// Nicknames (as typed) whose lines never reach this user.
-    ignore: Vec<String>,
+    /// Nicknames whose lines never reach this user.
+    ignore: Nicknames,
 }
 
 impl User {
@@ -215,22 +217,13 @@ impl User {
     /// guest had one.
     fn adopt(&mut self, identity: Identity, at: i64) -> (Vec<Memo>, Option<StoreWrite>) {
         self.account = Some(identity.account);
-        for ignored in identity.ignore {
-            if !self.ignore.iter().any(|i| i.eq_ignore_ascii_case(&ignored)) {
-                self.ignore.push(ignored);
-            }
-        }
-        let before = self.watch.len();
-        for watched in identity.watch {
-            let known = self.watch.iter().any(|w| w.eq_ignore_ascii_case(&watched));
-            if !known && self.watch.len() < MAX_WATCH {
-                self.watch.push(watched);
-            }
-        }
+        self.ignore.absorb(identity.ignore);
+        let had_watches = !self.watch.is_empty();
+        self.watch.absorb(identity.watch);
         // What the user watched as a guest joins the account's saved list.
-        let merged_watch = (before > 0).then(|| StoreWrite::SaveWatches {
+        let merged_watch = had_watches.then(|| StoreWrite::SaveWatches {
             account: identity.account,
-            nicks: self.watch.clone(),
+            nicks: self.watch.to_vec(),
             at,
         });
         (identity.memos, merged_watch)
@@ -417,8 +410,8 @@ impl Hub {
             }
             Command::Away { message } => self.away(from, message, out),
             Command::Memos { clear } => self.memos(from, clear, out),
-            Command::Watch(change) => self.watch(now, from, change, out),
-            Command::Ignore(change) => self.ignore(now, from, change, out),
+            Command::Watch(change) => self.edit_list(now, from, ListKind::Watch, change, out),
+            Command::Ignore(change) => self.edit_list(now, from, ListKind::Ignore, change, out),
             Command::ListChannels => self.list_channels(from, out),
             Command::Users => self.users(now, from, out),
             Command::Names { channel } => self.names(from, &channel, out),

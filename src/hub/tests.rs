@@ -1467,7 +1467,11 @@ fn watch_list_is_full_at_the_maximum() {
     let effects = w.watch(alice, Watch::Add("onemore".into()));
     assert_eq!(
         events_for(&effects, alice),
-        [err(ChatError::WatchListFull { max: MAX_WATCH })]
+        [err(ChatError::ListFull {
+            list: ListKind::Watch,
+            max: MAX_WATCH,
+            nick: "onemore".into()
+        })]
     );
     // Adding one already there is still fine; removing one makes room.
     let effects = w.watch(alice, Watch::Add("W5".into()));
@@ -1507,7 +1511,10 @@ fn watch_remove_of_a_nick_not_listed_is_not_watching() {
     let effects = w.watch(alice, Watch::Remove("Bob".into()));
     assert_eq!(
         events_for(&effects, alice),
-        [err(ChatError::NotWatching("Bob".into()))]
+        [err(ChatError::NotOnList {
+            list: ListKind::Watch,
+            nick: "Bob".into()
+        })]
     );
     assert_eq!(watch_list(&mut w, alice), [entry("carol", false)]);
 }

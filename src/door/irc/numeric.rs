@@ -95,6 +95,8 @@ pub const ERR_CHANOPRIVSNEEDED: &str = "482";
 pub const ERR_NOOPERHOST: &str = "491";
 pub const ERR_UMODEUNKNOWNFLAG: &str = "501";
 pub const ERR_USERSDONTMATCH: &str = "502";
+/// Not in RFC 2812: SILENCE's own, as Hybrid and UnrealIRCd number it.
+pub const ERR_SILELISTFULL: &str = "511";
 
 // IRCv3 MONITOR.
 pub const RPL_MONONLINE: &str = "730";

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use log::info;
 
-use super::{Effect, Hub, Out, StoreWrite, User};
+use super::{Effect, Hub, Nicknames, Out, StoreWrite, User};
 use crate::clock::{self, Now};
 use crate::hub::command::Identity;
 use crate::hub::event::{ChatError, Departure, Event};
@@ -60,11 +60,11 @@ impl Hub {
         let (account, watch, ignore, memos) = match identity {
             Some(identity) => (
                 Some(identity.account),
-                identity.watch,
-                identity.ignore,
+                Nicknames::saved(identity.watch),
+                Nicknames::saved(identity.ignore),
                 identity.memos,
             ),
-            None => (None, Vec::new(), Vec::new(), Vec::new()),
+            None => (None, Nicknames::default(), Nicknames::default(), Vec::new()),
         };
         info!(
             "login {nick} from {}{}",
@@ -102,7 +102,7 @@ impl Hub {
                 },
             );
         }
-        for watched in &watch {
+        for watched in watch.iter() {
             self.watchers
                 .entry(watched.to_ascii_lowercase())
                 .or_default()
@@ -199,7 +199,7 @@ impl Hub {
             }
         };
         let new_account = user.account;
-        let watch = user.watch.clone();
+        let watch = user.watch.to_vec();
         let channels = user.channels.clone();
         for watched in &watch {
             self.watchers
@@ -303,7 +303,7 @@ impl Hub {
         let nick = user.nick.to_string();
         let write = StoreWrite::SaveWatches {
             account,
-            nicks: user.watch.clone(),
+            nicks: user.watch.to_vec(),
             at: clock::unix_seconds(now.wall),
         };
         let ack = Some((from, Arc::new(Event::Registered { nick })));

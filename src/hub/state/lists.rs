@@ -1,17 +1,97 @@
 //! Each user's nickname lists: the hot list (whose logins and logouts they
 //! hear) with the index of who watches whom, and the ignore list (whose lines
-//! never reach them); both saved for registered users. Pure like the rest of
-//! `state`.
+//! never reach them); both saved for registered users. The two are one
+//! [`Nicknames`] type edited by one function; only what the hot list also
+//! keeps (the index, who is on line) differs. Pure like the rest of `state`.
 
-use super::{Effect, Hub, Out, StoreWrite, User, MAX_WATCH};
+use super::{Effect, Hub, Out, StoreWrite, MAX_WATCH};
 use crate::clock::{self, Now};
-use crate::hub::command::Watch;
+use crate::hub::command::{ListKind, Watch};
 use crate::hub::event::{ChatError, Event};
 use crate::hub::session_id::SessionId;
 use crate::model::name::Nick;
+use crate::model::AccountId;
+
+/// A hot or ignore list: nicknames as the user spelled them, in the order
+/// they were added, matched without regard to case.
+#[derive(Debug, Default)]
+pub(super) struct Nicknames(Vec<String>);
+
+/// What [`Nicknames::add`] did.
+enum Added {
+    New,
+    AlreadyThere,
+    /// The list has [`MAX_WATCH`] nicknames: nothing was added.
+    Full,
+}
+
+impl Nicknames {
+    /// A list as the store kept it.
+    pub(super) fn saved(nicks: Vec<String>) -> Nicknames {
+        Nicknames(nicks)
+    }
+
+    pub(super) fn contains(&self, nick: &str) -> bool {
+        self.position(nick).is_some()
+    }
+
+    pub(super) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub(super) fn iter(&self) -> impl Iterator<Item = &String> {
+        self.0.iter()
+    }
+
+    pub(super) fn to_vec(&self) -> Vec<String> {
+        self.0.clone()
+    }
+
+    /// Adds the saved nicknames that are not there yet, as far as there is room.
+    pub(super) fn absorb(&mut self, saved: Vec<String>) {
+        for nick in saved {
+            if !self.contains(&nick) && self.0.len() < MAX_WATCH {
+                self.0.push(nick);
+            }
+        }
+    }
+
+    fn position(&self, nick: &str) -> Option<usize> {
+        self.0.iter().position(|n| n.eq_ignore_ascii_case(nick))
+    }
+
+    fn add(&mut self, nick: &str) -> Added {
+        if self.contains(nick) {
+            Added::AlreadyThere
+        } else if self.0.len() >= MAX_WATCH {
+            Added::Full
+        } else {
+            self.0.push(nick.to_string());
+            Added::New
+        }
+    }
+
+    /// Takes `nick` off, returning it as it was spelled when added.
+    fn remove(&mut self, nick: &str) -> Option<String> {
+        Some(self.0.remove(self.position(nick)?))
+    }
+
+    fn take(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.0)
+    }
+}
 
 impl Hub {
-    pub(super) fn watch(&mut self, now: Now, from: SessionId, change: Watch, out: &mut Out) {
+    /// Looks at or changes one of `from`'s lists; for a registered user, a
+    /// change is confirmed once it is saved.
+    pub(super) fn edit_list(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        list: ListKind,
+        change: Watch,
+        out: &mut Out,
+    ) {
         let nick_length = self.config.nick_length;
         // Borrowed field by field: the user, and the nick index beside it.
         let user = self
@@ -20,125 +100,84 @@ impl Hub {
             .and_then(|s| s.user.as_mut())
             .expect("caller checked the session is logged in");
         let account = user.account;
-        let position =
-            |user: &User, nick: &str| user.watch.iter().position(|w| w.eq_ignore_ascii_case(nick));
+        let nicks = match list {
+            ListKind::Watch => &mut user.watch,
+            ListKind::Ignore => &mut user.ignore,
+        };
         let (ack, write) = match change {
-            Watch::List => {
-                let entries = self.watch_entries(from);
-                return out.send(from, Event::WatchList(entries));
+            Watch::List => return out.send(from, self.list_of(from, list)),
+            Watch::Clear => {
+                let cleared = nicks.take();
+                if list == ListKind::Watch {
+                    for nick in &cleared {
+                        self.unwatch(from, nick);
+                    }
+                }
+                if let Some(account) = account {
+                    for nick in cleared {
+                        let write = removal(list, account, nick);
+                        out.0.push(Effect::Store { write, ack: None });
+                    }
+                }
+                return out.send(from, self.list_of(from, list));
             }
             Watch::Add(typed) => {
                 let nick = match Nick::parse(&typed, nick_length) {
                     Ok(nick) => nick,
                     Err(why) => return out.error(from, ChatError::BadNick(why)),
                 };
-                let online = self.nicks.contains_key(nick.key());
-                let ack = Event::Watching {
-                    nick: nick.to_string(),
-                    online,
+                let ack = match list {
+                    ListKind::Watch => Event::Watching {
+                        nick: nick.to_string(),
+                        online: self.nicks.contains_key(nick.key()),
+                    },
+                    ListKind::Ignore => Event::Ignoring {
+                        nick: nick.to_string(),
+                    },
                 };
-                if position(user, nick.as_str()).is_some() {
-                    return out.send(from, ack);
-                }
-                if user.watch.len() >= MAX_WATCH {
-                    return out.error(from, ChatError::WatchListFull { max: MAX_WATCH });
-                }
-                user.watch.push(nick.to_string());
-                self.watchers
-                    .entry(nick.key().to_string())
-                    .or_default()
-                    .insert(from);
-                let write = account.map(|account| StoreWrite::AddWatch {
-                    account,
-                    nick: nick.to_string(),
-                    at: clock::unix_seconds(now.wall),
-                });
-                (ack, write)
-            }
-            Watch::Clear => {
-                let cleared = std::mem::take(&mut user.watch);
-                for nick in &cleared {
-                    self.unwatch(from, nick);
-                }
-                if let Some(account) = account {
-                    for nick in cleared {
-                        let write = StoreWrite::RemoveWatch { account, nick };
-                        out.0.push(Effect::Store { write, ack: None });
+                match nicks.add(nick.as_str()) {
+                    Added::New => {}
+                    Added::AlreadyThere => return out.send(from, ack),
+                    Added::Full => {
+                        let nick = nick.to_string();
+                        let max = MAX_WATCH;
+                        return out.error(from, ChatError::ListFull { list, max, nick });
                     }
                 }
-                return out.send(from, Event::WatchList(Vec::new()));
+                if list == ListKind::Watch {
+                    self.watchers
+                        .entry(nick.key().to_string())
+                        .or_default()
+                        .insert(from);
+                }
+                let at = clock::unix_seconds(now.wall);
+                let write = account.map(|account| addition(list, account, nick.to_string(), at));
+                (ack, write)
             }
             Watch::Remove(typed) => {
-                let Some(index) = position(user, &typed) else {
-                    return out.error(from, ChatError::NotWatching(typed));
+                let Some(nick) = nicks.remove(&typed) else {
+                    return out.error(from, ChatError::NotOnList { list, nick: typed });
                 };
-                let nick = user.watch.remove(index);
-                self.unwatch(from, &nick);
-                let write = account.map(|account| StoreWrite::RemoveWatch {
-                    account,
-                    nick: nick.clone(),
-                });
-                (Event::Unwatched { nick }, write)
+                let write = account.map(|account| removal(list, account, nick.clone()));
+                let ack = match list {
+                    ListKind::Watch => {
+                        self.unwatch(from, &nick);
+                        Event::Unwatched { nick }
+                    }
+                    ListKind::Ignore => Event::Unignored { nick },
+                };
+                (ack, write)
             }
         };
         out.saved_then(from, write, ack);
     }
 
-    /// The ignore list: kept in the hub (it filters lines there), saved for
-    /// registered users.
-    pub(super) fn ignore(&mut self, now: Now, from: SessionId, change: Watch, out: &mut Out) {
-        let nick_length = self.config.nick_length;
-        let at = clock::unix_seconds(now.wall);
-        let user = self.user_mut(from);
-        let account = user.account;
-        let position = user.ignore.iter().position(|i| match &change {
-            Watch::Add(nick) | Watch::Remove(nick) => i.eq_ignore_ascii_case(nick),
-            _ => false,
-        });
-        let (ack, write) = match change {
-            Watch::List => return out.send(from, Event::IgnoreList(user.ignore.clone())),
-            Watch::Clear => {
-                let cleared = std::mem::take(&mut user.ignore);
-                if let Some(account) = account {
-                    for nick in cleared {
-                        let write = StoreWrite::RemoveIgnore { account, nick };
-                        out.0.push(Effect::Store { write, ack: None });
-                    }
-                }
-                return out.send(from, Event::IgnoreList(Vec::new()));
-            }
-            Watch::Add(typed) => {
-                let nick = match Nick::parse(&typed, nick_length) {
-                    Ok(nick) => nick.to_string(),
-                    Err(why) => return out.error(from, ChatError::BadNick(why)),
-                };
-                if position.is_some() {
-                    return out.send(from, Event::Ignoring { nick });
-                }
-                if user.ignore.len() >= MAX_WATCH {
-                    return out.error(from, ChatError::WatchListFull { max: MAX_WATCH });
-                }
-                user.ignore.push(nick.clone());
-                let write = account.map(|account| StoreWrite::AddIgnore {
-                    account,
-                    nick: nick.clone(),
-                    at,
-                });
-                (Event::Ignoring { nick }, write)
-            }
-            Watch::Remove(typed) => {
-                let Some(index) = position else {
-                    return out.error(from, ChatError::NotIgnoring(typed));
-                };
-                let nick = user.ignore.remove(index);
-                let write = account.map(|account| StoreWrite::RemoveIgnore {
-                    account,
-                    nick: nick.clone(),
-                });
-                (Event::Unignored { nick }, write)
-            }
-        };
-        out.saved_then(from, write, ack);
+    /// The whole list, the hot list with who on it is on line.
+    fn list_of(&self, session: SessionId, list: ListKind) -> Event {
+        match list {
+            ListKind::Watch => Event::WatchList(self.watch_entries(session)),
+            ListKind::Ignore => Event::IgnoreList(self.user(session).ignore.to_vec()),
+        }
     }
 
     /// Takes `watcher` off the index of who watches `nick`.
@@ -171,6 +210,22 @@ impl Hub {
         self.sessions[&listener]
             .user
             .as_ref()
-            .is_some_and(|u| u.ignore.iter().any(|i| i.eq_ignore_ascii_case(nick)))
+            .is_some_and(|u| u.ignore.contains(nick))
+    }
+}
+
+/// What the store is to remember when `nick` goes on a registered user's list.
+fn addition(list: ListKind, account: AccountId, nick: String, at: i64) -> StoreWrite {
+    match list {
+        ListKind::Watch => StoreWrite::AddWatch { account, nick, at },
+        ListKind::Ignore => StoreWrite::AddIgnore { account, nick, at },
+    }
+}
+
+/// What the store is to forget when `nick` comes off a registered user's list.
+fn removal(list: ListKind, account: AccountId, nick: String) -> StoreWrite {
+    match list {
+        ListKind::Watch => StoreWrite::RemoveWatch { account, nick },
+        ListKind::Ignore => StoreWrite::RemoveIgnore { account, nick },
     }
 }

@@ -191,7 +191,7 @@ impl Hub {
                 };
                 out.0.push(Effect::Store { write, ack: None });
             }
-            for watched in &user.watch {
+            for watched in user.watch.iter() {
                 self.unwatch(id, watched);
             }
             if let Some(watchers) = self.watchers.get(user.nick.key()) {

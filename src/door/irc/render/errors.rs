@@ -3,7 +3,7 @@
 
 use super::{channel, Renderer};
 use crate::door::irc::numeric::*;
-use crate::hub::ChatError;
+use crate::hub::{ChatError, ListKind};
 
 impl Renderer {
     /// `error` as its numeric, or a NOTICE when IRC has none for it.
@@ -55,9 +55,23 @@ impl Renderer {
             ChatError::LineTooLong { .. } => {
                 (ERR_INPUTTOOLONG, ":Input line was too long".to_string())
             }
-            ChatError::WatchListFull { max } => {
-                (ERR_MONLISTFULL, format!("{max} * :Monitor list is full."))
-            }
+            // MONITOR's and SILENCE's own numerics, one per list.
+            ChatError::ListFull {
+                list: ListKind::Watch,
+                max,
+                nick,
+            } => (
+                ERR_MONLISTFULL,
+                format!("{max} {nick} :Monitor list is full."),
+            ),
+            ChatError::ListFull {
+                list: ListKind::Ignore,
+                nick,
+                ..
+            } => (
+                ERR_SILELISTFULL,
+                format!("{nick} :Your silence list is full"),
+            ),
             ChatError::ChanOpPrivsNeeded(c) => (
                 ERR_CHANOPRIVSNEEDED,
                 format!("{} :You're not channel operator", hashed(c)),

@@ -187,7 +187,7 @@ impl Renderer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::{ChannelSummary, ChatError, Departure, UserSummary};
+    use crate::hub::{ChannelSummary, ChatError, Departure, ListKind, UserSummary};
     use std::time::Duration;
 
     fn renderer() -> Renderer {
@@ -321,6 +321,31 @@ mod tests {
         assert_eq!(
             error(&mut fresh, ChatError::NickInUse("bob".into())),
             [":chatd.test 433 * bob :Nickname is already in use"]
+        );
+    }
+
+    /// Issue 13: a full SILENCE list is not a full MONITOR list.
+    #[test]
+    fn each_full_list_has_its_own_numeric() {
+        let mut r = logged_in("alice");
+        let full = |r: &mut Renderer, list| {
+            let nick = "bob".to_string();
+            lines(
+                r,
+                Event::Error(ChatError::ListFull {
+                    list,
+                    max: 100,
+                    nick,
+                }),
+            )
+        };
+        assert_eq!(
+            full(&mut r, ListKind::Watch),
+            [":chatd.test 734 alice 100 bob :Monitor list is full."]
+        );
+        assert_eq!(
+            full(&mut r, ListKind::Ignore),
+            [":chatd.test 511 alice bob :Your silence list is full"]
         );
     }
 
