@@ -268,6 +268,32 @@ impl TestServer {
         }
     }
 
+    /// Waits until the running process has logged at least `count` lines
+    /// containing `text` (or [`SERVER_TIMEOUT`] passes) and returns how many
+    /// it has logged by then.
+    pub fn wait_for_log_count(&self, text: &str, count: usize) -> usize {
+        let deadline = Instant::now() + SERVER_TIMEOUT;
+        let mut log = lock(&self.shared.log);
+        loop {
+            let run = log.run;
+            let seen = log
+                .lines
+                .iter()
+                .filter(|(r, l)| *r == run && l.contains(text))
+                .count();
+            let now = Instant::now();
+            if seen >= count || now >= deadline || log.ended.contains(&run) {
+                return seen;
+            }
+            log = self
+                .shared
+                .log_changed
+                .wait_timeout(log, deadline - now)
+                .unwrap_or_else(|e| e.into_inner())
+                .0;
+        }
+    }
+
     /// Every line the running process has logged so far.
     pub fn log_lines(&self) -> Vec<String> {
         let log = lock(&self.shared.log);
