@@ -10,7 +10,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use chatd::clock::Now;
-use chatd::hub::{ChannelSpec, Command, DoorKind, HistoryConfig, Hub, HubConfig, SessionId};
+use chatd::hub::{
+    ChannelSpec, Command, DoorKind, HistoryConfig, Hub, HubConfig, MessageIds, SessionId,
+};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn hub_with_members(members: u64, history: HistoryConfig) -> (Hub, Now) {
@@ -28,6 +30,7 @@ fn hub_with_members(members: u64, history: HistoryConfig) -> (Hub, Now) {
         glines: Vec::new(),
         history,
         saved_history: Vec::new(),
+        message_ids: MessageIds::default(),
     });
     let now = Now::read();
     let peer: SocketAddr = "127.0.0.1:5000".parse().unwrap();

@@ -12,12 +12,13 @@ use std::time::{Duration, Instant};
 use log::{info, warn};
 
 use crate::auth::{AuthPool, LoginThrottle};
+use crate::clock::Now;
 use crate::config::Config;
 use crate::door::accounts::{AccountRules, Accounts};
 use crate::door::irc::{self, render::ServerInfo};
 use crate::door::{self, text, udp, ConnectionLimits};
 use crate::engine::Engine;
-use crate::hub;
+use crate::hub::{self, MessageIds};
 use crate::runtime;
 use crate::store::{DbLock, LockError, Store, StoreError};
 
@@ -232,6 +233,10 @@ fn hub_config(config: &Config, store: &Store) -> Result<hub::HubConfig, StoreErr
         0 => Vec::new(),
         replay => store.recent_history(replay)?,
     };
+    // Reserved before the hub hands out any id: see `MessageIds`.
+    let handed_out = store.highest_message_id()?;
+    let reserved = MessageIds::reservation_at_start(handed_out, Now::read().wall);
+    store.reserve_message_ids(reserved)?;
     Ok(hub::HubConfig {
         nick_length: config.limits.nick_length,
         idle_timeout: config.idle_timeout,
@@ -243,6 +248,7 @@ fn hub_config(config: &Config, store: &Store) -> Result<hub::HubConfig, StoreErr
         glines: store.glines()?,
         history: config.history.clone(),
         saved_history,
+        message_ids: MessageIds::resume(handed_out, reserved),
     })
 }
 

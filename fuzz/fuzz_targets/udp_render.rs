@@ -16,9 +16,16 @@ use arbitrary::Arbitrary;
 use chatd::door::udp::wire::{self, Request, MAX_DATAGRAM};
 use chatd::model::name::NickError;
 use chatd::hub::{
-    ChannelSummary, ChatError, Departure, Event, HistoryLine, Memo, Prompt, UserSummary,
+    ChannelSummary, ChatError, Departure, Event, HistoryLine, Memo, MessageId, Prompt, Stamp,
+    UserSummary,
 };
 use libfuzzer_sys::fuzz_target;
+
+/// The UDP door shows no stamps: any will do.
+const STAMP: Stamp = Stamp {
+    id: MessageId(1),
+    at: std::time::UNIX_EPOCH,
+};
 
 #[derive(Arbitrary, Debug)]
 struct Channel {
@@ -241,15 +248,31 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
                 from,
                 text,
                 action,
+                stamp: STAMP,
             };
             (event, 1, Some(shown))
         }
         FuzzEvent::Private(from, text, action) => {
             let shown = format!("{from} {}", action_text(&text, action));
-            (Event::Private { from, text, action }, 1, Some(shown))
+            (
+                Event::Private {
+                    from,
+                    text,
+                    action,
+                    stamp: STAMP,
+                },
+                1,
+                Some(shown),
+            )
         }
         FuzzEvent::PrivateSent(to, text, action) => {
-            (Event::PrivateSent { to, text, action }, 0, None)
+            let event = Event::PrivateSent {
+                to,
+                text,
+                action,
+                stamp: STAMP,
+            };
+            (event, 0, None)
         }
         FuzzEvent::Users(channel, users) => {
             let n = users.len();
@@ -310,13 +333,19 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
         }
         FuzzEvent::Wallops(from, text) => {
             let shown = format!("WALL from {from}: {text}");
-            (Event::Wallops { from, text }, 1, Some(shown))
+            let event = Event::Wallops {
+                from,
+                text,
+                stamp: STAMP,
+            };
+            (event, 1, Some(shown))
         }
         FuzzEvent::History(channel, lines) => {
             let n = lines.len();
             let lines = lines
                 .into_iter()
                 .map(|(at, nick, text, action)| HistoryLine {
+                    id: MessageId(at as u64),
                     at,
                     nick,
                     text,

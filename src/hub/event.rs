@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::channel::{ChannelSummary, MaskKind};
 use super::command::ListKind;
 use crate::model::name::NickError;
-use crate::model::{HistoryLine, MaskEntry, Memo};
+use crate::model::{HistoryLine, MaskEntry, Memo, Stamp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -47,17 +47,21 @@ pub enum Event {
         from: String,
         text: String,
         action: bool,
+        stamp: Stamp,
     },
     Private {
         from: String,
         text: String,
         action: bool,
+        stamp: Stamp,
     },
-    /// The sender's own copy of a private line, so they know where it went.
+    /// The sender's own copy of a private line, so they know where it went:
+    /// the same stamp as the recipient's `Private`.
     PrivateSent {
         to: String,
         text: String,
         action: bool,
+        stamp: Stamp,
     },
     /// Members of `channel` (the requester's current one).
     Users {
@@ -141,6 +145,7 @@ pub enum Event {
     Wallops {
         from: String,
         text: String,
+        stamp: Stamp,
     },
     YouAreOper,
     /// Your channel exists (and is saved).

@@ -8,12 +8,15 @@
 pub mod channel;
 mod command;
 mod event;
+mod message_ids;
 #[cfg(test)]
 mod moderation_tests;
 mod nick_index;
 #[cfg(test)]
 mod offline_tests;
 mod session_id;
+#[cfg(test)]
+mod stamp_tests;
 mod state;
 mod stored;
 #[cfg(test)]
@@ -24,8 +27,11 @@ mod tests;
 pub use channel::{ChannelSummary, MaskKind};
 pub use command::{ChannelMode, Command, DoorKind, Identity, ListKind, ModeChange, Watch};
 pub use event::{ChatError, Departed, Departure, Event, Prompt, UserSummary};
+pub use message_ids::MessageIds;
 pub use session_id::{SessionId, SessionMap};
 pub use state::{Effect, Hub, HubConfig, StoreWrite, MAX_WATCH};
 pub use stored::{OfflineAccount, Stored};
 // The shared types that the hub's commands, events and configuration carry.
-pub use crate::model::{AccountId, ChannelSpec, HistoryConfig, HistoryLine, Memo};
+pub use crate::model::{
+    AccountId, ChannelSpec, HistoryConfig, HistoryLine, Memo, MessageId, Stamp,
+};

@@ -4,7 +4,8 @@
 //! `Hub::new` puts back from the database.
 
 use super::test_support::{
-    address, closed, closing, config_of, err, events_for, public, replies, stores, Addresses, World,
+    address, closed, closing, config_of, err, events_for, public, replies, stores, unstamped,
+    Addresses, World,
 };
 use super::*;
 use crate::model::{ChannelRecord, Gline, MaskEntry, Topic};
@@ -176,7 +177,7 @@ fn receivers(effects: &[Effect], event: &Event) -> Vec<SessionId> {
     effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::Deliver { to, event: e } if **e == *event => Some(*to),
+            Effect::Deliver { to, event: e } if unstamped((**e).clone()) == *event => Some(*to),
             _ => None,
         })
         .collect()
@@ -1671,6 +1672,7 @@ fn wallops_reaches_everyone_logged_in() {
     let wall = Event::Wallops {
         from: "root".into(),
         text: "restart at noon".into(),
+        stamp: Stamp::BLANK,
     };
     let mut got = receivers(&effects, &wall);
     got.sort();

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::test_support::{
-    closed, err, events_for, identity, public, recipients, replies, stores, Stored, World,
-    IDLE_TIMEOUT,
+    closed, err, events_for, identity, public, recipients, replies, stores, unstamped, Stored,
+    World, IDLE_TIMEOUT,
 };
 use super::*;
 use crate::model::name::NickError;
@@ -59,8 +59,8 @@ impl World {
     }
 }
 
-/// The history lines appended to the store, with their channels.
-fn appended(effects: &[Effect]) -> Vec<(String, HistoryLine)> {
+/// The history lines appended to the store, with their channels and ids.
+fn appended_with_ids(effects: &[Effect]) -> Vec<(String, HistoryLine)> {
     stores(effects)
         .into_iter()
         .filter_map(|(write, ack)| match write {
@@ -73,8 +73,18 @@ fn appended(effects: &[Effect]) -> Vec<(String, HistoryLine)> {
         .collect()
 }
 
+/// [`appended_with_ids`], the ids blanked.
+fn appended(effects: &[Effect]) -> Vec<(String, HistoryLine)> {
+    let mut lines = appended_with_ids(effects);
+    lines
+        .iter_mut()
+        .for_each(|(_, line)| line.id = MessageId(0));
+    lines
+}
+
 fn line(at: i64, nick: &str, text: &str, action: bool) -> HistoryLine {
     HistoryLine {
+        id: MessageId(0),
         at,
         nick: nick.into(),
         text: text.into(),
@@ -484,7 +494,8 @@ fn a_private_message_to_someone_off_line_asks_the_store_to_keep_it() {
         [Event::Private {
             from: "alice".into(),
             text: "there you are".into(),
-            action: false
+            action: false,
+            stamp: Stamp::BLANK,
         }]
     );
     // Empty text or no recipient is refused before any memo.
@@ -883,7 +894,10 @@ fn an_ignorer_does_not_hear_the_ignored_in_channels_everyone_else_does() {
         })
         .collect();
     assert!(Arc::ptr_eq(events[0], events[1]));
-    assert_eq!(*events[0].as_ref(), public("Weather", "alice", "buy now"));
+    assert_eq!(
+        unstamped(events[0].as_ref().clone()),
+        public("Weather", "alice", "buy now")
+    );
     let effects = w.act(alice, "dances");
     assert_eq!(recipients(&effects), [alice, carol]);
     // SayIn (IRC's PRIVMSG #channel) too.
@@ -928,7 +942,8 @@ fn an_ignorer_gets_no_private_line_from_the_ignored_and_the_sender_no_hint() {
         [Event::PrivateSent {
             to: "bob".into(),
             text: "psst".into(),
-            action: false
+            action: false,
+            stamp: Stamp::BLANK,
         }]
     );
     // bob can still write to alice, and others to bob.

@@ -18,12 +18,13 @@ use std::time::{Duration, Instant};
 use super::channel::{Channel, Channels, Lifetime};
 use super::command::{Command, DoorKind, Identity, ListKind};
 use super::event::{ChatError, Departed, Departure, Event};
+use super::message_ids::MessageIds;
 use super::nick_index::NickIndex;
 use super::session_id::{SessionId, SessionMap};
 use crate::clock::Now;
 use crate::model::name::Nick;
 use crate::model::{
-    AccountId, ChannelRecord, ChannelSpec, Gline, HistoryConfig, HistoryLine, Memo,
+    AccountId, ChannelRecord, ChannelSpec, Gline, HistoryConfig, HistoryLine, Memo, MessageId,
 };
 
 mod accounts;
@@ -56,6 +57,9 @@ pub struct HubConfig {
     pub history: HistoryConfig,
     /// Each channel's last lines, as the database kept them, oldest first.
     pub saved_history: Vec<(String, Vec<HistoryLine>)>,
+    /// Where message ids go on from: above every id the store knows was
+    /// handed out, with what the server reserved at start.
+    pub message_ids: MessageIds,
 }
 
 /// What the hub asks the world to do, in order.
@@ -155,6 +159,11 @@ pub enum StoreWrite {
     MarkMemosRead {
         account: AccountId,
     },
+    /// Message ids up to `up_to` may be handed out: the next run starts
+    /// above it (see [`MessageIds`]).
+    ReserveMessageIds {
+        up_to: MessageId,
+    },
     /// A newly registered account keeps the hot list it built as a guest.
     SaveWatches {
         account: AccountId,
@@ -180,6 +189,7 @@ pub struct Hub {
     next_prune: Option<Instant>,
     /// Case-folded nickname to the sessions that have it on their hot list.
     watchers: HashMap<String, BTreeSet<SessionId>>,
+    message_ids: MessageIds,
 }
 
 struct Session {
@@ -304,6 +314,7 @@ impl Hub {
             departed: VecDeque::new(),
             next_prune: None,
             glines: config.glines.clone(),
+            message_ids: config.message_ids.clone(),
             config,
             sessions: SessionMap::default(),
             nicks: NickIndex::default(),
@@ -401,7 +412,7 @@ impl Hub {
             Command::Invite { nick, channel } => self.invite(from, &nick, channel.as_deref(), out),
             Command::Oper { name } => self.oper(from, &name, out),
             Command::Kill { nick, reason } => self.kill(now, from, &nick, &reason, out),
-            Command::Wallops { text } => self.wallops(from, text, out),
+            Command::Wallops { text } => self.wallops(now, from, text, out),
             Command::Gline { mask, reason } => self.gline(now, from, &mask, reason, out),
             Command::Ungline { mask } => self.ungline(from, &mask, out),
             Command::Identified { account } => self.identified(now, from, account, out),

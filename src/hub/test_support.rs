@@ -35,6 +35,9 @@ pub(super) fn config_of(channels: &[(&str, &str)], lobby: Option<&str>) -> HubCo
         glines: Vec::new(),
         history: HistoryConfig::off(),
         saved_history: Vec::new(),
+        // All reserved: the store writes of reservations stay out of the
+        // tests of what lines do (the tests of stamps reserve their own).
+        message_ids: MessageIds::resume(MessageId(0), MessageId(u64::MAX)),
         lobby: lobby.map(str::to_string),
         channels: channels
             .iter()
@@ -310,12 +313,49 @@ pub(super) fn watching(account: i64, watch: &[&str]) -> Identity {
 // Effects
 // ---------------------------------------------------------------------------
 
-/// The events delivered to `id`, in order.
+/// `event` with its stamp (or its history lines' ids) blanked, so that
+/// tests of what a line says compare events whole; the tests of stamps
+/// read them with [`stamps_for`].
+pub(super) fn unstamped(mut event: Event) -> Event {
+    match &mut event {
+        Event::Public { stamp, .. }
+        | Event::Private { stamp, .. }
+        | Event::PrivateSent { stamp, .. }
+        | Event::Wallops { stamp, .. } => *stamp = Stamp::BLANK,
+        Event::History { lines, .. } => lines.iter_mut().for_each(|l| l.id = MessageId(0)),
+        _ => {}
+    }
+    event
+}
+
+/// The events delivered to `id`, in order, [`unstamped`].
 pub(super) fn events_for(effects: &[Effect], id: SessionId) -> Vec<Event> {
     effects
         .iter()
         .filter_map(|effect| match effect {
-            Effect::Deliver { to, event } if *to == id => Some((**event).clone()),
+            Effect::Deliver { to, event } if *to == id => Some(unstamped((**event).clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The stamp of a chat line's event.
+pub(super) fn stamp_of(event: &Event) -> Option<Stamp> {
+    match *event {
+        Event::Public { stamp, .. }
+        | Event::Private { stamp, .. }
+        | Event::PrivateSent { stamp, .. }
+        | Event::Wallops { stamp, .. } => Some(stamp),
+        _ => None,
+    }
+}
+
+/// The stamps of the lines delivered to `id`, in order.
+pub(super) fn stamps_for(effects: &[Effect], id: SessionId) -> Vec<Stamp> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Deliver { to, event } if *to == id => stamp_of(event),
             _ => None,
         })
         .collect()
@@ -381,6 +421,7 @@ pub(super) fn public(channel: &str, from: &str, text: &str) -> Event {
         from: from.into(),
         text: text.into(),
         action: false,
+        stamp: Stamp::BLANK,
     }
 }
 

@@ -525,6 +525,7 @@ fn say_carries_the_action_flag() {
             from: "alice".into(),
             text: "opens an umbrella".into(),
             action: true,
+            stamp: Stamp::BLANK,
         }]
     );
 }
@@ -594,6 +595,7 @@ fn private_reaches_the_target_and_confirms_to_the_sender() {
             from: "alice".into(),
             text: "why that name?".into(),
             action: false,
+            stamp: Stamp::BLANK,
         }]
     );
     assert_eq!(
@@ -602,6 +604,7 @@ fn private_reaches_the_target_and_confirms_to_the_sender() {
             to: "bob".into(),
             text: "why that name?".into(),
             action: false,
+            stamp: Stamp::BLANK,
         }]
     );
     assert!(events_for(&effects, carol).is_empty());
@@ -621,6 +624,7 @@ fn private_finds_the_target_whatever_the_case() {
             to: "WonderGirl".into(),
             text: "hi".into(),
             action: false,
+            stamp: Stamp::BLANK,
         }],
         "the confirmation spells the nick as its owner does"
     );
@@ -645,6 +649,7 @@ fn private_carries_the_action_flag() {
             from: "alice".into(),
             text: "waves".into(),
             action: true,
+            stamp: Stamp::BLANK,
         }]
     );
     assert_eq!(
@@ -653,6 +658,7 @@ fn private_carries_the_action_flag() {
             to: "bob".into(),
             text: "waves".into(),
             action: true,
+            stamp: Stamp::BLANK,
         }]
     );
 }
@@ -2010,6 +2016,7 @@ fn private_to_an_away_user_tells_the_sender_after_the_confirmation() {
             from: "alice".into(),
             text: "fish?".into(),
             action: false,
+            stamp: Stamp::BLANK,
         }],
         "the away user still gets the line"
     );
@@ -2020,6 +2027,7 @@ fn private_to_an_away_user_tells_the_sender_after_the_confirmation() {
                 to: "Bob".into(),
                 text: "fish?".into(),
                 action: false,
+                stamp: Stamp::BLANK,
             },
             Event::AwayReply {
                 nick: "Bob".into(),
@@ -2036,6 +2044,7 @@ fn private_to_an_away_user_tells_the_sender_after_the_confirmation() {
             to: "alice".into(),
             text: "yes".into(),
             action: false,
+            stamp: Stamp::BLANK,
         }]
     );
 
@@ -2048,6 +2057,7 @@ fn private_to_an_away_user_tells_the_sender_after_the_confirmation() {
             to: "Bob".into(),
             text: "caught any?".into(),
             action: false,
+            stamp: Stamp::BLANK,
         }]
     );
 }
@@ -2195,6 +2205,7 @@ fn change_nick_accepts_then_tells_the_user_and_everyone_sharing_a_channel_once()
             from: "bob".into(),
             text: "hello".into(),
             action: false,
+            stamp: Stamp::BLANK,
         }]
     );
     assert_eq!(
@@ -2737,6 +2748,7 @@ fn say_in_goes_to_the_named_channel_even_when_another_is_current() {
             from: "alice".into(),
             text: "waves".into(),
             action: true,
+            stamp: Stamp::BLANK,
         }]
     );
 }

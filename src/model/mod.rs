@@ -1,11 +1,14 @@
 //! The plain shared types: what the hub, the store and the configuration all
-//! speak of (accounts, channel records, history lines, memos, bans, nickname
-//! and channel-name rules). Data only, no behaviour beyond checking a name,
+//! speak of (accounts, channel records, history lines and their message ids,
+//! memos, bans, nickname and channel-name rules). Data only, no behaviour beyond checking a name,
 //! so that none of those three needs to import another: each imports this.
 
 use std::time::Duration;
 
+mod message_id;
 pub mod name;
+
+pub use message_id::{MessageId, Stamp};
 
 /// A registered account, by its database id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -32,6 +35,9 @@ pub enum MemoKept {
 /// A line of a channel's history, replayed to whoever joins.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HistoryLine {
+    /// The id the line was stamped with when it was said.
+    pub id: MessageId,
+    /// Unix seconds, as the store keeps it.
     pub at: i64,
     pub nick: String,
     pub text: String,

@@ -172,5 +172,6 @@ fn save(store: &Store, write: &StoreWrite) -> Result<(), StoreError> {
             store.prune_history(*keep, *before).map(|_| ())
         }
         StoreWrite::MarkMemosRead { account } => store.mark_memos_read(*account),
+        StoreWrite::ReserveMessageIds { up_to } => store.reserve_message_ids(*up_to),
     }
 }

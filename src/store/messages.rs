@@ -5,7 +5,7 @@
 use rusqlite::params;
 
 use super::{Store, StoreError};
-use crate::model::{AccountId, HistoryLine, Memo, MemoKept};
+use crate::model::{AccountId, HistoryLine, Memo, MemoKept, MessageId};
 
 impl Store {
     /// Appends history lines in one transaction: one fsync for the batch.
@@ -14,10 +14,12 @@ impl Store {
         let tx = conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO history (channel, at, nick, text, action) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO history (message_id, channel, at, nick, text, action) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?;
             for (channel, line) in lines {
                 insert.execute(params![
+                    line.id.0,
                     channel,
                     line.at,
                     line.nick,
@@ -41,17 +43,19 @@ impl Store {
             .query_map([], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
         let mut newest = conn.prepare(
-            "SELECT at, nick, text, action FROM history WHERE channel = ?1 ORDER BY id DESC LIMIT ?2",
+            "SELECT message_id, at, nick, text, action FROM history WHERE channel = ?1 \
+             ORDER BY id DESC LIMIT ?2",
         )?;
         let mut all = Vec::new();
         for name in names {
             let mut rows: Vec<HistoryLine> = newest
                 .query_map(params![name, lines as i64], |row| {
                     Ok(HistoryLine {
-                        at: row.get(0)?,
-                        nick: row.get(1)?,
-                        text: row.get(2)?,
-                        action: row.get::<_, i64>(3)? != 0,
+                        id: MessageId(row.get(0)?),
+                        at: row.get(1)?,
+                        nick: row.get(2)?,
+                        text: row.get(3)?,
+                        action: row.get::<_, i64>(4)? != 0,
                     })
                 })?
                 .collect::<Result<_, _>>()?;
@@ -59,6 +63,29 @@ impl Store {
             all.push((name, rows));
         }
         Ok(all)
+    }
+
+    /// The highest message id handed out as far as the store knows: kept
+    /// with history or reserved by the hub; 0 when there is neither.
+    pub fn highest_message_id(&self) -> Result<MessageId, StoreError> {
+        let conn = self.read()?;
+        let highest: u64 = conn.query_row(
+            "SELECT max(coalesce((SELECT max(message_id) FROM history), 0), \
+             coalesce((SELECT reserved FROM message_ids), 0))",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(MessageId(highest))
+    }
+
+    /// Remembers that the hub may hand out ids up to `up_to`.
+    pub fn reserve_message_ids(&self, up_to: MessageId) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "INSERT INTO message_ids (only, reserved) VALUES (1, ?1) \
+             ON CONFLICT (only) DO UPDATE SET reserved = max(reserved, excluded.reserved)",
+            [up_to.0],
+        )?;
+        Ok(())
     }
 
     /// Retention: keeps each channel's newest `keep` lines, none older than
@@ -144,6 +171,7 @@ mod tests {
 
     fn line(at: i64, text: &str) -> HistoryLine {
         HistoryLine {
+            id: MessageId(at as u64),
             at,
             nick: "rufus".into(),
             text: text.into(),
@@ -169,6 +197,58 @@ mod tests {
         let recent = store.recent_history(100).unwrap();
         assert_eq!(recent.len(), 1, "Pets' old line is gone");
         assert_eq!(recent[0].1.len(), 5);
+    }
+
+    #[test]
+    fn history_keeps_the_message_id_of_each_line_and_refuses_one_twice() {
+        let (_dir, store) = store();
+        assert_eq!(store.highest_message_id().unwrap(), MessageId(0));
+        store
+            .append_history(&[("Weather".into(), line(100, "rain"))])
+            .unwrap();
+        let recent = store.recent_history(10).unwrap();
+        assert_eq!(recent[0].1[0].id, MessageId(100));
+        assert_eq!(store.highest_message_id().unwrap(), MessageId(100));
+        let again = store.append_history(&[("Pets".into(), line(100, "dup"))]);
+        assert!(again.is_err(), "a message id is unique");
+    }
+
+    #[test]
+    fn the_highest_message_id_counts_reservations_which_only_grow() {
+        let (_dir, store) = store();
+        store
+            .append_history(&[("Weather".into(), line(100, "rain"))])
+            .unwrap();
+        store.reserve_message_ids(MessageId(5_000)).unwrap();
+        assert_eq!(store.highest_message_id().unwrap(), MessageId(5_000));
+        store.reserve_message_ids(MessageId(4_000)).unwrap();
+        assert_eq!(store.highest_message_id().unwrap(), MessageId(5_000));
+        store
+            .append_history(&[("Weather".into(), line(9_000, "later"))])
+            .unwrap();
+        assert_eq!(store.highest_message_id().unwrap(), MessageId(9_000));
+    }
+
+    #[test]
+    fn history_kept_before_message_ids_gets_ids_in_the_order_it_was_said() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chat.db");
+        {
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            crate::store::migrate::to_version(&mut conn, 4).unwrap();
+            for (at, text) in [(200, "first"), (100, "second, clock set back")] {
+                conn.execute(
+                    "INSERT INTO history (channel, at, nick, text) VALUES ('Weather', ?1, 'ann', ?2)",
+                    params![at, text],
+                )
+                .unwrap();
+            }
+        }
+        let store = Store::open(&path).unwrap();
+        let recent = store.recent_history(10).unwrap();
+        let ids: Vec<MessageId> = recent[0].1.iter().map(|l| l.id).collect();
+        assert_eq!(ids, [MessageId(1), MessageId(2)]);
+        assert_eq!(store.highest_message_id().unwrap(), MessageId(2));
     }
 
     #[test]

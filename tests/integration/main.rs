@@ -9,6 +9,7 @@ mod data_safety;
 mod engine;
 mod irc_door;
 mod look_alike;
+mod message_ids;
 mod moderation;
 mod newcomer;
 mod offline;

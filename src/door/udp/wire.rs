@@ -149,6 +149,7 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
             from,
             text,
             action,
+            ..
         } => {
             let text = if *action {
                 format!("* {text}")
@@ -157,7 +158,9 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
             };
             encode(PUBLIC_MSG, &format!("{channel} {from} {text}"), out)
         }
-        Event::Private { from, text, action } => {
+        Event::Private {
+            from, text, action, ..
+        } => {
             let text = if *action {
                 format!("* {text}")
             } else {
@@ -191,7 +194,9 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         Event::ChannelDropped { channel, by } => {
             encode(ERROR, &format!("{channel} was dropped by {by}"), out)
         }
-        Event::Wallops { from, text } => encode(ERROR, &format!("WALL from {from}: {text}"), out),
+        Event::Wallops { from, text, .. } => {
+            encode(ERROR, &format!("WALL from {from}: {text}"), out)
+        }
         Event::History { channel, lines } => {
             for line in lines {
                 let action = if line.action { "* " } else { "" };
@@ -271,7 +276,7 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::{ChannelSummary, Departure, UserSummary};
+    use crate::hub::{ChannelSummary, Departure, Stamp, UserSummary};
     use std::time::Duration;
 
     fn datagram(code: u16, payload: &str) -> Vec<u8> {
@@ -381,7 +386,8 @@ mod tests {
                 channel: "Weather".into(),
                 from: "alice".into(),
                 text: "I don't know about spain".into(),
-                action: false
+                action: false,
+                stamp: Stamp::BLANK,
             }),
             [datagram(
                 PUBLIC_MSG,
@@ -392,7 +398,8 @@ mod tests {
             rendered(Event::Private {
                 from: "alice".into(),
                 text: "hi".into(),
-                action: false
+                action: false,
+                stamp: Stamp::BLANK,
             }),
             [datagram(PRIVATE_MSG, "alice hi")]
         );

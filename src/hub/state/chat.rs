@@ -7,9 +7,20 @@ use super::{Effect, Hub, Out, StoreWrite};
 use crate::clock::{self, Now};
 use crate::hub::event::{ChatError, Event};
 use crate::hub::session_id::SessionId;
-use crate::model::HistoryLine;
+use crate::model::{HistoryLine, Stamp};
 
 impl Hub {
+    /// Stamps a chat line taken `now` (see `MessageIds`); the store hears
+    /// of a new id reservation before the line can leave.
+    pub(super) fn stamp(&mut self, now: Now, out: &mut Out) -> Stamp {
+        let (stamp, reserve) = self.message_ids.stamp(now.wall);
+        if let Some(up_to) = reserve {
+            let write = StoreWrite::ReserveMessageIds { up_to };
+            out.0.push(Effect::Store { write, ack: None });
+        }
+        stamp
+    }
+
     pub(super) fn say(
         &mut self,
         now: Now,
@@ -78,8 +89,10 @@ impl Hub {
             .filter(|&m| !self.ignores(m, &nick))
             .collect();
         let name = channel.name.clone();
+        let stamp = self.stamp(now, out);
         if self.config.history.replay > 0 {
             let line = HistoryLine {
+                id: stamp.id,
                 at: clock::unix_seconds(now.wall),
                 nick: nick.clone(),
                 text: text.clone(),
@@ -104,6 +117,7 @@ impl Hub {
             from: nick,
             text,
             action,
+            stamp,
         };
         // The sender hears its own line too: the book's client shows nothing
         // else to confirm it was sent.
@@ -137,10 +151,17 @@ impl Hub {
             });
         };
         let sender = self.nick_of(from).to_string();
+        let stamp = self.stamp(now, out);
         if self.ignores(target, &sender) {
             // The sender is not told: ignoring is not announced.
             let to = self.nick_of(target).to_string();
-            return out.send(from, Event::PrivateSent { to, text, action });
+            let sent = Event::PrivateSent {
+                to,
+                text,
+                action,
+                stamp,
+            };
+            return out.send(from, sent);
         }
         let recipient = self.nick_of(target).to_string();
         let away = self.sessions[&target]
@@ -153,6 +174,7 @@ impl Hub {
                 from: sender,
                 text: text.clone(),
                 action,
+                stamp,
             },
         );
         out.send(
@@ -161,6 +183,7 @@ impl Hub {
                 to: recipient.clone(),
                 text,
                 action,
+                stamp,
             },
         );
         if let Some(message) = away {

@@ -647,14 +647,16 @@ impl Hub {
         self.remove(now, target, Departure::Lost(why), out);
     }
 
-    pub(super) fn wallops(&mut self, from: SessionId, text: String, out: &mut Out) {
+    pub(super) fn wallops(&mut self, now: Now, from: SessionId, text: String, out: &mut Out) {
         if !self.require_oper(from, out) {
             return;
         }
         let everyone: Vec<SessionId> = self.nicks.values().copied().collect();
+        let stamp = self.stamp(now, out);
         let event = Event::Wallops {
             from: self.user(from).nick.to_string(),
             text,
+            stamp,
         };
         out.broadcast(&everyone, event);
     }

@@ -16,6 +16,7 @@ impl Renderer {
                 from,
                 text,
                 action,
+                ..
             } if Some(from.as_str()) != self.nick.as_deref() => {
                 let text = ctcp_action(text, *action);
                 let _ = write!(
@@ -27,7 +28,9 @@ impl Renderer {
             }
             // IRC clients show their own lines themselves.
             Event::Public { .. } => {}
-            Event::Private { from, text, action } => {
+            Event::Private {
+                from, text, action, ..
+            } => {
                 let text = ctcp_action(text, *action);
                 let _ = write!(
                     out,
@@ -36,7 +39,7 @@ impl Renderer {
                     self.me()
                 );
             }
-            Event::Wallops { from, text } => {
+            Event::Wallops { from, text, .. } => {
                 let _ = write!(out, ":{} WALLOPS :{text}\r\n", self.mask(from));
             }
             Event::History { channel: c, lines } => {

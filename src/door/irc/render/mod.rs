@@ -187,7 +187,7 @@ impl Renderer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::{ChannelSummary, ChatError, Departure, ListKind, UserSummary};
+    use crate::hub::{ChannelSummary, ChatError, Departure, ListKind, Stamp, UserSummary};
     use std::time::Duration;
 
     fn renderer() -> Renderer {
@@ -293,6 +293,7 @@ mod tests {
             from: from.into(),
             text: "waves".into(),
             action,
+            stamp: Stamp::BLANK,
         };
         assert!(lines(&mut r, say("alice", false)).is_empty());
         assert_eq!(

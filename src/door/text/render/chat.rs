@@ -14,19 +14,24 @@ pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
             from,
             text,
             action,
+            ..
         } => match action {
             false => write!(out, "{from} [{channel}]: {text}\r\n")?,
             true => write!(out, "* {from} [{channel}] {text}\r\n")?,
         },
-        Event::Private { from, text, action } => match action {
+        Event::Private {
+            from, text, action, ..
+        } => match action {
             false => write!(out, "{from} [**private**]: {text}\r\n")?,
             true => write!(out, "* {from} [**private**] {text}\r\n")?,
         },
-        Event::PrivateSent { to, text, action } => match action {
+        Event::PrivateSent {
+            to, text, action, ..
+        } => match action {
             false => write!(out, "-> {to} [**private**]: {text}\r\n")?,
             true => write!(out, "-> * {to} [**private**] {text}\r\n")?,
         },
-        Event::Wallops { from, text } => write!(out, "** WALL from {from}: {text} **\r\n")?,
+        Event::Wallops { from, text, .. } => write!(out, "** WALL from {from}: {text} **\r\n")?,
         Event::History { channel, lines } => {
             match lines.len() {
                 1 => write!(out, "-- the last line of {channel} --\r\n")?,

@@ -118,7 +118,7 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::{ChannelSummary, UserSummary};
+    use crate::hub::{ChannelSummary, Stamp, UserSummary};
     use std::time::Duration;
 
     fn text(event: Event) -> String {
@@ -167,6 +167,7 @@ mod tests {
             from: "rufus".into(),
             text: "is it true about the rain in spain?".into(),
             action: false,
+            stamp: Stamp::BLANK,
         };
         assert_eq!(
             text(public),
@@ -176,6 +177,7 @@ mod tests {
             from: "wondergirl".into(),
             text: "that's for you to figure out".into(),
             action: false,
+            stamp: Stamp::BLANK,
         };
         assert_eq!(
             text(private),
