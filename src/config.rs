@@ -15,6 +15,7 @@ use toml::Spanned;
 use crate::auth::Cost;
 use crate::door::accounts::OperSpec;
 use crate::door::flood::FloodRule;
+use crate::door::web::http::AddressRange;
 use crate::model::name::check_channel_name;
 use crate::model::{ChannelSpec, HistoryConfig};
 
@@ -35,6 +36,9 @@ pub struct Config {
     /// The IRC door; `None` when it is turned off.
     pub irc_listen: Option<SocketAddr>,
     pub irc: IrcConfig,
+    /// The browser door; `None` when it is turned off.
+    pub web_listen: Option<SocketAddr>,
+    pub web: WebConfig,
     pub database: PathBuf,
     pub limits: Limits,
     pub accounts: AccountsConfig,
@@ -52,6 +56,16 @@ pub struct IrcConfig {
     pub network: String,
     pub motd: Vec<String>,
     pub ping_interval: Duration,
+}
+
+/// Who the browser door lets in, and whom it believes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WebConfig {
+    /// Origins (`https://chat.example.org`) besides the page's own whose
+    /// pages may open the WebSocket.
+    pub allowed_origins: Vec<String>,
+    /// Reverse proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<AddressRange>,
 }
 
 /// Registration, passwords and guests.
@@ -214,6 +228,7 @@ struct RawConfig {
     text: RawText,
     udp: RawUdp,
     irc: RawIrc,
+    web: RawWeb,
     database: RawDatabase,
     limits: Limits,
     accounts: RawAccounts,
@@ -376,6 +391,67 @@ impl Default for RawIrc {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, default)]
+struct RawWeb {
+    enabled: bool,
+    listen: Address,
+    allowed_origins: Vec<Spanned<String>>,
+    trusted_proxies: Vec<Spanned<String>>,
+}
+
+impl Default for RawWeb {
+    fn default() -> RawWeb {
+        RawWeb {
+            enabled: false,
+            listen: Address("127.0.0.1:8080".parse().expect("valid address")),
+            allowed_origins: Vec::new(),
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl RawWeb {
+    fn check(self) -> Result<(Option<SocketAddr>, WebConfig), Complaint> {
+        let mut allowed_origins = Vec::new();
+        for origin in self.allowed_origins {
+            let span = origin.span();
+            let origin = origin.into_inner();
+            let authority = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            if !authority.is_some_and(|a| !a.is_empty() && !a.contains('/')) {
+                return Err((
+                    Some(span),
+                    "web.allowed_origins",
+                    format!(
+                        "expected an origin like \"https://chat.example.org\" (scheme and host, \
+                         no path), got {origin:?}"
+                    ),
+                ));
+            }
+            allowed_origins.push(origin);
+        }
+        let mut trusted_proxies = Vec::new();
+        for proxy in self.trusted_proxies {
+            let span = proxy.span();
+            let range = proxy
+                .into_inner()
+                .parse()
+                .map_err(|why| (Some(span), "web.trusted_proxies", why))?;
+            trusted_proxies.push(range);
+        }
+        let listen = self.enabled.then_some(self.listen.0);
+        Ok((
+            listen,
+            WebConfig {
+                allowed_origins,
+                trusted_proxies,
+            },
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, default)]
 struct RawDatabase {
     path: PathBuf,
 }
@@ -395,6 +471,7 @@ impl RawConfig {
     fn check(self) -> Result<Config, Complaint> {
         let limits = self.limits;
         let accounts = self.accounts.check()?;
+        let (web_listen, web) = self.web.check()?;
         for (key, value, least) in [
             ("limits.line_length", limits.line_length, 64),
             ("limits.send_queue", limits.send_queue.0, 4096),
@@ -510,6 +587,8 @@ impl RawConfig {
                 motd: self.irc.motd,
                 ping_interval: self.irc.ping_interval.0,
             },
+            web_listen,
+            web,
             database: self.database.path,
             limits,
             accounts,
@@ -540,6 +619,7 @@ impl Default for RawConfig {
             text: RawText::default(),
             udp: RawUdp::default(),
             irc: RawIrc::default(),
+            web: RawWeb::default(),
             database: RawDatabase::default(),
             limits: Limits::default(),
             accounts: RawAccounts::default(),

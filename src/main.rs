@@ -110,6 +110,12 @@ struct ServeArgs {
     /// Turn the IRC door off
     #[arg(long, conflicts_with = "irc_listen")]
     no_irc: bool,
+    /// Address of the browser door, e.g. 127.0.0.1:8080; port 0 picks one
+    #[arg(long, value_name = "ADDR", value_parser = config::parse_listen)]
+    web_listen: Option<SocketAddr>,
+    /// Turn the browser door off
+    #[arg(long, conflicts_with = "web_listen")]
+    no_web: bool,
     /// off, error, warn, info, debug or trace
     #[arg(long, value_name = "LEVEL", value_parser = config::parse_level)]
     log_level: Option<LevelFilter>,
@@ -182,6 +188,12 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
     if args.no_irc {
         config.irc_listen = None;
+    }
+    if let Some(listen) = args.web_listen {
+        config.web_listen = Some(listen);
+    }
+    if args.no_web {
+        config.web_listen = None;
     }
     if let Some(level) = args.log_level {
         config.log_level = level;

@@ -16,7 +16,7 @@ use crate::clock::Now;
 use crate::config::Config;
 use crate::door::accounts::{AccountRules, Accounts};
 use crate::door::irc::{self, render::ServerInfo};
-use crate::door::{self, text, udp, ConnectionLimits};
+use crate::door::{self, text, udp, web, ConnectionLimits};
 use crate::engine::Engine;
 use crate::hub::{self, MessageIds};
 use crate::runtime;
@@ -49,6 +49,7 @@ impl fmt::Display for ServerError {
                 match *door {
                     "text" => "--listen",
                     "udp" => "--udp-listen",
+                    "web" => "--web-listen",
                     _ => "--irc-listen",
                 }
             ),
@@ -94,6 +95,8 @@ pub struct Running {
     pub udp_addr: Option<SocketAddr>,
     /// Where the IRC door listens, when it is on.
     pub irc_addr: Option<SocketAddr>,
+    /// Where the browser door listens, when it is on.
+    pub web_addr: Option<SocketAddr>,
     hub: runtime::HubHandle,
     threads: runtime::HubThreads,
     engine: Engine,
@@ -141,7 +144,11 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
     let text_addr = listener.local_addr().map_err(ServerError::Start)?;
     // One budget for every door: a person's connections count the same
     // whichever protocol they speak.
-    let limits = ConnectionLimits::new(max_connections, config.limits.connections_per_ip);
+    let limits = ConnectionLimits::behind_proxies(
+        max_connections,
+        config.limits.connections_per_ip,
+        config.web.trusted_proxies.clone(),
+    );
     let udp_addr = match config.udp_listen {
         Some(addr) => {
             let socket = udp::bind(addr).map_err(|source| ServerError::Listen {
@@ -177,6 +184,10 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         .name("text-accept".into())
         .spawn(move || door::accept_loop("text", listener, text_limits, text::refusal, serve))
         .map_err(ServerError::Start)?;
+    let web_addr = match config.web_listen {
+        Some(addr) => Some(start_web(config, addr, &hub, &accounts, &engine, &limits)?),
+        None => None,
+    };
     let irc_addr = match config.irc_listen {
         Some(addr) => {
             let listener = door::bind("irc", addr).map_err(|source| ServerError::Listen {
@@ -217,6 +228,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         text_addr,
         udp_addr,
         irc_addr,
+        web_addr,
         hub,
         threads,
         engine,
@@ -250,6 +262,42 @@ fn hub_config(config: &Config, store: &Store) -> Result<hub::HubConfig, StoreErr
         saved_history,
         message_ids: MessageIds::resume(handed_out, reserved),
     })
+}
+
+/// Binds the browser door and starts its accept loop; returns its address.
+fn start_web(
+    config: &Config,
+    addr: SocketAddr,
+    hub: &runtime::HubHandle,
+    accounts: &Arc<Accounts>,
+    engine: &Engine,
+    limits: &Arc<ConnectionLimits>,
+) -> Result<SocketAddr, ServerError> {
+    let listener = door::bind("web", addr).map_err(|source| ServerError::Listen {
+        door: "web",
+        addr,
+        source,
+    })?;
+    let bound = listener.local_addr().map_err(ServerError::Start)?;
+    let web_door = Arc::new(web::WebDoor {
+        hub: hub.clone(),
+        accounts: Arc::clone(accounts),
+        config: web::WebDoorConfig {
+            max_line: config.limits.line_length,
+            flood: config.limits.flood_rule(),
+            allowed_origins: config.web.allowed_origins.clone(),
+            trusted_proxies: config.web.trusted_proxies.clone(),
+        },
+        engine: engine.clone(),
+        limits: Arc::clone(limits),
+    });
+    let serve = move |stream, peer, admission| web_door.serve(stream, peer, admission);
+    let web_limits = Arc::clone(limits);
+    thread::Builder::new()
+        .name("web-accept".into())
+        .spawn(move || door::accept_loop("web", listener, web_limits, web::refusal, serve))
+        .map_err(ServerError::Start)?;
+    Ok(bound)
 }
 
 /// How many connections this process can really hold: `configured`, or

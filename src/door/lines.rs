@@ -8,6 +8,9 @@
 //! without line ends is slowed like a flood of lines and cannot take a core,
 //! and a line that goes on past [`MOST_UNTERMINATED`] times the line limit
 //! is cut off ("line too long").
+//!
+//! A door whose frames are not telnet lines (the browser door's WebSocket
+//! messages) brings its own [`Decoder`]; the budgets are the same.
 
 use std::io::{self, Read};
 use std::net::{SocketAddr, TcpStream};
@@ -38,10 +41,48 @@ pub enum Flow {
     Stop(String),
 }
 
+/// Bytes in, a door's inputs out: a pure state machine the reader feeds.
+pub trait Decoder {
+    type Input;
+
+    /// Decodes `bytes`, appending what they complete to `out`.
+    fn feed(&mut self, bytes: &[u8], out: &mut Vec<Self::Input>);
+
+    /// The longest line (or message) passed on, in bytes: the byte budget
+    /// allows as many of these per second as the flood rule allows lines.
+    fn max_line(&self) -> usize;
+
+    /// Bytes of an input not yet complete, for the "line too long" cut-off.
+    fn unterminated(&self) -> usize;
+
+    /// Whether `input` is a line said, which the flood rule counts.
+    fn is_line(input: &Self::Input) -> bool;
+}
+
+impl Decoder for LineDecoder {
+    type Input = Input;
+
+    fn feed(&mut self, bytes: &[u8], out: &mut Vec<Input>) {
+        LineDecoder::feed(self, bytes, out)
+    }
+
+    fn max_line(&self) -> usize {
+        LineDecoder::max_line(self)
+    }
+
+    fn unterminated(&self) -> usize {
+        LineDecoder::unterminated(self)
+    }
+
+    fn is_line(input: &Input) -> bool {
+        matches!(input, Input::Line(_))
+    }
+}
+
 /// A door's side of a connection's reader.
-pub trait LineConnection {
+pub trait LineConnection<I = Input> {
     /// One decoded input (a line, an overlong one, a telnet negotiation).
-    fn input(&mut self, input: Input) -> Flow;
+    fn input(&mut self, input: I) -> Flow;
 
     /// Nothing arrived within the stream's read timeout (when one is set).
     fn silence(&mut self) -> Flow {
@@ -61,12 +102,12 @@ pub trait LineConnection {
 }
 
 /// Reads until the connection ends or the door stops; returns why.
-pub fn read_lines(
+pub fn read_lines<D: Decoder>(
     stream: &TcpStream,
-    mut decoder: LineDecoder,
+    mut decoder: D,
     flood: FloodRule,
     peer: SocketAddr,
-    connection: &mut impl LineConnection,
+    connection: &mut impl LineConnection<D::Input>,
 ) -> String {
     let mut stream = stream;
     let mut bucket = TokenBucket::new(flood, Instant::now());
@@ -94,7 +135,7 @@ pub fn read_lines(
         let mut owed = bytes.throttle(Instant::now(), n as f64);
         decoder.feed(&buf[..n], &mut inputs);
         for input in inputs.drain(..) {
-            if let Input::Line(_) = input {
+            if D::is_line(&input) {
                 match bucket.take(Instant::now()) {
                     Verdict::Pass => {}
                     Verdict::Slow(wait) => owed = owed.max(wait),

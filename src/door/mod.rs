@@ -10,6 +10,7 @@ pub mod modes;
 pub mod sanitize;
 pub mod text;
 pub mod udp;
+pub mod web;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -32,6 +33,9 @@ pub const CONNECTION_STACK: usize = 256 * 1024;
 pub struct ConnectionLimits {
     total: usize,
     per_address: usize,
+    /// Reverse proxies: many people share their address, so it has no limit
+    /// of its own; the browser door counts the forwarded address instead.
+    proxies: Vec<web::http::AddressRange>,
     open: Mutex<(usize, HashMap<IpAddr, usize>)>,
 }
 
@@ -43,9 +47,19 @@ pub struct Admission {
 
 impl ConnectionLimits {
     pub fn new(total: usize, per_address: usize) -> Arc<ConnectionLimits> {
+        ConnectionLimits::behind_proxies(total, per_address, Vec::new())
+    }
+
+    /// Limits where `proxies` (`[web] trusted_proxies`) count only in the total.
+    pub fn behind_proxies(
+        total: usize,
+        per_address: usize,
+        proxies: Vec<web::http::AddressRange>,
+    ) -> Arc<ConnectionLimits> {
         Arc::new(ConnectionLimits {
             total,
             per_address,
+            proxies,
             open: Mutex::new((0, HashMap::new())),
         })
     }
@@ -61,7 +75,8 @@ impl ConnectionLimits {
             ));
         }
         let from_ip = by_ip.entry(ip).or_insert(0);
-        if *from_ip >= self.per_address {
+        let proxy = self.proxies.iter().any(|range| range.contains(ip));
+        if *from_ip >= self.per_address && !proxy {
             return Err(format!(
                 "too many connections from your address (at most {})",
                 self.per_address
@@ -73,6 +88,13 @@ impl ConnectionLimits {
             limits: Arc::clone(self),
             ip,
         })
+    }
+}
+
+impl Admission {
+    /// The address this connection counts against.
+    pub fn ip(&self) -> IpAddr {
+        self.ip
     }
 }
 
@@ -220,6 +242,7 @@ pub fn serve_connection(
         DoorKind::Text => "text",
         DoorKind::Irc => "irc",
         DoorKind::Udp => "udp",
+        DoorKind::Web => "web",
     };
     info!("connect {peer} ({name})");
     // Chat lines are small: without NODELAY they wait for the peer's

@@ -14,6 +14,8 @@ pub enum DoorKind {
     /// The book's UDP protocol.
     Udp,
     Irc,
+    /// A browser, over WebSocket.
+    Web,
 }
 
 /// Proof, from a door that checked a password, that a login is the owner of a

@@ -16,3 +16,4 @@ mod offline;
 mod robustness;
 mod text_door;
 mod udp_door;
+mod web_door;

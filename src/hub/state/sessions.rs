@@ -71,7 +71,7 @@ impl Hub {
         let timeout = |door| match door {
             DoorKind::Udp => self.config.udp_idle_timeout,
             // IRC clients answer the door's PINGs, which count here.
-            DoorKind::Text | DoorKind::Irc => self.config.idle_timeout,
+            DoorKind::Text | DoorKind::Irc | DoorKind::Web => self.config.idle_timeout,
         };
         let mut idle: Vec<(SessionId, Duration)> = self
             .sessions

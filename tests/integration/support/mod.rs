@@ -22,6 +22,7 @@ use tempfile::TempDir;
 
 pub mod irc;
 pub mod udp;
+pub mod web;
 
 /// How long a client waits for a line it expects.
 pub const LINE_TIMEOUT: Duration = Duration::from_secs(5);
@@ -60,7 +61,7 @@ fn chat_toml(extra: &str, dir: &Path) -> String {
     // should see the settings the server really ran with.
     let db = dir.join("chat.db").display().to_string();
     let ours = format!(
-        "[text]\nlisten = \"127.0.0.1:0\"\n[udp]\nlisten = \"127.0.0.1:0\"\n[irc]\nlisten = \"127.0.0.1:0\"\n[database]\npath = {db:?}\n"
+        "[text]\nlisten = \"127.0.0.1:0\"\n[udp]\nlisten = \"127.0.0.1:0\"\n[irc]\nlisten = \"127.0.0.1:0\"\n[web]\nlisten = \"127.0.0.1:0\"\n[database]\npath = {db:?}\n"
     );
     merge(
         &mut config,
@@ -153,6 +154,11 @@ impl TestServer {
     /// The UDP door's address (of the running process).
     pub fn udp_addr(&self) -> SocketAddr {
         self.door_addr("udp")
+    }
+
+    /// The browser door's address (of the running process).
+    pub fn web_addr(&self) -> SocketAddr {
+        self.door_addr("web")
     }
 
     /// The IRC door's address (of the running process).
@@ -553,6 +559,17 @@ impl Client {
             Ok(stream) => stream,
             Err(e) => server.fail(&format!("can't connect to {addr}: {e}")),
         };
+        Client::reading_with(server, stream, name, read_loop)
+    }
+
+    /// A client on `stream` whose received lines are what `read` puts in
+    /// its inbox (for a protocol that is not lines on the wire).
+    fn reading_with(
+        server: &TestServer,
+        stream: TcpStream,
+        name: Option<String>,
+        read: fn(TcpStream, &Conn),
+    ) -> Client {
         let conn = {
             let mut clients = lock(&server.shared.clients);
             let conn = Arc::new(Conn {
@@ -574,7 +591,7 @@ impl Client {
         let for_reader = Arc::clone(&conn);
         thread::Builder::new()
             .name("client-reader".into())
-            .spawn(move || read_loop(reading, &for_reader))
+            .spawn(move || read(reading, &for_reader))
             .expect("start a client reader");
         Client {
             stream,

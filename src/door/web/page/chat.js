@@ -1,0 +1,557 @@
+// chatd's browser page: one WebSocket to this server, JSON both ways
+// (docs/web-protocol.md). Every piece of text from the server goes into the
+// page as textContent, never as HTML, so nothing anyone types can become
+// markup or script. No framework, no build step.
+"use strict";
+
+(function () {
+  const $ = (id) => document.getElementById(id);
+  const MAX_LINES = 500;
+  const BACKOFF_MAX = 30;
+
+  const state = {
+    socket: null,
+    nick: null,
+    // Kept only in this page's memory, to log in again after a reconnect.
+    credentials: null,
+    current: null, // the hub's current channel
+    viewing: null, // the conversation on screen: "#Channel" or "@nick"
+    conversations: new Map(),
+    users: [],
+    usersChannel: null,
+    backoff: 1,
+    everConnected: false,
+    reconnectTimer: null,
+  };
+
+  // ---- the connection ------------------------------------------------------
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    const socket = new WebSocket(scheme + location.host + "/ws");
+    state.socket = socket;
+    socket.addEventListener("open", () => {
+      state.backoff = 1;
+      status(state.everConnected ? "Connected again." : "Connected.", "ok");
+      state.everConnected = true;
+      if (state.credentials) {
+        send(Object.assign({ type: "login" }, state.credentials));
+      }
+    });
+    socket.addEventListener("message", (event) => {
+      let message;
+      try {
+        message = JSON.parse(event.data);
+      } catch (e) {
+        return;
+      }
+      handle(message);
+    });
+    socket.addEventListener("close", (event) => {
+      if (state.socket !== socket) return;
+      state.socket = null;
+      const wait = state.backoff;
+      state.backoff = Math.min(state.backoff * 2, BACKOFF_MAX);
+      const why = event.reason ? " (" + event.reason + ")" : "";
+      status("Disconnected" + why + ". Reconnecting in " + wait + " s…", "down");
+      systemLineEverywhere("Disconnected from the server" + why + ".");
+      state.reconnectTimer = setTimeout(connect, wait * 1000);
+    });
+  }
+
+  function send(message) {
+    if (state.socket && state.socket.readyState === WebSocket.OPEN) {
+      state.socket.send(JSON.stringify(message));
+      return true;
+    }
+    systemLine(view(), "Not connected: that was not sent.", "error");
+    return false;
+  }
+
+  function status(text, kind) {
+    const element = $("status");
+    element.textContent = text;
+    element.className = kind || "";
+  }
+
+  // ---- conversations (tabs) ------------------------------------------------
+
+  function conversation(key) {
+    let c = state.conversations.get(key);
+    if (!c) {
+      c = { key: key, lines: [], unread: 0, topic: "" };
+      state.conversations.set(key, c);
+      renderTabs();
+    }
+    return c;
+  }
+
+  function view() {
+    return conversation(state.viewing || "*server");
+  }
+
+  function show(key) {
+    state.viewing = key;
+    const c = conversation(key);
+    c.unread = 0;
+    $("log").replaceChildren(...c.lines);
+    $("log").scrollTop = $("log").scrollHeight;
+    $("topic").textContent = key.startsWith("#")
+      ? key.slice(1) + (c.topic ? ": " + c.topic : "")
+      : key.startsWith("@") ? "Private with " + key.slice(1) : "Server";
+    $("part-button").textContent = key.startsWith("#") ? "Leave" : "Close";
+    renderTabs();
+    renderUsers();
+  }
+
+  function renderTabs() {
+    const tabs = [];
+    for (const c of state.conversations.values()) {
+      const tab = document.createElement("button");
+      tab.type = "button";
+      tab.className = "tab" + (c.key === state.viewing ? " active" : "");
+      tab.textContent = c.key === "*server" ? "server" : c.key;
+      if (c.unread > 0) {
+        const count = document.createElement("span");
+        count.className = "unread";
+        count.textContent = String(c.unread);
+        tab.append(" ", count);
+      }
+      tab.setAttribute("aria-pressed", c.key === state.viewing ? "true" : "false");
+      tab.addEventListener("click", () => {
+        if (c.key.startsWith("#")) send({ type: "join", channel: c.key.slice(1) });
+        show(c.key);
+      });
+      tabs.push(tab);
+    }
+    $("tabs").replaceChildren(...tabs);
+  }
+
+  function closeConversation(key) {
+    state.conversations.delete(key);
+    if (state.viewing === key) {
+      const next = state.current ? "#" + state.current : [...state.conversations.keys()][0];
+      show(next || "*server");
+    } else {
+      renderTabs();
+    }
+  }
+
+  // ---- lines ---------------------------------------------------------------
+
+  function clock(seconds) {
+    const when = seconds ? new Date(seconds * 1000) : new Date();
+    return when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  }
+
+  function nickColour(nick) {
+    let hash = 0;
+    for (const ch of nick.toLowerCase()) hash = (hash * 31 + ch.codePointAt(0)) >>> 0;
+    return "nick-c" + (hash % 12);
+  }
+
+  function nickElement(nick) {
+    const element = document.createElement("button");
+    element.type = "button";
+    element.className = "nick " + nickColour(nick);
+    element.textContent = nick;
+    element.addEventListener("click", (event) => openPersonMenu(nick, event.currentTarget));
+    return element;
+  }
+
+  function addLine(c, line) {
+    c.lines.push(line);
+    if (c.lines.length > MAX_LINES) c.lines.splice(0, c.lines.length - MAX_LINES);
+    if (c.key === state.viewing) {
+      const log = $("log");
+      const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+      log.append(line);
+      while (log.childNodes.length > MAX_LINES) log.firstChild.remove();
+      if (atBottom) log.scrollTop = log.scrollHeight;
+    } else {
+      c.unread += 1;
+      renderTabs();
+    }
+  }
+
+  function chatLine(c, from, text, action, at, kind) {
+    const line = document.createElement("li");
+    line.className = "line " + (kind || "") + (action ? " action" : "");
+    const time = document.createElement("time");
+    time.textContent = clock(at);
+    line.append(time, " ");
+    if (action) line.append("* ");
+    line.append(nickElement(from), action ? " " : ": ");
+    const body = document.createElement("span");
+    body.className = "text";
+    body.textContent = text;
+    line.append(body);
+    addLine(c, line);
+  }
+
+  function systemLine(c, text, kind) {
+    const line = document.createElement("li");
+    line.className = "line system " + (kind || "");
+    const time = document.createElement("time");
+    time.textContent = clock();
+    line.append(time, " ", text);
+    addLine(c, line);
+  }
+
+  function systemLineEverywhere(text) {
+    for (const c of state.conversations.values()) systemLine(c, text, "error");
+  }
+
+  // ---- channels and people -------------------------------------------------
+
+  function renderChannels(list) {
+    const items = list.map((ch) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "channel";
+      const name = document.createElement("strong");
+      name.textContent = ch.name;
+      const count = document.createElement("span");
+      count.className = "count";
+      count.textContent = ch.users === 1 ? "1 user" : ch.users + " users";
+      const about = document.createElement("span");
+      about.className = "about";
+      about.textContent = ch.description;
+      button.append(name, " ", count, about);
+      button.addEventListener("click", () => send({ type: "join", channel: ch.name }));
+      item.append(button);
+      return item;
+    });
+    $("channels").replaceChildren(...items);
+  }
+
+  function duration(seconds) {
+    const h = Math.floor(seconds / 3600);
+    const m = Math.floor((seconds % 3600) / 60);
+    return h > 0 ? h + "h " + String(m).padStart(2, "0") + "m" : m + "m";
+  }
+
+  function renderUsers() {
+    const showing = state.viewing && state.viewing === "#" + state.usersChannel;
+    const items = (showing ? state.users : []).map((u) => {
+      const item = document.createElement("li");
+      if (u.mark) {
+        const mark = document.createElement("span");
+        mark.className = "mark";
+        mark.title = u.mark === "@" ? "channel operator" : "may speak (voice)";
+        mark.textContent = u.mark;
+        item.append(mark);
+      }
+      item.append(nickElement(u.nick));
+      const online = document.createElement("span");
+      online.className = "online";
+      online.textContent = " " + duration((Date.now() - u.seen) / 1000 + u.online);
+      item.append(online);
+      if (u.away) {
+        const away = document.createElement("span");
+        away.className = "away";
+        away.textContent = " away: " + u.away;
+        item.append(away);
+      }
+      return item;
+    });
+    $("users").replaceChildren(...items);
+  }
+
+  function askUsers() {
+    send({ type: "users" });
+  }
+
+  // ---- the person menu -----------------------------------------------------
+
+  let menuFor = null;
+
+  function openPersonMenu(nick, anchor) {
+    menuFor = nick;
+    $("person-name").textContent = nick;
+    const menu = $("person-menu");
+    menu.hidden = false;
+    const box = anchor.getBoundingClientRect();
+    menu.style.top = Math.min(box.bottom + window.scrollY, window.innerHeight - 260) + "px";
+    menu.style.left = Math.min(box.left, window.innerWidth - 220) + "px";
+    menu.querySelector("button").focus();
+  }
+
+  function closePersonMenu() {
+    $("person-menu").hidden = true;
+    menuFor = null;
+  }
+
+  function personAction(what) {
+    const nick = menuFor;
+    closePersonMenu();
+    if (!nick) return;
+    const channel = state.viewing && state.viewing.startsWith("#") ? state.viewing.slice(1) : null;
+    switch (what) {
+      case "private":
+        show("@" + nick);
+        $("say").focus();
+        break;
+      case "whois":
+        send({ type: "whois", nick: nick });
+        break;
+      case "ignore":
+        send({ type: "ignore", nick: nick });
+        break;
+      case "unignore":
+        send({ type: "unignore", nick: nick });
+        break;
+      case "kick": {
+        const reason = prompt("Kick " + nick + ": why? (may be empty)");
+        if (reason !== null) send({ type: "kick", nick: nick, channel: channel, reason: reason });
+        break;
+      }
+      case "ban":
+        send({ type: "ban", mask: nick, channel: channel });
+        break;
+    }
+  }
+
+  // ---- what the server says ------------------------------------------------
+
+  const handlers = {
+    logged_in(m) {
+      state.nick = m.nick;
+      $("login-screen").hidden = true;
+      $("chat-screen").hidden = false;
+      status("Logged in as " + m.nick + ".", "ok");
+      conversation("*server");
+      if (!state.viewing) show("*server");
+      systemLine(conversation("*server"), "Welcome " + m.nick + ". Type /help for commands.");
+      send({ type: "channels" });
+      $("say").focus();
+    },
+    registered(m) {
+      systemLine(view(), "Your nickname " + m.nick + " is registered: from now on it asks for your password.");
+    },
+    joined(m) {
+      state.current = m.channel.name;
+      const c = conversation("#" + m.channel.name);
+      c.topic = m.channel.description;
+      show(c.key);
+      askUsers();
+    },
+    parted(m) {
+      state.current = m.current ? m.current.name : null;
+      closeConversation("#" + m.channel.name);
+      if (m.current) show("#" + m.current.name);
+      askUsers();
+    },
+    current(m) {
+      state.current = m.channel ? m.channel.name : null;
+      if (m.channel) show("#" + m.channel.name);
+    },
+    history(m) {
+      const c = conversation("#" + m.channel);
+      for (const line of m.lines) chatLine(c, line.from, line.text, line.action, line.at, "history");
+    },
+    public(m) {
+      chatLine(conversation("#" + m.channel), m.from, m.text, m.action, null, m.from === state.nick ? "mine" : "");
+    },
+    private(m) {
+      chatLine(conversation("@" + m.from), m.from, m.text, m.action, null, "private");
+    },
+    private_sent(m) {
+      chatLine(conversation("@" + m.to), state.nick || "me", m.text, m.action, null, "mine");
+    },
+    member_joined(m) {
+      systemLine(conversation("#" + m.channel), m.nick + " has entered " + m.channel, "notice");
+      if (m.channel === state.usersChannel) askUsers();
+    },
+    member_left(m) {
+      const how = m.how === "part" ? "has left" : m.how === "quit" ? "has quit" : "was disconnected";
+      const why = m.message ? " (" + m.message + ")" : "";
+      systemLine(conversation("#" + m.channel), m.nick + " " + how + why, "notice");
+      if (m.channel === state.usersChannel) askUsers();
+    },
+    nick(m) {
+      if (m.old === state.nick) state.nick = m.new;
+      systemLine(view(), m.old + " is now known as " + m.new, "notice");
+      askUsers();
+    },
+    users(m) {
+      state.usersChannel = m.channel;
+      state.users = m.users.map((u) => Object.assign({ seen: Date.now() }, u));
+      renderUsers();
+    },
+    channels(m) {
+      renderChannels(m.channels);
+    },
+    topic(m) {
+      const c = conversation("#" + m.channel);
+      c.topic = m.topic;
+      if (state.viewing === c.key) show(c.key);
+    },
+    topic_set(m) {
+      const c = conversation("#" + m.channel);
+      c.topic = m.text;
+      systemLine(c, m.by + " set the topic: " + m.text, "notice");
+      if (state.viewing === c.key) show(c.key);
+    },
+    kicked(m) {
+      const why = m.reason ? " (" + m.reason + ")" : "";
+      systemLine(conversation("#" + m.channel), m.nick + " was kicked by " + m.by + why, "notice");
+      if (m.nick === state.nick) closeConversation("#" + m.channel);
+      else if (m.channel === state.usersChannel) askUsers();
+    },
+    whois(m) {
+      const u = m.user;
+      let text = u.nick + ": on line " + duration(u.online) + ", idle " + duration(u.idle) +
+        ", channels: " + (u.channels.join(", ") || "none");
+      if (u.away) text += ", away: " + u.away;
+      systemLine(view(), text);
+    },
+    whois_address(m) {
+      systemLine(view(), m.nick + " connects from " + m.address);
+    },
+    whois_offline(m) {
+      systemLine(view(), m.nick + " is registered but not on line" +
+        (m.last_seen ? "; last seen " + new Date(m.last_seen * 1000).toLocaleString() : ""));
+    },
+    who(m) {
+      systemLine(view(), "On line: " + m.users.map((u) => u.nick).join(", "));
+    },
+    away(m) {
+      systemLine(view(), m.message ? "You are marked away: " + m.message : "You are back.");
+    },
+    away_reply(m) {
+      systemLine(conversation("@" + m.nick), m.nick + " is away: " + m.message, "notice");
+    },
+    ignoring(m) {
+      systemLine(view(), "Ignoring " + m.nick + ".");
+    },
+    unignored(m) {
+      systemLine(view(), "No longer ignoring " + m.nick + ".");
+    },
+    ignore_list(m) {
+      systemLine(view(), m.nicks.length ? "Ignoring: " + m.nicks.join(", ") : "You ignore nobody.");
+    },
+    help(m) {
+      for (const [command, what] of m.commands) systemLine(view(), command + "  " + what);
+    },
+    notice(m) {
+      systemLine(view(), m.text, "notice");
+    },
+    wallops(m) {
+      systemLine(view(), "! " + m.from + ": " + m.text, "notice");
+    },
+    memos(m) {
+      for (const memo of m.memos) chatLine(conversation("@" + memo.from), memo.from, memo.text, false, memo.at, "private");
+    },
+    idle_warning(m) {
+      systemLine(view(), "You will be logged out for idleness in " + m.seconds + " s unless you say something.", "error");
+    },
+    oper() {
+      systemLine(view(), "You are a server operator now.");
+    },
+    mode(m) {
+      systemLine(conversation("#" + m.channel), m.by + " sets mode " + m.modes + " " + m.params.join(" "), "notice");
+      if (m.channel === state.usersChannel) askUsers();
+    },
+    error(m) {
+      if (!state.nick) {
+        $("login-error").textContent = m.text;
+        return;
+      }
+      systemLine(view(), m.text, "error");
+    },
+    closing(m) {
+      status("Closed by the server: " + m.reason, "down");
+      if (/idle|banned|Killed|logged in again/i.test(m.reason)) state.credentials = null;
+    },
+  };
+
+  function handle(message) {
+    const handler = handlers[message.type];
+    if (handler) {
+      handler(message);
+    } else if (state.nick) {
+      // Anything else is shown plainly, so nothing the server says is lost.
+      const copy = Object.assign({}, message);
+      delete copy.type;
+      systemLine(view(), message.type + ": " + JSON.stringify(copy));
+    }
+  }
+
+  // ---- what the person does ------------------------------------------------
+
+  function logIn(register) {
+    const nick = $("nick").value.trim();
+    const password = $("password").value;
+    $("login-error").textContent = "";
+    if (!nick) {
+      $("login-error").textContent = "Type a nickname first.";
+      return;
+    }
+    if (register && !password) {
+      $("login-error").textContent = "Choose a password to register with.";
+      return;
+    }
+    state.credentials = password ? { nick: nick, password: password } : { nick: nick };
+    send(register ? { type: "register", nick: nick, password: password } : Object.assign({ type: "login" }, state.credentials));
+    $("password").value = "";
+  }
+
+  function say(text) {
+    const key = state.viewing || "";
+    const action = text.match(/^\/me\s+(.*)$/i);
+    if (key.startsWith("@") && (action || !text.startsWith("/"))) {
+      return send({ type: "private", to: key.slice(1), text: action ? action[1] : text, action: !!action });
+    }
+    if (key.startsWith("#") && (action || !text.startsWith("/"))) {
+      return send({ type: "say", channel: key.slice(1), text: action ? action[1] : text, action: !!action });
+    }
+    return send({ type: "line", text: text });
+  }
+
+  function setUp() {
+    $("login").addEventListener("submit", (event) => {
+      event.preventDefault();
+      logIn(false);
+    });
+    $("register").addEventListener("click", () => logIn(true));
+    $("say-form").addEventListener("submit", (event) => {
+      event.preventDefault();
+      const text = $("say").value;
+      if (!text.trim()) return;
+      if (say(text)) $("say").value = "";
+    });
+    $("action-button").addEventListener("click", () => {
+      const text = $("say").value.trim();
+      if (text && say("/me " + text)) $("say").value = "";
+      $("say").focus();
+    });
+    $("part-button").addEventListener("click", () => {
+      const key = state.viewing || "";
+      if (key.startsWith("#")) send({ type: "part", channel: key.slice(1) });
+      else if (key.startsWith("@")) closeConversation(key);
+    });
+    $("refresh-channels").addEventListener("click", () => send({ type: "channels" }));
+    for (const button of $("person-menu").querySelectorAll("button")) {
+      button.addEventListener("click", () => personAction(button.dataset.do));
+    }
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") closePersonMenu();
+      // Alt+1…9: the conversations in their order.
+      if (event.altKey && event.key >= "1" && event.key <= "9") {
+        const key = [...state.conversations.keys()][Number(event.key) - 1];
+        if (key) {
+          event.preventDefault();
+          show(key);
+        }
+      }
+    });
+    // Times on line move on without asking the server (asking would reset
+    // the person's idle time).
+    setInterval(renderUsers, 30000);
+    connect();
+  }
+
+  setUp();
+})();

@@ -1,0 +1,385 @@
+//! The browser door's renderer: each hub event as one JSON object in one
+//! WebSocket text frame (the schema is docs/web-protocol.md). Pure, and the
+//! same bytes for every browser, so a line to a channel is rendered once
+//! for all of them.
+
+use serde_json::{json, Map, Value};
+
+use super::frames::{close_frame, text_frame, CloseWhy};
+use crate::door::text::parse::HELP;
+use crate::engine::Render;
+use crate::hub::{
+    ChannelSummary, ChatError, Departure, Event, HistoryLine, MaskKind, Memo, UserSummary,
+};
+
+/// Renders events for one browser connection.
+pub struct Renderer;
+
+impl Render for Renderer {
+    fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
+        if let Some(value) = to_json(event) {
+            text_frame(&value.to_string(), out);
+        }
+        if let Event::Closing { reason } = event {
+            close_frame(CloseWhy::of(reason), reason, out);
+        }
+    }
+
+    /// Nothing here depends on the connection.
+    fn shares(&mut self, _event: &Event) -> bool {
+        true
+    }
+}
+
+/// `{"type": kind, ...fields}`.
+fn typed(kind: &str, fields: Value) -> Value {
+    let mut object = Map::new();
+    object.insert("type".into(), Value::String(kind.into()));
+    if let Value::Object(fields) = fields {
+        object.extend(fields);
+    }
+    Value::Object(object)
+}
+
+/// The event's JSON, or `None` for events a browser has no use for (the
+/// text door's prompts and raw lines).
+pub fn to_json(event: &Event) -> Option<Value> {
+    chat(event)
+        .or_else(|| channels(event))
+        .or_else(|| people(event))
+        .or_else(|| moderation(event))
+        .or_else(|| lists(event))
+}
+
+/// Lines said, and what the server says to one person.
+fn chat(event: &Event) -> Option<Value> {
+    Some(match event {
+        Event::Public {
+            channel,
+            from,
+            text,
+            action,
+        } => typed(
+            "public",
+            json!({"channel": channel, "from": from, "text": text, "action": action}),
+        ),
+        Event::Private { from, text, action } => typed(
+            "private",
+            json!({"from": from, "text": text, "action": action}),
+        ),
+        Event::PrivateSent { to, text, action } => typed(
+            "private_sent",
+            json!({"to": to, "text": text, "action": action}),
+        ),
+        Event::History { channel, lines } => typed(
+            "history",
+            json!({"channel": channel, "lines": lines.iter().map(history_line).collect::<Vec<_>>()}),
+        ),
+        Event::Memos(memos) => typed(
+            "memos",
+            json!({"memos": memos.iter().map(memo).collect::<Vec<_>>()}),
+        ),
+        Event::MemoStored { to } => typed("memo_stored", json!({ "to": to })),
+        Event::MemosCleared => typed("memos_cleared", json!({})),
+        Event::Notice(text) => typed("notice", json!({ "text": text })),
+        Event::Wallops { from, text } => typed("wallops", json!({"from": from, "text": text})),
+        Event::Error(error) => error_json(error),
+        Event::Help => typed(
+            "help",
+            json!({"commands": HELP.iter().map(|(c, w)| json!([c, w])).collect::<Vec<_>>()}),
+        ),
+        Event::IdleWarning { seconds } => typed("idle_warning", json!({ "seconds": seconds })),
+        Event::Closing { reason } => typed("closing", json!({ "reason": reason })),
+        Event::LoggedIn { nick } => typed("logged_in", json!({ "nick": nick })),
+        Event::Registered { nick } => typed("registered", json!({ "nick": nick })),
+        Event::YouAreOper => typed("oper", json!({})),
+        _ => return None,
+    })
+}
+
+fn error_json(error: &ChatError) -> Value {
+    typed("error", json!({ "text": error.to_string() }))
+}
+
+/// Channels: the list, joining and leaving, topics.
+fn channels(event: &Event) -> Option<Value> {
+    Some(match event {
+        Event::ChannelList(list) => typed(
+            "channels",
+            json!({"channels": list.iter().map(channel).collect::<Vec<_>>()}),
+        ),
+        Event::Joined(summary) => typed("joined", json!({ "channel": channel(summary) })),
+        Event::Parted { left, current } => typed(
+            "parted",
+            json!({"channel": channel(left), "current": current.as_ref().map(channel)}),
+        ),
+        Event::CurrentChannel(current) => typed(
+            "current",
+            json!({ "channel": current.as_ref().map(channel) }),
+        ),
+        Event::MemberJoined { channel, nick } => {
+            typed("member_joined", json!({"channel": channel, "nick": nick}))
+        }
+        Event::MemberLeft { channel, nick, why } => {
+            let (how, message) = match why {
+                Departure::Parted => ("part", None),
+                Departure::Quit(message) => ("quit", message.clone()),
+                Departure::Lost(reason) => ("lost", Some(reason.clone())),
+            };
+            typed(
+                "member_left",
+                json!({"channel": channel, "nick": nick, "how": how, "message": message}),
+            )
+        }
+        Event::Topic { channel, topic } => {
+            typed("topic", json!({"channel": channel, "topic": topic}))
+        }
+        Event::TopicWho {
+            channel,
+            set_by,
+            at,
+        } => typed(
+            "topic_who",
+            json!({"channel": channel, "set_by": set_by, "at": at}),
+        ),
+        Event::TopicSet { channel, by, text } => typed(
+            "topic_set",
+            json!({"channel": channel, "by": by, "text": text}),
+        ),
+        Event::Names { channel, nicks } => {
+            typed("names", json!({"channel": channel, "nicks": nicks}))
+        }
+        Event::ChannelCreated { channel } => {
+            typed("channel_created", json!({ "channel": channel }))
+        }
+        Event::ChannelDropped { channel, by } => {
+            typed("channel_dropped", json!({"channel": channel, "by": by}))
+        }
+        Event::Invited { channel, by } => typed("invited", json!({"channel": channel, "by": by})),
+        Event::Inviting { nick, channel } => {
+            typed("inviting", json!({"nick": nick, "channel": channel}))
+        }
+        _ => return None,
+    })
+}
+
+/// Who is on line, and what they do.
+fn people(event: &Event) -> Option<Value> {
+    Some(match event {
+        Event::Users {
+            channel,
+            users,
+            marks,
+        } => {
+            let users: Vec<Value> = users
+                .iter()
+                .zip(marks.iter().chain(std::iter::repeat(&"")))
+                .map(|(u, mark)| {
+                    let mut value = user(u);
+                    value["mark"] = json!(mark);
+                    value
+                })
+                .collect();
+            typed("users", json!({"channel": channel, "users": users}))
+        }
+        Event::Who(users) => typed("who", json!({ "users": users_json(users) })),
+        Event::WhoReply { mask, users } => {
+            typed("who", json!({"mask": mask, "users": users_json(users)}))
+        }
+        Event::Whois(summary) => typed("whois", json!({ "user": user(summary) })),
+        Event::WhoisAddress { nick, address } => {
+            typed("whois_address", json!({"nick": nick, "address": address}))
+        }
+        Event::WhoisOffline {
+            nick,
+            registered,
+            last_seen,
+        } => typed(
+            "whois_offline",
+            json!({"nick": nick, "registered": registered, "last_seen": last_seen}),
+        ),
+        Event::Whowas(departed) => {
+            let list: Vec<Value> = departed
+                .iter()
+                .map(|d| json!({"nick": d.nick, "host": d.host, "left_at": d.left_at}))
+                .collect();
+            typed("whowas", json!({ "departed": list }))
+        }
+        Event::Ison(nicks) => typed("ison", json!({ "nicks": nicks })),
+        Event::Stats { users, channels } => {
+            typed("stats", json!({"users": users, "channels": channels}))
+        }
+        Event::Away(message) => typed("away", json!({ "message": message })),
+        Event::AwayReply { nick, message } => {
+            typed("away_reply", json!({"nick": nick, "message": message}))
+        }
+        Event::NickChanged { old, new } => typed("nick", json!({"old": old, "new": new})),
+        _ => return None,
+    })
+}
+
+/// Kicks, modes, bans and server operators.
+fn moderation(event: &Event) -> Option<Value> {
+    Some(match event {
+        Event::Kicked {
+            channel,
+            nick,
+            by,
+            reason,
+        } => typed(
+            "kicked",
+            json!({"channel": channel, "nick": nick, "by": by, "reason": reason}),
+        ),
+        Event::ModeChanged {
+            channel,
+            by,
+            modes,
+            params,
+        } => typed(
+            "mode",
+            json!({"channel": channel, "by": by, "modes": modes, "params": params}),
+        ),
+        Event::ChannelModes {
+            channel,
+            modes,
+            params,
+        } => typed(
+            "modes",
+            json!({"channel": channel, "modes": modes, "params": params}),
+        ),
+        Event::MaskList {
+            channel,
+            kind,
+            entries,
+        } => {
+            let list = match kind {
+                MaskKind::Bans => "bans",
+                MaskKind::InviteExceptions => "invite_exceptions",
+            };
+            let entries: Vec<Value> = entries
+                .iter()
+                .map(|e| json!({"mask": e.mask, "set_by": e.set_by, "at": e.at}))
+                .collect();
+            typed(
+                "mask_list",
+                json!({"channel": channel, "list": list, "entries": entries}),
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// The watch and ignore lists.
+fn lists(event: &Event) -> Option<Value> {
+    let watched = |list: &[(String, bool)]| -> Vec<Value> {
+        list.iter()
+            .map(|(nick, online)| json!({"nick": nick, "online": online}))
+            .collect()
+    };
+    Some(match event {
+        Event::WatchList(list) | Event::WatchedAtLogin(list) => {
+            typed("watch_list", json!({ "watching": watched(list) }))
+        }
+        Event::Watching { nick, online } => {
+            typed("watching", json!({"nick": nick, "online": online}))
+        }
+        Event::Unwatched { nick } => typed("unwatched", json!({ "nick": nick })),
+        Event::WatchedLogin { nick } => typed("watched_login", json!({ "nick": nick })),
+        Event::WatchedLogout { nick } => typed("watched_logout", json!({ "nick": nick })),
+        Event::IgnoreList(nicks) => typed("ignore_list", json!({ "nicks": nicks })),
+        Event::Ignoring { nick } => typed("ignoring", json!({ "nick": nick })),
+        Event::Unignored { nick } => typed("unignored", json!({ "nick": nick })),
+        _ => return None,
+    })
+}
+
+fn channel(summary: &ChannelSummary) -> Value {
+    json!({"name": summary.name, "description": summary.description, "users": summary.users})
+}
+
+fn user(u: &UserSummary) -> Value {
+    json!({
+        "nick": u.nick,
+        "online": u.online.as_secs(),
+        "idle": u.idle.as_secs(),
+        "since": u.since,
+        "channels": u.channels,
+        "away": u.away,
+    })
+}
+
+fn users_json(users: &[UserSummary]) -> Vec<Value> {
+    users.iter().map(user).collect()
+}
+
+fn history_line(line: &HistoryLine) -> Value {
+    json!({"at": line.at, "from": line.nick, "text": line.text, "action": line.action})
+}
+
+fn memo(m: &Memo) -> Value {
+    json!({"from": m.from, "text": m.text, "at": m.at})
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rendered(event: &Event) -> Vec<u8> {
+        let mut out = Vec::new();
+        Renderer.render(event, &mut out);
+        out
+    }
+
+    #[test]
+    fn a_public_line_is_one_text_frame_of_json() {
+        let event = Event::Public {
+            channel: "Weather".into(),
+            from: "rufus".into(),
+            text: "<b>rain</b> & \"wind\"".into(),
+            action: false,
+        };
+        let bytes = rendered(&event);
+        assert_eq!(bytes[0], 0x81);
+        let value: Value = serde_json::from_slice(&bytes[2..]).unwrap();
+        assert_eq!(
+            value,
+            json!({"type": "public", "channel": "Weather", "from": "rufus",
+                   "text": "<b>rain</b> & \"wind\"", "action": false})
+        );
+    }
+
+    #[test]
+    fn prompts_are_not_for_browsers() {
+        assert_eq!(rendered(&Event::EchoOn), Vec::<u8>::new());
+    }
+
+    #[test]
+    fn closing_is_said_then_the_socket_closed_with_the_reason() {
+        let bytes = rendered(&Event::Closing {
+            reason: "Excess flood".into(),
+        });
+        let close = bytes.iter().rposition(|&b| b == 0x88).unwrap();
+        assert_eq!(&bytes[close + 2..close + 4], &1008u16.to_be_bytes());
+        assert_eq!(&bytes[close + 4..], b"Excess flood");
+    }
+
+    #[test]
+    fn a_member_list_carries_marks_and_times() {
+        let event = Event::Users {
+            channel: "Lobby".into(),
+            users: vec![UserSummary {
+                nick: "ann".into(),
+                online: std::time::Duration::from_secs(65),
+                idle: std::time::Duration::from_secs(5),
+                since: 1_700_000_000,
+                channels: vec!["Lobby".into()],
+                away: Some("lunch".into()),
+            }],
+            marks: vec!["@"],
+        };
+        let value = to_json(&event).unwrap();
+        assert_eq!(value["users"][0]["mark"], "@");
+        assert_eq!(value["users"][0]["online"], 65);
+        assert_eq!(value["users"][0]["away"], "lunch");
+    }
+}
