@@ -309,7 +309,7 @@ impl Reader<'_> {
             return self.say(Event::Error(ChatError::AlreadyLoggedIn));
         }
         let accounts = &self.door.accounts;
-        match accounts.lookup(&nick) {
+        match accounts.owner_of(&nick) {
             Err(error) => return self.say(Event::Error(error)),
             Ok(Some(account)) => {
                 return self.say(Event::Error(ChatError::PasswordRequired(account.nick)))
