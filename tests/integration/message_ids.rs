@@ -1,7 +1,7 @@
 //! Message ids over restarts (issue #13): every line kept with history has
-//! an id, and a restarted server hands out ids above every one it handed out
-//! before — above the ids it reserved too, even when history kept none of
-//! them. The ids are read from the real database file once the server has
+//! an id, and a restarted server (after an orderly stop or a `kill -9`)
+//! hands out ids above every one it handed out before — above the ids it
+//! reserved too, even when history kept none of them. The ids are read from the real database file once the server has
 //! stopped: no door shows them yet.
 
 use rusqlite::Connection;
@@ -10,11 +10,19 @@ use crate::support::{Client, TestServer, NO_LOBBY};
 
 /// The message ids of Weather's history, oldest line first.
 fn history_ids(server: &TestServer) -> Vec<u64> {
+    history_lines(server)
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect()
+}
+
+/// Weather's history as (message id, text), oldest line first.
+fn history_lines(server: &TestServer) -> Vec<(u64, String)> {
     let db = Connection::open(server.db_path()).expect("open chat.db");
     let mut rows = db
-        .prepare("SELECT message_id FROM history WHERE channel = 'Weather' ORDER BY id")
+        .prepare("SELECT message_id, text FROM history WHERE channel = 'Weather' ORDER BY id")
         .expect("the history table has message ids");
-    rows.query_map([], |row| row.get(0))
+    rows.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
         .expect("read history")
         .collect::<Result<_, _>>()
         .expect("every history line has a message id")
@@ -96,4 +104,32 @@ fn a_restart_goes_on_above_the_reservation_when_history_kept_nothing() {
         after[0]
     );
     assert!(reserved(&server) > after[0], "the start reserved above it");
+}
+
+#[test]
+fn after_a_crash_ids_go_on_above_what_the_killed_server_could_hand_out() {
+    let mut server = TestServer::start_with(&format!("{NO_LOBBY}[history]\nreplay = 10\n"));
+    say_in_weather(&server, "alice", &["before the crash"]);
+    // kill -9: the line may or may not have reached the disk, but the
+    // reservation made at start did, before any id was handed out.
+    server.kill_hard();
+    let bound = reserved(&server);
+    server.restart();
+    say_in_weather(&server, "bob", &["after the crash"]);
+    server.terminate();
+    let lines = history_lines(&server);
+    let (after, _) = lines
+        .iter()
+        .find(|(_, text)| text == "after the crash")
+        .expect("the line said after the restart is kept");
+    assert!(
+        *after > bound,
+        "id {after} is not above the reserved {bound}"
+    );
+    for (id, text) in &lines {
+        if text == "before the crash" {
+            assert!(id < after, "{lines:?}");
+            assert!(*id <= bound, "{lines:?}");
+        }
+    }
 }
