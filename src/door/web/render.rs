@@ -59,15 +59,20 @@ fn chat(event: &Event) -> Option<Value> {
             from,
             text,
             action,
+            ..
         } => typed(
             "public",
             json!({"channel": channel, "from": from, "text": text, "action": action}),
         ),
-        Event::Private { from, text, action } => typed(
+        Event::Private {
+            from, text, action, ..
+        } => typed(
             "private",
             json!({"from": from, "text": text, "action": action}),
         ),
-        Event::PrivateSent { to, text, action } => typed(
+        Event::PrivateSent {
+            to, text, action, ..
+        } => typed(
             "private_sent",
             json!({"to": to, "text": text, "action": action}),
         ),
@@ -82,7 +87,7 @@ fn chat(event: &Event) -> Option<Value> {
         Event::MemoStored { to } => typed("memo_stored", json!({ "to": to })),
         Event::MemosCleared => typed("memos_cleared", json!({})),
         Event::Notice(text) => typed("notice", json!({ "text": text })),
-        Event::Wallops { from, text } => typed("wallops", json!({"from": from, "text": text})),
+        Event::Wallops { from, text, .. } => typed("wallops", json!({"from": from, "text": text})),
         Event::Error(error) => error_json(error),
         Event::Help => typed(
             "help",
@@ -337,6 +342,7 @@ mod tests {
             from: "rufus".into(),
             text: "<b>rain</b> & \"wind\"".into(),
             action: false,
+            stamp: crate::hub::Stamp::BLANK,
         };
         let bytes = rendered(&event);
         assert_eq!(bytes[0], 0x81);
