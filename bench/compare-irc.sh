@@ -13,7 +13,9 @@
 # private scenario), PARALLEL (logins under way at once in the connections
 # scenarios; 200: InspIRCd completes a registration a second after it
 # starts, so one at a time would hold one connection a second),
-# SERVERS ("chatd chatd-text ngircd inspircd"), OUT (the JSON lines file;
+# SERVERS ("chatd chatd-text ngircd inspircd"; add `chatd-base` to run
+# BASE_CHATD, an older chatd binary, through its IRC door in the same run, for
+# a before/after beside the peers), OUT (the JSON lines file;
 # bench/irc-<time>.jsonl), INSTALL (1: apt-get install ngircd inspircd when
 # missing; needs root), CARGO_TARGET_DIR (where cargo builds), NODELAY (1:
 # start ngIRCd and InspIRCd with a small LD_PRELOAD library, compiled here
@@ -209,6 +211,10 @@ start_server() {
             if [ "$name" = chatd-text ]; then door=text; fi
             start_chatd "$TARGET"/release/chatd bench/chat-nolobby.toml "$door"
             ;;
+        chatd-base)
+            start_chatd "${BASE_CHATD:?BASE_CHATD names the older chatd binary}" \
+                bench/chat-nolobby.toml irc
+            ;;
         ngircd)
             port=$(free_port)
             write_ngircd_conf "$port"
@@ -244,7 +250,7 @@ bench() {
     start_server "$name" || return 0
     local label=$name protocol=irc
     case "$name" in
-        chatd) ;;
+        chatd | chatd-base) ;;
         chatd-text) protocol=text ;;
         *) label=$name$SUFFIX ;;
     esac
