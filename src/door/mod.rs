@@ -8,6 +8,7 @@ pub mod irc;
 pub mod lines;
 pub mod modes;
 pub mod sanitize;
+pub mod session;
 pub mod text;
 pub mod udp;
 pub mod web;

@@ -18,7 +18,7 @@ mod outbound;
 pub mod stack;
 
 pub use drainer::Drainer;
-pub use outbound::{Outbound, Render};
+pub use outbound::{Outbound, Render, Said};
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

@@ -7,11 +7,19 @@
 //! Writes use `MSG_DONTWAIT` on a socket whose reader blocks: when the
 //! kernel's buffer is full the rest waits here and the [`Drainer`] sends it
 //! once the socket has room. No thread is woken per receiver per line.
+//!
+//! The door's own replies (prompts, parse errors, PONG, numerics) come here
+//! too, and only here: [`Outbound::say`] takes how many commands the door
+//! had sent the hub before the reply, and holds the reply until the hub has
+//! carried out that many ([`Outbox::handled`]). A reply never overtakes the
+//! answers to the commands before it, and never travels through the hub.
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io;
 use std::net::{Shutdown, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use log::warn;
@@ -20,6 +28,16 @@ use super::drainer::{Drainer, Registration};
 use super::OpenConnections;
 use crate::hub::Event;
 use crate::runtime::{Outbox, Pushed, QueueFull};
+
+/// What a door says to its own client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Said {
+    /// An event the hub could also have sent (an error, a notice, a
+    /// goodbye), rendered by the connection's renderer like the hub's.
+    Event(Event),
+    /// Bytes already in the door's protocol (a prompt, a numeric, PONG).
+    Bytes(Vec<u8>),
+}
 
 /// A connection's renderer: its protocol's bytes for each event.
 pub trait Render: Send {
@@ -88,6 +106,10 @@ pub struct Outbound {
     limit: usize,
     drainer: Drainer,
     state: Mutex<State>,
+    /// How many of the door's commands the hub has carried out.
+    handled: AtomicU64,
+    /// Replies wait in `State::held`; read by the hub without the lock.
+    holding: AtomicBool,
     _open: super::OpenGuard,
 }
 
@@ -108,6 +130,9 @@ struct State {
     closing: bool,
     /// Nothing more goes out: the peer is gone or we have closed.
     closed: bool,
+    /// The door's replies waiting for the hub: each goes out once the hub
+    /// has carried out the number of commands it names.
+    held: VecDeque<(u64, Said)>,
 }
 
 impl Outbound {
@@ -133,7 +158,10 @@ impl Outbound {
                 registration: None,
                 closing: false,
                 closed: false,
+                held: VecDeque::new(),
             }),
+            handled: AtomicU64::new(0),
+            holding: AtomicBool::new(false),
             _open: open.enter(),
         })
     }
@@ -142,16 +170,45 @@ impl Outbound {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Queues and writes at once: what the connection's own reader (or the
-    /// store worker) says, ordered with everything queued before it.
-    pub fn say(&self, event: &Event) {
+    /// The door's own reply to its client, after the hub's answers to the
+    /// first `after` commands the door sent it: written at once when the
+    /// hub has carried those out, else held until it has.
+    pub fn say(&self, after: u64, said: Said) {
         let mut state = self.lock();
-        if self.queue(&mut state, event, None).is_err() {
-            // Over its byte budget: the hub cuts it off at its next delivery;
-            // what the door says meanwhile is dropped, never grown.
-            return;
+        if state.held.is_empty() {
+            // Set before reading `handled`, while the hub sets `handled`
+            // before reading this: one of the two sees the other, so a held
+            // reply is never left behind (SeqCst orders the four).
+            self.holding.store(true, Ordering::SeqCst);
+            if self.handled.load(Ordering::SeqCst) >= after {
+                self.holding.store(false, Ordering::SeqCst);
+                // Over its byte budget: the hub cuts it off at its next
+                // delivery; what the door says meanwhile is dropped.
+                let _ = self.queue_said(&mut state, &said);
+                self.write(&mut state);
+                return;
+            }
         }
-        self.write(&mut state);
+        state.held.push_back((after, said));
+    }
+
+    fn queue_said(&self, state: &mut State, said: &Said) -> Result<(), QueueFull> {
+        match said {
+            Said::Event(event) => self.queue(state, event, None),
+            Said::Bytes(bytes) => {
+                if !state.closed && !state.closing {
+                    state.pending.extend_from_slice(bytes);
+                }
+                self.check_limit(state)
+            }
+        }
+    }
+
+    fn check_limit(&self, state: &State) -> Result<(), QueueFull> {
+        match state.pending.len() - state.written > self.limit {
+            true => Err(QueueFull),
+            false => Ok(()),
+        }
     }
 
     /// [`Outbound::say`] for bytes a door's codec made itself, not from an
@@ -191,10 +248,7 @@ impl Outbound {
             }
             _ => render.render(event, pending),
         }
-        if pending.len() - state.written > self.limit {
-            return Err(QueueFull);
-        }
-        Ok(())
+        self.check_limit(state)
     }
 
     /// Writes what is pending without blocking. A full socket is handed to
@@ -278,6 +332,30 @@ impl Outbox for Outbound {
     fn flush(&self) {
         let mut state = self.lock();
         self.write(&mut state);
+    }
+
+    /// Lets out the replies that waited for the hub's first `count`
+    /// commands (see [`Outbound::say`]).
+    fn handled(&self, count: u64) -> Result<Pushed, QueueFull> {
+        self.handled.fetch_max(count, Ordering::SeqCst);
+        if !self.holding.load(Ordering::SeqCst) {
+            return Ok(Pushed::Done);
+        }
+        let mut state = self.lock();
+        let mut queued = false;
+        while state.held.front().is_some_and(|(after, _)| *after <= count) {
+            let (_, said) = state.held.pop_front().expect("looked at the front");
+            self.queue_said(&mut state, &said)?;
+            queued = true;
+        }
+        if state.held.is_empty() {
+            self.holding.store(false, Ordering::SeqCst);
+        }
+        if !queued || state.dirty || state.full || state.written == state.pending.len() {
+            return Ok(Pushed::Done);
+        }
+        state.dirty = true;
+        Ok(Pushed::NeedsFlush)
     }
 
     /// Writes what is pending, then closes (however long the client takes

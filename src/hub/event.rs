@@ -12,13 +12,6 @@ use crate::model::{HistoryLine, MaskEntry, Memo, Stamp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
-    /// Ask for something at login. Sent by doors that have a login
-    /// dialogue, not by the hub.
-    Prompt(Prompt),
-    /// The hidden answer to a password prompt has been read: show typing again.
-    EchoOn,
-    /// The door's own command list. Sent by doors, not by the hub.
-    Help,
     /// A door's own confirmation, e.g. of a password change.
     Notice(String),
     LoggedIn {
@@ -236,18 +229,6 @@ pub enum Event {
     Closing {
         reason: String,
     },
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Prompt {
-    /// For a nickname; `first` adds the greeting.
-    Nick { first: bool },
-    /// For the password of a registered nickname (typing hidden).
-    Password { nick: String },
-    /// For a new password to register `nick` with (typing hidden).
-    NewPassword { nick: String, min_length: usize },
-    /// For the new password once more.
-    RepeatPassword,
 }
 
 /// Someone who was on line with a nickname, for WHOWAS.

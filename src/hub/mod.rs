@@ -26,7 +26,7 @@ mod tests;
 
 pub use channel::{ChannelSummary, MaskKind};
 pub use command::{ChannelMode, Command, DoorKind, Identity, ListKind, ModeChange, Watch};
-pub use event::{ChatError, Departed, Departure, Event, Prompt, UserSummary};
+pub use event::{ChatError, Departed, Departure, Event, UserSummary};
 pub use message_ids::MessageIds;
 pub use session_id::{SessionId, SessionMap};
 pub use state::{Effect, Hub, HubConfig, StoreWrite, MAX_WATCH};

@@ -2374,12 +2374,13 @@ fn identify_of_ones_own_nick_tells_nobody() {
 }
 
 #[test]
-fn a_relay_does_not_count_as_the_user_typing() {
+fn a_keepalive_does_not_count_as_the_user_typing() {
+    // What a door sends for a line it answered itself (/help, PING).
     let mut w = World::new();
     let alice = w.connect("alice");
     let bob = w.connect("bob");
     w.wait(100);
-    w.run(alice, Command::Relay(Box::new(Event::Help)));
+    w.run(alice, Command::Ping);
     let idle = whois_summary(&mut w, bob, "alice").idle;
     assert!(idle >= Duration::from_secs(100), "{idle:?}");
 }

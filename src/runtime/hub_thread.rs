@@ -34,6 +34,13 @@ pub trait Outbox: Send + Sync {
 
     /// The hub is done with this session: write what is queued, then close.
     fn close(&self) {}
+
+    /// The hub has carried out the first `count` commands its door sent
+    /// with [`HubHandle::send_in_order`]: the door's own replies that
+    /// waited for them may go out now.
+    fn handled(&self, _count: u64) -> Result<Pushed, QueueFull> {
+        Ok(Pushed::Done)
+    }
 }
 
 /// What a push left to do.
@@ -77,6 +84,9 @@ enum Message {
     Command {
         session: SessionId,
         command: Command,
+        /// Which of its door's commands this is (from 1), for the door's
+        /// replies that wait for it; 0 when nobody waits.
+        seq: u64,
     },
     Tick,
     Shutdown {
@@ -113,8 +123,19 @@ impl HubHandle {
 
     /// Sends a command; false when the hub has stopped.
     pub fn send(&self, session: SessionId, command: Command) -> bool {
+        self.send_in_order(session, 0, command)
+    }
+
+    /// Sends the door's `seq`th command (counting from 1): once the hub has
+    /// carried it out it tells the session's outbox ([`Outbox::handled`]),
+    /// which lets out the door's own replies that were waiting for it.
+    pub fn send_in_order(&self, session: SessionId, seq: u64, command: Command) -> bool {
         self.messages
-            .send(Message::Command { session, command })
+            .send(Message::Command {
+                session,
+                command,
+                seq,
+            })
             .is_ok()
     }
 
@@ -223,6 +244,7 @@ fn handle(
 ) -> bool {
     let now = Now::read();
     let mut stopping = false;
+    let mut handled = None;
     match message {
         Message::Attach {
             session,
@@ -233,7 +255,14 @@ fn handle(
             links.insert(session, Attached { peer, link });
             hub.handle(now, session, Command::Connect { peer, door }, effects);
         }
-        Message::Command { session, command } => hub.handle(now, session, command, effects),
+        Message::Command {
+            session,
+            command,
+            seq,
+        } => {
+            hub.handle(now, session, command, effects);
+            handled = Some((session, seq)).filter(|_| seq > 0);
+        }
         Message::Tick => hub.tick(now, effects),
         Message::Shutdown { reason } => {
             info!("shutting down: telling {} users", hub.users_online());
@@ -242,7 +271,41 @@ fn handle(
         }
     }
     carry_out(hub, now, links, store, effects, dirty);
+    if let Some((session, seq)) = handled {
+        // After its effects: the door's replies follow the hub's answers.
+        if let Some(attached) = links.get(&session) {
+            match attached.link.outbox.handled(seq) {
+                Ok(Pushed::Done) => {}
+                Ok(Pushed::NeedsFlush) => dirty.push(Arc::clone(&attached.link.outbox)),
+                Err(QueueFull) => {
+                    cut_off(hub, now, session, links, effects);
+                    carry_out(hub, now, links, store, effects, dirty);
+                }
+            }
+        }
+    }
     stopping
+}
+
+/// Cuts off a slow consumer (its queue is full); the hub's effects of its
+/// going are added to `effects`.
+fn cut_off(
+    hub: &mut Hub,
+    now: Now,
+    to: SessionId,
+    links: &mut SessionMap<Attached>,
+    effects: &mut Vec<Effect>,
+) {
+    let Some(attached) = links.remove(&to) else {
+        return;
+    };
+    warn!(
+        "disconnecting {}: send queue exceeded (slow reader)",
+        attached.peer
+    );
+    (attached.link.kill)();
+    let reason = "send queue exceeded".to_string();
+    hub.handle(now, to, Command::Disconnected { reason }, effects);
 }
 
 /// Carries out effects in order. Cutting off a slow consumer is itself a
@@ -266,14 +329,7 @@ fn carry_out(
                     Ok(Pushed::Done) => {}
                     Ok(Pushed::NeedsFlush) => dirty.push(Arc::clone(&attached.link.outbox)),
                     Err(QueueFull) => {
-                        let attached = links.remove(&to).expect("looked up above");
-                        warn!(
-                            "disconnecting {}: send queue exceeded (slow reader)",
-                            attached.peer
-                        );
-                        (attached.link.kill)();
-                        let reason = "send queue exceeded".to_string();
-                        hub.handle(now, to, Command::Disconnected { reason }, effects);
+                        cut_off(hub, now, to, links, effects);
                         queue.extend(effects.drain(..));
                     }
                 }

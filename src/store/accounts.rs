@@ -11,7 +11,7 @@ use crate::model::name::skeleton;
 use crate::model::AccountId;
 
 /// One row of `accounts`.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AccountRecord {
     pub id: AccountId,
     pub nick: String,

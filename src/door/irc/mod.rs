@@ -830,7 +830,8 @@ impl Reader<'_> {
     }
 
     fn say(&self, event: Event) -> Flow {
-        self.own.say(&event);
+        // Its commands go to the hub uncounted: nothing to wait for.
+        self.own.say(0, crate::engine::Said::Event(event));
         Flow::Continue
     }
 }

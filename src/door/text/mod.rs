@@ -1,8 +1,8 @@
 //! The text door: telnet and netcat users. Per connection, the reader thread
-//! decodes lines ([`codec`]), parses them ([`parse`]), runs the login dialogue
-//! and account commands, and sends commands to the hub; the writer thread
-//! renders events ([`render`]) and writes everything queued in one write per
-//! wake-up.
+//! decodes lines ([`codec`]) and parses them with the door's command table
+//! ([`parse`]) into hub commands or input for the connection's session
+//! (`door::session`: the login dialogue and account commands); the
+//! connection's outbound side renders events ([`render`]).
 
 pub mod codec;
 pub mod parse;
@@ -12,19 +12,18 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::Receiver;
-
-use self::codec::{Input, LineDecoder};
+use self::codec::LineDecoder;
 use self::parse::{AccountCommand, Typed};
 use super::accounts::Accounts;
 use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
+use super::session::driver::{Connection, Wording};
+use super::session::{self, Expect, Input, Reply, Session};
 use super::{sanitize, Admission};
-use crate::engine::{Engine, Outbound};
-use crate::hub::{AccountId, ChatError, Command, DoorKind, Event, Identity, Prompt, SessionId};
-use crate::model::name::{Nick, NickError};
+use crate::engine::{Engine, Said};
+use crate::hub::{ChatError, Command, DoorKind, Event};
+use crate::model::name::NickError;
 use crate::runtime::HubHandle;
-use crate::store::AccountRecord;
 
 /// The text door's settings.
 #[derive(Clone, Debug)]
@@ -58,8 +57,8 @@ pub fn refusal(why: &str) -> String {
 }
 
 impl TextDoor {
-    /// Serves one connection until it closes. Runs on the connection's own
-    /// thread (which becomes the reader) and starts the writer.
+    /// Serves one connection until it closes, on the connection's own
+    /// thread (its reader).
     pub fn serve(&self, stream: TcpStream, peer: SocketAddr, admission: Admission) {
         let setup = super::DoorSetup {
             door: DoorKind::Text,
@@ -67,14 +66,17 @@ impl TextDoor {
             engine: &self.engine,
         };
         super::serve_connection(setup, stream, peer, render::Renderer, |attached| {
+            let rules = session::Rules {
+                allow_guests: self.accounts.rules.allow_guests,
+                min_password_length: self.accounts.rules.min_password_length,
+                nick_length: self.config.nick_length,
+            };
+            let session = Session::new(rules);
+            let accounts = Arc::clone(&self.accounts);
             Reader {
                 door: self,
-                session: attached.session,
                 peer,
-                own: attached.own,
-                login: attached.replies,
-                phase: Phase::Nick,
-                went_deep: false,
+                conn: Connection::new(session, &attached, peer.ip(), accounts, self.hub.clone()),
                 stream: Arc::clone(&attached.stream),
             }
             .run(attached.stream)
@@ -83,57 +85,69 @@ impl TextDoor {
     }
 }
 
-/// Where a connection is in its life; decides what a typed line means.
-enum Phase {
-    /// At the nickname prompt.
-    Nick,
-    /// The nickname is registered: the next line is its password.
-    Password(AccountRecord),
-    /// Guests are off: the next line is a password to register `nick` with.
-    NewPassword(String),
-    /// … and the line after that, the same password again.
-    RepeatPassword { nick: String, password: String },
-    /// A password step failed while more lines may have been typed ahead
-    /// (piped, or typed fast): they are dropped until the client has been
-    /// quiet for [`QUIET`], then the nickname prompt returns. Otherwise a
-    /// typed-ahead password would become a guest's nickname, announced to
-    /// the Lobby (issue #17).
-    Discard,
-    /// Logged in as `nick`.
-    Chat {
-        nick: String,
-        account: Option<AccountId>,
-    },
+/// The text door's words for what the session says.
+struct Words;
+
+impl Wording for Words {
+    fn word(&self, _session: &Session, reply: Reply, out: &mut Vec<Said>) {
+        let mut bytes = Vec::new();
+        match reply {
+            Reply::Event(event) => return out.push(Said::Event(event)),
+            Reply::NickRegistered { owner, .. } => {
+                return out.push(Said::Event(Event::Error(ChatError::NickRegistered(owner))))
+            }
+            Reply::NoGuests { .. } => {
+                return out.push(Said::Event(Event::Error(ChatError::GuestsNotAllowed)))
+            }
+            Reply::Prompt(prompt) => render::prompt(&prompt, &mut bytes),
+            Reply::EchoOn => render::echo_on(&mut bytes),
+        }
+        out.push(Said::Bytes(bytes));
+    }
 }
 
 struct Reader<'a> {
     door: &'a TextDoor,
-    session: SessionId,
     peer: SocketAddr,
-    /// This connection's own queue, for what the door says itself (prompts,
-    /// help, parse errors), so it is ordered with what the hub says.
-    own: Arc<Outbound>,
-    login: Receiver<bool>,
-    phase: Phase,
-    /// A login has just completed ([`LineConnection::went_deep`]).
-    went_deep: bool,
-    /// For the read timeout that ends [`Phase::Discard`].
+    conn: Connection,
+    /// For the read timeout that ends the session's discarding of lines
+    /// typed ahead of a failed password step.
     stream: Arc<TcpStream>,
 }
 
 impl Reader<'_> {
     /// Reads until the connection ends; returns why it ended.
     fn run(&mut self, stream: Arc<TcpStream>) -> String {
-        self.say(Event::Prompt(Prompt::Nick { first: true }));
+        if let Flow::Stop(reason) = self.step(Input::Start) {
+            return reason;
+        }
         let decoder = LineDecoder::new(self.door.config.max_line);
         let (flood, peer) = (self.door.config.flood, self.peer);
         read_lines(&stream, decoder, flood, peer, self)
+    }
+
+    /// Runs `input` through the session. Once the session drops typed-ahead
+    /// lines, the client must be silent for [`QUIET`] before it goes on.
+    fn step(&mut self, input: Input) -> Flow {
+        let flow = self.conn.step(input, &Words);
+        if !self.conn.session.discarding() || matches!(flow, Flow::Stop(_)) {
+            return flow;
+        }
+        match self.stream.set_read_timeout(Some(QUIET)) {
+            Ok(()) => Flow::Continue,
+            Err(_) => self.conn.step(Input::Quiet, &Words),
+        }
+    }
+
+    fn say(&self, event: Event) -> Flow {
+        self.conn.say(Said::Event(event));
+        Flow::Continue
     }
 }
 
 impl LineConnection for Reader<'_> {
     fn went_deep(&mut self) -> bool {
-        std::mem::take(&mut self.went_deep)
+        self.conn.session.take_logged_in_now()
     }
 
     fn closing(&mut self, reason: &str) {
@@ -143,105 +157,41 @@ impl LineConnection for Reader<'_> {
     }
 
     fn silence(&mut self) -> Flow {
-        if matches!(self.phase, Phase::Discard) {
+        if self.conn.session.discarding() {
             // Nothing waits to be read any more: the next line is an answer.
             let _ = self.stream.set_read_timeout(None);
-            return self.prompt_nick();
+            return self.step(Input::Quiet);
         }
         Flow::Continue
     }
 
-    fn input(&mut self, input: Input) -> Flow {
-        if matches!(self.phase, Phase::Discard) {
+    fn input(&mut self, input: codec::Input) -> Flow {
+        let expects = self.conn.session.expects();
+        if expects == Expect::Discard {
             // Typed before the failure was shown: never a nickname or a line.
             return Flow::Continue;
         }
         // Issue 16: a nickname with a hidden character is refused, not
         // quietly shortened by the cleaning that chat text gets.
         let (line, hidden) = match input {
-            Input::Line(line) => (sanitize::clean(&line), sanitize::first_hidden(&line)),
-            Input::TooLong => {
+            codec::Input::Line(line) => (sanitize::clean(&line), sanitize::first_hidden(&line)),
+            codec::Input::TooLong => {
                 let max = self.door.config.max_line;
                 self.say(Event::Error(ChatError::LineTooLong { max }));
-                if matches!(self.phase, Phase::Nick) {
-                    self.say(Event::Prompt(Prompt::Nick { first: false }));
-                }
-                return Flow::Continue;
+                return match expects {
+                    Expect::Nick => self.step(Input::AskAgain),
+                    _ => Flow::Continue,
+                };
             }
             // Options we never asked for stay off: saying nothing is a refusal
             // a telnet client accepts, and can't start a negotiation loop.
-            Input::Negotiation { .. } => return Flow::Continue,
+            codec::Input::Negotiation { .. } => return Flow::Continue,
         };
-        match std::mem::replace(&mut self.phase, Phase::Nick) {
-            // Dropped above; kept so for the next line too.
-            Phase::Discard => {
-                self.phase = Phase::Discard;
-                Flow::Continue
-            }
-            Phase::Nick => self.nick_line(&line, hidden),
-            Phase::Password(account) => {
-                self.say(Event::EchoOn);
-                let ip = self.peer.ip();
-                match self.door.accounts.log_in(ip, &account, &line) {
-                    Ok(identity) => self.log_in(account.nick, Some(identity)),
-                    Err(error) => self.refuse_typed_ahead(error),
-                }
-            }
-            Phase::NewPassword(nick) => {
-                self.say(Event::EchoOn);
-                match self.door.accounts.check_new_password(&line) {
-                    Ok(()) => {
-                        self.say(Event::Prompt(Prompt::RepeatPassword));
-                        self.phase = Phase::RepeatPassword {
-                            nick,
-                            password: line,
-                        };
-                        Flow::Continue
-                    }
-                    Err(error) => self.refuse_typed_ahead(error),
-                }
-            }
-            Phase::RepeatPassword { nick, password } => {
-                self.say(Event::EchoOn);
-                if line != password {
-                    return self.refuse_typed_ahead(ChatError::PasswordsDiffer);
-                }
-                match self.door.accounts.register(&nick, &password) {
-                    Ok(account) => {
-                        let identity = Identity {
-                            account,
-                            watch: Vec::new(),
-                            ignore: Vec::new(),
-                            memos: Vec::new(),
-                        };
-                        // As /register says it: the person should know the
-                        // nickname now needs this password (issue #17).
-                        self.say(Event::Registered { nick: nick.clone() });
-                        self.log_in(nick, Some(identity))
-                    }
-                    Err(error) => self.refuse(error),
-                }
-            }
-            Phase::Chat { nick, account } => {
-                self.phase = Phase::Chat {
-                    nick: nick.clone(),
-                    account,
-                };
-                match parse::parse_chat(&line) {
-                    // An empty line is input too: it keeps the connection alive.
-                    Typed::Blank => self.to_hub(Command::Ping),
-                    Typed::Help => self.relay(Event::Help),
-                    Typed::HelpOn(command, what) => {
-                        self.relay(Event::Notice(parse::help_line(command, what)))
-                    }
-                    Typed::Error(error) => self.relay(Event::Error(error)),
-                    Typed::Account(AccountCommand::ChangeNick { .. }) if hidden.is_some() => {
-                        self.say(Event::Error(hidden_in_nick(hidden)))
-                    }
-                    Typed::Hub(command) => self.to_hub(command),
-                    Typed::Account(command) => self.account_command(&nick, account, command),
-                }
-            }
+        match expects {
+            Expect::Discard => Flow::Continue,
+            Expect::Nick => self.nick_line(&line, hidden),
+            Expect::Password => self.step(Input::Password(line)),
+            Expect::Chat => self.chat_line(&line, hidden),
         }
     }
 }
@@ -249,199 +199,59 @@ impl LineConnection for Reader<'_> {
 impl Reader<'_> {
     /// A line at the nickname prompt.
     fn nick_line(&mut self, line: &str, hidden: Option<char>) -> Flow {
-        let nick = match parse::parse_login(line) {
+        match parse::parse_login(line) {
             Typed::Hub(Command::Login { .. }) if hidden.is_some() => {
-                return self.refuse(hidden_in_nick(hidden))
+                self.refuse(hidden_in_nick(hidden))
             }
-            Typed::Hub(Command::Login { nick, .. }) => nick,
-            Typed::Hub(command) => return self.to_hub(command),
+            Typed::Hub(Command::Login { nick, .. }) => self.step(Input::Nick(nick)),
+            Typed::Hub(command) => self.conn.to_hub(command),
             Typed::Help => {
-                self.say(Event::Help);
-                return self.prompt_nick();
+                self.conn.say(Said::Bytes(help()));
+                self.step(Input::AskAgain)
             }
             Typed::HelpOn(command, what) => {
                 self.say(Event::Notice(parse::help_line(command, what)));
-                return self.prompt_nick();
+                self.step(Input::AskAgain)
             }
-            Typed::Error(error) => return self.refuse(error),
-            Typed::Blank | Typed::Account(_) => return self.prompt_nick(),
-        };
-        let rules = self.door.accounts.rules;
-        match self.door.accounts.owner_of(&nick) {
-            Err(error) => self.refuse(error),
-            Ok(Some(account)) => {
-                if let Err(error) = self.door.accounts.check_throttle(self.peer.ip(), &account) {
-                    // The password typed after the nickname must not follow it.
-                    return self.refuse_typed_ahead(error);
-                }
-                self.say(Event::Prompt(Prompt::Password {
-                    nick: account.nick.clone(),
-                }));
-                self.phase = Phase::Password(account);
-                Flow::Continue
-            }
-            Ok(None) if rules.allow_guests => self.log_in(nick, None),
-            Ok(None) => {
-                // No guests: check the nickname before asking for a password.
-                if let Err(why) = Nick::parse(&nick, self.door.config.nick_length) {
-                    return self.refuse(ChatError::BadNick(why));
-                }
-                self.say(Event::Prompt(Prompt::NewPassword {
-                    nick: nick.clone(),
-                    min_length: rules.min_password_length,
-                }));
-                self.phase = Phase::NewPassword(nick);
-                Flow::Continue
-            }
+            Typed::Error(error) => self.refuse(error),
+            Typed::Blank | Typed::Account(_) => self.step(Input::AskAgain),
         }
     }
 
-    /// Asks the hub for the nickname and waits for its answer, so that lines
-    /// typed (or pasted) after the nickname are read as chat, not nicknames.
-    fn log_in(&mut self, nick: String, identity: Option<Identity>) -> Flow {
-        let account = identity.as_ref().map(|i| i.account);
-        let command = Command::Login {
-            nick: nick.clone(),
-            identity,
-        };
-        if let Flow::Stop(reason) = self.to_hub(command) {
-            return Flow::Stop(reason);
-        }
-        match self.login.recv() {
-            Ok(true) => {
-                self.phase = Phase::Chat { nick, account };
-                self.went_deep = true;
-                Flow::Continue
+    /// A line typed once logged in.
+    fn chat_line(&mut self, line: &str, hidden: Option<char>) -> Flow {
+        match parse::parse_chat(line) {
+            // An empty line is input too: it keeps the connection alive.
+            Typed::Blank => self.conn.to_hub(Command::Ping),
+            Typed::Help => self.conn.answer(Said::Bytes(help())),
+            Typed::HelpOn(command, what) => {
+                let notice = Event::Notice(parse::help_line(command, what));
+                self.conn.answer(Said::Event(notice))
             }
-            // The hub has said why; ask again.
-            Ok(false) => self.prompt_nick(),
-            Err(_) => Flow::Stop("closed by the server".into()),
-        }
-    }
-
-    fn account_command(
-        &mut self,
-        nick: &str,
-        account: Option<AccountId>,
-        command: AccountCommand,
-    ) -> Flow {
-        let accounts = &self.door.accounts;
-        match command {
-            AccountCommand::Register { password } => {
-                if account.is_some() {
-                    return self.say(Event::Error(ChatError::AlreadyRegistered));
-                }
-                match accounts.register(nick, &password) {
-                    Ok(account) => {
-                        self.phase = Phase::Chat {
-                            nick: nick.to_string(),
-                            account: Some(account),
-                        };
-                        // The hub confirms once it has saved the hot list too.
-                        self.to_hub(Command::Identified { account })
-                    }
-                    Err(error) => self.say(Event::Error(error)),
-                }
+            Typed::Error(error) => self.conn.answer(Said::Event(Event::Error(error))),
+            Typed::Account(AccountCommand::ChangeNick { .. }) if hidden.is_some() => {
+                self.say(Event::Error(hidden_in_nick(hidden)))
             }
-            // Exactly the nickname one has: nothing would change (a change of
-            // case is a change).
-            AccountCommand::ChangeNick { nick: wanted } if wanted == nick => {
-                self.say(Event::Error(ChatError::SameNick(wanted)))
-            }
-            AccountCommand::ChangeNick { nick: wanted } => {
-                // A registered nickname is only for its owner.
-                match accounts.owner_of(&wanted) {
-                    Ok(Some(owner)) if Some(owner.id) != account => {
-                        let error = ChatError::NickRegistered(owner.nick);
-                        self.say(Event::Error(error))
-                    }
-                    // Without guests, every nickname in use is a registered one.
-                    Ok(None) if !accounts.rules.allow_guests => {
-                        self.say(Event::Error(ChatError::GuestsNotAllowed))
-                    }
-                    Ok(_) => {
-                        let command = Command::ChangeNick {
-                            nick: wanted.clone(),
-                            identity: None,
-                        };
-                        if let Flow::Stop(reason) = self.to_hub(command) {
-                            return Flow::Stop(reason);
-                        }
-                        // Wait for the hub's answer: /register must only ever
-                        // name the nickname this connection really holds.
-                        match self.login.recv() {
-                            Ok(true) => {
-                                self.phase = Phase::Chat {
-                                    account: account.filter(|_| wanted.eq_ignore_ascii_case(nick)),
-                                    nick: wanted,
-                                };
-                                Flow::Continue
-                            }
-                            Ok(false) => Flow::Continue,
-                            Err(_) => Flow::Stop("closed by the server".into()),
-                        }
-                    }
-                    Err(error) => self.say(Event::Error(error)),
-                }
-            }
-            AccountCommand::Oper { name, password } => {
-                match accounts.check_oper(self.peer.ip(), &name, &password) {
-                    Ok(()) => self.to_hub(Command::Oper { name }),
-                    Err(error) => self.relay(Event::Error(error)),
-                }
-            }
-            AccountCommand::ChangePassword { old, new } => {
-                let Some(account) = account else {
-                    return self.say(Event::Error(ChatError::NotRegistered));
-                };
-                match accounts.change_password(self.peer.ip(), account, &old, &new) {
-                    Ok(()) => self.say(Event::Notice("Your password has been changed.".into())),
-                    Err(error) => self.say(Event::Error(error)),
-                }
-            }
+            Typed::Hub(command) => self.conn.to_hub(command),
+            Typed::Account(command) => self.step(match command {
+                AccountCommand::Register { password } => Input::Register { password },
+                AccountCommand::ChangeNick { nick } => Input::ChangeNick { nick },
+                AccountCommand::Oper { name, password } => Input::Oper { name, password },
+                AccountCommand::ChangePassword { old, new } => Input::ChangePassword { old, new },
+            }),
         }
     }
 
-    /// Says why a login step failed and starts the login again.
+    /// Says why a line at the nickname prompt was refused and asks again.
     fn refuse(&mut self, error: ChatError) -> Flow {
         self.say(Event::Error(error));
-        self.prompt_nick()
+        self.step(Input::AskAgain)
     }
+}
 
-    /// [`Reader::refuse`] for a step a password may follow: what was typed
-    /// ahead is dropped before the nickname prompt returns.
-    fn refuse_typed_ahead(&mut self, error: ChatError) -> Flow {
-        self.say(Event::Error(error));
-        match self.stream.set_read_timeout(Some(QUIET)) {
-            Ok(()) => {
-                self.phase = Phase::Discard;
-                Flow::Continue
-            }
-            Err(_) => self.prompt_nick(),
-        }
-    }
-
-    fn prompt_nick(&mut self) -> Flow {
-        self.phase = Phase::Nick;
-        self.say(Event::Prompt(Prompt::Nick { first: false }))
-    }
-
-    fn to_hub(&self, command: Command) -> Flow {
-        match self.door.hub.send(self.session, command) {
-            true => Flow::Continue,
-            false => Flow::Stop("server shutting down".into()),
-        }
-    }
-
-    /// Queues an answer of the door's own behind the hub's answers to
-    /// earlier commands.
-    fn relay(&self, event: Event) -> Flow {
-        self.to_hub(Command::Relay(Box::new(event)))
-    }
-
-    fn say(&self, event: Event) -> Flow {
-        // A full queue means the hub is about to cut this connection off.
-        self.own.say(&event);
-        Flow::Continue
-    }
+/// The door's command list, from its command table.
+fn help() -> Vec<u8> {
+    let mut out = Vec::new();
+    render::help(&mut out);
+    out
 }

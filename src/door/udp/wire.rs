@@ -224,10 +224,7 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         Event::Closing { reason } => encode(ERROR, reason, out),
         Event::Notice(text) => encode(ERROR, text, out),
         // Nothing the book's client could ask for or show.
-        Event::Prompt(_)
-        | Event::EchoOn
-        | Event::Help
-        | Event::PrivateSent { .. }
+        Event::PrivateSent { .. }
         | Event::Whois(_)
         | Event::WhoisOffline { .. }
         | Event::Registered { .. }

@@ -178,8 +178,6 @@ impl Renderer {
             Event::Raw(line) => {
                 let _ = write!(out, "{line}\r\n");
             }
-            // The text door's login dialogue and help: IRC has its own.
-            Event::Prompt(_) | Event::EchoOn | Event::Help => {}
         }
     }
 }

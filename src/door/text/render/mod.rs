@@ -8,6 +8,8 @@ mod chat;
 mod lists;
 mod moderation;
 mod prompts;
+
+pub use prompts::{echo_on, help, prompt};
 mod queries;
 
 use std::io::{Result, Write};
@@ -40,7 +42,6 @@ pub fn render(event: &Event, out: &mut Vec<u8>) {
 /// Each family of events has its own file.
 fn write_event(event: &Event, out: &mut Vec<u8>) -> Result<()> {
     match event {
-        Event::Prompt(_) | Event::EchoOn | Event::Help => prompts::write(event, out)?,
         Event::LoggedIn { .. }
         | Event::Registered { .. }
         | Event::NickChanged { .. }

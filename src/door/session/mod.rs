@@ -1,0 +1,558 @@
+//! One connection's session, the same under every door: who it is (nickname,
+//! account), how it logs in (nickname and password prompts, registration,
+//! guests, the hub's answer), its account commands (register, nickname
+//! change, oper, password change) and the capabilities it negotiated. Pure:
+//! no sockets, no store, no clock, no hub.
+//!
+//! A door feeds it [`Input`]s (what its command table made of a client's
+//! line) and carries out the [`Output`]s in order:
+//! - [`Output::Say`]: a [`Reply`] to the client, which the door puts in its
+//!   own words and queues with [`driver::Connection::say`];
+//! - [`Output::Hub`]: a [`Command`] for the hub;
+//! - [`Output::Ask`]: a [`Request`] for the world (a store lookup, an argon2
+//!   check, the hub's answer to a login). The door does it and feeds the
+//!   result back as [`Input::Answer`] before anything else; nothing else is
+//!   output until then.
+//!
+//! [`driver::Connection`] does all of that for a TCP door's reader thread,
+//! blocking where the session asks; a door without a thread per connection
+//! (UDP) answers requests later, from wherever the answer arrives.
+
+pub mod driver;
+#[cfg(test)]
+mod tests;
+
+use crate::hub::{AccountId, ChatError, Command, Event, Identity};
+use crate::model::name::Nick;
+use crate::store::AccountRecord;
+
+/// What decides how a session may log in, from chat.toml.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rules {
+    /// A nickname nobody registered may be used without a password.
+    pub allow_guests: bool,
+    pub min_password_length: usize,
+    pub nick_length: usize,
+}
+
+/// What a door with a login dialogue asks its client for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Prompt {
+    /// For a nickname; `first` adds the greeting.
+    Nick { first: bool },
+    /// For the password of a registered nickname (typing hidden).
+    Password { nick: String },
+    /// For a new password to register `nick` with (typing hidden).
+    NewPassword { nick: String, min_length: usize },
+    /// For the new password once more.
+    RepeatPassword,
+}
+
+/// What the session tells its client. Each door puts it in its own words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// As the hub would say it: an error, a notice, `Registered`.
+    Event(Event),
+    Prompt(Prompt),
+    /// The hidden answer to a password prompt has been read.
+    EchoOn,
+    /// `asked` is registered (as `owner`) and needs its owner's password.
+    NickRegistered {
+        asked: String,
+        owner: String,
+    },
+    /// `nick` is not registered, and this server takes no guests.
+    NoGuests {
+        nick: String,
+    },
+}
+
+/// What a door feeds its session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Input {
+    /// The connection is open: a door with a dialogue asks for a nickname.
+    Start,
+    /// A nickname typed at the nickname prompt.
+    Nick(String),
+    /// Ask for the nickname again (the door refused a line itself).
+    AskAgain,
+    /// A line typed at a password prompt.
+    Password(String),
+    /// The client has been quiet since a failed password step: what it
+    /// typed ahead is gone ([`Session::discarding`]).
+    Quiet,
+    /// Register the nickname in use with `password`.
+    Register {
+        password: String,
+    },
+    ChangeNick {
+        nick: String,
+    },
+    Oper {
+        name: String,
+        password: String,
+    },
+    ChangePassword {
+        old: String,
+        new: String,
+    },
+    /// The outcome of the last [`Request`].
+    Answer(Answer),
+}
+
+/// What the session needs done before it can go on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Request {
+    /// The account a person must own to use this nickname (the one
+    /// registered as it; one it only looks like refuses it, issue 16):
+    /// [`Answer::Account`].
+    Owner(String),
+    /// Whether the failed-login limit lets this client try the account's
+    /// password: [`Answer::Done`].
+    Throttle(AccountRecord),
+    /// Check the account's password: [`Answer::Identity`].
+    Password {
+        account: AccountRecord,
+        password: String,
+    },
+    /// Register a nickname: [`Answer::Registered`].
+    Register { nick: String, password: String },
+    /// Check a server operator's name and password: [`Answer::Done`].
+    Oper { name: String, password: String },
+    /// Replace an account's password: [`Answer::Done`].
+    ChangePassword {
+        account: AccountId,
+        old: String,
+        new: String,
+    },
+    /// The hub's answer to the `Login` or `ChangeNick` just sent:
+    /// [`Answer::Hub`].
+    HubAnswer,
+}
+
+/// The outcome of a [`Request`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    Account(Result<Option<AccountRecord>, ChatError>),
+    Identity(Result<Identity, ChatError>),
+    Registered(Result<AccountId, ChatError>),
+    Done(Result<(), ChatError>),
+    /// True: the hub took the nickname; false: it said why not.
+    Hub(bool),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    Say(Reply),
+    Hub(Command),
+    Ask(Request),
+}
+
+/// What the next line from the client means, for a door's command table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// A nickname (or a command that makes sense before login).
+    Nick,
+    /// A password (typing hidden): feed it as [`Input::Password`].
+    Password,
+    /// Nothing: lines typed ahead of a failed password step are dropped
+    /// until the client is quiet (issue #17: a typed-ahead password must
+    /// never become a guest's nickname, announced to the Lobby).
+    Discard,
+    /// Chat: the session is logged in.
+    Chat,
+}
+
+/// Where a session is in its life.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Stage {
+    Nick,
+    /// The nickname is registered: the next line is its password.
+    Password(AccountRecord),
+    /// Guests are off: the next line is a password to register `nick` with.
+    NewPassword(String),
+    /// … and the line after that, the same password again.
+    RepeatPassword {
+        nick: String,
+        password: String,
+    },
+    Discard,
+    Chat,
+}
+
+/// What to do with the answer to the request in flight.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Pending {
+    /// The account of a nickname typed at the prompt.
+    NickAccount(String),
+    /// The failed-login limit, before the password prompt.
+    Throttle(AccountRecord),
+    /// The password typed for a registered nickname.
+    LoginPassword(String),
+    /// Registration from the nickname prompt (no guests).
+    NewAccount(String),
+    /// The hub's answer to `Login`.
+    HubLogin {
+        nick: String,
+        account: Option<AccountId>,
+    },
+    /// `/register` while logged in.
+    Register,
+    /// The account of a nickname asked for with `/nick`.
+    NickChange(String),
+    /// The hub's answer to `ChangeNick`.
+    HubNickChange(String),
+    Oper(String),
+    ChangePassword,
+}
+
+/// One connection's session. See the module doc for how a door drives it.
+#[derive(Clone, Debug)]
+pub struct Session {
+    rules: Rules,
+    stage: Stage,
+    /// The nickname held, once logged in.
+    nick: Option<String>,
+    account: Option<AccountId>,
+    pending: Option<Pending>,
+    /// A login has completed since the door last asked.
+    logged_in_now: bool,
+}
+
+impl Session {
+    pub fn new(rules: Rules) -> Session {
+        Session {
+            rules,
+            stage: Stage::Nick,
+            nick: None,
+            account: None,
+            pending: None,
+            logged_in_now: false,
+        }
+    }
+
+    /// The nickname this session holds in the hub, once logged in.
+    pub fn nick(&self) -> Option<&str> {
+        self.nick.as_deref()
+    }
+
+    /// The account the session is logged in to, if any.
+    pub fn account(&self) -> Option<AccountId> {
+        self.account
+    }
+
+    pub fn rules(&self) -> Rules {
+        self.rules
+    }
+
+    pub fn expects(&self) -> Expect {
+        match self.stage {
+            Stage::Nick => Expect::Nick,
+            Stage::Password(_) | Stage::NewPassword(_) | Stage::RepeatPassword { .. } => {
+                Expect::Password
+            }
+            Stage::Discard => Expect::Discard,
+            Stage::Chat => Expect::Chat,
+        }
+    }
+
+    /// Dropping typed-ahead lines until the client is quiet.
+    pub fn discarding(&self) -> bool {
+        self.stage == Stage::Discard
+    }
+
+    /// True once after each completed login: the door's reader may give
+    /// back the stack the login's lookups and hashing touched.
+    pub fn take_logged_in_now(&mut self) -> bool {
+        std::mem::take(&mut self.logged_in_now)
+    }
+
+    /// A request is in flight: only its [`Input::Answer`] may come next.
+    pub fn waiting(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Runs one input; what follows from it is appended to `out`.
+    pub fn step(&mut self, input: Input, out: &mut Vec<Output>) {
+        if let Input::Answer(answer) = input {
+            match self.pending.take() {
+                Some(pending) => self.answer(pending, answer, out),
+                None => debug_assert!(false, "an answer nobody asked for: {answer:?}"),
+            }
+            return;
+        }
+        debug_assert!(self.pending.is_none(), "{input:?} before the answer");
+        match (input, &self.stage) {
+            (Input::Start, _) => say(out, Reply::Prompt(Prompt::Nick { first: true })),
+            (Input::AskAgain, Stage::Nick) | (Input::Quiet, Stage::Discard) => {
+                self.prompt_nick(out)
+            }
+            (Input::Nick(nick), Stage::Nick) => self.ask(
+                out,
+                Pending::NickAccount(nick.clone()),
+                Request::Owner(nick),
+            ),
+            (Input::Password(line), _) => self.password_line(line, out),
+            (Input::Register { password }, Stage::Chat) => self.register(password, out),
+            (Input::ChangeNick { nick }, Stage::Chat) => self.change_nick(nick, out),
+            (Input::Oper { name, password }, Stage::Chat) => {
+                let request = Request::Oper {
+                    name: name.clone(),
+                    password,
+                };
+                self.ask(out, Pending::Oper(name), request)
+            }
+            (Input::ChangePassword { old, new }, Stage::Chat) => match self.account {
+                None => error(out, ChatError::NotRegistered),
+                Some(account) => {
+                    let request = Request::ChangePassword { account, old, new };
+                    self.ask(out, Pending::ChangePassword, request)
+                }
+            },
+            // Out of place (a door's mistake, or a line raced a stage
+            // change): nothing to do.
+            _ => {}
+        }
+    }
+
+    fn ask(&mut self, out: &mut Vec<Output>, pending: Pending, request: Request) {
+        self.pending = Some(pending);
+        out.push(Output::Ask(request));
+    }
+
+    fn password_line(&mut self, line: String, out: &mut Vec<Output>) {
+        let stage = std::mem::replace(&mut self.stage, Stage::Nick);
+        match stage {
+            Stage::Password(account) => {
+                say(out, Reply::EchoOn);
+                let pending = Pending::LoginPassword(account.nick.clone());
+                let request = Request::Password {
+                    account,
+                    password: line,
+                };
+                self.ask(out, pending, request);
+            }
+            Stage::NewPassword(nick) => {
+                say(out, Reply::EchoOn);
+                let min = self.rules.min_password_length;
+                if line.chars().count() < min {
+                    return self.refuse_typed_ahead(ChatError::PasswordTooShort { min }, out);
+                }
+                say(out, Reply::Prompt(Prompt::RepeatPassword));
+                self.stage = Stage::RepeatPassword {
+                    nick,
+                    password: line,
+                };
+            }
+            Stage::RepeatPassword { nick, password } => {
+                say(out, Reply::EchoOn);
+                if line != password {
+                    return self.refuse_typed_ahead(ChatError::PasswordsDiffer, out);
+                }
+                let request = Request::Register {
+                    nick: nick.clone(),
+                    password,
+                };
+                self.ask(out, Pending::NewAccount(nick), request);
+            }
+            other => self.stage = other,
+        }
+    }
+
+    fn register(&mut self, password: String, out: &mut Vec<Output>) {
+        if self.account.is_some() {
+            return error(out, ChatError::AlreadyRegistered);
+        }
+        let nick = self.nick.clone().unwrap_or_default();
+        self.ask(out, Pending::Register, Request::Register { nick, password });
+    }
+
+    fn change_nick(&mut self, wanted: String, out: &mut Vec<Output>) {
+        // Exactly the nickname one has: nothing would change (a change of
+        // case is a change).
+        if self.nick.as_deref() == Some(wanted.as_str()) {
+            return error(out, ChatError::SameNick(wanted));
+        }
+        let request = Request::Owner(wanted.clone());
+        self.ask(out, Pending::NickChange(wanted), request);
+    }
+
+    fn answer(&mut self, pending: Pending, answer: Answer, out: &mut Vec<Output>) {
+        match (pending, answer) {
+            (Pending::NickAccount(nick), Answer::Account(found)) => {
+                self.nick_account(nick, found, out)
+            }
+            (Pending::Throttle(account), Answer::Done(allowed)) => match allowed {
+                Ok(()) => {
+                    let nick = account.nick.clone();
+                    say(out, Reply::Prompt(Prompt::Password { nick }));
+                    self.stage = Stage::Password(account);
+                }
+                // The password typed after the nickname must not follow it.
+                Err(why) => self.refuse_typed_ahead(why, out),
+            },
+            (Pending::LoginPassword(nick), Answer::Identity(checked)) => match checked {
+                Ok(identity) => self.log_in(nick, Some(identity), out),
+                Err(why) => self.refuse_typed_ahead(why, out),
+            },
+            (Pending::NewAccount(nick), Answer::Registered(registered)) => match registered {
+                Ok(account) => {
+                    // As /register says it: the person should know the
+                    // nickname now needs this password (issue #17).
+                    say(out, Reply::Event(Event::Registered { nick: nick.clone() }));
+                    let identity = Identity {
+                        account,
+                        watch: Vec::new(),
+                        ignore: Vec::new(),
+                        memos: Vec::new(),
+                    };
+                    self.log_in(nick, Some(identity), out)
+                }
+                Err(why) => self.refuse(why, out),
+            },
+            (Pending::HubLogin { nick, account }, Answer::Hub(taken)) => match taken {
+                true => {
+                    self.stage = Stage::Chat;
+                    self.nick = Some(nick);
+                    self.account = account;
+                    self.logged_in_now = true;
+                }
+                // The hub has said why; ask again.
+                false => self.prompt_nick(out),
+            },
+            (Pending::Register, Answer::Registered(registered)) => match registered {
+                Ok(account) => {
+                    self.account = Some(account);
+                    // The hub confirms once it has saved the hot list too.
+                    out.push(Output::Hub(Command::Identified { account }));
+                }
+                Err(why) => error(out, why),
+            },
+            (Pending::NickChange(wanted), Answer::Account(found)) => {
+                self.nick_change(wanted, found, out)
+            }
+            (Pending::HubNickChange(wanted), Answer::Hub(taken)) => {
+                if taken {
+                    let same = self
+                        .nick
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(&wanted));
+                    self.account = self.account.filter(|_| same);
+                    self.nick = Some(wanted);
+                }
+            }
+            (Pending::Oper(name), Answer::Done(checked)) => match checked {
+                Ok(()) => out.push(Output::Hub(Command::Oper { name })),
+                Err(why) => error(out, why),
+            },
+            (Pending::ChangePassword, Answer::Done(changed)) => match changed {
+                Ok(()) => {
+                    let notice = Event::Notice("Your password has been changed.".into());
+                    say(out, Reply::Event(notice))
+                }
+                Err(why) => error(out, why),
+            },
+            (pending, answer) => {
+                debug_assert!(false, "{answer:?} does not answer {pending:?}")
+            }
+        }
+    }
+
+    /// A nickname typed at the prompt, with its account if registered.
+    fn nick_account(
+        &mut self,
+        nick: String,
+        found: Result<Option<AccountRecord>, ChatError>,
+        out: &mut Vec<Output>,
+    ) {
+        match found {
+            Err(why) => self.refuse(why, out),
+            Ok(Some(account)) => {
+                let request = Request::Throttle(account.clone());
+                self.ask(out, Pending::Throttle(account), request)
+            }
+            Ok(None) if self.rules.allow_guests => self.log_in(nick, None, out),
+            Ok(None) => {
+                // No guests: check the nickname before asking for a password.
+                if let Err(why) = Nick::parse(&nick, self.rules.nick_length) {
+                    return self.refuse(ChatError::BadNick(why), out);
+                }
+                let min_length = self.rules.min_password_length;
+                let prompt = Prompt::NewPassword {
+                    nick: nick.clone(),
+                    min_length,
+                };
+                say(out, Reply::Prompt(prompt));
+                self.stage = Stage::NewPassword(nick);
+            }
+        }
+    }
+
+    /// `/nick wanted`, with the account registered as `wanted` if any.
+    fn nick_change(
+        &mut self,
+        wanted: String,
+        found: Result<Option<AccountRecord>, ChatError>,
+        out: &mut Vec<Output>,
+    ) {
+        match found {
+            // A registered nickname is only for its owner.
+            Ok(Some(owner)) if Some(owner.id) != self.account => say(
+                out,
+                Reply::NickRegistered {
+                    asked: wanted,
+                    owner: owner.nick,
+                },
+            ),
+            // Without guests, every nickname in use is a registered one.
+            Ok(None) if !self.rules.allow_guests => say(out, Reply::NoGuests { nick: wanted }),
+            Ok(_) => {
+                out.push(Output::Hub(Command::ChangeNick {
+                    nick: wanted.clone(),
+                    identity: None,
+                }));
+                // Wait for the hub's answer: /register must only ever name
+                // the nickname this connection really holds.
+                self.ask(out, Pending::HubNickChange(wanted), Request::HubAnswer);
+            }
+            Err(why) => error(out, why),
+        }
+    }
+
+    /// Asks the hub for the nickname and waits for its answer, so that lines
+    /// typed (or pasted) after the nickname are read as chat, not nicknames.
+    fn log_in(&mut self, nick: String, identity: Option<Identity>, out: &mut Vec<Output>) {
+        let account = identity.as_ref().map(|i| i.account);
+        out.push(Output::Hub(Command::Login {
+            nick: nick.clone(),
+            identity,
+        }));
+        self.ask(out, Pending::HubLogin { nick, account }, Request::HubAnswer);
+    }
+
+    /// Says why a login step failed and starts the login again.
+    fn refuse(&mut self, why: ChatError, out: &mut Vec<Output>) {
+        error(out, why);
+        self.prompt_nick(out);
+    }
+
+    /// [`Session::refuse`] for a step a password may follow: what was typed
+    /// ahead is dropped before the nickname prompt returns ([`Input::Quiet`]).
+    fn refuse_typed_ahead(&mut self, why: ChatError, out: &mut Vec<Output>) {
+        error(out, why);
+        self.stage = Stage::Discard;
+    }
+
+    fn prompt_nick(&mut self, out: &mut Vec<Output>) {
+        self.stage = Stage::Nick;
+        say(out, Reply::Prompt(Prompt::Nick { first: false }));
+    }
+}
+
+fn say(out: &mut Vec<Output>, reply: Reply) {
+    out.push(Output::Say(reply));
+}
+
+fn error(out: &mut Vec<Output>, why: ChatError) {
+    say(out, Reply::Event(Event::Error(why)));
+}

@@ -1,0 +1,444 @@
+//! The session machine on its own: inputs in, outputs out, with the
+//! answers a door would give typed in by hand.
+
+use super::*;
+use crate::model::name::NickError;
+
+fn rules(allow_guests: bool) -> Rules {
+    Rules {
+        allow_guests,
+        min_password_length: 6,
+        nick_length: 16,
+    }
+}
+
+fn record(id: i64, nick: &str) -> AccountRecord {
+    AccountRecord {
+        id: AccountId(id),
+        nick: nick.into(),
+        password_hash: "$argon2id$...".into(),
+        created_at: 0,
+        last_login_at: None,
+        last_login_from: None,
+        last_seen_at: None,
+        login_count: 0,
+    }
+}
+
+fn identity(id: i64) -> Identity {
+    Identity {
+        account: AccountId(id),
+        watch: Vec::new(),
+        ignore: Vec::new(),
+        memos: Vec::new(),
+    }
+}
+
+fn step(session: &mut Session, input: Input) -> Vec<Output> {
+    let mut out = Vec::new();
+    session.step(input, &mut out);
+    out
+}
+
+fn answer(session: &mut Session, answer: Answer) -> Vec<Output> {
+    step(session, Input::Answer(answer))
+}
+
+fn prompt(prompt: Prompt) -> Output {
+    Output::Say(Reply::Prompt(prompt))
+}
+
+fn error(why: ChatError) -> Output {
+    Output::Say(Reply::Event(Event::Error(why)))
+}
+
+fn ask_nick() -> Output {
+    prompt(Prompt::Nick { first: false })
+}
+
+/// A guest logged in as `nick`.
+fn guest(nick: &str) -> Session {
+    let mut s = Session::new(rules(true));
+    step(&mut s, Input::Nick(nick.into()));
+    answer(&mut s, Answer::Account(Ok(None)));
+    answer(&mut s, Answer::Hub(true));
+    s
+}
+
+/// The owner of account `id`, logged in as `nick`.
+fn owner(id: i64, nick: &str) -> Session {
+    let mut s = Session::new(rules(true));
+    step(&mut s, Input::Nick(nick.into()));
+    answer(&mut s, Answer::Account(Ok(Some(record(id, nick)))));
+    answer(&mut s, Answer::Done(Ok(())));
+    step(&mut s, Input::Password("secret".into()));
+    answer(&mut s, Answer::Identity(Ok(identity(id))));
+    answer(&mut s, Answer::Hub(true));
+    assert_eq!(s.account(), Some(AccountId(id)));
+    s
+}
+
+#[test]
+fn the_first_prompt_greets() {
+    let mut s = Session::new(rules(true));
+    assert_eq!(
+        step(&mut s, Input::Start),
+        [prompt(Prompt::Nick { first: true })]
+    );
+    assert_eq!(s.expects(), Expect::Nick);
+}
+
+#[test]
+fn a_guest_logs_in_once_the_hub_takes_the_nickname() {
+    let mut s = Session::new(rules(true));
+    assert_eq!(
+        step(&mut s, Input::Nick("lincoln".into())),
+        [Output::Ask(Request::Owner("lincoln".into()))]
+    );
+    assert!(s.waiting());
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(None))),
+        [
+            Output::Hub(Command::Login {
+                nick: "lincoln".into(),
+                identity: None
+            }),
+            Output::Ask(Request::HubAnswer),
+        ]
+    );
+    // Lines read meanwhile must not be taken for nicknames.
+    assert_eq!(s.expects(), Expect::Nick);
+    assert!(answer(&mut s, Answer::Hub(true)).is_empty());
+    assert_eq!(s.expects(), Expect::Chat);
+    assert_eq!(s.nick(), Some("lincoln"));
+    assert_eq!(s.account(), None);
+    assert!(s.take_logged_in_now());
+    assert!(!s.take_logged_in_now(), "said once");
+}
+
+#[test]
+fn a_nickname_the_hub_refuses_is_asked_for_again() {
+    let mut s = Session::new(rules(true));
+    step(&mut s, Input::Nick("taken".into()));
+    answer(&mut s, Answer::Account(Ok(None)));
+    assert_eq!(answer(&mut s, Answer::Hub(false)), [ask_nick()]);
+    assert_eq!(s.expects(), Expect::Nick);
+    assert_eq!(s.nick(), None);
+}
+
+#[test]
+fn a_registered_nickname_asks_for_its_password_and_logs_in_to_the_account() {
+    let mut s = Session::new(rules(false));
+    step(&mut s, Input::Nick("alice".into()));
+    let alice = record(7, "Alice");
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(Some(alice.clone())))),
+        [Output::Ask(Request::Throttle(alice.clone()))]
+    );
+    assert_eq!(
+        answer(&mut s, Answer::Done(Ok(()))),
+        [prompt(Prompt::Password {
+            nick: "Alice".into()
+        })]
+    );
+    assert_eq!(s.expects(), Expect::Password);
+    assert_eq!(
+        step(&mut s, Input::Password("secret".into())),
+        [
+            Output::Say(Reply::EchoOn),
+            Output::Ask(Request::Password {
+                account: alice,
+                password: "secret".into()
+            }),
+        ]
+    );
+    // The account's own spelling of the nickname is the one logged in.
+    assert_eq!(
+        answer(&mut s, Answer::Identity(Ok(identity(7)))),
+        [
+            Output::Hub(Command::Login {
+                nick: "Alice".into(),
+                identity: Some(identity(7))
+            }),
+            Output::Ask(Request::HubAnswer),
+        ]
+    );
+    answer(&mut s, Answer::Hub(true));
+    assert_eq!(s.account(), Some(AccountId(7)));
+}
+
+#[test]
+fn a_wrong_password_drops_what_was_typed_ahead_until_the_client_is_quiet() {
+    let mut s = Session::new(rules(true));
+    step(&mut s, Input::Nick("alice".into()));
+    answer(&mut s, Answer::Account(Ok(Some(record(7, "alice")))));
+    answer(&mut s, Answer::Done(Ok(())));
+    step(&mut s, Input::Password("wrong".into()));
+    assert_eq!(
+        answer(&mut s, Answer::Identity(Err(ChatError::WrongPassword))),
+        [error(ChatError::WrongPassword)]
+    );
+    assert!(s.discarding());
+    assert_eq!(s.expects(), Expect::Discard);
+    assert_eq!(step(&mut s, Input::Quiet), [ask_nick()]);
+    assert_eq!(s.expects(), Expect::Nick);
+}
+
+#[test]
+fn the_login_limit_refuses_before_the_password_is_asked_for() {
+    let mut s = Session::new(rules(true));
+    step(&mut s, Input::Nick("alice".into()));
+    answer(&mut s, Answer::Account(Ok(Some(record(7, "alice")))));
+    let why = ChatError::LoginsThrottled { wait_secs: 30 };
+    assert_eq!(answer(&mut s, Answer::Done(Err(why.clone()))), [error(why)]);
+    assert!(
+        s.discarding(),
+        "the password typed after the nickname is dropped"
+    );
+}
+
+#[test]
+fn without_guests_a_new_nickname_is_registered_with_a_password_typed_twice() {
+    let mut s = Session::new(rules(false));
+    step(&mut s, Input::Nick("newbie".into()));
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(None))),
+        [prompt(Prompt::NewPassword {
+            nick: "newbie".into(),
+            min_length: 6
+        })]
+    );
+    assert_eq!(
+        step(&mut s, Input::Password("longenough".into())),
+        [Output::Say(Reply::EchoOn), prompt(Prompt::RepeatPassword)]
+    );
+    assert_eq!(
+        step(&mut s, Input::Password("longenough".into())),
+        [
+            Output::Say(Reply::EchoOn),
+            Output::Ask(Request::Register {
+                nick: "newbie".into(),
+                password: "longenough".into()
+            }),
+        ]
+    );
+    assert_eq!(
+        answer(&mut s, Answer::Registered(Ok(AccountId(3)))),
+        [
+            Output::Say(Reply::Event(Event::Registered {
+                nick: "newbie".into()
+            })),
+            Output::Hub(Command::Login {
+                nick: "newbie".into(),
+                identity: Some(identity(3))
+            }),
+            Output::Ask(Request::HubAnswer),
+        ]
+    );
+}
+
+#[test]
+fn without_guests_a_short_or_mistyped_new_password_is_refused() {
+    let mut s = Session::new(rules(false));
+    step(&mut s, Input::Nick("newbie".into()));
+    answer(&mut s, Answer::Account(Ok(None)));
+    assert_eq!(
+        step(&mut s, Input::Password("short".into())),
+        [
+            Output::Say(Reply::EchoOn),
+            error(ChatError::PasswordTooShort { min: 6 })
+        ]
+    );
+    assert!(s.discarding());
+    step(&mut s, Input::Quiet);
+    step(&mut s, Input::Nick("newbie".into()));
+    answer(&mut s, Answer::Account(Ok(None)));
+    step(&mut s, Input::Password("longenough".into()));
+    assert_eq!(
+        step(&mut s, Input::Password("longenuff".into())),
+        [
+            Output::Say(Reply::EchoOn),
+            error(ChatError::PasswordsDiffer)
+        ]
+    );
+    assert!(s.discarding());
+}
+
+#[test]
+fn without_guests_a_bad_nickname_is_refused_before_a_password_is_asked_for() {
+    let mut s = Session::new(rules(false));
+    step(&mut s, Input::Nick("no way".into()));
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(None))),
+        [
+            error(ChatError::BadNick(NickError::BadChar(' '))),
+            ask_nick()
+        ]
+    );
+}
+
+#[test]
+fn nick_change_to_someone_elses_account_or_to_a_guest_name_without_guests_is_refused() {
+    let mut s = owner(7, "alice");
+    step(&mut s, Input::ChangeNick { nick: "bob".into() });
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(Some(record(8, "Bob"))))),
+        [Output::Say(Reply::NickRegistered {
+            asked: "bob".into(),
+            owner: "Bob".into()
+        })]
+    );
+    let mut s = Session {
+        rules: rules(false),
+        ..owner(7, "alice")
+    };
+    step(&mut s, Input::ChangeNick { nick: "zed".into() });
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(None))),
+        [Output::Say(Reply::NoGuests { nick: "zed".into() })]
+    );
+    assert_eq!(s.nick(), Some("alice"));
+}
+
+#[test]
+fn nick_change_keeps_the_account_only_for_a_change_of_case() {
+    let mut s = owner(7, "alice");
+    step(
+        &mut s,
+        Input::ChangeNick {
+            nick: "Alice".into(),
+        },
+    );
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(Some(record(7, "alice"))))),
+        [
+            Output::Hub(Command::ChangeNick {
+                nick: "Alice".into(),
+                identity: None
+            }),
+            Output::Ask(Request::HubAnswer),
+        ]
+    );
+    answer(&mut s, Answer::Hub(true));
+    assert_eq!((s.nick(), s.account()), (Some("Alice"), Some(AccountId(7))));
+
+    step(&mut s, Input::ChangeNick { nick: "al".into() });
+    answer(&mut s, Answer::Account(Ok(None)));
+    answer(&mut s, Answer::Hub(true));
+    assert_eq!((s.nick(), s.account()), (Some("al"), None));
+}
+
+#[test]
+fn nick_change_the_hub_refuses_changes_nothing() {
+    let mut s = guest("alice");
+    step(&mut s, Input::ChangeNick { nick: "bob".into() });
+    answer(&mut s, Answer::Account(Ok(None)));
+    assert!(answer(&mut s, Answer::Hub(false)).is_empty());
+    assert_eq!(s.nick(), Some("alice"));
+}
+
+#[test]
+fn the_same_nickname_again_is_refused_without_asking_anyone() {
+    let mut s = guest("alice");
+    assert_eq!(
+        step(
+            &mut s,
+            Input::ChangeNick {
+                nick: "alice".into()
+            }
+        ),
+        [error(ChatError::SameNick("alice".into()))]
+    );
+    assert!(!s.waiting());
+}
+
+#[test]
+fn register_while_logged_in_tells_the_hub_the_account() {
+    let mut s = guest("alice");
+    assert_eq!(
+        step(
+            &mut s,
+            Input::Register {
+                password: "secret1".into()
+            }
+        ),
+        [Output::Ask(Request::Register {
+            nick: "alice".into(),
+            password: "secret1".into()
+        })]
+    );
+    assert_eq!(
+        answer(&mut s, Answer::Registered(Ok(AccountId(4)))),
+        [Output::Hub(Command::Identified {
+            account: AccountId(4)
+        })]
+    );
+    assert_eq!(
+        step(
+            &mut s,
+            Input::Register {
+                password: "again".into()
+            }
+        ),
+        [error(ChatError::AlreadyRegistered)]
+    );
+}
+
+#[test]
+fn password_change_needs_an_account_and_says_when_it_is_done() {
+    let mut s = guest("alice");
+    let change = || Input::ChangePassword {
+        old: "a".into(),
+        new: "b".into(),
+    };
+    assert_eq!(step(&mut s, change()), [error(ChatError::NotRegistered)]);
+    let mut s = owner(7, "alice");
+    assert_eq!(
+        step(&mut s, change()),
+        [Output::Ask(Request::ChangePassword {
+            account: AccountId(7),
+            old: "a".into(),
+            new: "b".into()
+        })]
+    );
+    assert_eq!(
+        answer(&mut s, Answer::Done(Ok(()))),
+        [Output::Say(Reply::Event(Event::Notice(
+            "Your password has been changed.".into()
+        )))]
+    );
+}
+
+#[test]
+fn oper_goes_to_the_hub_only_with_the_right_password() {
+    let mut s = guest("alice");
+    let oper = || Input::Oper {
+        name: "root".into(),
+        password: "pw".into(),
+    };
+    step(&mut s, oper());
+    assert_eq!(
+        answer(&mut s, Answer::Done(Ok(()))),
+        [Output::Hub(Command::Oper {
+            name: "root".into()
+        })]
+    );
+    step(&mut s, oper());
+    assert_eq!(
+        answer(&mut s, Answer::Done(Err(ChatError::NoOperHost))),
+        [error(ChatError::NoOperHost)]
+    );
+}
+
+#[test]
+fn account_commands_before_login_do_nothing() {
+    let mut s = Session::new(rules(true));
+    assert!(step(
+        &mut s,
+        Input::Register {
+            password: "secret1".into()
+        }
+    )
+    .is_empty());
+    assert!(!s.waiting());
+}
