@@ -211,20 +211,6 @@ impl Outbound {
         }
     }
 
-    /// [`Outbound::say`] for bytes a door's codec made itself, not from an
-    /// event (a WebSocket pong or close frame), in order with the rest.
-    pub fn say_bytes(&self, bytes: &[u8]) {
-        let mut state = self.lock();
-        if state.closed || state.closing {
-            return;
-        }
-        if state.pending.len() - state.written + bytes.len() > self.limit {
-            return;
-        }
-        state.pending.extend_from_slice(bytes);
-        self.write(&mut state);
-    }
-
     /// Renders `event` into the pending bytes, unless the connection has
     /// closed. Lines that render to nothing cost nothing.
     fn queue(

@@ -27,7 +27,7 @@ use super::accounts::Accounts;
 use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::{Admission, ConnectionLimits};
-use crate::engine::{Engine, Outbound};
+use crate::engine::{Engine, Outbound, Said};
 use crate::hub::{ChatError, Command, DoorKind, Event, SessionId};
 use crate::runtime::HubHandle;
 
@@ -251,7 +251,8 @@ impl LineConnection<WsInput> for Reader<'_> {
         match input {
             WsInput::Text(json) => self.request(&json),
             WsInput::Send(bytes) => {
-                self.own.say_bytes(&bytes);
+                // Its commands go to the hub uncounted: nothing to wait for.
+                self.own.say(0, Said::Bytes(bytes.to_vec()));
                 Flow::Continue
             }
             // A browser answers pings by itself: not a sign the person is there.
@@ -264,7 +265,7 @@ impl LineConnection<WsInput> for Reader<'_> {
     }
 
     fn closing(&mut self, reason: &str) {
-        self.own.say(&Event::Closing {
+        self.say(Event::Closing {
             reason: reason.to_string(),
         });
     }
@@ -291,7 +292,12 @@ impl Reader<'_> {
                 )))
             }
             Asked::Hub(command) => self.to_hub(command),
-            Asked::Help => self.say(Event::Help),
+            Asked::Help => {
+                let mut frame = Vec::new();
+                render::help(&mut frame);
+                self.own.say(0, Said::Bytes(frame));
+                Flow::Continue
+            }
             Asked::HelpOn(command, what) => self.say(Event::Notice(
                 crate::door::text::parse::help_line(command, what),
             )),
@@ -345,7 +351,7 @@ impl Reader<'_> {
     }
 
     fn say(&self, event: Event) -> Flow {
-        self.own.say(&event);
+        self.own.say(0, Said::Event(event));
         Flow::Continue
     }
 }

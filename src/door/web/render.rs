@@ -31,6 +31,16 @@ impl Render for Renderer {
     }
 }
 
+/// The door's command list, `{"type": "help", "commands": [[command,
+/// what it does], ...]}`, as one frame: said by the door, not the hub.
+pub fn help(out: &mut Vec<u8>) {
+    let commands: Vec<Value> = HELP.iter().map(|(c, w)| json!([c, w])).collect();
+    text_frame(
+        &typed("help", json!({ "commands": commands })).to_string(),
+        out,
+    );
+}
+
 /// `{"type": kind, ...fields}`.
 fn typed(kind: &str, fields: Value) -> Value {
     let mut object = Map::new();
@@ -89,10 +99,6 @@ fn chat(event: &Event) -> Option<Value> {
         Event::Notice(text) => typed("notice", json!({ "text": text })),
         Event::Wallops { from, text, .. } => typed("wallops", json!({"from": from, "text": text})),
         Event::Error(error) => error_json(error),
-        Event::Help => typed(
-            "help",
-            json!({"commands": HELP.iter().map(|(c, w)| json!([c, w])).collect::<Vec<_>>()}),
-        ),
         Event::IdleWarning { seconds } => typed("idle_warning", json!({ "seconds": seconds })),
         Event::Closing { reason } => typed("closing", json!({ "reason": reason })),
         Event::LoggedIn { nick } => typed("logged_in", json!({ "nick": nick })),
@@ -352,11 +358,6 @@ mod tests {
             json!({"type": "public", "channel": "Weather", "from": "rufus",
                    "text": "<b>rain</b> & \"wind\"", "action": false})
         );
-    }
-
-    #[test]
-    fn prompts_are_not_for_browsers() {
-        assert_eq!(rendered(&Event::EchoOn), Vec::<u8>::new());
     }
 
     #[test]
