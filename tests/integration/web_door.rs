@@ -98,10 +98,11 @@ fn a_web_guest_and_a_telnet_user_see_each_others_lines() {
     tina.send("hello from telnet");
     let line = webby.expect("public", |v| v["from"] == "tina");
     assert_eq!(
-        line,
-        json!({"type": "public", "channel": "Lobby", "from": "tina",
-               "text": "hello from telnet", "action": false})
+        (&line["channel"], &line["text"], &line["action"]),
+        (&json!("Lobby"), &json!("hello from telnet"), &json!(false)),
+        "{line}"
     );
+    assert!(line["id"].is_string() && line["at"].is_i64(), "{line}");
     webby.send(json!({"type": "line", "text": "hello from the browser"}));
     tina.expect_line("webby [Lobby]: hello from the browser");
     webby.send(json!({"type": "private", "to": "tina", "text": "psst <b>"}));

@@ -6,11 +6,13 @@
 use serde_json::{json, Map, Value};
 
 use super::frames::{close_frame, text_frame, CloseWhy};
+use crate::clock::unix_seconds;
 use crate::door::text::parse::HELP;
 use crate::engine::Render;
 use crate::hub::{
     ChannelSummary, ChatError, Departure, Event, HistoryLine, MaskKind, Memo, UserSummary,
 };
+use crate::model::Stamp;
 
 /// Renders events for one browser connection.
 pub struct Renderer;
@@ -51,6 +53,15 @@ fn typed(kind: &str, fields: Value) -> Value {
     Value::Object(object)
 }
 
+/// [`typed`] with the line's id (a string: ids may pass what a JavaScript
+/// number holds exactly) and the hub's time, in Unix seconds.
+fn stamped(kind: &str, stamp: &Stamp, fields: Value) -> Value {
+    let mut value = typed(kind, fields);
+    value["id"] = json!(stamp.id.to_string());
+    value["at"] = json!(unix_seconds(stamp.at));
+    value
+}
+
 /// The event's JSON, or `None` for events a browser has no use for (the
 /// text door's prompts and raw lines).
 pub fn to_json(event: &Event) -> Option<Value> {
@@ -69,21 +80,30 @@ fn chat(event: &Event) -> Option<Value> {
             from,
             text,
             action,
-            ..
-        } => typed(
+            stamp,
+        } => stamped(
             "public",
+            stamp,
             json!({"channel": channel, "from": from, "text": text, "action": action}),
         ),
         Event::Private {
-            from, text, action, ..
-        } => typed(
+            from,
+            text,
+            action,
+            stamp,
+        } => stamped(
             "private",
+            stamp,
             json!({"from": from, "text": text, "action": action}),
         ),
         Event::PrivateSent {
-            to, text, action, ..
-        } => typed(
+            to,
+            text,
+            action,
+            stamp,
+        } => stamped(
             "private_sent",
+            stamp,
             json!({"to": to, "text": text, "action": action}),
         ),
         Event::History { channel, lines } => typed(
@@ -97,7 +117,9 @@ fn chat(event: &Event) -> Option<Value> {
         Event::MemoStored { to } => typed("memo_stored", json!({ "to": to })),
         Event::MemosCleared => typed("memos_cleared", json!({})),
         Event::Notice(text) => typed("notice", json!({ "text": text })),
-        Event::Wallops { from, text, .. } => typed("wallops", json!({"from": from, "text": text})),
+        Event::Wallops { from, text, stamp } => {
+            stamped("wallops", stamp, json!({"from": from, "text": text}))
+        }
         Event::Error(error) => error_json(error),
         Event::IdleWarning { seconds } => typed("idle_warning", json!({ "seconds": seconds })),
         Event::Closing { reason } => typed("closing", json!({ "reason": reason })),
@@ -324,7 +346,8 @@ fn users_json(users: &[UserSummary]) -> Vec<Value> {
 }
 
 fn history_line(line: &HistoryLine) -> Value {
-    json!({"at": line.at, "from": line.nick, "text": line.text, "action": line.action})
+    json!({"id": line.id.to_string(), "at": line.at, "from": line.nick,
+           "text": line.text, "action": line.action})
 }
 
 fn memo(m: &Memo) -> Value {
@@ -348,7 +371,10 @@ mod tests {
             from: "rufus".into(),
             text: "<b>rain</b> & \"wind\"".into(),
             action: false,
-            stamp: crate::hub::Stamp::BLANK,
+            stamp: Stamp {
+                id: crate::model::MessageId(42),
+                at: std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+            },
         };
         let bytes = rendered(&event);
         assert_eq!(bytes[0], 0x81);
@@ -356,7 +382,8 @@ mod tests {
         assert_eq!(
             value,
             json!({"type": "public", "channel": "Weather", "from": "rufus",
-                   "text": "<b>rain</b> & \"wind\"", "action": false})
+                   "text": "<b>rain</b> & \"wind\"", "action": false,
+                   "id": "42", "at": 1_700_000_000})
         );
     }
 
