@@ -32,7 +32,7 @@ pub struct Modes {
     pub no_outside: bool,
     /// +s: hidden from /channels and LIST for non-members.
     pub secret: bool,
-    /// +C: no CTCP (actions included).
+    /// +C: no CTCP but ACTION (`/me`).
     pub no_ctcp: bool,
     /// +t: only operators may set the topic.
     pub topic_ops: bool,

@@ -78,12 +78,47 @@ pub enum ChannelMode {
     TopicOps,
 }
 
+/// A line passed on for the person's client rather than said in the
+/// conversation: never kept in history or as a memo (IRC's NOTICE and CTCP).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aside {
+    /// A notice. RFC 2812 §3.3.2: it is never answered, not even with an
+    /// error, so that two bots cannot answer each other for ever.
+    Notice,
+    /// A client-to-client request (CTCP `VERSION`, `PING`, `DCC SEND`…): the
+    /// text is the request without its `\x01` framing.
+    Ctcp,
+    /// The answer to a CTCP request (an IRC NOTICE): never answered either.
+    CtcpReply,
+}
+
+impl Aside {
+    /// Whether a refusal is told to the sender: only a request is.
+    pub fn answered(self) -> bool {
+        self == Aside::Ctcp
+    }
+}
+
+/// Where a line goes: a channel or one person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Channel(String),
+    Nick(String),
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// A new connection; the hub answers nothing until it logs in.
     Connect {
         peer: SocketAddr,
         door: DoorKind,
+    },
+    /// A notice or CTCP for a channel (its members but the sender) or one
+    /// person.
+    Aside {
+        to: Target,
+        text: String,
+        kind: Aside,
     },
     /// Take a nickname; `identity` when the door has checked its password.
     /// The hub replies with [`crate::hub::Effect::LoginReply`].

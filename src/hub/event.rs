@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use super::channel::{ChannelSummary, MaskKind};
-use super::command::ListKind;
+use super::command::{Aside, ListKind};
 use crate::model::name::NickError;
 use crate::model::{HistoryLine, MaskEntry, Memo, Stamp};
 
@@ -46,6 +46,14 @@ pub enum Event {
         from: String,
         text: String,
         action: bool,
+        stamp: Stamp,
+    },
+    /// A notice or CTCP from `from`, to `channel` or (`None`) to you alone.
+    Aside {
+        from: String,
+        channel: Option<String>,
+        text: String,
+        kind: Aside,
         stamp: Stamp,
     },
     /// The sender's own copy of a private line, so they know where it went:

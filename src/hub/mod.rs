@@ -25,7 +25,9 @@ mod test_support;
 mod tests;
 
 pub use channel::{ChannelSummary, MaskKind};
-pub use command::{ChannelMode, Command, DoorKind, Identity, ListKind, ModeChange, Watch};
+pub use command::{
+    Aside, ChannelMode, Command, DoorKind, Identity, ListKind, ModeChange, Target, Watch,
+};
 pub use event::{ChatError, Departed, Departure, Event, UserSummary};
 pub use message_ids::MessageIds;
 pub use session_id::{SessionId, SessionMap};

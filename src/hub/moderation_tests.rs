@@ -4,11 +4,11 @@
 //! `Hub::new` puts back from the database.
 
 use super::test_support::{
-    address, closed, closing, config_of, err, events_for, public, replies, stores, unstamped,
-    Addresses, World,
+    address, closed, closing, config_of, err, events_for, public, recipients, replies, stores,
+    unstamped, Addresses, World,
 };
 use super::*;
-use crate::model::{ChannelRecord, Gline, MaskEntry, Topic};
+use crate::model::{ChannelRecord, Gline, MaskEntry, Stamp, Topic};
 
 // ---------------------------------------------------------------------------
 // Helpers (after the shared ones of test_support.rs, a few for moderation)
@@ -1243,32 +1243,139 @@ fn plus_s_hides_a_channel_from_the_list_but_not_from_its_members() {
     assert_eq!(w.listed(eve), ["Lobby", "Weather", "Books"]);
 }
 
+fn ctcp(w: &mut World, id: SessionId, to: Target, text: &str, kind: Aside) -> Vec<Effect> {
+    let text = text.to_string();
+    w.run(id, Command::Aside { to, text, kind })
+}
+
+fn aside_in(from: &str, channel: &str, text: &str, kind: Aside) -> Event {
+    Event::Aside {
+        from: from.into(),
+        channel: Some(channel.into()),
+        text: text.into(),
+        kind,
+        stamp: Stamp::BLANK,
+    }
+}
+
 #[test]
-fn plus_c_refuses_actions() {
+fn plus_c_refuses_ctcp_but_lets_actions_through() {
     let (mut w, alice, bob, carol) = World::books();
     w.mode(alice, "Books", vec![plus(ChannelMode::NoCtcp)]);
+    let books = || Target::Channel("Books".into());
     for id in [alice, carol] {
-        let effects = w.run(
-            id,
-            Command::Say {
-                text: "waves".into(),
-                action: true,
-            },
-        );
+        let effects = ctcp(&mut w, id, books(), "VERSION", Aside::Ctcp);
         assert_eq!(
             error_for(&effects, id),
             ChatError::CannotSendToChan("Books".into())
         );
     }
+    // A refused CTCP reply is dropped without a word, as a notice is.
+    let effects = ctcp(&mut w, carol, books(), "VERSION x", Aside::CtcpReply);
+    assert!(effects.is_empty(), "{effects:?}");
+    // /me is talk, and a notice is no CTCP.
+    let effects = w.say_in_as(bob, "Books", "dances", true);
+    assert_eq!(recipients(&effects), [alice, bob, carol]);
+    let effects = ctcp(&mut w, carol, books(), "hello", Aside::Notice);
     assert_eq!(
-        error_for(&w.say_in_as(bob, "Books", "dances", true), bob),
+        receivers(
+            &effects,
+            &aside_in("carol", "Books", "hello", Aside::Notice)
+        ),
+        [alice, bob]
+    );
+}
+
+#[test]
+fn ctcp_and_notices_reach_a_channel_but_the_sender_and_are_not_kept() {
+    let (mut w, alice, bob, carol) = World::books();
+    let effects = ctcp(
+        &mut w,
+        carol,
+        Target::Channel("books".into()),
+        "PING 123",
+        Aside::Ctcp,
+    );
+    assert_eq!(
+        receivers(
+            &effects,
+            &aside_in("carol", "Books", "PING 123", Aside::Ctcp)
+        ),
+        [alice, bob]
+    );
+    assert!(stores(&effects).is_empty(), "not kept: {effects:?}");
+}
+
+#[test]
+fn a_notice_is_never_answered_a_ctcp_request_is() {
+    let (mut w, alice, _bob, carol) = World::books();
+    let dave = w.connect("dave");
+    w.mode(alice, "Books", vec![plus(ChannelMode::Moderated)]);
+    let books = || Target::Channel("Books".into());
+    for kind in [Aside::Notice, Aside::CtcpReply] {
+        let quiet = [
+            ctcp(&mut w, carol, books(), "hi", kind),
+            ctcp(&mut w, dave, books(), "hi", kind),
+            ctcp(&mut w, dave, Target::Channel("Nosuch".into()), "hi", kind),
+            ctcp(&mut w, dave, Target::Nick("nobody".into()), "hi", kind),
+            ctcp(&mut w, dave, Target::Nick("carol".into()), "", kind),
+        ];
+        for effects in quiet {
+            assert!(effects.is_empty(), "{kind:?}: {effects:?}");
+        }
+    }
+    let effects = ctcp(
+        &mut w,
+        dave,
+        Target::Nick("nobody".into()),
+        "VERSION",
+        Aside::Ctcp,
+    );
+    assert_eq!(
+        error_for(&effects, dave),
+        ChatError::NoSuchNick("nobody".into())
+    );
+    let effects = ctcp(&mut w, dave, books(), "VERSION", Aside::Ctcp);
+    assert_eq!(
+        error_for(&effects, dave),
         ChatError::CannotSendToChan("Books".into())
     );
-    let effects = w.say(carol, "plain words are fine");
-    assert_eq!(
-        receivers(&effects, &public("Books", "carol", "plain words are fine")),
-        [alice, bob, carol]
+}
+
+#[test]
+fn a_private_notice_skips_memos_away_replies_and_ignorers() {
+    let (mut w, alice, bob, _carol) = World::books();
+    w.run(
+        bob,
+        Command::Away {
+            message: Some("lunch".into()),
+        },
     );
+    let effects = ctcp(
+        &mut w,
+        alice,
+        Target::Nick("BOB".into()),
+        "psst",
+        Aside::Notice,
+    );
+    let notice = Event::Aside {
+        from: "alice".into(),
+        channel: None,
+        text: "psst".into(),
+        kind: Aside::Notice,
+        stamp: Stamp::BLANK,
+    };
+    assert_eq!(receivers(&effects, &notice), [bob]);
+    assert!(events_for(&effects, alice).is_empty(), "{effects:?}");
+    w.run(bob, Command::Ignore(Watch::Add("alice".into())));
+    let effects = ctcp(
+        &mut w,
+        alice,
+        Target::Nick("bob".into()),
+        "VERSION",
+        Aside::Ctcp,
+    );
+    assert!(effects.is_empty(), "{effects:?}");
 }
 
 #[test]

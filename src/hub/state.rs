@@ -385,6 +385,7 @@ impl Hub {
             Command::Private { to, text, action } => {
                 self.private(now, from, &to, text, action, out)
             }
+            Command::Aside { to, text, kind } => self.aside(now, from, to, text, kind, out),
             Command::Join { channel } => self.join(from, &channel, None, false, out),
             Command::JoinWith {
                 channel,

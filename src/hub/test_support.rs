@@ -321,6 +321,7 @@ pub(super) fn unstamped(mut event: Event) -> Event {
         Event::Public { stamp, .. }
         | Event::Private { stamp, .. }
         | Event::PrivateSent { stamp, .. }
+        | Event::Aside { stamp, .. }
         | Event::Wallops { stamp, .. } => *stamp = Stamp::BLANK,
         Event::History { lines, .. } => lines.iter_mut().for_each(|l| l.id = MessageId(0)),
         _ => {}

@@ -8,6 +8,7 @@ mod accounts;
 mod data_safety;
 mod engine;
 mod irc_door;
+mod irc_semantics;
 mod look_alike;
 mod message_ids;
 mod moderation;

@@ -30,7 +30,7 @@ use super::modes::{self, ModeRequest};
 use super::text::codec::{Input, LineDecoder};
 use super::{sanitize, Admission};
 use crate::engine::{Engine, Outbound};
-use crate::hub::{AccountId, Command, DoorKind, Event, Identity, SessionId, Watch};
+use crate::hub::{AccountId, Aside, Command, DoorKind, Event, Identity, SessionId, Target, Watch};
 use crate::model::name::Nick;
 use crate::runtime::HubHandle;
 use crate::store::AccountRecord;
@@ -604,52 +604,75 @@ impl Reader<'_> {
         }
     }
 
+    /// PRIVMSG and NOTICE, to channels and nicknames (comma lists). A NOTICE
+    /// is never answered (RFC 2812 §3.3.2): whatever would be an error for a
+    /// PRIVMSG drops it without a word.
     fn privmsg(&mut self, m: &Message) -> Flow {
+        let notice = m.command == "NOTICE";
         if m.params.is_empty() {
-            self.reply(
-                ERR_NORECIPIENT,
-                &format!(":No recipient given ({})", m.command),
-            );
+            if !notice {
+                let rest = format!(":No recipient given ({})", m.command);
+                self.reply(ERR_NORECIPIENT, &rest);
+            }
             return Flow::Continue;
         }
         if m.param(1).is_empty() {
-            self.reply(ERR_NOTEXTTOSEND, ":No text to send");
+            if !notice {
+                self.reply(ERR_NOTEXTTOSEND, ":No text to send");
+            }
             return Flow::Continue;
         }
-        let (text, action) = match m.param(1).strip_prefix("\u{1}ACTION ") {
-            Some(action) => (action.trim_end_matches('\u{1}'), true),
-            // Other CTCP (VERSION, PING…) has no one to answer it here.
-            None if m.param(1).starts_with('\u{1}') => return Flow::Continue,
-            None => (m.param(1), false),
-        };
-        let text = chat_text(text);
+        let line = Line::read(m.param(1), notice);
         for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
-            let command = if target.starts_with('#') {
-                Command::SayIn {
-                    channel: target.to_string(),
-                    text: text.clone(),
-                    action,
-                }
-            } else if target.eq_ignore_ascii_case("MemoServ") {
-                let clear = text.trim().eq_ignore_ascii_case("CLEAR");
-                Command::Memos { clear }
-            } else if target.eq_ignore_ascii_case("NickServ") {
-                if let Flow::Stop(reason) = self.nickserv(&text) {
-                    return Flow::Stop(reason);
-                }
-                continue;
-            } else {
-                Command::Private {
-                    to: target.to_string(),
-                    text: text.clone(),
-                    action,
+            let flow = match &line {
+                Line::Said { text, action } => self.say_to(target, text, *action),
+                Line::Aside { text, kind } => {
+                    let to = match target.starts_with('#') {
+                        true => Target::Channel(target.to_string()),
+                        false => Target::Nick(target.to_string()),
+                    };
+                    // The services answer PRIVMSG only; a NOTICE to them is dropped.
+                    let service = target.eq_ignore_ascii_case("NickServ")
+                        || target.eq_ignore_ascii_case("MemoServ");
+                    match service {
+                        true => Flow::Continue,
+                        false => self.hub(Command::Aside {
+                            to,
+                            text: text.clone(),
+                            kind: *kind,
+                        }),
+                    }
                 }
             };
-            if let Flow::Stop(reason) = self.hub(command) {
+            if let Flow::Stop(reason) = flow {
                 return Flow::Stop(reason);
             }
         }
         Flow::Continue
+    }
+
+    /// A PRIVMSG (or `/me`) to one target: a channel, a service, or a person.
+    fn say_to(&mut self, target: &str, text: &str, action: bool) -> Flow {
+        let text = text.to_string();
+        let command = if target.starts_with('#') {
+            Command::SayIn {
+                channel: target.to_string(),
+                text,
+                action,
+            }
+        } else if target.eq_ignore_ascii_case("MemoServ") {
+            let clear = text.trim().eq_ignore_ascii_case("CLEAR");
+            Command::Memos { clear }
+        } else if target.eq_ignore_ascii_case("NickServ") {
+            return self.nickserv(&text);
+        } else {
+            Command::Private {
+                to: target.to_string(),
+                text,
+                action,
+            }
+        };
+        self.hub(command)
     }
 
     /// NickServ for clients without SASL: REGISTER, IDENTIFY, HELP.
@@ -833,6 +856,51 @@ impl Reader<'_> {
         // Its commands go to the hub uncounted: nothing to wait for.
         self.own.say(0, crate::engine::Said::Event(event));
         Flow::Continue
+    }
+}
+
+/// What a PRIVMSG or NOTICE carries, CTCP framing read.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// Talk: a PRIVMSG, or CTCP ACTION (`/me`).
+    Said { text: String, action: bool },
+    /// A NOTICE, or a CTCP other than ACTION: passed on, never kept.
+    Aside { text: String, kind: Aside },
+}
+
+impl Line {
+    /// Reads a message's text. CTCP is `\x01COMMAND args\x01`; the closing
+    /// `\x01` is optional, as clients are lax about it.
+    fn read(text: &str, notice: bool) -> Line {
+        let Some(ctcp) = text.strip_prefix('\u{1}') else {
+            let text = chat_text(text);
+            return match notice {
+                true => Line::Aside {
+                    text,
+                    kind: Aside::Notice,
+                },
+                false => Line::Said {
+                    text,
+                    action: false,
+                },
+            };
+        };
+        let ctcp = ctcp.strip_suffix('\u{1}').unwrap_or(ctcp);
+        match ctcp.strip_prefix("ACTION ") {
+            Some(action) if !notice => Line::Said {
+                text: chat_text(action),
+                action: true,
+            },
+            // Anything else is for the other client to read as it came
+            // (less control characters): a DCC offer, a PING's timestamp.
+            _ => Line::Aside {
+                text: sanitize::clean(ctcp),
+                kind: match notice {
+                    true => Aside::CtcpReply,
+                    false => Aside::Ctcp,
+                },
+            },
+        }
     }
 }
 

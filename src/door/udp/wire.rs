@@ -2,7 +2,7 @@
 //! §3): a datagram is a 2-byte big-endian event code and a payload. Pure:
 //! datagrams in, requests out; events in, datagrams out.
 
-use crate::hub::{ChatError, Event};
+use crate::hub::{Aside, ChatError, Event};
 
 pub const ERROR: u16 = 10;
 pub const LOGIN_REQ: u16 = 20;
@@ -167,6 +167,24 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
                 text.clone()
             };
             encode(PRIVATE_MSG, &format!("{from} {text}"), out)
+        }
+        Event::Aside {
+            from,
+            channel,
+            text,
+            kind,
+            ..
+        } => {
+            // The book's client shows lines only: the same words as telnet's.
+            let text = match kind {
+                Aside::Notice => format!("(notice) {text}"),
+                Aside::Ctcp => format!("* CTCP {}", text.split(' ').next().unwrap_or_default()),
+                Aside::CtcpReply => format!("* CTCP reply: {text}"),
+            };
+            match channel {
+                Some(channel) => encode(PUBLIC_MSG, &format!("{channel} {from} {text}"), out),
+                None => encode(PRIVATE_MSG, &format!("{from} {text}"), out),
+            }
         }
         Event::ChannelList(channels) => {
             for c in channels {

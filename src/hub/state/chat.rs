@@ -5,6 +5,7 @@
 
 use super::{Effect, Hub, Out, StoreWrite};
 use crate::clock::{self, Now};
+use crate::hub::command::{Aside, Target};
 use crate::hub::event::{ChatError, Event};
 use crate::hub::session_id::SessionId;
 use crate::model::{HistoryLine, Stamp};
@@ -66,29 +67,13 @@ impl Hub {
         if text.is_empty() {
             return out.error(from, ChatError::EmptyMessage);
         }
-        let channel = &self.channels[index];
-        let member = channel.members.contains(&from);
-        let user = self.user(from);
-        let op = channel.is_op(from, user.account, user.oper);
-        let voiced = channel.voiced.contains(&from);
-        // RFC 2812: ERR_CANNOTSENDTOCHAN for +n, +m, +C and the banned alike;
-        // a banned member stays but is silent unless voiced, as on IRC servers.
-        let refused = (!member && channel.modes.no_outside)
-            || (!op && !voiced && self.banned_here(from, index))
-            || (channel.modes.moderated && !op && !voiced)
-            || (channel.modes.no_ctcp && action);
-        if refused {
-            return out.error(from, ChatError::CannotSendToChan(channel.name.clone()));
+        if !self.may_speak(from, index, false) {
+            let name = self.channels[index].name.clone();
+            return out.error(from, ChatError::CannotSendToChan(name));
         }
         let nick = self.nick_of(from).to_string();
-        // Ignoring is done here, not by clients: the line never leaves.
-        let hearers: Vec<SessionId> = channel
-            .members
-            .iter()
-            .copied()
-            .filter(|&m| !self.ignores(m, &nick))
-            .collect();
-        let name = channel.name.clone();
+        let hearers = self.hearers(index, &nick, None);
+        let name = self.channels[index].name.clone();
         let stamp = self.stamp(now, out);
         if self.config.history.replay > 0 {
             let line = HistoryLine {
@@ -122,6 +107,95 @@ impl Hub {
         // The sender hears its own line too: the book's client shows nothing
         // else to confirm it was sent.
         out.broadcast(&hearers, event);
+    }
+
+    /// Whether `from` may send a line (`ctcp`: a CTCP other than ACTION) to
+    /// channel `index`. RFC 2812: ERR_CANNOTSENDTOCHAN for +n, +m, +C and
+    /// the banned alike; a banned member stays but is silent unless voiced,
+    /// as on IRC servers. +C lets ACTION through, as InspIRCd's and
+    /// UnrealIRCd's do: `/me` is talk, the other CTCPs are client traffic.
+    fn may_speak(&self, from: SessionId, index: usize, ctcp: bool) -> bool {
+        let channel = &self.channels[index];
+        let member = channel.members.contains(&from);
+        let user = self.user(from);
+        let op = channel.is_op(from, user.account, user.oper);
+        let voiced = channel.voiced.contains(&from);
+        let refused = (!member && channel.modes.no_outside)
+            || (!op && !voiced && self.banned_here(from, index))
+            || (channel.modes.moderated && !op && !voiced)
+            || (channel.modes.no_ctcp && ctcp);
+        !refused
+    }
+
+    /// The members of channel `index` who hear `nick` (but `except`).
+    /// Ignoring is done here, not by clients: the line never leaves.
+    fn hearers(&self, index: usize, nick: &str, except: Option<SessionId>) -> Vec<SessionId> {
+        self.channels[index]
+            .members
+            .iter()
+            .copied()
+            .filter(|&m| Some(m) != except && !self.ignores(m, nick))
+            .collect()
+    }
+
+    /// A notice or CTCP: passed on like a line, never kept. A notice or a
+    /// CTCP reply that cannot be delivered is dropped without a word.
+    pub(super) fn aside(
+        &mut self,
+        now: Now,
+        from: SessionId,
+        to: Target,
+        text: String,
+        kind: Aside,
+        out: &mut Out,
+    ) {
+        let refuse = |out: &mut Out, error: ChatError| {
+            if kind.answered() {
+                out.error(from, error);
+            }
+        };
+        if text.is_empty() {
+            return refuse(out, ChatError::EmptyMessage);
+        }
+        let sender = self.nick_of(from).to_string();
+        match to {
+            Target::Channel(channel) => {
+                let Some(index) = self.channels.find(&channel) else {
+                    return refuse(out, ChatError::NoSuchChannel(channel));
+                };
+                if !self.may_speak(from, index, kind != Aside::Notice) {
+                    let name = self.channels[index].name.clone();
+                    return refuse(out, ChatError::CannotSendToChan(name));
+                }
+                // Only IRC clients send these, and they show their own.
+                let hearers = self.hearers(index, &sender, Some(from));
+                let event = Event::Aside {
+                    from: sender,
+                    channel: Some(self.channels[index].name.clone()),
+                    text,
+                    kind,
+                    stamp: self.stamp(now, out),
+                };
+                out.broadcast(&hearers, event);
+            }
+            Target::Nick(nick) => {
+                // Off line: nothing is kept for later, a CTCP is for now.
+                let Some(&target) = self.nicks.get(&nick.to_ascii_lowercase()) else {
+                    return refuse(out, ChatError::NoSuchNick(nick));
+                };
+                if self.ignores(target, &sender) {
+                    return;
+                }
+                let event = Event::Aside {
+                    from: sender,
+                    channel: None,
+                    text,
+                    kind,
+                    stamp: self.stamp(now, out),
+                };
+                out.send(target, event);
+            }
+        }
     }
 
     pub(super) fn private(

@@ -1,11 +1,11 @@
 //! The IRC renderer for lines people say: PRIVMSG to channels and to one
-//! person, channel history on joining, WALLOPS.
+//! person, NOTICE and CTCP, channel history on joining, WALLOPS.
 
 use std::io::Write;
 
 use super::{channel, Renderer};
 use crate::clock::utc;
-use crate::hub::Event;
+use crate::hub::{Aside, Event};
 
 impl Renderer {
     /// Renders the lines people say.
@@ -38,6 +38,24 @@ impl Renderer {
                     self.mask(from),
                     self.me()
                 );
+            }
+            Event::Aside {
+                from,
+                channel: c,
+                text,
+                kind,
+                ..
+            } => {
+                let to = c
+                    .as_deref()
+                    .map(channel)
+                    .unwrap_or_else(|| self.me().into());
+                let (command, framed) = match kind {
+                    Aside::Notice => ("NOTICE", text.clone()),
+                    Aside::Ctcp => ("PRIVMSG", format!("\u{1}{text}\u{1}")),
+                    Aside::CtcpReply => ("NOTICE", format!("\u{1}{text}\u{1}")),
+                };
+                let _ = write!(out, ":{} {command} {to} :{framed}\r\n", self.mask(from));
             }
             Event::Wallops { from, text, .. } => {
                 let _ = write!(out, ":{} WALLOPS :{text}\r\n", self.mask(from));

@@ -136,6 +136,7 @@ impl Renderer {
             Event::Public { .. }
             | Event::Private { .. }
             | Event::PrivateSent { .. }
+            | Event::Aside { .. }
             | Event::History { .. }
             | Event::Wallops { .. } => self.render_chat(event, out),
             Event::Kicked { .. }

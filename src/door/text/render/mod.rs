@@ -67,6 +67,7 @@ fn write_event(event: &Event, out: &mut Vec<u8>) -> Result<()> {
         Event::Public { .. }
         | Event::Private { .. }
         | Event::PrivateSent { .. }
+        | Event::Aside { .. }
         | Event::History { .. }
         | Event::Wallops { .. } => chat::write(event, out)?,
         Event::Kicked { .. }
