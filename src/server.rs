@@ -284,6 +284,7 @@ fn start_web(
         accounts: Arc::clone(accounts),
         config: web::WebDoorConfig {
             max_line: config.limits.line_length,
+            nick_length: config.limits.nick_length,
             flood: config.limits.flood_rule(),
             allowed_origins: config.web.allowed_origins.clone(),
             trusted_proxies: config.web.trusted_proxies.clone(),

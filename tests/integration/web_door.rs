@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use tungstenite::Message;
 
 use crate::support::web::{get, handshake, http, Web};
-use crate::support::{Client, TestServer};
+use crate::support::{register_and_leave, Client, TestServer, CHEAP};
 
 /// The web door is off by default while issue 15 is unfinished.
 const WEB: &str = "[web]\nenabled = true\n";
@@ -201,4 +201,79 @@ fn forwarded_for_is_believed_only_from_a_trusted_proxy() {
     liar.send(json!({"type": "login", "nick": "liar"}));
     liar.expect_type("logged_in");
     wary.wait_for_log("login liar from 127.0.0.1:");
+}
+
+#[test]
+fn a_registered_nickname_logs_in_from_the_page_with_its_password_only() {
+    let server = TestServer::start_with(&format!("{WEB}{CHEAP}"));
+    register_and_leave(&server, "lincoln", "rail-splitter");
+    let mut web = Web::connect(&server, "lincoln");
+    web.send(json!({"type": "login", "nick": "lincoln"}));
+    let error = web.expect_type("error");
+    assert!(
+        error["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("log in with a password"),
+        "{error}"
+    );
+    web.send(json!({"type": "login", "nick": "lincoln", "password": "wrong-one"}));
+    let error = web.expect_type("error");
+    assert_eq!(error["text"], "wrong password");
+    web.send(json!({"type": "login", "nick": "LINCOLN", "password": "rail-splitter"}));
+    assert_eq!(web.expect_type("logged_in")["nick"], "lincoln");
+    web.expect_type("joined");
+}
+
+#[test]
+fn a_guest_registers_from_the_page_and_the_nickname_then_needs_the_password() {
+    let server = TestServer::start_with(&format!("{WEB}{CHEAP}"));
+    let mut web = Web::connect(&server, "newbie");
+    web.send(json!({"type": "register", "nick": "newbie", "password": "s3cret-pw"}));
+    web.expect_type("logged_in");
+    assert_eq!(web.expect_type("registered")["nick"], "newbie");
+    web.send(json!({"type": "quit"}));
+    web.expect_closed();
+    let mut telnet = Client::connect(&server);
+    telnet.expect_prompt(crate::support::NICK_PROMPT);
+    telnet.send("newbie");
+    telnet.expect_prompt("Password for newbie: ");
+}
+
+#[test]
+fn without_guests_the_page_registers_as_the_telnet_prompt_would() {
+    let server = TestServer::start_with(&format!("{WEB}{CHEAP}allow_guests = false\n"));
+    let mut web = Web::connect(&server, "closed");
+    web.send(json!({"type": "login", "nick": "closed"}));
+    let error = web.expect_type("error");
+    assert!(
+        error["text"].as_str().unwrap_or("").contains("no guests"),
+        "{error}"
+    );
+    web.send(json!({"type": "register", "nick": "closed", "password": "long-enough"}));
+    assert_eq!(web.expect_type("registered")["nick"], "closed");
+    assert_eq!(web.expect_type("logged_in")["nick"], "closed");
+}
+
+#[test]
+fn failed_logins_from_the_page_are_limited_like_every_door() {
+    let server = TestServer::start_with(&format!(
+        "{WEB}{CHEAP}max_login_failures = 2\nlogin_failure_window = \"1h\"\n"
+    ));
+    register_and_leave(&server, "target", "the-real-one");
+    let mut web = Web::connect(&server, "guesser");
+    for guess in ["guess-one", "guess-two"] {
+        web.send(json!({"type": "login", "nick": "target", "password": guess}));
+        assert_eq!(web.expect_type("error")["text"], "wrong password");
+    }
+    // Even the right password waits now.
+    web.send(json!({"type": "login", "nick": "target", "password": "the-real-one"}));
+    let error = web.expect_type("error");
+    assert!(
+        error["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("too many failed logins"),
+        "{error}"
+    );
 }

@@ -12,12 +12,12 @@ pub mod page;
 pub mod protocol;
 pub mod render;
 
+use std::cell::Cell;
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
-use crossbeam_channel::Receiver;
 use log::{info, warn};
 
 use self::frames::{WsDecoder, WsInput};
@@ -26,9 +26,12 @@ use self::protocol::Asked;
 use super::accounts::Accounts;
 use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
+use super::session::driver::{Connection, Wording};
+use super::session::{self, Expect, Input, Prompt, Reply, Session};
+use super::text::parse::AccountCommand;
 use super::{Admission, ConnectionLimits};
-use crate::engine::{Engine, Outbound, Said};
-use crate::hub::{ChatError, Command, DoorKind, Event, SessionId};
+use crate::engine::{Engine, Said};
+use crate::hub::{ChatError, Command, DoorKind, Event};
 use crate::runtime::HubHandle;
 
 /// The browser door's settings.
@@ -36,6 +39,7 @@ use crate::runtime::HubHandle;
 pub struct WebDoorConfig {
     /// The longest line said, as on the other doors.
     pub max_line: usize,
+    pub nick_length: usize,
     pub flood: FloodRule,
     /// Origins besides the page's own whose pages may open the WebSocket.
     pub allowed_origins: Vec<String>,
@@ -135,13 +139,23 @@ impl WebDoor {
         };
         let max_message = self.config.max_line + JSON_ROOM;
         super::serve_connection(setup, stream, peer, render::Renderer, |attached| {
+            let rules = session::Rules {
+                allow_guests: self.accounts.rules.allow_guests,
+                min_password_length: self.accounts.rules.min_password_length,
+                nick_length: self.config.nick_length,
+            };
+            let accounts = Arc::clone(&self.accounts);
+            let conn = Connection::new(
+                Session::new(rules),
+                &attached,
+                client,
+                accounts,
+                self.hub.clone(),
+            );
             let mut reader = Reader {
                 door: self,
-                session: attached.session,
-                own: attached.own,
-                replies: attached.replies,
-                nick: None,
-                went_deep: false,
+                conn,
+                words: Words::default(),
             };
             let decoder = WsDecoder::new(max_message, already);
             read_lines(
@@ -233,17 +247,34 @@ fn answer(request: &Request) -> Vec<u8> {
     .to_bytes()
 }
 
-/// The reading half of one browser session.
+/// The browser door's words for what the session says. The page has no
+/// prompts: the session's prompts are kept for the reader, which answers
+/// them from the request itself (a login carries its password).
+#[derive(Default)]
+struct Words {
+    prompt: Cell<Option<Prompt>>,
+}
+
+impl Wording for Words {
+    fn word(&self, _session: &Session, reply: Reply, out: &mut Vec<Said>) {
+        let error = match reply {
+            Reply::Event(event) => return out.push(Said::Event(event)),
+            Reply::Prompt(prompt) => return self.prompt.set(Some(prompt)),
+            Reply::EchoOn => return,
+            Reply::NickRegistered { owner, .. } => ChatError::NickRegistered(owner),
+            Reply::NoGuests { .. } => ChatError::GuestsNotAllowed,
+        };
+        out.push(Said::Event(Event::Error(error)));
+    }
+}
+
+/// The reading half of one browser session, on the session core every
+/// door shares (`door::session`): the page's login and register requests
+/// are fed to it as the text door feeds typed lines.
 struct Reader<'a> {
     door: &'a WebDoor,
-    session: SessionId,
-    /// For what the door says itself, in order with what the hub says.
-    own: Arc<Outbound>,
-    /// The hub's answers to Login.
-    replies: Receiver<bool>,
-    /// Logged in as.
-    nick: Option<String>,
-    went_deep: bool,
+    conn: Connection,
+    words: Words,
 }
 
 impl LineConnection<WsInput> for Reader<'_> {
@@ -251,8 +282,9 @@ impl LineConnection<WsInput> for Reader<'_> {
         match input {
             WsInput::Text(json) => self.request(&json),
             WsInput::Send(bytes) => {
-                // Its commands go to the hub uncounted: nothing to wait for.
-                self.own.say(0, Said::Bytes(bytes.to_vec()));
+                // The protocol's own answer (pong, close): in order with
+                // the door's other replies.
+                self.conn.say(Said::Bytes(bytes));
                 Flow::Continue
             }
             // A browser answers pings by itself: not a sign the person is there.
@@ -271,87 +303,135 @@ impl LineConnection<WsInput> for Reader<'_> {
     }
 
     fn went_deep(&mut self) -> bool {
-        std::mem::take(&mut self.went_deep)
+        self.conn.session.take_logged_in_now()
     }
 }
 
 impl Reader<'_> {
     /// Says why the connection ends, closes it, and stops reading.
     fn stop(&mut self, reason: &str) -> Flow {
-        warn!("web door: closing session {:?}: {reason}", self.session);
+        warn!("web door: closing a session: {reason}");
         self.closing(reason);
         Flow::Stop(reason.to_string())
     }
 
     fn request(&mut self, json: &str) -> Flow {
+        let logged_in = self.conn.session.expects() == Expect::Chat;
         match protocol::interpret(json, self.door.config.max_line) {
-            Asked::Login { nick, password } => self.log_in(nick, password),
-            Asked::Register { .. } | Asked::Account(_) => {
-                self.say(Event::Error(ChatError::Server(
-                    "accounts are not served by the browser door yet; use telnet or IRC".into(),
-                )))
+            Asked::Login { .. } | Asked::Register { .. } if logged_in => {
+                self.say(Event::Error(ChatError::AlreadyLoggedIn))
             }
-            Asked::Hub(command) => self.to_hub(command),
+            Asked::Login { nick, password } => self.log_in(nick, password),
+            Asked::Register { nick, password } => self.register(nick, password),
+            Asked::Account(_) if !logged_in => self.say(Event::Error(ChatError::NotLoggedIn)),
+            Asked::Account(command) => self.step(match command {
+                AccountCommand::Register { password } => Input::Register { password },
+                AccountCommand::ChangeNick { nick } => Input::ChangeNick { nick },
+                AccountCommand::Oper { name, password } => Input::Oper { name, password },
+                AccountCommand::ChangePassword { old, new } => Input::ChangePassword { old, new },
+            }),
+            Asked::Hub(command) => self.conn.to_hub(command),
             Asked::Help => {
                 let mut frame = Vec::new();
                 render::help(&mut frame);
-                self.own.say(0, Said::Bytes(frame));
-                Flow::Continue
+                self.answer(Said::Bytes(frame))
             }
-            Asked::HelpOn(command, what) => self.say(Event::Notice(
+            Asked::HelpOn(command, what) => self.answer(Said::Event(Event::Notice(
                 crate::door::text::parse::help_line(command, what),
-            )),
-            Asked::Error(error) => self.say(Event::Error(error)),
-            Asked::Nothing if self.nick.is_some() => self.to_hub(Command::Ping),
+            ))),
+            Asked::Error(error) => self.answer(Said::Event(Event::Error(error))),
+            Asked::Nothing if logged_in => self.conn.to_hub(Command::Ping),
             Asked::Nothing => Flow::Continue,
         }
     }
 
-    /// A guest's login. Registered nicknames wait for the session core
-    /// (issue 13), so that this door does not carry its own copy of the
-    /// password dialogue.
+    /// A login: the nickname, then — when the session asks for the
+    /// registered nickname's password — the password that came with it.
     fn log_in(&mut self, nick: String, password: Option<String>) -> Flow {
-        if self.nick.is_some() {
-            return self.say(Event::Error(ChatError::AlreadyLoggedIn));
-        }
-        let accounts = &self.door.accounts;
-        match accounts.owner_of(&nick) {
-            Err(error) => return self.say(Event::Error(error)),
-            Ok(Some(account)) => {
-                return self.say(Event::Error(ChatError::PasswordRequired(account.nick)))
-            }
-            Ok(None) if !accounts.rules.allow_guests || password.is_some() => {
-                return self.say(Event::Error(ChatError::GuestsNotAllowed))
-            }
-            Ok(None) => {}
-        }
-        let command = Command::Login {
-            nick: nick.clone(),
-            identity: None,
-        };
-        if let Flow::Stop(reason) = self.to_hub(command) {
+        if let Flow::Stop(reason) = self.step(Input::Nick(nick.clone())) {
             return Flow::Stop(reason);
         }
-        match self.replies.recv() {
-            Ok(true) => {
-                self.nick = Some(nick);
-                self.went_deep = true;
-                Flow::Continue
+        let flow = match (self.words.prompt.take(), password) {
+            (Some(Prompt::Password { .. }), Some(password)) => self.step(Input::Password(password)),
+            (Some(Prompt::Password { nick }), None) => {
+                self.say(Event::Error(ChatError::PasswordRequired(nick)))
             }
-            Ok(false) => Flow::Continue,
-            Err(_) => Flow::Stop("closed by the server".into()),
-        }
+            // No guests here: registering is the page's other button.
+            (Some(Prompt::NewPassword { .. }), _) => {
+                self.say(Event::Error(ChatError::GuestsNotAllowed))
+            }
+            (_, Some(_)) if self.conn.session.account().is_none() && self.logged_in() => {
+                self.say(Event::Notice(format!(
+                    "{nick} is not registered, so you are a guest; /register <password> keeps \
+                     the nickname for you"
+                )))
+            }
+            _ => Flow::Continue,
+        };
+        self.settle();
+        flow
     }
 
-    fn to_hub(&self, command: Command) -> Flow {
-        match self.door.hub.send(self.session, command) {
-            true => Flow::Continue,
-            false => Flow::Stop("server shutting down".into()),
+    /// Registers a nickname from the login form: as the telnet prompt does
+    /// where guests are off; elsewhere as a guest's `/register` right after
+    /// logging in.
+    fn register(&mut self, nick: String, password: String) -> Flow {
+        if let Flow::Stop(reason) = self.step(Input::Nick(nick.clone())) {
+            return Flow::Stop(reason);
+        }
+        let flow = match self.words.prompt.take() {
+            Some(Prompt::NewPassword { .. }) => {
+                match self.step(Input::Password(password.clone())) {
+                    Flow::Continue if self.words.prompt.take() == Some(Prompt::RepeatPassword) => {
+                        self.step(Input::Password(password))
+                    }
+                    flow => flow,
+                }
+            }
+            Some(Prompt::Password { nick }) => {
+                self.say(Event::Error(ChatError::NickRegistered(nick)))
+            }
+            _ if self.logged_in() => self.step(Input::Register { password }),
+            _ => Flow::Continue,
+        };
+        self.settle();
+        flow
+    }
+
+    fn logged_in(&self) -> bool {
+        self.conn.session.expects() == Expect::Chat
+    }
+
+    /// A login request is answered whole: a session left waiting for a
+    /// password, or dropping typed-ahead lines (which a page never sends),
+    /// starts again at the nickname.
+    fn settle(&mut self) {
+        if self.conn.session.discarding() {
+            let _ = self.step(Input::Quiet);
+        }
+        if self.conn.session.expects() == Expect::Password {
+            self.conn.session = Session::new(self.conn.session.rules());
+        }
+        self.words.prompt.take();
+    }
+
+    fn step(&mut self, input: Input) -> Flow {
+        self.conn.step(input, &self.words)
+    }
+
+    /// The door's own answer to a request the hub never sees.
+    fn answer(&mut self, said: Said) -> Flow {
+        match self.logged_in() {
+            true => self.conn.answer(said),
+            false => {
+                self.conn.say(said);
+                Flow::Continue
+            }
         }
     }
 
     fn say(&self, event: Event) -> Flow {
-        self.own.say(0, Said::Event(event));
+        self.conn.say(Said::Event(event));
         Flow::Continue
     }
 }
