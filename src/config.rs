@@ -13,11 +13,9 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use crate::auth::Cost;
-use crate::door::accounts::OperSpec;
-use crate::door::flood::FloodRule;
 use crate::door::web::http::AddressRange;
 use crate::model::name::check_channel_name;
-use crate::model::{ChannelSpec, HistoryConfig};
+use crate::model::{ChannelSpec, HistoryConfig, OperSpec};
 
 /// The commented example configuration; its values are the built-in defaults
 /// (a test keeps the two the same). `chatd config` prints it.
@@ -96,15 +94,6 @@ pub struct Limits {
     /// …and lines at once above that rate; as many again in debt and the
     /// client is cut off ("Excess flood").
     pub flood_burst: f64,
-}
-
-impl Limits {
-    pub fn flood_rule(&self) -> FloodRule {
-        FloodRule {
-            rate: self.flood_rate,
-            burst: self.flood_burst,
-        }
-    }
 }
 
 impl Default for Limits {

@@ -13,8 +13,9 @@ use log::{info, warn};
 
 use crate::auth::{AuthPool, LoginThrottle};
 use crate::clock::Now;
-use crate::config::Config;
+use crate::config::{Config, Limits};
 use crate::door::accounts::{AccountRules, Accounts};
+use crate::door::flood::FloodRule;
 use crate::door::irc::{self, render::ServerInfo};
 use crate::door::{self, text, udp, web, ConnectionLimits};
 use crate::engine::Engine;
@@ -161,7 +162,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
                 hub: hub.clone(),
                 accounts: Arc::clone(&accounts),
                 limits: Arc::clone(&limits),
-                flood: config.limits.flood_rule(),
+                flood: flood_rule(&config.limits),
             };
             udp::start(socket, door).map_err(ServerError::Start)?;
             Some(bound)
@@ -173,7 +174,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         accounts: Arc::clone(&accounts),
         config: text::TextDoorConfig {
             max_line: config.limits.line_length,
-            flood: config.limits.flood_rule(),
+            flood: flood_rule(&config.limits),
             nick_length: config.limits.nick_length,
         },
         engine: engine.clone(),
@@ -210,7 +211,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
                         channel_length: config.limits.channel_length,
                         max_watch: hub::MAX_WATCH,
                     },
-                    flood: config.limits.flood_rule(),
+                    flood: flood_rule(&config.limits),
                     ping_interval: config.irc.ping_interval,
                 },
                 engine: engine.clone(),
@@ -235,6 +236,14 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         store,
         lock,
     })
+}
+
+/// How fast a client may send, from `[limits]`.
+fn flood_rule(limits: &Limits) -> FloodRule {
+    FloodRule {
+        rate: limits.flood_rate,
+        burst: limits.flood_burst,
+    }
 }
 
 /// What the hub needs of the configuration, and what the database kept:
@@ -285,7 +294,7 @@ fn start_web(
         config: web::WebDoorConfig {
             max_line: config.limits.line_length,
             nick_length: config.limits.nick_length,
-            flood: config.limits.flood_rule(),
+            flood: flood_rule(&config.limits),
             allowed_origins: config.web.allowed_origins.clone(),
             trusted_proxies: config.web.trusted_proxies.clone(),
         },

@@ -14,11 +14,11 @@ use std::time::Duration;
 
 use arbitrary::Arbitrary;
 use chatd::door::udp::wire::{self, Request, MAX_DATAGRAM};
-use chatd::model::name::NickError;
 use chatd::hub::{
     ChannelSummary, ChatError, Departure, Event, HistoryLine, Memo, MessageId, Prompt, Stamp,
     UserSummary,
 };
+use chatd::model::name::NickError;
 use libfuzzer_sys::fuzz_target;
 
 /// The UDP door shows no stamps: any will do.

@@ -12,19 +12,13 @@ use log::{error, info, warn};
 use crate::auth::{AuthError, AuthPool, LoginThrottle, Refusal, Target};
 use crate::clock;
 use crate::hub::{AccountId, ChatError, Identity};
+use crate::model::OperSpec;
 use crate::store::{AccountRecord, NickList, Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountRules {
     pub allow_guests: bool,
     pub min_password_length: usize,
-}
-
-/// A server operator named in chat.toml, with an argon2 PHC hash.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct OperSpec {
-    pub name: String,
-    pub password_hash: String,
 }
 
 pub struct Accounts {

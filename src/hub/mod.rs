@@ -2,7 +2,7 @@
 //! [`Command`] from one session and the time, and appends [`Effect`]s: events
 //! for sessions, writes and look-ups for the store, logins to answer,
 //! connections to close. No threads, sockets, clock or disk here: the
-//! runtime (`crate::runtime`) runs it on its thread, carries the effects out,
+//! runtime (`src/runtime/`) runs it on its thread, carries the effects out,
 //! and brings the store's answers back as [`Command::Stored`].
 
 pub mod channel;

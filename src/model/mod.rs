@@ -93,6 +93,13 @@ pub struct ChannelSpec {
     pub description: String,
 }
 
+/// A server operator named in chat.toml, with an argon2 PHC hash.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperSpec {
+    pub name: String,
+    pub password_hash: String,
+}
+
 /// How much of each channel is remembered.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HistoryConfig {
