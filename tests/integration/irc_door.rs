@@ -6,14 +6,13 @@
 //! to a telnet user.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::thread;
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
 
 use crate::support::irc::{mask, Irc, SERVER};
+use crate::support::python::{python_package, ChildGuard};
 use crate::support::{owner, register_and_leave, registered_guest, Client, TestServer, CHEAP};
 
 /// The base64 of a SASL PLAIN exchange: `authzid NUL authcid NUL password`.
@@ -671,92 +670,9 @@ fn mistakes_get_the_numeric_that_says_what_went_wrong() {
 /// The Python package the client test uses (a pip requirement).
 const PYTHON_IRC: &str = "irc>=20,<21";
 
-/// A Python path in which `import irc.client` works: the package goes into
-/// a directory under the target dir (`pip install --target`) the first time.
-/// Panics, loudly, if it can't be installed (no network, no pip): a CI
-/// machine without it must not pass this test by skipping it.
-fn python_irc_package() -> PathBuf {
-    let site = Path::new(env!("CARGO_TARGET_TMPDIR")).join("python-irc");
-    let importable = || {
-        Command::new("python3")
-            .args(["-c", "import irc.client"])
-            .env("PYTHONPATH", &site)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
-    if importable() {
-        return site;
-    }
-    let install = Command::new("python3")
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-            "--upgrade",
-            "--target",
-        ])
-        .arg(&site)
-        .arg(PYTHON_IRC)
-        .output();
-    let why = match install {
-        Ok(out) if out.status.success() && importable() => return site,
-        Ok(out) => format!(
-            "{}\n{}{}",
-            out.status,
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-        Err(e) => format!("can't run python3: {e}"),
-    };
-    panic!(
-        "this test needs the Python package {PYTHON_IRC:?} and could not install it with \
-         `python3 -m pip install --quiet --disable-pip-version-check --upgrade --target {} \
-         '{PYTHON_IRC}'` (is there a network?): {why}",
-        site.display()
-    );
-}
-
-/// A child process killed (by its PID) when the test is done with it, whose
-/// output is printed if the test fails.
-struct ChildGuard(Option<Child>);
-
-impl ChildGuard {
-    fn wait(&mut self) -> (std::process::ExitStatus, String) {
-        let child = self.0.take().expect("waited once");
-        let out = child.wait_with_output().expect("wait for the child");
-        let text = format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        (out.status, text)
-    }
-}
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
-            let _ = child.kill();
-            if let Ok(out) = child.wait_with_output() {
-                if thread::panicking() {
-                    eprintln!(
-                        "---- the Python client ----\n{}{}",
-                        String::from_utf8_lossy(&out.stdout),
-                        String::from_utf8_lossy(&out.stderr)
-                    );
-                }
-            }
-        }
-    }
-}
-
 #[test]
 fn a_python_irc_library_chats_with_a_telnet_user() {
-    let site = python_irc_package();
+    let site = python_package("python-irc", PYTHON_IRC, "irc.client");
     let server = TestServer::start();
     let mut tina = Client::logged_in(&server, "tina");
     tina.send("/join weather");
@@ -772,7 +688,7 @@ fn a_python_irc_library_chats_with_a_telnet_user() {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start python3");
-    let mut python = ChildGuard(Some(child));
+    let mut python = ChildGuard::new(child, "the Python client");
 
     tina.expect_line("<pybot has entered Lobby>");
     tina.expect_line("<pybot has entered Weather>");

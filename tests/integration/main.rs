@@ -5,6 +5,7 @@
 mod support;
 
 mod accounts;
+mod browser;
 mod data_safety;
 mod engine;
 mod irc_door;

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use tempfile::TempDir;
 
 pub mod irc;
+pub mod python;
 pub mod udp;
 pub mod web;
 

@@ -19,6 +19,7 @@
     conversations: new Map(),
     users: [],
     usersChannel: null,
+    channelList: [],
     backoff: 1,
     everConnected: false,
     reconnectTimer: null,
@@ -159,7 +160,8 @@
     return element;
   }
 
-  function addLine(c, line) {
+  // `own`: the person's own line, which is never unread.
+  function addLine(c, line, own) {
     c.lines.push(line);
     if (c.lines.length > MAX_LINES) c.lines.splice(0, c.lines.length - MAX_LINES);
     if (c.key === state.viewing) {
@@ -168,7 +170,7 @@
       log.append(line);
       while (log.childNodes.length > MAX_LINES) log.firstChild.remove();
       if (atBottom) log.scrollTop = log.scrollHeight;
-    } else {
+    } else if (!own) {
       c.unread += 1;
       renderTabs();
     }
@@ -186,7 +188,7 @@
     body.className = "text";
     body.textContent = text;
     line.append(body);
-    addLine(c, line);
+    addLine(c, line, kind === "mine");
   }
 
   function systemLine(c, text, kind) {
@@ -204,7 +206,52 @@
 
   // ---- channels and people -------------------------------------------------
 
+  // Counts move with the joins and parts this page hears, without asking
+  // the server: a page that asked by itself would keep its person from
+  // ever being idle.
+  function countMember(channel, by) {
+    const entry = state.channelList.find((ch) => ch.name === channel);
+    if (entry) {
+      entry.users = Math.max(0, entry.users + by);
+      renderChannels(state.channelList);
+    }
+  }
+
+  function memberJoined(channel, nick) {
+    countMember(channel, 1);
+    if (channel !== state.usersChannel || state.users.some((u) => u.nick === nick)) return;
+    state.users.push({ nick: nick, online: 0, seen: Date.now(), mark: "", away: null });
+    renderUsers();
+  }
+
+  function memberLeft(channel, nick) {
+    countMember(channel, -1);
+    if (channel !== state.usersChannel) return;
+    state.users = state.users.filter((u) => u.nick !== nick);
+    renderUsers();
+  }
+
+  // "+o-v", ["ann", "bob"]: the marks in the member list follow.
+  function markMembers(modes, params) {
+    let adding = true;
+    let next = 0;
+    for (const letter of modes) {
+      if (letter === "+" || letter === "-") {
+        adding = letter === "+";
+      } else if (letter === "o" || letter === "v") {
+        const member = state.users.find((u) => u.nick === params[next]);
+        if (member && adding) member.mark = letter === "o" ? "@" : member.mark || "+";
+        if (member && !adding && member.mark === (letter === "o" ? "@" : "+")) member.mark = "";
+        next += 1;
+      } else if ("bIkl".includes(letter) && (adding || letter !== "l")) {
+        next += 1;
+      }
+    }
+    renderUsers();
+  }
+
   function renderChannels(list) {
+    state.channelList = list;
     const items = list.map((ch) => {
       const item = document.createElement("li");
       const button = document.createElement("button");
@@ -332,6 +379,9 @@
     },
     joined(m) {
       state.current = m.channel.name;
+      const known = state.channelList.find((ch) => ch.name === m.channel.name);
+      if (known && !state.conversations.has("#" + m.channel.name)) known.users = m.channel.users;
+      renderChannels(state.channelList);
       const c = conversation("#" + m.channel.name);
       c.topic = m.channel.description;
       show(c.key);
@@ -339,6 +389,7 @@
     },
     parted(m) {
       state.current = m.current ? m.current.name : null;
+      countMember(m.channel.name, -1);
       closeConversation("#" + m.channel.name);
       if (m.current) show("#" + m.current.name);
       askUsers();
@@ -352,28 +403,31 @@
       for (const line of m.lines) chatLine(c, line.from, line.text, line.action, line.at, "history");
     },
     public(m) {
-      chatLine(conversation("#" + m.channel), m.from, m.text, m.action, null, m.from === state.nick ? "mine" : "");
+      chatLine(conversation("#" + m.channel), m.from, m.text, m.action, m.at, m.from === state.nick ? "mine" : "");
     },
     private(m) {
-      chatLine(conversation("@" + m.from), m.from, m.text, m.action, null, "private");
+      chatLine(conversation("@" + m.from), m.from, m.text, m.action, m.at, "private");
     },
     private_sent(m) {
-      chatLine(conversation("@" + m.to), state.nick || "me", m.text, m.action, null, "mine");
+      const key = "@" + m.to;
+      if (state.viewing !== key) systemLine(view(), "(private to " + m.to + ") " + m.text, "notice");
+      chatLine(conversation(key), state.nick || "me", m.text, m.action, m.at, "mine");
     },
     member_joined(m) {
       systemLine(conversation("#" + m.channel), m.nick + " has entered " + m.channel, "notice");
-      if (m.channel === state.usersChannel) askUsers();
+      memberJoined(m.channel, m.nick);
     },
     member_left(m) {
       const how = m.how === "part" ? "has left" : m.how === "quit" ? "has quit" : "was disconnected";
       const why = m.message ? " (" + m.message + ")" : "";
       systemLine(conversation("#" + m.channel), m.nick + " " + how + why, "notice");
-      if (m.channel === state.usersChannel) askUsers();
+      memberLeft(m.channel, m.nick);
     },
     nick(m) {
       if (m.old === state.nick) state.nick = m.new;
       systemLine(view(), m.old + " is now known as " + m.new, "notice");
-      askUsers();
+      for (const u of state.users) if (u.nick === m.old) u.nick = m.new;
+      renderUsers();
     },
     users(m) {
       state.usersChannel = m.channel;
@@ -383,6 +437,9 @@
     channels(m) {
       renderChannels(m.channels);
     },
+    // The member list comes with `users`, asked for on each join.
+    names() {},
+    topic_who() {},
     topic(m) {
       const c = conversation("#" + m.channel);
       c.topic = m.topic;
@@ -398,7 +455,7 @@
       const why = m.reason ? " (" + m.reason + ")" : "";
       systemLine(conversation("#" + m.channel), m.nick + " was kicked by " + m.by + why, "notice");
       if (m.nick === state.nick) closeConversation("#" + m.channel);
-      else if (m.channel === state.usersChannel) askUsers();
+      else memberLeft(m.channel, m.nick);
     },
     whois(m) {
       const u = m.user;
@@ -452,7 +509,7 @@
     },
     mode(m) {
       systemLine(conversation("#" + m.channel), m.by + " sets mode " + m.modes + " " + m.params.join(" "), "notice");
-      if (m.channel === state.usersChannel) askUsers();
+      if (m.channel === state.usersChannel) markMembers(m.modes, m.params);
     },
     error(m) {
       if (!state.nick) {

@@ -1,0 +1,104 @@
+//! Programs written by others, driven from a test: Python packages from
+//! PyPI installed under the target dir, and a child process that is killed
+//! (by its PID) when the test is done with it and whose output a failing
+//! test prints.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread;
+
+/// A Python path in which `import {module}` works: `requirement` (a pip
+/// requirement) goes into `target/tmp/{dir}` (`pip install --target`) the
+/// first time. Panics, loudly, if it can't be installed (no network, no
+/// pip): a CI machine without it must not pass a test by skipping it.
+pub fn python_package(dir: &str, requirement: &str, module: &str) -> PathBuf {
+    let site = Path::new(env!("CARGO_TARGET_TMPDIR")).join(dir);
+    let importable = || {
+        Command::new("python3")
+            .args(["-c", &format!("import {module}")])
+            .env("PYTHONPATH", &site)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if importable() {
+        return site;
+    }
+    let install = Command::new("python3")
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "--upgrade",
+            "--target",
+        ])
+        .arg(&site)
+        .arg(requirement)
+        .output();
+    let why = match install {
+        Ok(out) if out.status.success() && importable() => return site,
+        Ok(out) => format!(
+            "{}\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+        Err(e) => format!("can't run python3: {e}"),
+    };
+    panic!(
+        "this test needs the Python package {requirement:?} and could not install it with \
+         `python3 -m pip install --quiet --disable-pip-version-check --upgrade --target {} \
+         '{requirement}'` (is there a network?): {why}",
+        site.display()
+    );
+}
+
+/// A child process killed (by its PID) when the test is done with it, whose
+/// output is printed if the test fails.
+pub struct ChildGuard {
+    child: Option<Child>,
+    /// What the failure report calls it.
+    name: &'static str,
+}
+
+impl ChildGuard {
+    pub fn new(child: Child, name: &'static str) -> ChildGuard {
+        ChildGuard {
+            child: Some(child),
+            name,
+        }
+    }
+
+    /// Waits for the child to end; its status and all it printed.
+    pub fn wait(&mut self) -> (ExitStatus, String) {
+        let child = self.child.take().expect("waited once");
+        let out = child.wait_with_output().expect("wait for the child");
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        (out.status, text)
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            if let Ok(out) = child.wait_with_output() {
+                if thread::panicking() {
+                    eprintln!(
+                        "---- {} ----\n{}{}",
+                        self.name,
+                        String::from_utf8_lossy(&out.stdout),
+                        String::from_utf8_lossy(&out.stderr)
+                    );
+                }
+            }
+        }
+    }
+}
