@@ -65,6 +65,22 @@ pub fn utc(unix: i64) -> String {
     )
 }
 
+/// `YYYY-MM-DDThh:mm:ss.sssZ` (ISO 8601 in UTC with milliseconds), as
+/// IRCv3 server-time writes it. Times before 1970 are written as 1970.
+pub fn iso8601_millis(at: SystemTime) -> String {
+    let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
+    let unix = since.as_secs() as i64;
+    let (y, m, d) = civil_from_days(unix.div_euclid(86_400));
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60,
+        since.subsec_millis()
+    )
+}
+
 /// Howard Hinnant's `civil_from_days`: days since 1970-01-01 to a proleptic
 /// Gregorian (year, month, day).
 fn civil_from_days(days: i64) -> (i64, u32, u32) {

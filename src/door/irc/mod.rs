@@ -9,9 +9,11 @@
 //! Without one, registration is refused with ERR_NICKNAMEINUSE saying so, and
 //! the client picks another nickname (as irssi and weechat do by themselves).
 
+pub mod cap;
 pub mod message;
 pub mod numeric;
 pub mod render;
+pub mod tags;
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
