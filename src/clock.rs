@@ -38,6 +38,12 @@ pub fn unix_now() -> i64 {
     unix_seconds(SystemTime::now())
 }
 
+/// The wall clock now, for the IRC door's server-time on lines that carry
+/// no time of their own (numerics, joins).
+pub fn wall_now() -> SystemTime {
+    SystemTime::now()
+}
+
 /// Seconds since the Unix epoch, as stored in the database.
 pub fn unix_seconds(at: SystemTime) -> i64 {
     match at.duration_since(UNIX_EPOCH) {

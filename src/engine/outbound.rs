@@ -51,6 +51,12 @@ pub trait Render: Send {
     fn shares(&mut self, _event: &Event) -> bool {
         false
     }
+
+    /// Which rendering a shared event gets among connections of this type:
+    /// those whose options differ (an IRC client's capabilities) differ here.
+    fn variant(&self) -> u32 {
+        0
+    }
 }
 
 /// Any closure renders, sharing nothing.
@@ -70,7 +76,7 @@ thread_local! {
 
 struct Shared {
     event: Option<Arc<Event>>,
-    rendered: Vec<(TypeId, Vec<u8>)>,
+    rendered: Vec<((TypeId, u32), Vec<u8>)>,
 }
 
 /// Appends `render`'s bytes for an event that renders the same for every
@@ -82,6 +88,7 @@ fn render_shared(render: &mut dyn Render, kind: TypeId, event: &Arc<Event>, out:
             shared.event = Some(Arc::clone(event));
             shared.rendered.clear();
         }
+        let kind = (kind, render.variant());
         match shared.rendered.iter().find(|(k, _)| *k == kind) {
             Some((_, bytes)) => out.extend_from_slice(bytes),
             None => {

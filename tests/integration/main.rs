@@ -10,6 +10,7 @@ mod data_safety;
 mod engine;
 mod irc_door;
 mod irc_semantics;
+mod irc_v3;
 mod look_alike;
 mod message_ids;
 mod moderation;

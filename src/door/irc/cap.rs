@@ -12,7 +12,6 @@ use std::sync::Arc;
 pub enum Cap {
     CapNotify,
     EchoMessage,
-    MessageTags,
     Sasl,
     ServerTime,
     UserhostInNames,
@@ -20,10 +19,9 @@ pub enum Cap {
 
 impl Cap {
     /// Every capability, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 6] = [
+    pub const ALL: [Cap; 5] = [
         Cap::CapNotify,
         Cap::EchoMessage,
-        Cap::MessageTags,
         Cap::Sasl,
         Cap::ServerTime,
         Cap::UserhostInNames,
@@ -34,7 +32,6 @@ impl Cap {
         match self {
             Cap::CapNotify => "cap-notify",
             Cap::EchoMessage => "echo-message",
-            Cap::MessageTags => "message-tags",
             Cap::Sasl => "sasl",
             Cap::ServerTime => "server-time",
             Cap::UserhostInNames => "userhost-in-names",
@@ -300,14 +297,14 @@ mod tests {
         );
         assert_eq!(n.enabled(), CapSet::EMPTY);
         assert_eq!(
-            lines(n.handle("REQ", "server-time message-tags")),
-            ["ACK :server-time message-tags"]
+            lines(n.handle("REQ", "server-time echo-message")),
+            ["ACK :server-time echo-message"]
         );
         assert!(n.enabled().has(Cap::ServerTime));
-        assert!(n.enabled().has(Cap::MessageTags));
+        assert!(n.enabled().has(Cap::EchoMessage));
         assert_eq!(
             lines(n.handle("LIST", "")),
-            ["LIST :message-tags server-time"]
+            ["LIST :echo-message server-time"]
         );
     }
 

@@ -1,12 +1,16 @@
 //! IRC messages by the grammar of RFC 1459/2812 and the IRCv3 message-tags
-//! spec: `[@tags ] [:prefix ] COMMAND [params…] [:trailing]`. Pure. Tags are
-//! parsed only to be skipped (chatd offers no capability that uses them).
+//! spec: `[@tags ] [:prefix ] COMMAND [params…] [:trailing]`. Pure. Tags
+//! are parsed by [`super::tags`].
+
+use super::tags::{self, Tag};
 
 /// The longest message without tags, CR LF included (RFC 2812 §2.3).
 pub const MAX_LINE: usize = 512;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message {
+    /// The client's tags, unescaped (message-tags).
+    pub tags: Vec<Tag>,
     /// Upper-cased.
     pub command: String,
     pub params: Vec<String>,
@@ -16,7 +20,8 @@ pub struct Message {
 pub enum ParseError {
     /// Nothing but spaces (or tags and a prefix).
     Empty,
-    /// The message, tags aside, is longer than 512 bytes.
+    /// The message, tags aside, is longer than 512 bytes, or its tags are
+    /// longer than 4094.
     TooLong,
 }
 
@@ -24,9 +29,12 @@ impl Message {
     /// Parses one line (without its CR LF).
     pub fn parse(line: &str) -> Result<Message, ParseError> {
         let mut rest = line;
+        let mut tags = Vec::new();
         if let Some(tagged) = rest.strip_prefix('@') {
             // Tags end at the first space.
-            rest = tagged.split_once(' ').map(|(_, r)| r).unwrap_or("");
+            let (data, after) = tagged.split_once(' ').unwrap_or((tagged, ""));
+            tags = tags::parse(data).map_err(|_| ParseError::TooLong)?;
+            rest = after;
         }
         // The 512-byte limit counts what follows the tags, CR LF included.
         if rest.len() + 2 > MAX_LINE {
@@ -56,6 +64,7 @@ impl Message {
             rest = after;
         }
         Ok(Message {
+            tags,
             command: command.to_ascii_uppercase(),
             params,
         })
@@ -95,6 +104,18 @@ mod tests {
     }
 
     #[test]
+    fn tags_are_kept_unescaped() {
+        let m = parse(r"@+draft/reply=a\sb;time=x PRIVMSG #chan :hi");
+        assert_eq!(m.tags.len(), 2);
+        assert_eq!(
+            (m.tags[0].key.as_str(), m.tags[0].value.as_str()),
+            ("+draft/reply", "a b")
+        );
+        let huge = format!("@+a={} PRIVMSG #a :hi", "x".repeat(5000));
+        assert_eq!(Message::parse(&huge), Err(ParseError::TooLong));
+    }
+
+    #[test]
     fn trailing_keeps_colons_and_spaces() {
         let m = parse("PRIVMSG bob :: smile  :)");
         assert_eq!(m.params, ["bob", ": smile  :)"]);
@@ -120,7 +141,7 @@ mod tests {
         assert_eq!(Message::parse(&long), Err(ParseError::TooLong));
         let fits = format!("PRIVMSG #a :{}", "x".repeat(498));
         assert!(Message::parse(&fits).is_ok());
-        let tagged = format!("@{} {fits}", "t".repeat(3000));
+        let tagged = format!("@+{} {fits}", "t".repeat(3000));
         assert!(Message::parse(&tagged).is_ok());
     }
 }

@@ -22,6 +22,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use crossbeam_channel::Receiver;
 
+use self::cap::{CapReply, Negotiation};
 use self::message::{Message, ParseError};
 use self::numeric::*;
 use self::render::{Renderer, ServerInfo};
@@ -68,7 +69,8 @@ impl IrcDoor {
     /// Serves one connection until it closes, on its own thread (the
     /// reader), with a writer thread beside it.
     pub fn serve(&self, stream: TcpStream, peer: SocketAddr, admission: Admission) {
-        let renderer = Renderer::new(self.config.server.clone());
+        let caps = Negotiation::default();
+        let renderer = Renderer::new(self.config.server.clone(), caps.shared());
         let setup = super::DoorSetup {
             door: DoorKind::Irc,
             hub: &self.hub,
@@ -86,7 +88,7 @@ impl IrcDoor {
                 user: None,
                 pass: None,
                 negotiating: false,
-                caps: Vec::new(),
+                caps,
                 sasl: Sasl::default(),
                 registered: false,
                 went_deep: false,
@@ -123,7 +125,7 @@ struct Reader<'a> {
     pass: Option<String>,
     /// Between CAP LS/REQ and CAP END registration waits.
     negotiating: bool,
-    caps: Vec<String>,
+    caps: Negotiation,
     sasl: Sasl,
     registered: bool,
     /// Registration has just completed ([`LineConnection::went_deep`]).
@@ -369,45 +371,27 @@ impl Reader<'_> {
         self.hub(command)
     }
 
-    /// `CAP LS/REQ/LIST/END`: chatd offers one capability, `sasl`.
+    /// `CAP LS/REQ/LIST/END` ([`cap`]): LS and REQ before registration hold
+    /// it until END.
     fn cap(&mut self, m: &Message) -> Flow {
         let name = self.door.config.server.name.clone();
         let me = self.me().to_string();
-        match m.param(0).to_ascii_uppercase().as_str() {
-            "LS" => {
-                if !self.registered {
+        match self.caps.handle(m.param(0), m.param(1)) {
+            CapReply::Lines(lines) => {
+                if !self.registered && !m.param(0).eq_ignore_ascii_case("LIST") {
                     self.negotiating = true;
                 }
-                let sasl = if m.param(1) >= "302" {
-                    "sasl=PLAIN"
-                } else {
-                    "sasl"
-                };
-                self.raw(format!(":{name} CAP {me} LS :{sasl}"));
-            }
-            "REQ" => {
-                if !self.registered {
-                    self.negotiating = true;
+                for line in lines {
+                    self.raw(format!(":{name} CAP {me} {line}"));
                 }
-                let wanted: Vec<&str> = m.param(1).split(' ').filter(|c| !c.is_empty()).collect();
-                let known = wanted.iter().all(|c| matches!(*c, "sasl" | "-sasl"));
-                let answer = if known { "ACK" } else { "NAK" };
-                if known {
-                    for cap in &wanted {
-                        match cap.strip_prefix('-') {
-                            Some(off) => self.caps.retain(|c| c != off),
-                            None => self.caps.push(cap.to_string()),
-                        }
-                    }
-                }
-                self.raw(format!(":{name} CAP {me} {answer} :{}", m.param(1)));
             }
-            "LIST" => self.raw(format!(":{name} CAP {me} LIST :{}", self.caps.join(" "))),
-            "END" => {
+            CapReply::End => {
                 self.negotiating = false;
                 return self.try_register();
             }
-            other => self.reply(ERR_INVALIDCAPCMD, &format!("{other} :Invalid CAP command")),
+            CapReply::Invalid(other) => {
+                self.reply(ERR_INVALIDCAPCMD, &format!("{other} :Invalid CAP command"))
+            }
         }
         Flow::Continue
     }

@@ -111,23 +111,22 @@ pub fn escape(value: &str) -> String {
     out
 }
 
-/// The tags on one outgoing line, written as `@k=v;k2 ` (or nothing).
+/// The tags the server puts on one outgoing line, written as `@k=v;k2 `.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct OutTags(String);
+pub struct OutTags(Vec<(String, String)>);
 
 impl OutTags {
     pub fn new() -> OutTags {
         OutTags::default()
     }
 
-    /// Adds `key=value`, escaped; an empty value is written as the key alone.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Adds `key=value`; an empty value is written as the key alone.
     pub fn add(&mut self, key: &str, value: &str) -> &mut OutTags {
-        self.0.push(if self.0.is_empty() { '@' } else { ';' });
-        self.0.push_str(key);
-        if !value.is_empty() {
-            self.0.push('=');
-            self.0.push_str(&escape(value));
-        }
+        self.0.push((key.to_string(), value.to_string()));
         self
     }
 
@@ -139,12 +138,45 @@ impl OutTags {
         self
     }
 
-    /// What goes in front of the line: empty, or the tags and a space.
+    /// What goes in front of a line: empty, or the tags and a space.
     pub fn prefix(&self) -> String {
-        match self.0.is_empty() {
+        match self.is_empty() {
             true => String::new(),
-            false => format!("{} ", self.0),
+            false => format!("@{} ", self.data(&[])),
         }
+    }
+
+    /// `line` with these tags in front; a line that has tags already keeps
+    /// them, and gets only those of these whose keys it lacks.
+    pub fn apply(&self, line: &str) -> String {
+        let Some(tagged) = line.strip_prefix('@') else {
+            return format!("{}{line}", self.prefix());
+        };
+        let (data, rest) = tagged.split_once(' ').unwrap_or((tagged, ""));
+        let present: Vec<&str> = data
+            .split(';')
+            .map(|item| item.split_once('=').map_or(item, |(key, _)| key))
+            .collect();
+        let added = self.data(&present);
+        match added.is_empty() {
+            true => line.to_string(),
+            false => format!("@{added};{data} {rest}"),
+        }
+    }
+
+    fn data(&self, except: &[&str]) -> String {
+        let mut out = String::new();
+        for (key, value) in self.0.iter().filter(|(k, _)| !except.contains(&k.as_str())) {
+            if !out.is_empty() {
+                out.push(';');
+            }
+            out.push_str(key);
+            if !value.is_empty() {
+                out.push('=');
+                out.push_str(&escape(value));
+            }
+        }
+        out
     }
 }
 
@@ -223,6 +255,18 @@ mod tests {
             out.prefix(),
             r"@time=2026-12-04T02:00:00.000Z;+draft/react=a\sb "
         );
+    }
+
+    #[test]
+    fn tags_merge_with_a_line_that_has_some() {
+        let mut out = OutTags::new();
+        out.add("time", "T").add("msgid", "7");
+        assert_eq!(
+            out.apply(":a PRIVMSG b :c"),
+            "@time=T;msgid=7 :a PRIVMSG b :c"
+        );
+        assert_eq!(out.apply("@time=X :a B"), "@msgid=7;time=X :a B");
+        assert_eq!(out.apply("@time=X;msgid=1 :a B"), "@time=X;msgid=1 :a B");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use chatd::door::irc::message::Message;
+use chatd::door::irc::tags::Tag;
 
 use super::{Client, Mark, TestServer, LINE_TIMEOUT};
 
@@ -23,6 +24,8 @@ pub fn mask(nick: &str) -> String {
 #[derive(Clone, Debug)]
 pub struct Line {
     pub raw: String,
+    /// The IRCv3 tags in front, unescaped.
+    pub tags: Vec<Tag>,
     pub prefix: String,
     pub command: String,
     pub params: Vec<String>,
@@ -32,16 +35,26 @@ impl Line {
     /// Parses `raw`; a line that is no IRC message (empty, or too long)
     /// has no command and no parameters.
     pub fn parse(raw: &str) -> Line {
-        let prefix = raw
+        let untagged = match raw.strip_prefix('@') {
+            Some(tagged) => tagged.split_once(' ').map_or("", |(_, rest)| rest),
+            None => raw,
+        };
+        let prefix = untagged
             .strip_prefix(':')
             .map(|rest| rest.split_once(' ').map_or(rest, |(prefix, _)| prefix))
             .unwrap_or("");
-        let Message { command, params } = Message::parse(raw).unwrap_or(Message {
+        let Message {
+            tags,
+            command,
+            params,
+        } = Message::parse(raw).unwrap_or(Message {
+            tags: Vec::new(),
             command: String::new(),
             params: Vec::new(),
         });
         Line {
             raw: raw.to_string(),
+            tags,
             prefix: prefix.to_string(),
             command,
             params,
@@ -51,6 +64,20 @@ impl Line {
     /// Parameter `i`, or `""`.
     pub fn param(&self, i: usize) -> &str {
         self.params.get(i).map(String::as_str).unwrap_or("")
+    }
+
+    /// The value of tag `key`, if the line has it.
+    pub fn tag(&self, key: &str) -> Option<&str> {
+        let tag = self.tags.iter().find(|t| t.key == key)?;
+        Some(tag.value.as_str())
+    }
+
+    /// The line without its tags, as a client without capabilities reads it.
+    pub fn untagged(&self) -> &str {
+        match self.raw.strip_prefix('@') {
+            Some(tagged) => tagged.split_once(' ').map_or("", |(_, rest)| rest),
+            None => &self.raw,
+        }
     }
 
     /// The last parameter (the trailing one, if there is one).

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use super::{channel, Renderer};
+use crate::door::irc::cap::Cap;
 use crate::door::irc::numeric::*;
 use crate::hub::{Departure, Event};
 
@@ -108,7 +109,19 @@ impl Renderer {
         }
         // 353 lines stay under 512 bytes whatever the nickname length.
         let mut line = String::new();
+        let full = self.caps().has(Cap::UserhostInNames);
         for nick in nicks {
+            // userhost-in-names: `@nick!user@host`, the status mark first.
+            let with_host;
+            let nick = match full {
+                true => {
+                    let bare = nick.trim_start_matches(['@', '+']);
+                    let marks = &nick[..nick.len() - bare.len()];
+                    with_host = format!("{marks}{}", self.mask(bare));
+                    &with_host
+                }
+                false => nick,
+            };
             if !line.is_empty() && line.len() + nick.len() > 380 {
                 self.numeric(out, RPL_NAMREPLY, &format!("= {name} :{line}"));
                 line.clear();

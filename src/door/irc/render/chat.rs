@@ -1,10 +1,15 @@
 //! The IRC renderer for lines people say: PRIVMSG to channels and to one
-//! person, NOTICE and CTCP, channel history on joining, WALLOPS.
+//! person, NOTICE and CTCP, channel history on joining, WALLOPS. With
+//! echo-message the sender gets its own lines back; with server-time
+//! history lines carry their time as a tag instead of in the text.
 
 use std::io::Write;
 
+use std::time::{Duration, UNIX_EPOCH};
+
 use super::{channel, Renderer};
 use crate::clock::utc;
+use crate::door::irc::cap::Cap;
 use crate::hub::{Aside, Event};
 
 impl Renderer {
@@ -17,7 +22,9 @@ impl Renderer {
                 text,
                 action,
                 ..
-            } if Some(from.as_str()) != self.nick.as_deref() => {
+            } if Some(from.as_str()) != self.nick.as_deref()
+                || self.caps().has(Cap::EchoMessage) =>
+            {
                 let text = ctcp_action(text, *action);
                 let _ = write!(
                     out,
@@ -26,7 +33,7 @@ impl Renderer {
                     channel(c)
                 );
             }
-            // IRC clients show their own lines themselves.
+            // Without echo-message IRC clients show their own lines themselves.
             Event::Public { .. } => {}
             Event::Private {
                 from, text, action, ..
@@ -62,12 +69,28 @@ impl Renderer {
             }
             Event::History { channel: c, lines } => {
                 let name = channel(c);
+                let tagged = self.caps().has(Cap::ServerTime);
                 for line in lines {
-                    // The time goes inside the CTCP: an ACTION must be the whole message.
-                    let text = format!("[{}] {}", utc(line.at), line.text);
+                    let at = UNIX_EPOCH + Duration::from_secs(line.at.max(0) as u64);
+                    let text = match tagged {
+                        true => line.text.clone(),
+                        // The time goes inside the CTCP: an ACTION must be the whole message.
+                        false => format!("[{}] {}", utc(line.at), line.text),
+                    };
                     let text = ctcp_action(&text, line.action);
-                    let _ = write!(out, ":{} PRIVMSG {name} :{text}\r\n", self.mask(&line.nick));
+                    let _ = write!(
+                        out,
+                        "{}:{} PRIVMSG {name} :{text}\r\n",
+                        self.said_at(at),
+                        self.mask(&line.nick)
+                    );
                 }
+            }
+            Event::PrivateSent {
+                to, text, action, ..
+            } if self.caps().has(Cap::EchoMessage) => {
+                let text = ctcp_action(text, *action);
+                let _ = write!(out, ":{} PRIVMSG {to} :{text}\r\n", self.mask(self.me()));
             }
             // The sender's copy of a private line: IRC clients show it themselves.
             Event::PrivateSent { .. } => {}

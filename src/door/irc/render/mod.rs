@@ -2,7 +2,8 @@
 //! IRCv3 MONITOR). Pure, with the little state a connection's writer keeps:
 //! its own nickname (numerics are addressed to it), the channels it is in
 //! (a JOIN of one it is in already is not echoed), and the last QUIT (the hub
-//! tells each shared channel; IRC says QUIT once).
+//! tells each shared channel; IRC says QUIT once). The capabilities the
+//! client negotiated ([`SharedCaps`]) add tags and change a few lines.
 
 mod accounts;
 mod channels;
@@ -14,9 +15,14 @@ mod queries;
 
 use std::collections::HashSet;
 use std::io::Write;
+use std::time::SystemTime;
 
 pub use self::accounts::{isupport, motd};
+use super::cap::{Cap, CapSet, SharedCaps};
+use super::tags::{self, OutTags};
+use crate::clock;
 use crate::hub::Event;
+use crate::model::Stamp;
 
 /// What the renderer says about the server.
 #[derive(Clone, Debug)]
@@ -35,11 +41,24 @@ pub struct ServerInfo {
 
 pub struct Renderer {
     server: ServerInfo,
+    caps: SharedCaps,
     nick: Option<String>,
     joined: HashSet<String>,
     last_quit: Option<String>,
     /// Just joined: (channel, description), until its topic has been told.
     untold_topic: Option<(String, String)>,
+}
+
+/// The hub's stamp on a chat line.
+fn stamp(event: &Event) -> Option<Stamp> {
+    match event {
+        Event::Public { stamp, .. }
+        | Event::Private { stamp, .. }
+        | Event::Aside { stamp, .. }
+        | Event::PrivateSent { stamp, .. }
+        | Event::Wallops { stamp, .. } => Some(*stamp),
+        _ => None,
+    }
 }
 
 /// `#Name`: chatd's channels as IRC spells them.
@@ -68,12 +87,17 @@ impl crate::engine::Render for Renderer {
             _ => false,
         }
     }
+
+    fn variant(&self) -> u32 {
+        self.caps.get().bits()
+    }
 }
 
 impl Renderer {
-    pub fn new(server: ServerInfo) -> Renderer {
+    pub fn new(server: ServerInfo, caps: SharedCaps) -> Renderer {
         Renderer {
             server,
+            caps,
             nick: None,
             joined: HashSet::new(),
             last_quit: None,
@@ -106,9 +130,42 @@ impl Renderer {
         );
     }
 
-    /// Appends the lines for `event` to `out`: each family of events has its
-    /// own file.
+    /// The capabilities the client has now.
+    fn caps(&self) -> CapSet {
+        self.caps.get()
+    }
+
+    /// Appends the lines for `event` to `out`, with the tags the client's
+    /// capabilities ask for on each.
     pub fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
+        let caps = self.caps();
+        let start = out.len();
+        self.render_lines(event, out);
+        let mut tags = OutTags::new();
+        if caps.has(Cap::ServerTime) {
+            // A chat line has the hub's time; any other line is of now.
+            let at = stamp(event).map_or_else(clock::wall_now, |stamp| stamp.at);
+            tags.add("time", &tags::server_time(at));
+        }
+        if tags.is_empty() || out.len() == start {
+            return;
+        }
+        let lines = out.split_off(start);
+        for line in String::from_utf8_lossy(&lines).split_terminator("\r\n") {
+            let _ = write!(out, "{}\r\n", tags.apply(line));
+        }
+    }
+
+    /// The tags for a line said at `at`, for a client with `caps`.
+    fn said_at(&self, at: SystemTime) -> String {
+        match self.caps().has(Cap::ServerTime) {
+            true => OutTags::new().add("time", &tags::server_time(at)).prefix(),
+            false => String::new(),
+        }
+    }
+
+    /// The lines for `event`: each family of events has its own file.
+    fn render_lines(&mut self, event: &Event, out: &mut Vec<u8>) {
         let quit_before = self.last_quit.take();
         match event {
             Event::LoggedIn { .. }
@@ -190,16 +247,23 @@ mod tests {
     use std::time::Duration;
 
     fn renderer() -> Renderer {
-        Renderer::new(ServerInfo {
-            name: "chatd.test".into(),
-            network: "ChatNet".into(),
-            version: "chatd-0.1.0".into(),
-            created: 0,
-            motd: vec!["hello".into()],
-            nick_length: 30,
-            channel_length: 32,
-            max_watch: 100,
-        })
+        renderer_with(SharedCaps::default())
+    }
+
+    fn renderer_with(caps: SharedCaps) -> Renderer {
+        Renderer::new(
+            ServerInfo {
+                name: "chatd.test".into(),
+                network: "ChatNet".into(),
+                version: "chatd-0.1.0".into(),
+                created: 0,
+                motd: vec!["hello".into()],
+                nick_length: 30,
+                channel_length: 32,
+                max_watch: 100,
+            },
+            caps,
+        )
     }
 
     fn lines(r: &mut Renderer, event: Event) -> Vec<String> {
@@ -299,6 +363,38 @@ mod tests {
             lines(&mut r, say("bob", true)),
             [":bob!bob@chatd.test PRIVMSG #Weather :\u{1}ACTION waves\u{1}"]
         );
+    }
+
+    #[test]
+    fn server_time_is_the_hubs_time_of_the_line_and_echo_is_asked_for() {
+        use crate::door::irc::cap::Negotiation;
+        use crate::model::MessageId;
+        use std::time::UNIX_EPOCH;
+        let mut caps = Negotiation::default();
+        caps.handle("REQ", "server-time echo-message");
+        let mut r = renderer_with(caps.shared());
+        lines(
+            &mut r,
+            Event::LoggedIn {
+                nick: "alice".into(),
+            },
+        );
+        let stamp = Stamp {
+            id: MessageId(7),
+            at: UNIX_EPOCH + Duration::from_millis(1_318_092_051_620),
+        };
+        let own = Event::Public {
+            channel: "Weather".into(),
+            from: "alice".into(),
+            text: "hi".into(),
+            action: false,
+            stamp,
+        };
+        assert_eq!(
+            lines(&mut r, own),
+            ["@time=2011-10-08T16:40:51.620Z :alice!alice@chatd.test PRIVMSG #Weather :hi"]
+        );
+        assert_eq!(crate::engine::Render::variant(&r), caps.enabled().bits());
     }
 
     #[test]

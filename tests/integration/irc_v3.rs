@@ -1,0 +1,215 @@
+//! IRCv3 over the IRC door, a capability at a time: how `CAP LS 302`
+//! offers them, that `CAP REQ` takes a set whole or not at all, and what
+//! each one changes on the wire for the client that asked (and not for the
+//! ones that did not). Each test has its own server.
+
+use crate::support::irc::{mask, Irc, Line, SERVER};
+use crate::support::{Client, TestServer};
+
+/// Connects with `CAP LS 302`, asks for `caps`, registers as `nick` and
+/// waits for the lobby's NAMES.
+#[track_caller]
+fn with_caps(server: &TestServer, nick: &str, caps: &str) -> Irc {
+    let mut irc = Irc::connect(server, nick);
+    irc.send("CAP LS 302");
+    irc.send(&format!("CAP REQ :{caps}"));
+    irc.expect_where("the ACK", |l| {
+        l.untagged() == format!(":{SERVER} CAP * ACK :{caps}")
+    });
+    irc.send("CAP END");
+    irc.send(&format!("NICK {nick}"));
+    irc.send(&format!("USER {nick} 0 * :{nick} the tester"));
+    irc.expect_where("001", |l| l.is_reply("001", &[nick]));
+    expect_untagged(
+        &mut irc,
+        &format!(":{SERVER} 366 {nick} #Lobby :End of /NAMES list."),
+    );
+    irc
+}
+
+/// Waits for a line that reads `untagged` once its tags are taken off.
+#[track_caller]
+fn expect_untagged(irc: &mut Irc, untagged: &str) -> Line {
+    irc.expect_where(&format!("a line {untagged:?} with any tags"), |l| {
+        l.untagged() == untagged
+    })
+}
+
+/// `YYYY-MM-DDThh:mm:ss.sssZ`, as server-time writes it.
+fn is_server_time(value: &str) -> bool {
+    let b = value.as_bytes();
+    let digits = |range: std::ops::Range<usize>| range.into_iter().all(|i| b[i].is_ascii_digit());
+    b.len() == 24
+        && digits(0..4)
+        && b[4] == b'-'
+        && digits(5..7)
+        && b[7] == b'-'
+        && digits(8..10)
+        && b[10] == b'T'
+        && digits(11..13)
+        && b[13] == b':'
+        && digits(14..16)
+        && b[16] == b':'
+        && digits(17..19)
+        && b[19] == b'.'
+        && digits(20..23)
+        && b[23] == b'Z'
+}
+
+#[test]
+fn cap_ls_302_offers_capabilities_with_values_and_older_ls_without() {
+    let server = TestServer::start();
+    let mut carl = Irc::connect(&server, "carl");
+    carl.send("CAP LS 302");
+    let ls = carl.expect_where("CAP LS", |l| l.command == "CAP" && l.param(1) == "LS");
+    let offered: Vec<&str> = ls.last().split(' ').collect();
+    for wanted in [
+        "cap-notify",
+        "echo-message",
+        "sasl=PLAIN",
+        "server-time",
+        "userhost-in-names",
+    ] {
+        if !offered.contains(&wanted) {
+            carl.fail(&format!("CAP LS 302 lacks {wanted}: {offered:?}"));
+        }
+    }
+    // 302 turns cap-notify on by itself.
+    carl.send("CAP LIST");
+    carl.expect_next(&format!(":{SERVER} CAP * LIST :cap-notify"));
+
+    let mut dora = Irc::connect(&server, "dora");
+    dora.send("CAP LS");
+    let ls = dora.expect_where("CAP LS", |l| l.command == "CAP" && l.param(1) == "LS");
+    if ls.last().contains('=') || !ls.last().split(' ').any(|c| c == "sasl") {
+        dora.fail(&format!("CAP LS without 302 shows values: {:?}", ls.raw));
+    }
+    dora.send("CAP LIST");
+    dora.expect_next(&format!(":{SERVER} CAP * LIST :"));
+}
+
+#[test]
+fn cap_req_takes_the_whole_set_or_none_and_minus_turns_one_off() {
+    let server = TestServer::start();
+    let mut carl = Irc::connect(&server, "carl");
+    carl.send("CAP LS 302");
+    carl.send("CAP REQ :server-time no-such-cap");
+    carl.expect_line(&format!(":{SERVER} CAP * NAK :server-time no-such-cap"));
+    carl.send("CAP LIST");
+    carl.expect_next(&format!(":{SERVER} CAP * LIST :cap-notify"));
+    carl.send("CAP REQ :echo-message userhost-in-names");
+    carl.expect_next(&format!(
+        ":{SERVER} CAP * ACK :echo-message userhost-in-names"
+    ));
+    carl.send("CAP REQ :-echo-message");
+    carl.expect_next(&format!(":{SERVER} CAP * ACK :-echo-message"));
+    carl.send("CAP LIST");
+    carl.expect_next(&format!(
+        ":{SERVER} CAP * LIST :cap-notify userhost-in-names"
+    ));
+    // Still negotiating: no welcome until CAP END.
+    carl.send("NICK carl");
+    carl.send("USER carl 0 * :Carl");
+    carl.expect_no(" 001 ");
+    carl.send("CAP FROB");
+    carl.expect_next_numeric("410", &["*", "FROB"]);
+    carl.send("CAP END");
+    carl.welcome("carl");
+}
+
+#[test]
+fn server_time_tags_lines_and_history_carries_its_own_time() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    tina.send("/join weather");
+    tina.expect_line("Welcome to the Weather Channel (1 user)");
+    tina.send("it rains");
+    tina.expect_line("tina [Weather]: it rains");
+
+    let mut tim = with_caps(&server, "tim", "server-time");
+    tim.send("JOIN #Weather");
+    // History: the time is in the tag, not in the text.
+    let replayed = expect_untagged(
+        &mut tim,
+        &format!(":{} PRIVMSG #Weather :it rains", mask("tina")),
+    );
+    if !replayed.tag("time").is_some_and(is_server_time) {
+        tim.fail(&format!(
+            "history line without server-time: {:?}",
+            replayed.raw
+        ));
+    }
+    tina.send("still raining");
+    let live = expect_untagged(
+        &mut tim,
+        &format!(":{} PRIVMSG #Weather :still raining", mask("tina")),
+    );
+    if !live.tag("time").is_some_and(is_server_time) {
+        tim.fail(&format!("live line without server-time: {:?}", live.raw));
+    }
+    // Numerics too.
+    let pong = tim.query("PING :x", "PONG");
+    if !pong
+        .last()
+        .and_then(|l| l.tag("time"))
+        .is_some_and(is_server_time)
+    {
+        tim.fail("PONG without server-time");
+    }
+
+    // A client that did not ask sees no tags, and history's time in the text.
+    let mut ivy = Irc::logged_in(&server, "ivy");
+    ivy.send("JOIN #Weather");
+    let plain = ivy.expect_where("a history line", |l| l.raw.contains("it rains"));
+    if !plain.tags.is_empty() || !plain.last().starts_with('[') {
+        ivy.fail(&format!(
+            "untagged history line expected, got {:?}",
+            plain.raw
+        ));
+    }
+    tina.send("and again");
+    ivy.expect_line(&format!(":{} PRIVMSG #Weather :and again", mask("tina")));
+}
+
+#[test]
+fn echo_message_gives_the_sender_its_own_lines() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    let mut eve = with_caps(&server, "eve", "echo-message");
+    tina.expect_line("<eve has entered Lobby>");
+    eve.send("PRIVMSG #Lobby :hello all");
+    eve.expect_line(&format!(":{} PRIVMSG #Lobby :hello all", mask("eve")));
+    tina.expect_line("eve [Lobby]: hello all");
+    eve.send("PRIVMSG tina :just you");
+    eve.expect_line(&format!(":{} PRIVMSG tina :just you", mask("eve")));
+    tina.expect_line("eve [**private**]: just you");
+    eve.send("PRIVMSG #Lobby :\u{1}ACTION waves\u{1}");
+    eve.expect_line(&format!(
+        ":{} PRIVMSG #Lobby :\u{1}ACTION waves\u{1}",
+        mask("eve")
+    ));
+
+    // Without it, no echo.
+    let mut ian = Irc::logged_in(&server, "ian");
+    ian.send("PRIVMSG #Lobby :quietly");
+    tina.expect_line("ian [Lobby]: quietly");
+    eve.expect_line(&format!(":{} PRIVMSG #Lobby :quietly", mask("ian")));
+    ian.expect_no("quietly");
+}
+
+#[test]
+fn userhost_in_names_shows_each_members_mask() {
+    let server = TestServer::start();
+    let _tina = Client::logged_in(&server, "tina");
+    let mut una = Irc::connect(&server, "una");
+    una.send("CAP LS 302");
+    una.send("CAP REQ :userhost-in-names");
+    una.send("CAP END");
+    una.register("una");
+    let names = una.expect_numeric("353", &["una", "=", "#Lobby"]);
+    let mut members: Vec<&str> = names.last().split(' ').collect();
+    members.sort();
+    if members != [mask("tina"), mask("una")] {
+        una.fail(&format!("NAMES with userhost-in-names: {members:?}"));
+    }
+}
