@@ -13,9 +13,8 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
 use crate::auth::Cost;
-use crate::door::web::http::AddressRange;
 use crate::model::name::check_channel_name;
-use crate::model::{ChannelSpec, HistoryConfig, OperSpec};
+use crate::model::{AddressRange, ChannelSpec, HistoryConfig, OperSpec};
 
 /// The commented example configuration; its values are the built-in defaults
 /// (a test keeps the two the same). `chatd config` prints it.

@@ -36,7 +36,7 @@ pub struct ConnectionLimits {
     per_address: usize,
     /// Reverse proxies: many people share their address, so it has no limit
     /// of its own; the browser door counts the forwarded address instead.
-    proxies: Vec<web::http::AddressRange>,
+    proxies: Vec<crate::model::AddressRange>,
     open: Mutex<(usize, HashMap<IpAddr, usize>)>,
 }
 
@@ -55,7 +55,7 @@ impl ConnectionLimits {
     pub fn behind_proxies(
         total: usize,
         per_address: usize,
-        proxies: Vec<web::http::AddressRange>,
+        proxies: Vec<crate::model::AddressRange>,
     ) -> Arc<ConnectionLimits> {
         Arc::new(ConnectionLimits {
             total,

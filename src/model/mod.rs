@@ -1,13 +1,15 @@
 //! The plain shared types: what the hub, the store and the configuration all
 //! speak of (accounts, channel records, history lines and their message ids,
-//! memos, bans, nickname and channel-name rules). Data only, no behaviour beyond checking a name,
+//! memos, bans, nickname and channel-name rules, address ranges). Data only, no behaviour beyond checking a name,
 //! so that none of those three needs to import another: each imports this.
 
 use std::time::Duration;
 
+mod address_range;
 mod message_id;
 pub mod name;
 
+pub use address_range::AddressRange;
 pub use message_id::{MessageId, Stamp};
 
 /// A registered account, by its database id.
