@@ -3,6 +3,7 @@
 //! the connection limits (total and per address).
 
 pub mod accounts;
+pub mod family;
 pub mod flood;
 pub mod irc;
 pub mod lines;

@@ -206,10 +206,7 @@ const COMMANDS: &[(&[&str], Parser)] = &[
     (&["password"], password),
     (&["away"], |_, message| {
         hub(Command::Away {
-            message: Some(match message {
-                "" => "away".to_string(),
-                message => message.to_string(),
-            }),
+            message: Some(typed_or(message, "away")),
         })
     }),
     (&["back"], |_, _| hub(Command::Away { message: None })),
@@ -228,6 +225,23 @@ const COMMANDS: &[(&[&str], Parser)] = &[
 
 fn hub(command: Command) -> Typed {
     Typed::Hub(command)
+}
+
+/// A command of one argument: `command` made with it, or the usage line
+/// when there is none.
+fn needs(argument: &str, usage_line: &'static str, command: fn(String) -> Command) -> Typed {
+    match argument {
+        "" => usage(usage_line),
+        argument => hub(command(argument.to_string())),
+    }
+}
+
+/// What was typed, or `default` when nothing was.
+fn typed_or(typed: &str, default: &str) -> String {
+    match typed {
+        "" => default.to_string(),
+        typed => typed.to_string(),
+    }
 }
 
 fn join(_: &str, rest: &str) -> Typed {
@@ -255,12 +269,9 @@ fn create(_: &str, rest: &str) -> Typed {
 }
 
 fn drop_channel(_: &str, channel: &str) -> Typed {
-    match channel {
-        "" => usage("/drop <channel>"),
-        channel => hub(Command::Drop {
-            channel: channel.to_string(),
-        }),
-    }
+    needs(channel, "/drop <channel>", |channel| Command::Drop {
+        channel,
+    })
 }
 
 fn topic(_: &str, text: &str) -> Typed {
@@ -362,21 +373,13 @@ fn kill(_: &str, rest: &str) -> Typed {
         ("", _) => usage("/kill <nick> [reason]"),
         (nick, reason) => hub(Command::Kill {
             nick: nick.to_string(),
-            reason: match reason {
-                "" => "no reason".to_string(),
-                reason => reason.to_string(),
-            },
+            reason: typed_or(reason, "no reason"),
         }),
     }
 }
 
 fn wall(_: &str, text: &str) -> Typed {
-    match text {
-        "" => usage("/wall <text>"),
-        text => hub(Command::Wallops {
-            text: text.to_string(),
-        }),
-    }
+    needs(text, "/wall <text>", |text| Command::Wallops { text })
 }
 
 fn gline(_: &str, rest: &str) -> Typed {
@@ -384,30 +387,17 @@ fn gline(_: &str, rest: &str) -> Typed {
         ("", _) => usage("/gline <address, nick or mask> [reason]"),
         (mask, reason) => hub(Command::Gline {
             mask: mask.to_string(),
-            reason: match reason {
-                "" => "banned".to_string(),
-                reason => reason.to_string(),
-            },
+            reason: typed_or(reason, "banned"),
         }),
     }
 }
 
 fn ungline(_: &str, mask: &str) -> Typed {
-    match mask {
-        "" => usage("/ungline <mask>"),
-        mask => hub(Command::Ungline {
-            mask: mask.to_string(),
-        }),
-    }
+    needs(mask, "/ungline <mask>", |mask| Command::Ungline { mask })
 }
 
 fn whois(_: &str, nick: &str) -> Typed {
-    match nick {
-        "" => usage("/whois <nick>"),
-        nick => hub(Command::Whois {
-            nick: nick.to_string(),
-        }),
-    }
+    needs(nick, "/whois <nick>", |nick| Command::Whois { nick })
 }
 
 fn private(_: &str, rest: &str) -> Typed {
@@ -422,13 +412,10 @@ fn private(_: &str, rest: &str) -> Typed {
 }
 
 fn me(_: &str, action: &str) -> Typed {
-    match action {
-        "" => usage("/me <action>"),
-        action => hub(Command::Say {
-            text: action.to_string(),
-            action: true,
-        }),
-    }
+    needs(action, "/me <action>", |text| Command::Say {
+        text,
+        action: true,
+    })
 }
 
 fn watch(_: &str, rest: &str) -> Typed {
@@ -479,10 +466,9 @@ fn ignore(_: &str, nick: &str) -> Typed {
 }
 
 fn unignore(_: &str, nick: &str) -> Typed {
-    match nick {
-        "" => usage("/unignore <nick>"),
-        nick => hub(Command::Ignore(Watch::Remove(nick.to_string()))),
-    }
+    needs(nick, "/unignore <nick>", |nick| {
+        Command::Ignore(Watch::Remove(nick))
+    })
 }
 
 fn memos(_: &str, rest: &str) -> Typed {
@@ -494,12 +480,7 @@ fn memos(_: &str, rest: &str) -> Typed {
 }
 
 fn whowas(_: &str, nick: &str) -> Typed {
-    match nick {
-        "" => usage("/whowas <nick>"),
-        nick => hub(Command::Whowas {
-            nick: nick.to_string(),
-        }),
-    }
+    needs(nick, "/whowas <nick>", |nick| Command::Whowas { nick })
 }
 
 /// Parses a line typed at the nickname prompt: a nickname, or one of the few

@@ -8,7 +8,7 @@
 mod accounts;
 mod channels;
 mod chat;
-mod errors;
+mod connection;
 mod lists;
 mod moderation;
 mod queries;
@@ -21,6 +21,7 @@ pub use self::accounts::{isupport, motd};
 use super::cap::{Cap, CapSet, SharedCaps};
 use super::tags::{self, OutTags};
 use crate::clock;
+use crate::door::family::{family, Family};
 use crate::hub::Event;
 use crate::model::Stamp;
 
@@ -167,75 +168,14 @@ impl Renderer {
     /// The lines for `event`: each family of events has its own file.
     fn render_lines(&mut self, event: &Event, out: &mut Vec<u8>) {
         let quit_before = self.last_quit.take();
-        match event {
-            Event::LoggedIn { .. }
-            | Event::Registered { .. }
-            | Event::NickChanged { .. }
-            | Event::Away(_)
-            | Event::Memos(_)
-            | Event::MemoStored { .. }
-            | Event::MemosCleared
-            | Event::YouAreOper => self.render_accounts(event, out),
-            Event::Joined(_)
-            | Event::Parted { .. }
-            | Event::MemberJoined { .. }
-            | Event::MemberLeft { .. }
-            | Event::Names { .. }
-            | Event::Topic { .. }
-            | Event::TopicWho { .. }
-            | Event::TopicSet { .. }
-            | Event::ChannelList(_)
-            | Event::ChannelCreated { .. }
-            | Event::ChannelDropped { .. }
-            | Event::Invited { .. }
-            | Event::Inviting { .. }
-            | Event::CurrentChannel(_) => self.render_channels(event, quit_before, out),
-            Event::Public { .. }
-            | Event::Private { .. }
-            | Event::PrivateSent { .. }
-            | Event::Aside { .. }
-            | Event::History { .. }
-            | Event::Wallops { .. } => self.render_chat(event, out),
-            Event::Kicked { .. }
-            | Event::ModeChanged { .. }
-            | Event::ChannelModes { .. }
-            | Event::MaskList { .. } => self.render_moderation(event, out),
-            Event::WhoReply { .. }
-            | Event::Users { .. }
-            | Event::Who(_)
-            | Event::Whois(_)
-            | Event::WhoisOffline { .. }
-            | Event::WhoisAddress { .. }
-            | Event::Whowas(_)
-            | Event::Ison(_)
-            | Event::AwayReply { .. }
-            | Event::Stats { .. } => self.render_queries(event, out),
-            Event::WatchList(_)
-            | Event::WatchedAtLogin(_)
-            | Event::Watching { .. }
-            | Event::Unwatched { .. }
-            | Event::WatchedLogin { .. }
-            | Event::WatchedLogout { .. }
-            | Event::IgnoreList(_)
-            | Event::Ignoring { .. }
-            | Event::Unignored { .. } => self.render_lists(event, out),
-            Event::Error(error) => self.error(out, error),
-            Event::Notice(text) => self.notice(out, text),
-            Event::IdleWarning { seconds } => self.notice(
-                out,
-                &format!("You will be disconnected in {seconds} seconds for being idle."),
-            ),
-            Event::Closing { reason } => {
-                // Clients show ERROR in the server window only; a NOTICE
-                // first tells the person in the window they are looking at.
-                if self.nick.is_some() {
-                    self.notice(out, &format!("*** {reason}"));
-                }
-                let _ = write!(out, "ERROR :Closing Link: {reason}\r\n");
-            }
-            Event::Raw(line) => {
-                let _ = write!(out, "{line}\r\n");
-            }
+        match family(event) {
+            Family::Account => self.render_accounts(event, out),
+            Family::Channel => self.render_channels(event, quit_before, out),
+            Family::Chat => self.render_chat(event, out),
+            Family::Moderation => self.render_moderation(event, out),
+            Family::Query => self.render_queries(event, out),
+            Family::List => self.render_lists(event, out),
+            Family::Connection => self.render_connection(event, out),
         }
     }
 }

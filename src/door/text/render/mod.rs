@@ -5,16 +5,18 @@
 mod accounts;
 mod channels;
 mod chat;
+mod connection;
 mod lists;
 mod moderation;
 mod prompts;
-
-pub use prompts::{echo_on, help, prompt};
 mod queries;
 
-use std::io::{Result, Write};
+pub use prompts::{echo_on, help, prompt};
 
-use crate::hub::{ChatError, Event};
+use std::io::Result;
+
+use crate::door::family::{family, Family};
+use crate::hub::Event;
 
 /// The text door's renderer: telnet lines depend on the event alone, so a
 /// line to a channel is rendered once for all its text-door members.
@@ -41,72 +43,15 @@ pub fn render(event: &Event, out: &mut Vec<u8>) {
 
 /// Each family of events has its own file.
 fn write_event(event: &Event, out: &mut Vec<u8>) -> Result<()> {
-    match event {
-        Event::LoggedIn { .. }
-        | Event::Registered { .. }
-        | Event::NickChanged { .. }
-        | Event::Away(_)
-        | Event::Memos(_)
-        | Event::MemoStored { .. }
-        | Event::MemosCleared
-        | Event::YouAreOper => accounts::write(event, out)?,
-        Event::Joined(_)
-        | Event::Parted { .. }
-        | Event::MemberJoined { .. }
-        | Event::MemberLeft { .. }
-        | Event::Names { .. }
-        | Event::Topic { .. }
-        | Event::TopicWho { .. }
-        | Event::TopicSet { .. }
-        | Event::ChannelList(_)
-        | Event::ChannelCreated { .. }
-        | Event::ChannelDropped { .. }
-        | Event::Invited { .. }
-        | Event::Inviting { .. }
-        | Event::CurrentChannel(_) => channels::write(event, out)?,
-        Event::Public { .. }
-        | Event::Private { .. }
-        | Event::PrivateSent { .. }
-        | Event::Aside { .. }
-        | Event::History { .. }
-        | Event::Wallops { .. } => chat::write(event, out)?,
-        Event::Kicked { .. }
-        | Event::ModeChanged { .. }
-        | Event::ChannelModes { .. }
-        | Event::MaskList { .. } => moderation::write(event, out)?,
-        Event::WhoReply { .. }
-        | Event::Users { .. }
-        | Event::Who(_)
-        | Event::Whois(_)
-        | Event::WhoisOffline { .. }
-        | Event::WhoisAddress { .. }
-        | Event::Whowas(_)
-        | Event::Ison(_)
-        | Event::AwayReply { .. }
-        | Event::Stats { .. } => queries::write(event, out)?,
-        Event::WatchList(_)
-        | Event::WatchedAtLogin(_)
-        | Event::Watching { .. }
-        | Event::Unwatched { .. }
-        | Event::WatchedLogin { .. }
-        | Event::WatchedLogout { .. }
-        | Event::IgnoreList(_)
-        | Event::Ignoring { .. }
-        | Event::Unignored { .. } => lists::write(event, out)?,
-        Event::Notice(text) => write!(out, "{text}\r\n")?,
-        Event::Raw(line) => write!(out, "{line}\r\n")?,
-        Event::IdleWarning { seconds } => write!(
-            out,
-            "** You will be logged out in {seconds} seconds for being idle; type anything to stay. **\r\n"
-        )?,
-        Event::Error(ChatError::NoSuchChannel(name)) => write!(
-            out,
-            "** ERROR: no channel named {name}; /channels lists them, /create {name} makes one **\r\n"
-        )?,
-        Event::Error(error) => write!(out, "** ERROR: {error} **\r\n")?,
-        Event::Closing { reason } => write!(out, "** {reason} **\r\n")?,
+    match family(event) {
+        Family::Account => accounts::write(event, out),
+        Family::Channel => channels::write(event, out),
+        Family::Chat => chat::write(event, out),
+        Family::Moderation => moderation::write(event, out),
+        Family::Query => queries::write(event, out),
+        Family::List => lists::write(event, out),
+        Family::Connection => connection::write(event, out),
     }
-    Ok(())
 }
 
 fn plural(n: usize) -> &'static str {
@@ -120,7 +65,7 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::{ChannelSummary, Stamp, UserSummary};
+    use crate::hub::{ChannelSummary, ChatError, Stamp, UserSummary};
     use std::time::Duration;
 
     fn text(event: Event) -> String {

@@ -1,13 +1,41 @@
-//! The IRC renderer for the hub's errors: each as its RFC 2812 numeric
-//! where there is one, else as a server notice.
+//! The IRC renderer for what the server says to this connection: notices,
+//! the idle warning, closing (a NOTICE, then ERROR), and the hub's errors,
+//! each as its RFC 2812 numeric where there is one, else as a server notice.
+
+use std::io::Write;
 
 use super::{channel, Renderer};
 use crate::door::irc::numeric::*;
-use crate::hub::{ChatError, ListKind};
+use crate::hub::{ChatError, Event, ListKind};
 
 impl Renderer {
+    /// Renders the server's own words to this connection.
+    pub(super) fn render_connection(&mut self, event: &Event, out: &mut Vec<u8>) {
+        match event {
+            Event::Error(error) => self.error(out, error),
+            Event::Notice(text) => self.notice(out, text),
+            Event::IdleWarning { seconds } => self.notice(
+                out,
+                &format!("You will be disconnected in {seconds} seconds for being idle."),
+            ),
+            Event::Closing { reason } => {
+                // Clients show ERROR in the server window only; a NOTICE
+                // first tells the person in the window they are looking at.
+                if self.nick.is_some() {
+                    self.notice(out, &format!("*** {reason}"));
+                }
+                let _ = write!(out, "ERROR :Closing Link: {reason}\r\n");
+            }
+            Event::Raw(line) => {
+                let _ = write!(out, "{line}\r\n");
+            }
+            // `render` sends every other event elsewhere.
+            _ => {}
+        }
+    }
+
     /// `error` as its numeric, or a NOTICE when IRC has none for it.
-    pub(super) fn error(&self, out: &mut Vec<u8>, error: &ChatError) {
+    fn error(&self, out: &mut Vec<u8>, error: &ChatError) {
         let (code, rest) = match error {
             ChatError::NoSuchChannel(c) => {
                 (ERR_NOSUCHCHANNEL, format!("{} :No such channel", hashed(c)))
