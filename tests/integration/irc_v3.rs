@@ -66,6 +66,7 @@ fn cap_ls_302_offers_capabilities_with_values_and_older_ls_without() {
     for wanted in [
         "cap-notify",
         "echo-message",
+        "message-tags",
         "sasl=PLAIN",
         "server-time",
         "userhost-in-names",
@@ -212,4 +213,85 @@ fn userhost_in_names_shows_each_members_mask() {
     if members != [mask("tina"), mask("una")] {
         una.fail(&format!("NAMES with userhost-in-names: {members:?}"));
     }
+}
+
+#[test]
+fn message_tags_give_msgids_and_tagmsg_carries_client_tags_to_those_who_read_them() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    let mut mia = with_caps(&server, "mia", "message-tags");
+    let mut max = with_caps(&server, "max", "message-tags server-time");
+    let mut ian = Irc::logged_in(&server, "ian");
+
+    // Every chat line has its id.
+    tina.send("hello");
+    tina.expect_line("tina [Lobby]: hello");
+    let line = expect_untagged(
+        &mut mia,
+        &format!(":{} PRIVMSG #Lobby :hello", mask("tina")),
+    );
+    let id = line.tag("msgid").unwrap_or_default().to_string();
+    if id.is_empty() {
+        mia.fail(&format!("no msgid on {:?}", line.raw));
+    }
+    let same = expect_untagged(
+        &mut max,
+        &format!(":{} PRIVMSG #Lobby :hello", mask("tina")),
+    );
+    if same.tag("msgid") != Some(id.as_str()) {
+        max.fail(&format!("one line, two msgids: {id:?} and {:?}", same.raw));
+    }
+    ian.expect_line(&format!(":{} PRIVMSG #Lobby :hello", mask("tina")));
+
+    // TAGMSG: the client-only tags travel, escaped; a server tag does not.
+    let before = tina.mark();
+    mia.send("@+typing=active;+draft/react=a\\sb;label=x TAGMSG #Lobby");
+    let tagged = expect_untagged(&mut max, &format!(":{} TAGMSG #Lobby", mask("mia")));
+    if tagged.tag("+typing") != Some("active")
+        || tagged.tag("+draft/react") != Some("a b")
+        || tagged.tag("label").is_some()
+        || !tagged.tag("time").is_some_and(is_server_time)
+        || tagged.tag("msgid").is_none()
+    {
+        max.fail(&format!("TAGMSG tags wrong: {:?}", tagged.raw));
+    }
+    mia.send("@+typing=done TAGMSG max");
+    let private = expect_untagged(&mut max, &format!(":{} TAGMSG max", mask("mia")));
+    if private.tag("+typing") != Some("done") {
+        max.fail(&format!("private TAGMSG tags wrong: {:?}", private.raw));
+    }
+    // Nothing for those who do not read tags, on IRC or telnet.
+    ian.expect_no("TAGMSG");
+    tina.expect_no_since(before, "mia");
+
+    // Without message-tags there is no TAGMSG to send.
+    ian.send("@+typing=active TAGMSG #Lobby");
+    ian.numeric("421", "TAGMSG :Unknown command");
+    mia.expect_no("TAGMSG");
+    // Over 4094 bytes of tags: refused, and nothing said.
+    mia.send(&format!("@+x={} PRIVMSG #Lobby :big", "y".repeat(4100)));
+    mia.numeric("417", ":Input line was too long");
+    max.expect_no("big");
+}
+
+#[test]
+fn help_lists_the_commands_and_tells_one() {
+    let server = TestServer::start();
+    let mut hal = Irc::logged_in(&server, "hal");
+    let help = hal.query("HELP", "706");
+    let listed: Vec<&str> = help
+        .iter()
+        .filter(|l| l.is_reply("705", &["hal"]))
+        .map(|l| l.last().split(' ').next().unwrap_or(""))
+        .collect();
+    for command in ["JOIN", "PRIVMSG", "CAP", "TAGMSG", "WHOIS", "HELP"] {
+        if !listed.contains(&command) {
+            hal.fail(&format!("HELP does not list {command}: {listed:?}"));
+        }
+    }
+    hal.send("HELPOP join");
+    hal.numeric("704", "JOIN :JOIN #channel");
+    hal.numeric("706", "JOIN :End of /HELP");
+    hal.send("HELP FROBNICATE");
+    hal.numeric("524", "FROBNICATE :No help available on this topic");
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 pub enum Cap {
     CapNotify,
     EchoMessage,
+    MessageTags,
     Sasl,
     ServerTime,
     UserhostInNames,
@@ -19,9 +20,10 @@ pub enum Cap {
 
 impl Cap {
     /// Every capability, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 5] = [
+    pub const ALL: [Cap; 6] = [
         Cap::CapNotify,
         Cap::EchoMessage,
+        Cap::MessageTags,
         Cap::Sasl,
         Cap::ServerTime,
         Cap::UserhostInNames,
@@ -32,6 +34,7 @@ impl Cap {
         match self {
             Cap::CapNotify => "cap-notify",
             Cap::EchoMessage => "echo-message",
+            Cap::MessageTags => "message-tags",
             Cap::Sasl => "sasl",
             Cap::ServerTime => "server-time",
             Cap::UserhostInNames => "userhost-in-names",

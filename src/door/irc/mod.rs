@@ -14,6 +14,7 @@ pub mod message;
 pub mod numeric;
 pub mod render;
 pub mod tags;
+mod v3;
 
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
@@ -256,6 +257,8 @@ impl Reader<'_> {
                 return Flow::Continue;
             }
             "PRIVMSG" | "NOTICE" => return self.privmsg(&m),
+            "TAGMSG" => return self.tagmsg(&m),
+            "HELP" | "HELPOP" => return self.help(m.param(0)),
             "TOPIC" if m.params.is_empty() => return self.need_more("TOPIC"),
             "TOPIC" if m.params.len() > 1 => Command::SetTopic {
                 channel: Some(m.param(0).to_string()),

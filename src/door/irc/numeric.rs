@@ -112,3 +112,9 @@ pub const ERR_SASLFAIL: &str = "904";
 pub const ERR_SASLABORTED: &str = "906";
 pub const ERR_SASLALREADY: &str = "907";
 pub const RPL_SASLMECHS: &str = "908";
+
+// HELP (Modern IRC; Ergo, InspIRCd and Solanum number it so).
+pub const ERR_HELPNOTFOUND: &str = "524";
+pub const RPL_HELPSTART: &str = "704";
+pub const RPL_HELPTXT: &str = "705";
+pub const RPL_ENDOFHELP: &str = "706";

@@ -177,6 +177,8 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         } => {
             // The book's client shows lines only: the same words as telnet's.
             let text = match kind {
+                // Tags without text: nothing the book's client could show.
+                Aside::Tags => return,
                 Aside::Notice => format!("(notice) {text}"),
                 Aside::Ctcp => format!("* CTCP {}", text.split(' ').next().unwrap_or_default()),
                 Aside::CtcpReply => format!("* CTCP reply: {text}"),

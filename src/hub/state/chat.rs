@@ -163,7 +163,9 @@ impl Hub {
                 let Some(index) = self.channels.find(&channel) else {
                     return refuse(out, ChatError::NoSuchChannel(channel));
                 };
-                if !self.may_speak(from, index, kind != Aside::Notice) {
+                // +C refuses CTCP; a notice or tags are no CTCP.
+                let ctcp = matches!(kind, Aside::Ctcp | Aside::CtcpReply);
+                if !self.may_speak(from, index, ctcp) {
                     let name = self.channels[index].name.clone();
                     return refuse(out, ChatError::CannotSendToChan(name));
                 }

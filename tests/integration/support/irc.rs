@@ -253,7 +253,9 @@ impl Irc {
         let token = format!("sync-{}", self.syncs);
         let from = self.mark();
         self.send(&format!("PING :{token}"));
-        self.expect_line(&format!(":{SERVER} PONG {SERVER} :{token}"));
+        // Tagged or not (server-time may tag it).
+        let pong = format!(":{SERVER} PONG {SERVER} :{token}");
+        self.expect_where(&format!("the line {pong:?}"), |l| l.untagged() == pong);
         let mut lines = self.lines_read_since(from);
         lines.pop();
         lines

@@ -58,6 +58,12 @@ impl Renderer {
                     .map(channel)
                     .unwrap_or_else(|| self.me().into());
                 let (command, framed) = match kind {
+                    // message-tags: TAGMSG reaches only clients that read tags.
+                    Aside::Tags if !self.caps().has(Cap::MessageTags) => return,
+                    Aside::Tags => {
+                        let _ = write!(out, "@{text} :{} TAGMSG {to}\r\n", self.mask(from));
+                        return;
+                    }
                     Aside::Notice => ("NOTICE", text.clone()),
                     Aside::Ctcp => ("PRIVMSG", format!("\u{1}{text}\u{1}")),
                     Aside::CtcpReply => ("NOTICE", format!("\u{1}{text}\u{1}")),

@@ -148,6 +148,9 @@ impl Renderer {
             let at = stamp(event).map_or_else(clock::wall_now, |stamp| stamp.at);
             tags.add("time", &tags::server_time(at));
         }
+        if let Some(stamp) = stamp(event).filter(|_| caps.has(Cap::MessageTags)) {
+            tags.add("msgid", &stamp.id.to_string());
+        }
         if tags.is_empty() || out.len() == start {
             return;
         }

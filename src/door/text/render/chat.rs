@@ -96,5 +96,7 @@ fn aside(
                 "* CTCP {request} reply from {from} {place}: {answer}\r\n"
             )
         }
+        // Tags are for IRC clients: a terminal has nothing to show.
+        Aside::Tags => Ok(()),
     }
 }
