@@ -28,13 +28,16 @@ raise_open_files() {
 
 # start_chatd BINARY CONFIG DOOR: starts `BINARY serve` with CONFIG, every
 # door on a free port of 127.0.0.1, a fresh database $tmp/chat.db and its log
-# in $tmp/server.log. Sets SERVER_PID, and ADDR to where DOOR (text or irc)
-# listens: empty when chatd stopped, or did not say within 10 s.
+# in $tmp/server.log. Sets SERVER_PID, and ADDR to where DOOR (text, irc or
+# web) listens: empty when chatd stopped, or did not say within 10 s.
 start_chatd() {
     local bin=$1 config=$2 door=$3
+    # Only when asked for: a chatd older than the browser door has no such flag.
+    local web=()
+    if [ "$door" = web ]; then web=(--web-listen 127.0.0.1:0); fi
     rm -f "$tmp"/chat.db*
     "$bin" serve --config "$config" \
-        --listen 127.0.0.1:0 --udp-listen 127.0.0.1:0 --irc-listen 127.0.0.1:0 \
+        --listen 127.0.0.1:0 --udp-listen 127.0.0.1:0 --irc-listen 127.0.0.1:0 "${web[@]}" \
         --db "$tmp/chat.db" 2>"$tmp/server.log" &
     SERVER_PID=$!
     ADDR=

@@ -13,7 +13,8 @@
 # LOBBY_BUDGET (300 s for the connections run with the lobby on),
 # OUT (the JSON lines file; bench/results-<time>.jsonl), PERF (1: also
 # `perf stat` the server during each run, when perf is installed),
-# PROTOCOL (text, or irc: the same scenarios through chatd's IRC door),
+# PROTOCOL (text; irc or web: the same scenarios through chatd's IRC or
+# browser door),
 # CARGO_TARGET_DIR (where cargo builds; the binaries are taken from there),
 # HISTORY_RATE (lines/s per sender in the history scenario; 0, the default:
 # as fast as the server takes them).
@@ -34,8 +35,8 @@ PROTOCOL=${PROTOCOL:-text}
 HISTORY_RATE=${HISTORY_RATE:-0}
 if ! command -v perf >/dev/null 2>&1; then PERF=0; fi
 case "$PROTOCOL" in
-    text | irc) ;;
-    *) echo "PROTOCOL must be text or irc" >&2; exit 2 ;;
+    text | irc | web) ;;
+    *) echo "PROTOCOL must be text, irc or web" >&2; exit 2 ;;
 esac
 
 scenarios=("$@")

@@ -1,10 +1,10 @@
 //! `chatd-bench`: a load generator for chatd.
 //!
 //! Scenarios (fan-out in one channel, private ping-pong, idle connections)
-//! are written against the [`protocol::Protocol`] trait, with two
-//! implementations: the text door (telnet/netcat lines) and IRC (`--protocol
+//! are written against the [`protocol::Protocol`] trait, with three
+//! implementations: the text door (telnet/netcat lines), IRC (`--protocol
 //! irc`, which also drives other IRC servers, e.g. ngIRCd and InspIRCd: see
-//! bench/compare-irc.sh).
+//! bench/compare-irc.sh) and the browser door (`--protocol web`).
 //!
 //! Every run prints a human summary and then exactly one JSON line (starting
 //! with `{`) with the scenario, its parameters and its results.
@@ -18,6 +18,7 @@ mod procstat;
 mod protocol;
 mod report;
 mod text;
+mod web;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -43,7 +44,8 @@ use crate::report::Json;
 )]
 struct Cli {
     /// The server's address: chatd's text door for `--protocol text`, an
-    /// IRC listener (chatd's IRC door or another IRC server) for `irc`
+    /// IRC listener (chatd's IRC door or another IRC server) for `irc`, the
+    /// browser door for `web`
     #[arg(long, global = true, default_value = "127.0.0.1:2027")]
     addr: SocketAddr,
     /// The protocol the clients speak
@@ -77,6 +79,8 @@ enum ProtocolKind {
     /// IRC: NICK/USER, JOIN #channel, PRIVMSG (chatd's IRC door or any IRC
     /// server)
     Irc,
+    /// The browser door: WebSocket at /ws, JSON messages
+    Web,
 }
 
 #[derive(Subcommand)]
@@ -194,6 +198,7 @@ fn main() -> ExitCode {
     let proto: Arc<dyn Protocol> = match cli.protocol {
         ProtocolKind::Text => Arc::new(text::Text),
         ProtocolKind::Irc => Arc::new(irc::Irc),
+        ProtocolKind::Web => Arc::new(web::Web),
     };
     let ctx = Ctx {
         addr: cli.addr,

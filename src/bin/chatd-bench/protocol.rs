@@ -70,6 +70,8 @@ pub struct Conn {
     buf: Vec<u8>,
     start: usize,
     end: usize,
+    /// WebSocket frames, not lines: a "line" is one frame's payload.
+    frames: bool,
 }
 
 /// What [`Conn::read_line`] says when the read timeout passed.
@@ -94,6 +96,41 @@ impl Conn {
             buf: vec![0; buffer],
             start: 0,
             end: 0,
+            frames: false,
+        }
+    }
+
+    /// From now on a "line" is one WebSocket frame from the server (after
+    /// the handshake's head, which is lines).
+    pub fn use_websocket_frames(&mut self) {
+        self.frames = true;
+    }
+
+    /// Where the next whole frame in `pending` ends, and where its payload
+    /// starts (server frames are unmasked, RFC 6455 §5.2).
+    fn frame_at(pending: &[u8]) -> Option<(usize, usize)> {
+        let [_, second, rest @ ..] = pending else {
+            return None;
+        };
+        let (header, len) = match second & 0x7f {
+            126 => (
+                4,
+                u16::from_be_bytes([*rest.first()?, *rest.get(1)?]) as usize,
+            ),
+            127 => {
+                let bytes: [u8; 8] = rest.get(..8)?.try_into().ok()?;
+                (10, u64::from_be_bytes(bytes) as usize)
+            }
+            n => (2, n as usize),
+        };
+        (pending.len() >= header + len).then_some((header + len, header))
+    }
+
+    fn has_line(&self) -> bool {
+        let pending = &self.buf[self.start..self.end];
+        match self.frames {
+            true => Conn::frame_at(pending).is_some(),
+            false => pending.contains(&b'\n'),
         }
     }
 
@@ -123,6 +160,12 @@ impl Conn {
     /// The next whole line in the buffer, without `\r\n` or `\n`.
     pub fn next_line(&mut self) -> Option<&[u8]> {
         let pending = &self.buf[self.start..self.end];
+        if self.frames {
+            let (end, payload) = Conn::frame_at(pending)?;
+            let frame = self.start;
+            self.start += end;
+            return Some(&self.buf[frame + payload..frame + end]);
+        }
         let at = pending.iter().position(|&b| b == b'\n')?;
         let line_start = self.start;
         self.start += at + 1;
@@ -138,7 +181,7 @@ impl Conn {
     pub fn read_line(&mut self) -> Result<&[u8], String> {
         loop {
             // Checked without holding the borrow, which the loop would keep.
-            if self.buf[self.start..self.end].contains(&b'\n') {
+            if self.has_line() {
                 return Ok(self.next_line().expect("a whole line is buffered"));
             }
             match self.fill() {
