@@ -78,6 +78,7 @@ fn broadcast(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new(label, members), |b| {
                 b.iter(|| {
                     let say = Command::Say {
+                        channel: None,
                         text: "is it true about the rain in spain?".into(),
                         action: false,
                     };

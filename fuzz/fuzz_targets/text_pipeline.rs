@@ -85,6 +85,7 @@ fn check_chat(line: &str) {
         None => assert_eq!(
             typed,
             Typed::Hub(Command::Say {
+                channel: None,
                 text: line.to_string(),
                 action: false
             }),
@@ -93,6 +94,7 @@ fn check_chat(line: &str) {
         Some(said) if said.starts_with('/') => assert_eq!(
             typed,
             Typed::Hub(Command::Say {
+                channel: None,
                 text: said.to_string(),
                 action: false
             }),
@@ -111,10 +113,13 @@ fn check_chat(line: &str) {
                 one_word("recipient", to, line);
                 nonempty_trimmed("private text", text, line);
             }
-            Command::Say { text, action: true } => nonempty_trimmed("action", text, line),
+            Command::Say {
+                text, action: true, ..
+            } => nonempty_trimmed("action", text, line),
             Command::Say {
                 text,
                 action: false,
+                ..
             } => assert!(!text.trim().is_empty(), "blank Say for {line:?}"),
             Command::Watch(Watch::Add(nick)) => {
                 nonempty_trimmed("watched nick", nick, line);
@@ -130,7 +135,7 @@ fn check_chat(line: &str) {
             | Command::Quit { message: None }
             | Command::ListChannels
             | Command::Users
-            | Command::Who
+            | Command::Who { mask: None }
             | Command::Watch(Watch::List) => {}
             _ => {}
         },

@@ -60,9 +60,8 @@ pub fn family(event: &Event) -> Family {
         | Event::ModeChanged { .. }
         | Event::ChannelModes { .. }
         | Event::MaskList { .. } => Family::Moderation,
-        Event::WhoReply { .. }
+        Event::Who { .. }
         | Event::Users { .. }
-        | Event::Who(_)
         | Event::Whois(_)
         | Event::WhoisOffline { .. }
         | Event::WhoisAddress { .. }

@@ -136,8 +136,11 @@ pub enum Command {
         account: AccountId,
     },
     Watch(Watch),
-    /// A line for the current channel (`action`: a `/me`).
+    /// A line for a channel you are in: `None` the current one (the text
+    /// door's plain line), or the one named (IRC's `PRIVMSG #channel`);
+    /// `action`: a `/me`.
     Say {
+        channel: Option<String>,
         text: String,
         action: bool,
     },
@@ -216,22 +219,10 @@ pub enum Command {
     ListChannels,
     /// Members of the current channel.
     Users,
-    /// A line for a named channel you are in (IRC's `PRIVMSG #channel`).
-    SayIn {
-        channel: String,
-        text: String,
-        action: bool,
-    },
-    /// A channel's topic (its description when none was set).
+    /// A channel's topic (its description when none was set); `None`: the
+    /// current channel's.
     Topic {
-        channel: String,
-    },
-    /// The current channel's topic.
-    CurrentTopic,
-    /// People matching `mask`: a channel's members, one nickname, or
-    /// everyone for `*` (IRC's `WHO`).
-    WhoMask {
-        mask: String,
+        channel: Option<String>,
     },
     /// How many users and channels there are (IRC's `LUSERS`).
     Stats,
@@ -253,8 +244,11 @@ pub enum Command {
         nick: String,
         identity: Option<Identity>,
     },
-    /// Everyone online.
-    Who,
+    /// People matching `mask`: a channel's members, one nickname, or
+    /// everyone for `*` (IRC's `WHO`); `None`: everyone on line.
+    Who {
+        mask: Option<String>,
+    },
     Whois {
         nick: String,
     },

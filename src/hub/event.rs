@@ -72,8 +72,11 @@ pub enum Event {
         /// nothing, as IRC's NAMES shows them.
         marks: Vec<&'static str>,
     },
-    /// Everyone online.
-    Who(Vec<UserSummary>),
+    /// The answer to a `Who`: everyone on line, or who `mask` matched.
+    Who {
+        mask: Option<String>,
+        users: Vec<UserSummary>,
+    },
     /// The nicknames in a channel: after you join it, or when asked.
     Names {
         channel: String,
@@ -84,11 +87,6 @@ pub enum Event {
     Topic {
         channel: String,
         topic: String,
-    },
-    /// The answer to a `WhoMask`.
-    WhoReply {
-        mask: String,
-        users: Vec<UserSummary>,
     },
     Stats {
         users: usize,

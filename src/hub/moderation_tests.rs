@@ -515,7 +515,7 @@ fn plus_t_keeps_the_topic_for_operators() {
             at,
         })
     );
-    let effects = w.run(carol, Command::CurrentTopic);
+    let effects = w.run(carol, Command::Topic { channel: None });
     assert_eq!(
         events_for(&effects, carol),
         [
@@ -584,7 +584,7 @@ fn an_empty_topic_clears_it() {
     let effects = w.run(
         bob,
         Command::Topic {
-            channel: "books".into(),
+            channel: Some("books".into()),
         },
     );
     assert_eq!(
@@ -625,13 +625,13 @@ fn topic_errors() {
     );
     assert_eq!(error_for(&effects, dave), ChatError::NoCurrentChannel);
     assert_eq!(
-        error_for(&w.run(dave, Command::CurrentTopic), dave),
+        error_for(&w.run(dave, Command::Topic { channel: None }), dave),
         ChatError::NoCurrentChannel
     );
     let effects = w.run(
         dave,
         Command::Topic {
-            channel: "nosuch".into(),
+            channel: Some("nosuch".into()),
         },
     );
     assert_eq!(

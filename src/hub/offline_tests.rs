@@ -900,11 +900,11 @@ fn an_ignorer_does_not_hear_the_ignored_in_channels_everyone_else_does() {
     );
     let effects = w.act(alice, "dances");
     assert_eq!(recipients(&effects), [alice, carol]);
-    // SayIn (IRC's PRIVMSG #channel) too.
+    // A line to a named channel (IRC's PRIVMSG #channel) too.
     let effects = w.run(
         alice,
-        Command::SayIn {
-            channel: "Weather".into(),
+        Command::Say {
+            channel: Some("Weather".into()),
             text: "hello?".into(),
             action: false,
         },

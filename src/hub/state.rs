@@ -376,12 +376,11 @@ impl Hub {
             | Command::Quit { .. }
             | Command::Ping
             | Command::Relay(_) => unreachable!("handled before login is checked"),
-            Command::Say { text, action } => self.say(now, from, text, action, out),
-            Command::SayIn {
+            Command::Say {
                 channel,
                 text,
                 action,
-            } => self.say_in_channel(now, from, &channel, text, action, out),
+            } => self.say(now, from, channel.as_deref(), text, action, out),
             Command::Private { to, text, action } => {
                 self.private(now, from, &to, text, action, out)
             }
@@ -398,8 +397,7 @@ impl Hub {
                 description,
             } => self.create(now, from, &channel, description, out),
             Command::Drop { channel } => self.drop_channel(from, &channel, out),
-            Command::CurrentTopic => self.show_topic(from, None, out),
-            Command::Topic { channel } => self.show_topic(from, Some(&channel), out),
+            Command::Topic { channel } => self.show_topic(from, channel.as_deref(), out),
             Command::SetTopic { channel, text } => {
                 self.set_topic(now, from, channel.as_deref(), text, out)
             }
@@ -427,8 +425,7 @@ impl Hub {
             Command::ListChannels => self.list_channels(from, out),
             Command::Users => self.users(now, from, out),
             Command::Names { channel } => self.names(from, &channel, out),
-            Command::Who => self.who(now, from, out),
-            Command::WhoMask { mask } => self.who_mask(now, from, mask, out),
+            Command::Who { mask } => self.who(now, from, mask, out),
             Command::Whois { nick } => self.whois(now, from, nick, out),
             Command::Whowas { nick } => self.whowas(from, nick, out),
             Command::Ison { nicks } => self.ison(from, &nicks, out),

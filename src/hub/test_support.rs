@@ -237,7 +237,15 @@ impl World {
 
     pub(super) fn say_as(&mut self, id: SessionId, text: &str, action: bool) -> Vec<Effect> {
         let text = text.to_string();
-        self.run(id, Command::Say { text, action })
+        let channel = None;
+        self.run(
+            id,
+            Command::Say {
+                channel,
+                text,
+                action,
+            },
+        )
     }
 
     pub(super) fn say_in(&mut self, id: SessionId, channel: &str, text: &str) -> Vec<Effect> {
@@ -251,10 +259,10 @@ impl World {
         text: &str,
         action: bool,
     ) -> Vec<Effect> {
-        let (channel, text) = (channel.to_string(), text.to_string());
+        let (channel, text) = (Some(channel.to_string()), text.to_string());
         self.run(
             id,
-            Command::SayIn {
+            Command::Say {
                 channel,
                 text,
                 action,

@@ -408,6 +408,7 @@ fn commands_before_login_are_not_logged_in() {
     w.join(someone, "Weather");
     let commands = [
         Command::Say {
+            channel: None,
             text: "hi".into(),
             action: false,
         },
@@ -422,7 +423,7 @@ fn commands_before_login_are_not_logged_in() {
         Command::Part { channel: None },
         Command::ListChannels,
         Command::Users,
-        Command::Who,
+        Command::Who { mask: None },
         Command::Whois {
             nick: "someone".into(),
         },
@@ -514,6 +515,7 @@ fn say_carries_the_action_flag() {
     let effects = w.run(
         alice,
         Command::Say {
+            channel: None,
             text: "opens an umbrella".into(),
             action: true,
         },
@@ -1027,9 +1029,9 @@ fn who_lists_everyone_on_line_sorted_with_idle_time() {
     w.open(); // not logged in: not listed
     w.wait(5);
 
-    let effects = w.run(bob, Command::Who);
+    let effects = w.run(bob, Command::Who { mask: None });
     let users = match events_for(&effects, bob).as_slice() {
-        [Event::Who(users)] => users.clone(),
+        [Event::Who { mask: None, users }] => users.clone(),
         other => panic!("unexpected {other:?}"),
     };
     let nicks: Vec<&str> = users.iter().map(|u| u.nick.as_str()).collect();
@@ -1301,7 +1303,7 @@ fn any_command_counts_as_activity() {
     let mut w = World::new();
     let alice = w.connect("alice");
     w.wait(500);
-    w.run(alice, Command::Who);
+    w.run(alice, Command::Who { mask: None });
     w.wait(500);
     assert!(closed(&w.tick()).is_empty(), "nobody is logged out yet");
     w.wait(100);
@@ -1800,8 +1802,8 @@ impl World {
     fn who_mask(&mut self, id: SessionId, mask: &str) -> Vec<Effect> {
         self.run(
             id,
-            Command::WhoMask {
-                mask: mask.to_string(),
+            Command::Who {
+                mask: Some(mask.to_string()),
             },
         )
     }
@@ -1825,12 +1827,12 @@ fn is_online(w: &mut World, asker: SessionId, nick: &str) -> bool {
     }
 }
 
-/// The nicknames a `WhoMask` for `mask` returns to `asker`, checking the
+/// The nicknames a `Who` for `mask` returns to `asker`, checking the
 /// mask is echoed as typed.
 fn who_mask_nicks(w: &mut World, asker: SessionId, mask: &str) -> Vec<String> {
     match events_for(&w.who_mask(asker, mask), asker).as_slice() {
-        [Event::WhoReply {
-            mask: echoed,
+        [Event::Who {
+            mask: Some(echoed),
             users,
         }] => {
             assert_eq!(echoed, mask);
@@ -1864,15 +1866,17 @@ fn newer_commands_before_login_are_not_logged_in() {
     let someone = w.connect("someone");
     w.join(someone, "Weather");
     let commands = [
-        Command::SayIn {
-            channel: "Weather".into(),
+        Command::Say {
+            channel: Some("Weather".into()),
             text: "hi".into(),
             action: false,
         },
         Command::Topic {
-            channel: "Weather".into(),
+            channel: Some("Weather".into()),
         },
-        Command::WhoMask { mask: "*".into() },
+        Command::Who {
+            mask: Some("*".into()),
+        },
         Command::Stats,
         Command::Names {
             channel: "Weather".into(),
@@ -1931,8 +1935,8 @@ fn away_is_confirmed_to_the_sender_only_and_shown_in_summaries() {
 
     let away = Some("gone to lunch".to_string());
     assert_eq!(whois_summary(&mut w, bob, "alice").away, away);
-    match events_for(&w.run(bob, Command::Who), bob).as_slice() {
-        [Event::Who(users)] => {
+    match events_for(&w.run(bob, Command::Who { mask: None }), bob).as_slice() {
+        [Event::Who { mask: None, users }] => {
             let shown: Vec<(&str, Option<&str>)> = users
                 .iter()
                 .map(|u| (u.nick.as_str(), u.away.as_deref()))
@@ -1952,7 +1956,7 @@ fn away_is_confirmed_to_the_sender_only_and_shown_in_summaries() {
     }
     let who_mask = w.who_mask(bob, "alice");
     match events_for(&who_mask, bob).as_slice() {
-        [Event::WhoReply { users, .. }] => assert_eq!(users[0].away, away),
+        [Event::Who { users, .. }] => assert_eq!(users[0].away, away),
         other => panic!("unexpected {other:?}"),
     }
 
@@ -2709,7 +2713,7 @@ fn ison_gives_only_the_online_nicks_in_their_own_spelling() {
 }
 
 // ---------------------------------------------------------------------------
-// SayIn
+// Say to a named channel
 // ---------------------------------------------------------------------------
 
 #[test]
@@ -2736,8 +2740,8 @@ fn say_in_goes_to_the_named_channel_even_when_another_is_current() {
 
     let effects = w.run(
         alice,
-        Command::SayIn {
-            channel: "Weather".into(),
+        Command::Say {
+            channel: Some("Weather".into()),
             text: "waves".into(),
             action: true,
         },
@@ -2807,7 +2811,7 @@ fn topic_gives_the_channel_description() {
         let effects = w.run(
             alice,
             Command::Topic {
-                channel: typed.into(),
+                channel: Some(typed.into()),
             },
         );
         let description = channel(name, 0).description;
@@ -2830,7 +2834,7 @@ fn topic_of_an_unknown_channel_is_no_such_channel() {
     let effects = w.run(
         alice,
         Command::Topic {
-            channel: "#nowhere".into(),
+            channel: Some("#nowhere".into()),
         },
     );
     assert_eq!(
@@ -2840,7 +2844,7 @@ fn topic_of_an_unknown_channel_is_no_such_channel() {
 }
 
 // ---------------------------------------------------------------------------
-// WhoMask
+// Who with a mask
 // ---------------------------------------------------------------------------
 
 #[test]
@@ -2861,7 +2865,7 @@ fn who_mask_of_a_channel_gives_its_members() {
     // Full summaries, like /who.
     let effects = w.who_mask(bob, "#Gardening");
     match events_for(&effects, bob).as_slice() {
-        [Event::WhoReply { users, .. }] => {
+        [Event::Who { users, .. }] => {
             assert_eq!(users.len(), 1);
             assert_eq!(users[0].nick, "bob");
             assert_eq!(users[0].channels, ["Gardening"]);
@@ -3087,8 +3091,8 @@ fn ping_keeps_a_session_from_timing_out_but_not_from_looking_idle() {
     assert_eq!(summary.idle, Duration::from_secs(1500));
     assert_eq!(summary.online, Duration::from_secs(1500));
     w.wait(30);
-    match events_for(&w.run(bob, Command::Who), bob).as_slice() {
-        [Event::Who(users)] => {
+    match events_for(&w.run(bob, Command::Who { mask: None }), bob).as_slice() {
+        [Event::Who { mask: None, users }] => {
             assert_eq!(users[0].nick, "alice");
             assert_eq!(users[0].idle, Duration::from_secs(1530));
             assert_eq!(users[1].nick, "bob");

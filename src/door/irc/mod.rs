@@ -297,7 +297,7 @@ impl Reader<'_> {
                 text: chat_text(m.param(0)),
             },
             "TOPIC" => Command::Topic {
-                channel: m.param(0).to_string(),
+                channel: Some(m.param(0).to_string()),
             },
             "NAMES" if m.params.is_empty() => {
                 self.reply(RPL_ENDOFNAMES, "* :End of /NAMES list.");
@@ -307,11 +307,12 @@ impl Reader<'_> {
                 channel: m.param(0).split(',').next().unwrap_or("").to_string(),
             },
             "LIST" => Command::ListChannels,
-            "WHO" => Command::WhoMask {
-                mask: match m.param(0) {
+            "WHO" => Command::Who {
+                // A bare WHO is everyone, answered as `WHO *` is.
+                mask: Some(match m.param(0) {
                     "" => "*".to_string(),
                     mask => mask.to_string(),
-                },
+                }),
             },
             "WHOIS" if m.params.is_empty() => {
                 self.reply(ERR_NONICKNAMEGIVEN, ":No nickname given");
@@ -644,8 +645,8 @@ impl Reader<'_> {
     fn say_to(&mut self, target: &str, text: &str, action: bool) -> Flow {
         let text = text.to_string();
         let command = if target.starts_with('#') {
-            Command::SayIn {
-                channel: target.to_string(),
+            Command::Say {
+                channel: Some(target.to_string()),
                 text,
                 action,
             }

@@ -197,7 +197,7 @@ const COMMANDS: &[(&[&str], Parser)] = &[
         })
     }),
     (&["users", "names"], |_, _| hub(Command::Users)),
-    (&["who"], |_, _| hub(Command::Who)),
+    (&["who"], |_, _| hub(Command::Who { mask: None })),
     (&["whois"], whois),
     (&["private", "msg", "m"], private),
     (&["me"], me),
@@ -276,7 +276,7 @@ fn drop_channel(_: &str, channel: &str) -> Typed {
 
 fn topic(_: &str, text: &str) -> Typed {
     match text {
-        "" => hub(Command::CurrentTopic),
+        "" => hub(Command::Topic { channel: None }),
         text => hub(Command::SetTopic {
             channel: None,
             text: text.to_string(),
@@ -413,6 +413,7 @@ fn private(_: &str, rest: &str) -> Typed {
 
 fn me(_: &str, action: &str) -> Typed {
     needs(action, "/me <action>", |text| Command::Say {
+        channel: None,
         text,
         action: true,
     })
@@ -537,6 +538,7 @@ fn help(topic: &str) -> Typed {
 
 fn say(text: &str) -> Typed {
     Typed::Hub(Command::Say {
+        channel: None,
         text: text.to_string(),
         action: false,
     })
@@ -569,6 +571,7 @@ mod tests {
         assert_eq!(
             parse_chat("  indented"),
             hub(Command::Say {
+                channel: None,
                 text: "  indented".into(),
                 action: false
             })
@@ -576,6 +579,7 @@ mod tests {
         assert_eq!(
             parse_chat("//etc/passwd"),
             hub(Command::Say {
+                channel: None,
                 text: "/etc/passwd".into(),
                 action: false
             })
@@ -609,6 +613,7 @@ mod tests {
         assert_eq!(
             parse_chat("/me waves"),
             hub(Command::Say {
+                channel: None,
                 text: "waves".into(),
                 action: true
             })
@@ -619,7 +624,7 @@ mod tests {
                 message: Some("see you".into())
             })
         );
-        assert_eq!(parse_chat("/who"), hub(Command::Who));
+        assert_eq!(parse_chat("/who"), hub(Command::Who { mask: None }));
         assert_eq!(parse_chat("/users"), hub(Command::Users));
         assert_eq!(parse_chat("/channels"), hub(Command::ListChannels));
         assert_eq!(parse_chat("/help"), Typed::Help);

@@ -197,6 +197,7 @@ impl Reader {
             Request::Join(channel) => Command::Join { channel },
             Request::Part(channel) => Command::Part { channel },
             Request::Public(text) => Command::Say {
+                channel: None,
                 text: sanitize::clean(&text),
                 action: false,
             },

@@ -197,7 +197,7 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
                 );
             }
         }
-        Event::Users { users, .. } | Event::Who(users) | Event::WhoReply { users, .. } => {
+        Event::Users { users, .. } | Event::Who { users, .. } => {
             for u in users {
                 // The client's regex needs at least one channel after the seconds.
                 let channels = match u.channels.is_empty() {

@@ -22,36 +22,29 @@ impl Hub {
         stamp
     }
 
+    /// A line to the channel named `typed`, or to the current one.
     pub(super) fn say(
         &mut self,
         now: Now,
         from: SessionId,
+        typed: Option<&str>,
         text: String,
         action: bool,
         out: &mut Out,
     ) {
-        if text.is_empty() {
-            return out.error(from, ChatError::EmptyMessage);
-        }
-        let Some(index) = self.current_channel(from) else {
-            return out.error(from, ChatError::NoCurrentChannel);
+        let index = match typed {
+            Some(typed) => match self.channels.find(typed) {
+                Some(index) => index,
+                None => return out.error(from, ChatError::NoSuchChannel(typed.to_string())),
+            },
+            // Without a channel, nothing to say is the first thing to hear.
+            None if text.is_empty() => return out.error(from, ChatError::EmptyMessage),
+            None => match self.current_channel(from) {
+                Some(index) => index,
+                None => return out.error(from, ChatError::NoCurrentChannel),
+            },
         };
         self.say_in(now, from, index, text, action, out);
-    }
-
-    pub(super) fn say_in_channel(
-        &mut self,
-        now: Now,
-        from: SessionId,
-        channel: &str,
-        text: String,
-        action: bool,
-        out: &mut Out,
-    ) {
-        match self.channels.find(channel) {
-            Some(index) => self.say_in(now, from, index, text, action, out),
-            None => out.error(from, ChatError::NoSuchChannel(channel.to_string())),
-        }
     }
 
     /// A line to channel `index`, if its modes let `from` say it.

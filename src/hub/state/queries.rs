@@ -47,19 +47,10 @@ impl Hub {
         }
     }
 
-    pub(super) fn who(&self, now: Now, from: SessionId, out: &mut Out) {
-        let mut everyone: Vec<(&String, &SessionId)> = self.nicks.iter().collect();
-        everyone.sort();
-        let users = everyone
-            .into_iter()
-            .filter_map(|(_, id)| self.summary(now, *id, from))
-            .collect();
-        out.send(from, Event::Who(users));
-    }
-
-    pub(super) fn who_mask(&self, now: Now, from: SessionId, mask: String, out: &mut Out) {
-        let users = self.users_matching(now, &mask, from);
-        out.send(from, Event::WhoReply { mask, users });
+    /// Who `mask` matches; no mask is everyone, as `*` is.
+    pub(super) fn who(&self, now: Now, from: SessionId, mask: Option<String>, out: &mut Out) {
+        let users = self.users_matching(now, mask.as_deref().unwrap_or("*"), from);
+        out.send(from, Event::Who { mask, users });
     }
 
     pub(super) fn whois(&self, now: Now, from: SessionId, nick: String, out: &mut Out) {

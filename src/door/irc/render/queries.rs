@@ -10,7 +10,10 @@ impl Renderer {
     /// Renders the answers to questions about people and the server.
     pub(super) fn render_queries(&mut self, event: &Event, out: &mut Vec<u8>) {
         match event {
-            Event::WhoReply { mask, users } => {
+            Event::Who {
+                mask: Some(mask),
+                users,
+            } => {
                 for u in users {
                     let context = match mask.starts_with('#') {
                         true => mask.clone(),
@@ -32,7 +35,7 @@ impl Renderer {
                     &format!("{} :End of /WHO list.", channel(c)),
                 );
             }
-            Event::Who(users) => {
+            Event::Who { mask: None, users } => {
                 for u in users {
                     self.who_line(out, "*", u);
                 }

@@ -24,8 +24,7 @@ pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
                 )?;
             }
         }
-        Event::Who(everyone)
-        | Event::WhoReply {
+        Event::Who {
             users: everyone, ..
         } => {
             for u in everyone {
