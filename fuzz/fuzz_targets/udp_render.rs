@@ -281,11 +281,8 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
         }
         FuzzEvent::Who(users) => {
             let n = users.len();
-            (
-                Event::Who(users.into_iter().map(User::summary).collect()),
-                n,
-                None,
-            )
+            let users = users.into_iter().map(User::summary).collect();
+            (Event::Who { mask: None, users }, n, None)
         }
         FuzzEvent::Names(channel, nicks) => (Event::Names { channel, nicks }, 0, None),
         FuzzEvent::Ison(nicks) => (Event::Ison(nicks), 0, None),
@@ -293,7 +290,14 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
         FuzzEvent::WhoReply(mask, users) => {
             let n = users.len();
             let users = users.into_iter().map(User::summary).collect();
-            (Event::WhoReply { mask, users }, n, None)
+            (
+                Event::Who {
+                    mask: Some(mask),
+                    users,
+                },
+                n,
+                None,
+            )
         }
         FuzzEvent::Stats(users, channels) => (Event::Stats { users, channels }, 0, None),
         FuzzEvent::Raw(line) => (Event::Raw(line), 0, None),
