@@ -135,19 +135,11 @@ pub fn interpret(json: &str, max_line: usize) -> Asked {
             Asked::Error(ChatError::EmptyMessage)
         }
         Request::Say {
-            channel: Some(channel),
-            text,
-            action,
-        } => hub(Command::SayIn {
             channel,
-            text: clean(&text),
-            action,
-        }),
-        Request::Say {
-            channel: None,
             text,
             action,
         } => hub(Command::Say {
+            channel,
             text: clean(&text),
             action,
         }),
@@ -165,7 +157,7 @@ pub fn interpret(json: &str, max_line: usize) -> Asked {
         Request::Part { channel } => hub(Command::Part { channel }),
         Request::Channels => hub(Command::ListChannels),
         Request::Users => hub(Command::Users),
-        Request::Who => hub(Command::Who),
+        Request::Who => hub(Command::Who { mask: None }),
         Request::Whois { nick } => hub(Command::Whois { nick }),
         Request::Ignore { nick } => hub(Command::Ignore(Watch::Add(nick))),
         Request::Unignore { nick } => hub(Command::Ignore(Watch::Remove(nick))),
@@ -245,6 +237,7 @@ mod tests {
         assert_eq!(
             asked(r#"{"type":"line","text":"/me waves"}"#),
             Asked::Hub(Command::Say {
+                channel: None,
                 text: "waves".into(),
                 action: true
             })
@@ -252,6 +245,7 @@ mod tests {
         assert_eq!(
             asked(r#"{"type":"line","text":"hi \u001b[31mred"}"#),
             Asked::Hub(Command::Say {
+                channel: None,
                 text: "hi red".into(),
                 action: false
             })
@@ -263,8 +257,8 @@ mod tests {
     fn structured_requests_are_commands() {
         assert_eq!(
             asked(r#"{"type":"say","channel":"Pets","text":"meow","action":true}"#),
-            Asked::Hub(Command::SayIn {
-                channel: "Pets".into(),
+            Asked::Hub(Command::Say {
+                channel: Some("Pets".into()),
                 text: "meow".into(),
                 action: true
             })

@@ -215,10 +215,11 @@ fn people(event: &Event) -> Option<Value> {
                 .collect();
             typed("users", json!({"channel": channel, "users": users}))
         }
-        Event::Who(users) => typed("who", json!({ "users": users_json(users) })),
-        Event::WhoReply { mask, users } => {
-            typed("who", json!({"mask": mask, "users": users_json(users)}))
-        }
+        Event::Who { mask: None, users } => typed("who", json!({ "users": users_json(users) })),
+        Event::Who {
+            mask: Some(mask),
+            users,
+        } => typed("who", json!({"mask": mask, "users": users_json(users)})),
         Event::Whois(summary) => typed("whois", json!({ "user": user(summary) })),
         Event::WhoisAddress { nick, address } => {
             typed("whois_address", json!({"nick": nick, "address": address}))
