@@ -134,7 +134,7 @@ fn check_chat(line: &str) {
             Command::Part { channel: None }
             | Command::Quit { message: None }
             | Command::ListChannels
-            | Command::Users
+            | Command::Names { channel: None }
             | Command::Who { mask: None }
             | Command::Watch(Watch::List) => {}
             _ => {}

@@ -9,8 +9,8 @@ pub enum Family {
     /// The connection's own account and session: logging in, registering,
     /// nickname changes, away, memos, becoming an operator.
     Account,
-    /// Joining and leaving, who enters and leaves, the channel list, topics,
-    /// the current channel, invitations.
+    /// Joining and leaving, who enters and leaves, who is in a channel, the
+    /// channel list, topics, the current channel, invitations.
     Channel,
     /// Lines people say: to a channel, privately, notices and CTCP, history,
     /// WALLOPS.
@@ -40,7 +40,7 @@ pub fn family(event: &Event) -> Family {
         | Event::Parted { .. }
         | Event::MemberJoined { .. }
         | Event::MemberLeft { .. }
-        | Event::Names { .. }
+        | Event::Members { .. }
         | Event::Topic { .. }
         | Event::TopicWho { .. }
         | Event::TopicSet { .. }
@@ -61,7 +61,6 @@ pub fn family(event: &Event) -> Family {
         | Event::ChannelModes { .. }
         | Event::MaskList { .. } => Family::Moderation,
         Event::Who { .. }
-        | Event::Users { .. }
         | Event::Whois(_)
         | Event::WhoisOffline { .. }
         | Event::WhoisAddress { .. }

@@ -1,8 +1,25 @@
 //! Channel mode strings as IRC writes them (`+o-v alice bob`, `+k key`,
-//! `+l 10`, `+b` alone for the ban list), for every door that takes them.
-//! Pure.
+//! `+l 10`, `+b` alone for the ban list), for every door that takes them,
+//! and the mark a member's modes put before their nickname. Pure.
 
-use crate::hub::{ChannelMode, MaskKind, ModeChange};
+use crate::hub::{ChannelMode, MaskKind, Member, ModeChange};
+
+/// `@` before a channel operator, `+` before a voiced member, as IRC's
+/// NAMES shows them (and the other doors' member lists too).
+pub fn member_prefix(member: &Member) -> &'static str {
+    if member.op {
+        "@"
+    } else if member.voiced {
+        "+"
+    } else {
+        ""
+    }
+}
+
+/// The member's nickname after their [`member_prefix`].
+pub fn prefixed_nick(member: &Member) -> String {
+    format!("{}{}", member_prefix(member), member.user.nick)
+}
 
 /// What a mode string asks for.
 #[derive(Clone, Debug, PartialEq, Eq)]

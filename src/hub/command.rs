@@ -217,8 +217,6 @@ pub enum Command {
         channel: Option<String>,
     },
     ListChannels,
-    /// Members of the current channel.
-    Users,
     /// A channel's topic (its description when none was set); `None`: the
     /// current channel's.
     Topic {
@@ -226,9 +224,10 @@ pub enum Command {
     },
     /// How many users and channels there are (IRC's `LUSERS`).
     Stats,
-    /// Nicknames in a channel (IRC's `NAMES`).
+    /// Who is in a channel: `None` the current one (the text door's
+    /// /users), or the one named (IRC's `NAMES`).
     Names {
-        channel: String,
+        channel: Option<String>,
     },
     /// Which of these nicknames are on line (IRC's `ISON`).
     Ison {

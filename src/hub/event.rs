@@ -64,23 +64,18 @@ pub enum Event {
         action: bool,
         stamp: Stamp,
     },
-    /// Members of `channel` (the requester's current one).
-    Users {
-        channel: String,
-        users: Vec<UserSummary>,
-        /// Each user's mark in the channel: `@` an operator, `+` voiced, or
-        /// nothing, as IRC's NAMES shows them.
-        marks: Vec<&'static str>,
-    },
     /// The answer to a `Who`: everyone on line, or who `mask` matched.
     Who {
         mask: Option<String>,
         users: Vec<UserSummary>,
     },
-    /// The nicknames in a channel: after you join it, or when asked.
-    Names {
+    /// Who is in a channel, when asked or (`on_join`) unasked after you
+    /// join it, as IRC follows a JOIN with NAMES; doors without that habit
+    /// show nothing then.
+    Members {
         channel: String,
-        nicks: Vec<String>,
+        members: Vec<Member>,
+        on_join: bool,
     },
     /// Which of the nicknames asked about are on line.
     Ison(Vec<String>),
@@ -235,6 +230,16 @@ pub enum Event {
     Closing {
         reason: String,
     },
+}
+
+/// A channel member and their standing in the channel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub user: UserSummary,
+    /// A channel operator (of the channel, not the server).
+    pub op: bool,
+    /// May speak when the channel is moderated.
+    pub voiced: bool,
 }
 
 /// Someone who was on line with a nickname, for WHOWAS.

@@ -28,7 +28,7 @@ pub use channel::{ChannelSummary, MaskKind};
 pub use command::{
     Aside, ChannelMode, Command, DoorKind, Identity, ListKind, ModeChange, Target, Watch,
 };
-pub use event::{ChatError, Departed, Departure, Event, UserSummary};
+pub use event::{ChatError, Departed, Departure, Event, Member, UserSummary};
 pub use message_ids::MessageIds;
 pub use session_id::{SessionId, SessionMap};
 pub use state::{Effect, Hub, HubConfig, StoreWrite, MAX_WATCH};

@@ -385,12 +385,12 @@ impl Hub {
                 self.private(now, from, &to, text, action, out)
             }
             Command::Aside { to, text, kind } => self.aside(now, from, to, text, kind, out),
-            Command::Join { channel } => self.join(from, &channel, None, false, out),
+            Command::Join { channel } => self.join(now, from, &channel, None, false, out),
             Command::JoinWith {
                 channel,
                 key,
                 create,
-            } => self.join(from, &channel, key.as_deref(), create, out),
+            } => self.join(now, from, &channel, key.as_deref(), create, out),
             Command::Part { channel } => self.part(from, channel.as_deref(), out),
             Command::Create {
                 channel,
@@ -423,8 +423,7 @@ impl Hub {
             Command::Watch(change) => self.edit_list(now, from, ListKind::Watch, change, out),
             Command::Ignore(change) => self.edit_list(now, from, ListKind::Ignore, change, out),
             Command::ListChannels => self.list_channels(from, out),
-            Command::Users => self.users(now, from, out),
-            Command::Names { channel } => self.names(from, &channel, out),
+            Command::Names { channel } => self.names(now, from, channel.as_deref(), out),
             Command::Who { mask } => self.who(now, from, mask, out),
             Command::Whois { nick } => self.whois(now, from, nick, out),
             Command::Whowas { nick } => self.whowas(from, nick, out),

@@ -304,7 +304,7 @@ impl Reader<'_> {
                 return Flow::Continue;
             }
             "NAMES" => Command::Names {
-                channel: m.param(0).split(',').next().unwrap_or("").to_string(),
+                channel: Some(m.param(0).split(',').next().unwrap_or("").to_string()),
             },
             "LIST" => Command::ListChannels,
             "WHO" => Command::Who {

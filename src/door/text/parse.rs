@@ -196,7 +196,9 @@ const COMMANDS: &[(&[&str], Parser)] = &[
             channel: (!channel.is_empty()).then(|| channel.to_string()),
         })
     }),
-    (&["users", "names"], |_, _| hub(Command::Users)),
+    (&["users", "names"], |_, _| {
+        hub(Command::Names { channel: None })
+    }),
     (&["who"], |_, _| hub(Command::Who { mask: None })),
     (&["whois"], whois),
     (&["private", "msg", "m"], private),
@@ -625,7 +627,7 @@ mod tests {
             })
         );
         assert_eq!(parse_chat("/who"), hub(Command::Who { mask: None }));
-        assert_eq!(parse_chat("/users"), hub(Command::Users));
+        assert_eq!(parse_chat("/users"), hub(Command::Names { channel: None }));
         assert_eq!(parse_chat("/channels"), hub(Command::ListChannels));
         assert_eq!(parse_chat("/help"), Typed::Help);
         assert_eq!(

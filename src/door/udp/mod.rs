@@ -210,7 +210,7 @@ impl Reader {
                 action: false,
             },
             Request::ListChannels => Command::ListChannels,
-            Request::ListUsers => Command::Users,
+            Request::ListUsers => Command::Names { channel: None },
             Request::StillHere => Command::Ping,
             Request::Unimplemented => {
                 self.door.hub.send(session, Command::Ping);

@@ -2,7 +2,7 @@
 //! §3): a datagram is a 2-byte big-endian event code and a payload. Pure:
 //! datagrams in, requests out; events in, datagrams out.
 
-use crate::hub::{Aside, ChatError, Event};
+use crate::hub::{Aside, ChatError, Event, UserSummary};
 
 pub const ERROR: u16 = 10;
 pub const LOGIN_REQ: u16 = 20;
@@ -197,15 +197,18 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
                 );
             }
         }
-        Event::Users { users, .. } | Event::Who { users, .. } => {
+        Event::Members {
+            members,
+            on_join: false,
+            ..
+        } => {
+            for member in members {
+                user_item(&member.user, out);
+            }
+        }
+        Event::Who { users, .. } => {
             for u in users {
-                // The client's regex needs at least one channel after the seconds.
-                let channels = match u.channels.is_empty() {
-                    true => "-".to_string(),
-                    false => u.channels.join(" "),
-                };
-                let line = format!("{} {} {channels}", u.nick, u.online.as_secs());
-                encode(USER_ITEM, &line, out);
+                user_item(u, out);
             }
         }
         Event::Kicked { channel, nick, .. } => {
@@ -254,7 +257,7 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::Unwatched { .. }
         | Event::WatchedLogin { .. }
         | Event::WatchedLogout { .. }
-        | Event::Names { .. }
+        | Event::Members { on_join: true, .. }
         | Event::Ison(_)
         | Event::Away(_)
         | Event::AwayReply { .. }
@@ -288,6 +291,17 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
             }
         }
     }
+}
+
+/// One user of a list, as the book's client reads it.
+fn user_item(u: &UserSummary, out: &mut Vec<Vec<u8>>) {
+    // The client's regex needs at least one channel after the seconds.
+    let channels = match u.channels.is_empty() {
+        true => "-".to_string(),
+        false => u.channels.join(" "),
+    };
+    let line = format!("{} {} {channels}", u.nick, u.online.as_secs());
+    encode(USER_ITEM, &line, out);
 }
 
 #[cfg(test)]

@@ -156,7 +156,7 @@ pub fn interpret(json: &str, max_line: usize) -> Asked {
         }),
         Request::Part { channel } => hub(Command::Part { channel }),
         Request::Channels => hub(Command::ListChannels),
-        Request::Users => hub(Command::Users),
+        Request::Users => hub(Command::Names { channel: None }),
         Request::Who => hub(Command::Who { mask: None }),
         Request::Whois { nick } => hub(Command::Whois { nick }),
         Request::Ignore { nick } => hub(Command::Ignore(Watch::Add(nick))),

@@ -7,6 +7,7 @@ use serde_json::{json, Map, Value};
 
 use super::frames::{close_frame, text_frame, CloseWhy};
 use crate::clock::unix_seconds;
+use crate::door::modes::{member_prefix, prefixed_nick};
 use crate::door::text::parse::HELP;
 use crate::engine::Render;
 use crate::hub::{
@@ -179,7 +180,12 @@ fn channels(event: &Event) -> Option<Value> {
             "topic_set",
             json!({"channel": channel, "by": by, "text": text}),
         ),
-        Event::Names { channel, nicks } => {
+        Event::Members {
+            channel,
+            members,
+            on_join: true,
+        } => {
+            let nicks: Vec<String> = members.iter().map(prefixed_nick).collect();
             typed("names", json!({"channel": channel, "nicks": nicks}))
         }
         Event::ChannelCreated { channel } => {
@@ -199,17 +205,16 @@ fn channels(event: &Event) -> Option<Value> {
 /// Who is on line, and what they do.
 fn people(event: &Event) -> Option<Value> {
     Some(match event {
-        Event::Users {
+        Event::Members {
             channel,
-            users,
-            marks,
+            members,
+            on_join: false,
         } => {
-            let users: Vec<Value> = users
+            let users: Vec<Value> = members
                 .iter()
-                .zip(marks.iter().chain(std::iter::repeat(&"")))
-                .map(|(u, mark)| {
-                    let mut value = user(u);
-                    value["mark"] = json!(mark);
+                .map(|member| {
+                    let mut value = user(&member.user);
+                    value["mark"] = json!(member_prefix(member));
                     value
                 })
                 .collect();

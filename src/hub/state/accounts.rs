@@ -127,7 +127,7 @@ impl Hub {
             out.send(from, Event::WatchedAtLogin(entries));
         }
         if let Some(lobby) = self.config.lobby.clone() {
-            self.join(from, &lobby, None, false, out);
+            self.join(now, from, &lobby, None, false, out);
         }
     }
 

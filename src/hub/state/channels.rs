@@ -4,6 +4,7 @@
 //! rest of `state`.
 
 use super::{Hub, Out};
+use crate::clock::Now;
 use crate::hub::channel::ChannelSummary;
 use crate::hub::channel::{Channel, Lifetime, Who};
 use crate::hub::event::{ChatError, Departure, Event};
@@ -17,6 +18,7 @@ impl Hub {
     /// name makes a transient channel whose first member is its operator.
     pub(super) fn join(
         &mut self,
+        now: Now,
         from: SessionId,
         typed: &str,
         key: Option<&str>,
@@ -66,7 +68,7 @@ impl Hub {
         if self.channels[index].topic.is_some() {
             self.send_topic(from, index, out);
         }
-        out.send(from, self.member_names(index));
+        out.send(from, self.members(now, index, from, true));
         let channel = &self.channels[index];
         let lines: Vec<HistoryLine> = channel
             .history

@@ -26,7 +26,11 @@ impl Hub {
     }
 
     /// The channel named `typed`, or the current one for `None`.
-    fn channel_or_current(&self, from: SessionId, typed: Option<&str>) -> Result<usize, ChatError> {
+    pub(super) fn channel_or_current(
+        &self,
+        from: SessionId,
+        typed: Option<&str>,
+    ) -> Result<usize, ChatError> {
         match typed {
             Some(typed) => self
                 .channels
@@ -107,7 +111,7 @@ impl Hub {
             write,
             ack: Some((from, std::sync::Arc::new(ack))),
         });
-        self.join(from, name, None, false, out);
+        self.join(now, from, name, None, false, out);
     }
 
     pub(super) fn drop_channel(&mut self, from: SessionId, typed: &str, out: &mut Out) {

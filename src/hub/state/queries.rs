@@ -5,7 +5,7 @@
 
 use super::{Effect, Hub, Out};
 use crate::clock::{self, Now};
-use crate::hub::event::{ChatError, Departed, Event, UserSummary};
+use crate::hub::event::{ChatError, Departed, Event, Member, UserSummary};
 use crate::hub::session_id::SessionId;
 
 impl Hub {
@@ -21,33 +21,25 @@ impl Hub {
         out.send(from, Event::ChannelList(list));
     }
 
-    pub(super) fn users(&self, now: Now, from: SessionId, out: &mut Out) {
-        match self.current_channel(from) {
-            Some(index) => out.send(from, self.channel_users(now, index, from)),
-            None => out.error(from, ChatError::NoCurrentChannel),
+    /// Who is in the channel named `typed`, or in the current one.
+    pub(super) fn names(&self, now: Now, from: SessionId, typed: Option<&str>, out: &mut Out) {
+        let index = match self.channel_or_current(from, typed) {
+            Ok(index) => index,
+            Err(error) => return out.error(from, error),
+        };
+        let channel = &self.channels[index];
+        // A secret channel's members are its own business.
+        if channel.modes.secret && !channel.members.contains(&from) && !self.user(from).oper {
+            let members = Event::Members {
+                channel: channel.name.clone(),
+                members: Vec::new(),
+                on_join: false,
+            };
+            return out.send(from, members);
         }
+        out.send(from, self.members(now, index, from, false));
     }
 
-    pub(super) fn names(&self, from: SessionId, channel: &str, out: &mut Out) {
-        match self.channels.find(channel) {
-            // A secret channel's members are its own business.
-            Some(index)
-                if self.channels[index].modes.secret
-                    && !self.channels[index].members.contains(&from)
-                    && !self.user(from).oper =>
-            {
-                let names = Event::Names {
-                    channel: self.channels[index].name.clone(),
-                    nicks: Vec::new(),
-                };
-                out.send(from, names)
-            }
-            Some(index) => out.send(from, self.member_names(index)),
-            None => out.error(from, ChatError::NoSuchChannel(channel.to_string())),
-        }
-    }
-
-    /// Who `mask` matches; no mask is everyone, as `*` is.
     pub(super) fn who(&self, now: Now, from: SessionId, mask: Option<String>, out: &mut Out) {
         let users = self.users_matching(now, mask.as_deref().unwrap_or("*"), from);
         out.send(from, Event::Who { mask, users });
@@ -155,44 +147,32 @@ impl Hub {
         summaries(&mut as_nick.into_iter())
     }
 
-    fn channel_users(&self, now: Now, index: usize, viewer: SessionId) -> Event {
+    /// Channel `index`'s members, as `viewer` may see them.
+    pub(super) fn members(
+        &self,
+        now: Now,
+        index: usize,
+        viewer: SessionId,
+        on_join: bool,
+    ) -> Event {
         let channel = &self.channels[index];
-        let (users, marks) = channel
+        let members = channel
             .members
             .iter()
-            .filter_map(|&id| Some((self.summary(now, id, viewer)?, self.mark(index, id))))
-            .unzip();
-        Event::Users {
+            .filter_map(|&id| {
+                let user = self.summary(now, id, viewer)?;
+                let account = self.user(id).account;
+                Some(Member {
+                    user,
+                    op: channel.is_op(id, account, false),
+                    voiced: channel.voiced.contains(&id),
+                })
+            })
+            .collect();
+        Event::Members {
             channel: channel.name.clone(),
-            users,
-            marks,
-        }
-    }
-
-    /// `@` before a channel operator, `+` before a voiced member.
-    fn mark(&self, index: usize, id: SessionId) -> &'static str {
-        let channel = &self.channels[index];
-        let user = self.user(id);
-        if channel.is_op(id, user.account, false) {
-            "@"
-        } else if channel.voiced.contains(&id) {
-            "+"
-        } else {
-            ""
-        }
-    }
-
-    /// Member nicknames, `@` before channel operators and `+` before voiced
-    /// members (as IRC's NAMES shows them).
-    pub(super) fn member_names(&self, index: usize) -> Event {
-        let channel = &self.channels[index];
-        Event::Names {
-            channel: channel.name.clone(),
-            nicks: channel
-                .members
-                .iter()
-                .map(|&id| format!("{}{}", self.mark(index, id), self.user(id).nick))
-                .collect(),
+            members,
+            on_join,
         }
     }
 }

@@ -6,7 +6,8 @@ use std::io::Write;
 use super::{channel, Renderer};
 use crate::door::irc::cap::Cap;
 use crate::door::irc::numeric::*;
-use crate::hub::{Departure, Event};
+use crate::door::modes::{member_prefix, prefixed_nick};
+use crate::hub::{Departure, Event, Member};
 
 impl Renderer {
     /// Renders the channel events; `quit_before` is the nickname of the QUIT
@@ -31,7 +32,11 @@ impl Renderer {
                 self.untold_topic = None;
                 self.topic(out, &channel(c), topic)
             }
-            Event::Names { channel: c, nicks } => self.names(out, c, nicks),
+            Event::Members {
+                channel: c,
+                members,
+                ..
+            } => self.names(out, c, members),
             Event::Parted { left, .. } => {
                 let name = channel(&left.name);
                 self.joined.remove(&name.to_ascii_lowercase());
@@ -100,7 +105,7 @@ impl Renderer {
 
     /// RPL_NAMREPLY lines then RPL_ENDOFNAMES, after the topic of a channel
     /// just joined if it has not been told yet.
-    fn names(&mut self, out: &mut Vec<u8>, c: &str, nicks: &[String]) {
+    fn names(&mut self, out: &mut Vec<u8>, c: &str, members: &[Member]) {
         let name = channel(c);
         if let Some((joined, description)) = self.untold_topic.take() {
             if joined == name {
@@ -110,17 +115,11 @@ impl Renderer {
         // 353 lines stay under 512 bytes whatever the nickname length.
         let mut line = String::new();
         let full = self.caps().has(Cap::UserhostInNames);
-        for nick in nicks {
+        for member in members {
             // userhost-in-names: `@nick!user@host`, the status mark first.
-            let with_host;
             let nick = match full {
-                true => {
-                    let bare = nick.trim_start_matches(['@', '+']);
-                    let marks = &nick[..nick.len() - bare.len()];
-                    with_host = format!("{marks}{}", self.mask(bare));
-                    &with_host
-                }
-                false => nick,
+                true => format!("{}{}", member_prefix(member), self.mask(&member.user.nick)),
+                false => prefixed_nick(member),
             };
             if !line.is_empty() && line.len() + nick.len() > 380 {
                 self.numeric(out, RPL_NAMREPLY, &format!("= {name} :{line}"));
@@ -129,7 +128,7 @@ impl Renderer {
             if !line.is_empty() {
                 line.push(' ');
             }
-            line.push_str(nick);
+            line.push_str(&nick);
         }
         if !line.is_empty() {
             self.numeric(out, RPL_NAMREPLY, &format!("= {name} :{line}"));

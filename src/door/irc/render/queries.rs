@@ -23,18 +23,6 @@ impl Renderer {
                 }
                 self.numeric(out, RPL_ENDOFWHO, &format!("{mask} :End of /WHO list."));
             }
-            Event::Users {
-                channel: c, users, ..
-            } => {
-                for u in users {
-                    self.who_line(out, &channel(c), u);
-                }
-                self.numeric(
-                    out,
-                    RPL_ENDOFWHO,
-                    &format!("{} :End of /WHO list.", channel(c)),
-                );
-            }
             Event::Who { mask: None, users } => {
                 for u in users {
                     self.who_line(out, "*", u);

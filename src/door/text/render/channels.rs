@@ -1,10 +1,13 @@
 //! The text door's lines about channels: joining and leaving, who enters
-//! and leaves, the channel list, topics, the current channel, invitations.
+//! and leaves, who is in one (/users), the channel list, topics, the
+//! current channel, invitations.
 
 use std::io::{Result, Write};
 
 use super::plural;
-use crate::clock::utc;
+use super::queries::{away, channels};
+use crate::clock::{hms, utc};
+use crate::door::modes::prefixed_nick;
 use crate::hub::{ChannelSummary, Departure, Event};
 
 /// Writes the channel events.
@@ -45,8 +48,24 @@ pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
             Departure::Lost(reason) => write!(out, "<{nick} has left {channel} ({reason})>\r\n")?,
         },
         Event::Topic { channel, topic } => write!(out, "Topic of {channel}: {topic}\r\n")?,
-        // The text door shows channel members with /users instead.
-        Event::Names { .. } | Event::Ison(_) => {}
+        // The list IRC shows after a join is not the book's habit.
+        Event::Members { on_join: true, .. } => {}
+        Event::Members { members, .. } => {
+            for member in members {
+                let u = &member.user;
+                // The book client's printf "%-15s (on %02d:%02d:%02d) Channels: %s",
+                // the nickname marked as in IRC's NAMES (@ operator, + voiced).
+                write!(
+                    out,
+                    "{:<15} (on {}) Channels: {}{}\r\n",
+                    prefixed_nick(member),
+                    hms(u.online),
+                    channels(u),
+                    away(u)
+                )?;
+            }
+        }
+        Event::Ison(_) => {}
         Event::TopicWho {
             channel,
             set_by,

@@ -1,5 +1,5 @@
 //! The text door's answers to questions about people and the server:
-//! /users, /who, /whois, /whowas, an away reply, the server's counts.
+//! /who, /whois, /whowas, an away reply, the server's counts.
 
 use std::io::{Result, Write};
 
@@ -10,20 +10,6 @@ use crate::hub::{Event, UserSummary};
 /// Writes the answers to questions about people and the server.
 pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
     match event {
-        Event::Users { users, marks, .. } => {
-            for (u, mark) in users.iter().zip(marks) {
-                // The book client's printf "%-15s (on %02d:%02d:%02d) Channels: %s",
-                // the nickname marked as in IRC's NAMES (@ operator, + voiced).
-                write!(
-                    out,
-                    "{:<15} (on {}) Channels: {}{}\r\n",
-                    format!("{mark}{}", u.nick),
-                    hms(u.online),
-                    channels(u),
-                    away(u)
-                )?;
-            }
-        }
         Event::Who {
             users: everyone, ..
         } => {
@@ -96,14 +82,14 @@ pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
     Ok(())
 }
 
-fn away(u: &UserSummary) -> String {
+pub(super) fn away(u: &UserSummary) -> String {
     match &u.away {
         Some(message) => format!(" (away: {message})"),
         None => String::new(),
     }
 }
 
-fn channels(u: &UserSummary) -> String {
+pub(super) fn channels(u: &UserSummary) -> String {
     if u.channels.is_empty() {
         "(none)".to_string()
     } else {
