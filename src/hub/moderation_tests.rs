@@ -4,8 +4,8 @@
 //! `Hub::new` puts back from the database.
 
 use super::test_support::{
-    address, closed, closing, config_of, err, events_for, public, recipients, replies, stores,
-    unstamped, Addresses, World,
+    address, closed, closing, config_of, err, events_for, marked_nicks, names_event, public,
+    recipients, replies, stores, unstamped, Addresses, World,
 };
 use super::*;
 use crate::model::{ChannelRecord, Gline, MaskEntry, Stamp, Topic};
@@ -131,11 +131,11 @@ impl World {
         let effects = self.run(
             id,
             Command::Names {
-                channel: channel.into(),
+                channel: Some(channel.into()),
             },
         );
         match events_for(&effects, id).as_slice() {
-            [Event::Names { nicks, .. }] => nicks.clone(),
+            [Event::Members { members, .. }] => marked_nicks(members),
             other => panic!("NAMES {channel}: {other:?}"),
         }
     }
@@ -323,10 +323,7 @@ fn create_saves_the_channel_acknowledges_once_saved_and_joins_its_founder() {
                 description: "About books".into(),
                 users: 1,
             }),
-            Event::Names {
-                channel: "Books".into(),
-                nicks: vec!["@alice".into()],
-            },
+            names_event("Books", &["@alice"]),
         ]
     );
     assert_eq!(w.listed(alice), ["Lobby", "Weather", "Books"]);
@@ -560,10 +557,7 @@ fn the_topic_is_shown_on_join_before_the_names() {
                 set_by: "alice".into(),
                 at
             },
-            Event::Names {
-                channel: "Books".into(),
-                nicks: vec!["@alice".into(), "bob".into(), "carol".into(), "dave".into()],
-            },
+            names_event("Books", &["@alice", "bob", "carol", "dave"]),
         ]
     );
 }
@@ -1424,10 +1418,7 @@ fn irc_join_of_a_new_name_makes_a_transient_channel_run_by_its_first_member() {
                 description: String::new(),
                 users: 1,
             }),
-            Event::Names {
-                channel: "Fresh".into(),
-                nicks: vec!["@carol".into()],
-            },
+            names_event("Fresh", &["@carol"]),
         ]
     );
     assert!(stores(&effects).is_empty(), "transient: not saved");
@@ -2080,10 +2071,7 @@ fn a_saved_channel_comes_back_with_its_founder_operators_topic_modes_and_lists()
                 set_by: "alice".into(),
                 at: 2_000
             },
-            Event::Names {
-                channel: "Books".into(),
-                nicks: vec!["@alice".into()],
-            },
+            names_event("Books", &["@alice"]),
         ],
         "the founder goes past +i and +k"
     );
@@ -2178,10 +2166,7 @@ fn a_permanent_channel_gets_its_saved_topic_and_modes_but_keeps_its_description(
                 set_by: "root".into(),
                 at: 1_000
             },
-            Event::Names {
-                channel: "Weather".into(),
-                nicks: vec!["carol".into()],
-            },
+            names_event("Weather", &["carol"]),
         ]
     );
     // +m +t, with Bob as its operator.
@@ -2258,13 +2243,13 @@ fn a_secret_channel_is_not_shown_to_non_members_in_whois_or_names() {
     let effects = w.run(
         dave,
         Command::Names {
-            channel: "Books".into(),
+            channel: Some("Books".into()),
         },
     );
     assert!(
         !events_for(&effects, dave)
             .iter()
-            .any(|e| matches!(e, Event::Names { nicks, .. } if !nicks.is_empty())),
+            .any(|e| matches!(e, Event::Members { members, .. } if !members.is_empty())),
         "{effects:?}"
     );
 }

@@ -332,9 +332,82 @@ pub(super) fn unstamped(mut event: Event) -> Event {
         | Event::Aside { stamp, .. }
         | Event::Wallops { stamp, .. } => *stamp = Stamp::BLANK,
         Event::History { lines, .. } => lines.iter_mut().for_each(|l| l.id = MessageId(0)),
+        // Tests of who is listed compare nicknames and flags; the tests of
+        // the summaries read them with [`delivered_to`].
+        Event::Members { members, .. } => {
+            for member in members {
+                member.user = bare_summary(&member.user.nick);
+            }
+        }
         _ => {}
     }
     event
+}
+
+/// A summary with nothing but the nickname, as [`unstamped`] leaves members.
+fn bare_summary(nick: &str) -> UserSummary {
+    UserSummary {
+        nick: nick.to_string(),
+        online: Duration::ZERO,
+        idle: Duration::ZERO,
+        since: 0,
+        channels: Vec::new(),
+        away: None,
+    }
+}
+
+/// The member list shown after a join (`@` before an operator, `+` before
+/// a voiced member), as [`events_for`] returns it.
+pub(super) fn names_event(channel: &str, nicks: &[&str]) -> Event {
+    members_event(channel, nicks, true)
+}
+
+/// The member list asked for, as [`events_for`] returns it.
+pub(super) fn asked_names(channel: &str, nicks: &[&str]) -> Event {
+    members_event(channel, nicks, false)
+}
+
+fn members_event(channel: &str, nicks: &[&str], on_join: bool) -> Event {
+    let members = nicks
+        .iter()
+        .map(|marked| {
+            let nick = marked.trim_start_matches(['@', '+']);
+            Member {
+                user: bare_summary(nick),
+                op: marked.starts_with('@'),
+                voiced: marked.starts_with('+'),
+            }
+        })
+        .collect();
+    Event::Members {
+        channel: channel.to_string(),
+        members,
+        on_join,
+    }
+}
+
+/// Members' nicknames with `@` or `+` before them, as IRC's NAMES has them.
+pub(super) fn marked_nicks(members: &[Member]) -> Vec<String> {
+    let mark = |m: &Member| match (m.op, m.voiced) {
+        (true, _) => "@",
+        (false, true) => "+",
+        (false, false) => "",
+    };
+    members
+        .iter()
+        .map(|m| format!("{}{}", mark(m), m.user.nick))
+        .collect()
+}
+
+/// The events delivered to `id`, in order, as the hub made them.
+pub(super) fn delivered_to(effects: &[Effect], id: SessionId) -> Vec<Event> {
+    effects
+        .iter()
+        .filter_map(|effect| match effect {
+            Effect::Deliver { to, event } if *to == id => Some((**event).clone()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The events delivered to `id`, in order, [`unstamped`].

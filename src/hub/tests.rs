@@ -139,10 +139,7 @@ fn login_joins_the_lobby_when_one_is_configured() {
                 nick: "alice".into()
             },
             Event::Joined(channel("Lobby", 1)),
-            Event::Names {
-                channel: "Lobby".into(),
-                nicks: vec!["alice".into()],
-            },
+            names_event("Lobby", &["alice"]),
         ]
     );
 
@@ -153,10 +150,7 @@ fn login_joins_the_lobby_when_one_is_configured() {
         [
             Event::LoggedIn { nick: "bob".into() },
             Event::Joined(channel("Lobby", 2)),
-            Event::Names {
-                channel: "Lobby".into(),
-                nicks: vec!["alice".into(), "bob".into()],
-            },
+            names_event("Lobby", &["alice", "bob"]),
         ]
     );
     assert_eq!(
@@ -422,7 +416,7 @@ fn commands_before_login_are_not_logged_in() {
         },
         Command::Part { channel: None },
         Command::ListChannels,
-        Command::Users,
+        Command::Names { channel: None },
         Command::Who { mask: None },
         Command::Whois {
             nick: "someone".into(),
@@ -715,10 +709,7 @@ fn join_tells_existing_members_but_not_the_joiner() {
         events_for(&effects, alice),
         [
             Event::Joined(channel("Weather", 1)),
-            Event::Names {
-                channel: "Weather".into(),
-                nicks: vec!["alice".into()],
-            },
+            names_event("Weather", &["alice"]),
         ]
     );
     assert_eq!(
@@ -739,10 +730,7 @@ fn join_tells_existing_members_but_not_the_joiner() {
         events_for(&effects, bob),
         [
             Event::Joined(channel("Weather", 2)),
-            Event::Names {
-                channel: "Weather".into(),
-                nicks: vec!["alice".into(), "bob".into()],
-            },
+            names_event("Weather", &["alice", "bob"]),
         ],
         "the count includes the joiner, and no MemberJoined about oneself"
     );
@@ -769,10 +757,7 @@ fn join_ignores_case_and_a_leading_hash() {
             events_for(&effects, alice),
             [
                 Event::Joined(channel("Weather", 1)),
-                Event::Names {
-                    channel: "Weather".into(),
-                    nicks: vec!["alice".into()],
-                },
+                names_event("Weather", &["alice"]),
             ],
             "{typed}"
         );
@@ -976,30 +961,34 @@ fn users_lists_the_current_channel_with_time_on_line() {
     w.join(carol, "Gardening");
     w.wait(30);
 
-    let effects = w.run(alice, Command::Users);
+    let effects = w.run(alice, Command::Names { channel: None });
+    let summary = |nick: &str, online, idle, since, channels: &[&str]| Member {
+        user: UserSummary {
+            nick: nick.into(),
+            online: Duration::from_secs(online),
+            idle: Duration::from_secs(idle),
+            since,
+            channels: channels.iter().map(|c| c.to_string()).collect(),
+            away: None,
+        },
+        op: false,
+        voiced: false,
+    };
     assert_eq!(
-        events_for(&effects, alice),
-        [Event::Users {
+        delivered_to(&effects, alice),
+        [Event::Members {
             channel: "Weather".into(),
-            users: vec![
-                UserSummary {
-                    nick: "alice".into(),
-                    online: Duration::from_secs(120),
-                    idle: Duration::ZERO,
-                    since: unix_seconds(alice_login.wall),
-                    channels: vec!["Weather".into(), "Gardening".into()],
-                    away: None,
-                },
-                UserSummary {
-                    nick: "bob".into(),
-                    online: Duration::from_secs(30),
-                    idle: Duration::from_secs(30),
-                    since: unix_seconds(bob_login.wall),
-                    channels: vec!["Weather".into()],
-                    away: None,
-                },
+            members: vec![
+                summary(
+                    "alice",
+                    120,
+                    0,
+                    unix_seconds(alice_login.wall),
+                    &["Weather", "Gardening"]
+                ),
+                summary("bob", 30, 30, unix_seconds(bob_login.wall), &["Weather"]),
             ],
-            marks: vec!["", ""],
+            on_join: false,
         }]
     );
 }
@@ -1010,7 +999,7 @@ fn users_without_a_current_channel_is_refused() {
     let alice = w.connect("alice");
     let bob = w.connect("bob");
     w.join(bob, "Weather");
-    let effects = w.run(alice, Command::Users);
+    let effects = w.run(alice, Command::Names { channel: None });
     assert_eq!(
         events_for(&effects, alice),
         [err(ChatError::NoCurrentChannel)]
@@ -1666,10 +1655,7 @@ fn a_restored_watch_list_is_listed_at_login_and_watched() {
             },
             Event::WatchedAtLogin(vec![entry("bob", true), entry("carol", false)]),
             Event::Joined(channel("Lobby", 2)),
-            Event::Names {
-                channel: "Lobby".into(),
-                nicks: vec!["Bob".into(), "alice".into()],
-            },
+            names_event("Lobby", &["Bob", "alice"]),
         ]
     );
     let carol = w.open();
@@ -1794,7 +1780,7 @@ impl World {
         self.run(
             id,
             Command::Names {
-                channel: channel.to_string(),
+                channel: Some(channel.to_string()),
             },
         )
     }
@@ -1842,13 +1828,6 @@ fn who_mask_nicks(w: &mut World, asker: SessionId, mask: &str) -> Vec<String> {
     }
 }
 
-fn names_event(channel: &str, nicks: &[&str]) -> Event {
-    Event::Names {
-        channel: channel.into(),
-        nicks: nicks.iter().map(|n| n.to_string()).collect(),
-    }
-}
-
 fn nick_changed(old: &str, new: &str) -> Event {
     Event::NickChanged {
         old: old.into(),
@@ -1879,7 +1858,7 @@ fn newer_commands_before_login_are_not_logged_in() {
         },
         Command::Stats,
         Command::Names {
-            channel: "Weather".into(),
+            channel: Some("Weather".into()),
         },
         Command::Ison {
             nicks: vec!["someone".into()],
@@ -1945,12 +1924,14 @@ fn away_is_confirmed_to_the_sender_only_and_shown_in_summaries() {
         }
         other => panic!("unexpected {other:?}"),
     }
-    match events_for(&w.run(bob, Command::Users), bob).as_slice() {
-        [Event::Users { channel, users, .. }] => {
+    match delivered_to(&w.run(bob, Command::Names { channel: None }), bob).as_slice() {
+        [Event::Members {
+            channel, members, ..
+        }] => {
             assert_eq!(channel, "Weather");
-            assert_eq!(users[0].nick, "alice");
-            assert_eq!(users[0].away, away);
-            assert_eq!(users[1].away, None);
+            assert_eq!(members[0].user.nick, "alice");
+            assert_eq!(members[0].user.away, away);
+            assert_eq!(members[1].user.away, None);
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -2214,7 +2195,7 @@ fn change_nick_accepts_then_tells_the_user_and_everyone_sharing_a_channel_once()
     );
     assert_eq!(
         events_for(&w.names(dave, "Weather"), dave),
-        [names_event("Weather", &["Alicia", "bob"])]
+        [asked_names("Weather", &["Alicia", "bob"])]
     );
 }
 
@@ -2614,7 +2595,7 @@ fn names_lists_members_in_join_order() {
         let effects = w.names(outsider, typed);
         assert_eq!(
             events_for(&effects, outsider),
-            [names_event("Weather", &["carol", "Alice", "bob"])],
+            [asked_names("Weather", &["carol", "Alice", "bob"])],
             "{typed}"
         );
         assert_eq!(recipients(&effects), [outsider], "{typed}");
@@ -2625,12 +2606,12 @@ fn names_lists_members_in_join_order() {
     w.join(alice, "Weather");
     assert_eq!(
         events_for(&w.names(carol, "Weather"), carol),
-        [names_event("Weather", &["carol", "bob", "Alice"])]
+        [asked_names("Weather", &["carol", "bob", "Alice"])]
     );
 
     assert_eq!(
         events_for(&w.names(carol, "Gardening"), carol),
-        [names_event("Gardening", &[])]
+        [asked_names("Gardening", &[])]
     );
 }
 

@@ -307,7 +307,7 @@ fn user_item(u: &UserSummary, out: &mut Vec<Vec<u8>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::{ChannelSummary, Departure, Stamp, UserSummary};
+    use crate::hub::{ChannelSummary, Departure, Member, Stamp, UserSummary};
     use std::time::Duration;
 
     fn datagram(code: u16, payload: &str) -> Vec<u8> {
@@ -434,17 +434,21 @@ mod tests {
             }),
             [datagram(PRIVATE_MSG, "alice hi")]
         );
-        let users = Event::Users {
+        let users = Event::Members {
             channel: "Weather".into(),
-            users: vec![UserSummary {
-                nick: "alice".into(),
-                online: Duration::from_secs(135),
-                idle: Duration::ZERO,
-                since: 0,
-                channels: vec!["Weather".into(), "Pets".into()],
-                away: None,
+            members: vec![Member {
+                user: UserSummary {
+                    nick: "alice".into(),
+                    online: Duration::from_secs(135),
+                    idle: Duration::ZERO,
+                    since: 0,
+                    channels: vec!["Weather".into(), "Pets".into()],
+                    away: None,
+                },
+                op: true,
+                voiced: false,
             }],
-            marks: vec!["@"],
+            on_join: false,
         };
         assert_eq!(
             rendered(users),

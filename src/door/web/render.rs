@@ -363,6 +363,7 @@ fn memo(m: &Memo) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hub::Member;
 
     fn rendered(event: &Event) -> Vec<u8> {
         let mut out = Vec::new();
@@ -405,17 +406,21 @@ mod tests {
 
     #[test]
     fn a_member_list_carries_marks_and_times() {
-        let event = Event::Users {
+        let event = Event::Members {
             channel: "Lobby".into(),
-            users: vec![UserSummary {
-                nick: "ann".into(),
-                online: std::time::Duration::from_secs(65),
-                idle: std::time::Duration::from_secs(5),
-                since: 1_700_000_000,
-                channels: vec!["Lobby".into()],
-                away: Some("lunch".into()),
+            members: vec![Member {
+                user: UserSummary {
+                    nick: "ann".into(),
+                    online: std::time::Duration::from_secs(65),
+                    idle: std::time::Duration::from_secs(5),
+                    since: 1_700_000_000,
+                    channels: vec!["Lobby".into()],
+                    away: Some("lunch".into()),
+                },
+                op: true,
+                voiced: false,
             }],
-            marks: vec!["@"],
+            on_join: false,
         };
         let value = to_json(&event).unwrap();
         assert_eq!(value["users"][0]["mark"], "@");

@@ -186,7 +186,7 @@ impl Renderer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::{ChannelSummary, ChatError, Departure, ListKind, Stamp, UserSummary};
+    use crate::hub::{ChannelSummary, ChatError, Departure, ListKind, Member, Stamp, UserSummary};
     use std::time::Duration;
 
     fn renderer() -> Renderer {
@@ -261,16 +261,29 @@ mod tests {
             [":alice!alice@chatd.test JOIN #Weather"]
         );
         assert!(lines(&mut r, joined).is_empty(), "no second JOIN echo");
-        let names = Event::Names {
+        let member = |nick: &str, op| Member {
+            user: UserSummary {
+                nick: nick.into(),
+                online: Duration::ZERO,
+                idle: Duration::ZERO,
+                since: 0,
+                channels: vec!["Weather".into()],
+                away: None,
+            },
+            op,
+            voiced: false,
+        };
+        let names = Event::Members {
             channel: "Weather".into(),
-            nicks: vec!["alice".into(), "bob".into()],
+            members: vec![member("alice", true), member("bob", false)],
+            on_join: true,
         };
         // No topic was set: the description stands in, before the names.
         assert_eq!(
             lines(&mut r, names),
             [
                 ":chatd.test 332 alice #Weather :Talk about the weather",
-                ":chatd.test 353 alice = #Weather :alice bob",
+                ":chatd.test 353 alice = #Weather :@alice bob",
                 ":chatd.test 366 alice #Weather :End of /NAMES list."
             ]
         );

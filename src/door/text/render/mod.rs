@@ -65,7 +65,7 @@ fn plural(n: usize) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::hub::{ChannelSummary, ChatError, Stamp, UserSummary};
+    use crate::hub::{ChannelSummary, ChatError, Member, Stamp, UserSummary};
     use std::time::Duration;
 
     fn text(event: Event) -> String {
@@ -89,17 +89,21 @@ mod tests {
 
     #[test]
     fn users_show_time_on_line_and_channels_most_recent_first() {
-        let users = Event::Users {
+        let users = Event::Members {
             channel: "Weather".into(),
-            users: vec![UserSummary {
-                nick: "beanieboy".into(),
-                online: Duration::from_secs(5 * 60 + 24),
-                idle: Duration::ZERO,
-                since: 0,
-                channels: vec!["Weather".into(), "Pets".into()],
-                away: None,
+            members: vec![Member {
+                user: UserSummary {
+                    nick: "beanieboy".into(),
+                    online: Duration::from_secs(5 * 60 + 24),
+                    idle: Duration::ZERO,
+                    since: 0,
+                    channels: vec!["Weather".into(), "Pets".into()],
+                    away: None,
+                },
+                op: true,
+                voiced: false,
             }],
-            marks: vec!["@"],
+            on_join: false,
         };
         assert_eq!(
             text(users),
