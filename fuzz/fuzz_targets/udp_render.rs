@@ -15,8 +15,8 @@ use std::time::Duration;
 use arbitrary::Arbitrary;
 use chatd::door::udp::wire::{self, Request, MAX_DATAGRAM};
 use chatd::hub::{
-    ChannelSummary, ChatError, Departure, Event, HistoryLine, Memo, MessageId, Prompt, Stamp,
-    UserSummary,
+    ChannelSummary, ChatError, Departure, Event, HistoryLine, ListKind, Member, Memo, MessageId,
+    Prompt, Stamp, UserSummary,
 };
 use chatd::model::name::NickError;
 use libfuzzer_sys::fuzz_target;
@@ -63,6 +63,18 @@ impl User {
             since: self.since,
             channels: self.channels,
             away: self.away,
+        }
+    }
+
+    /// A member a join lists: the UDP door shows nothing of it.
+    fn named(nick: String) -> UserSummary {
+        UserSummary {
+            nick,
+            online: Duration::ZERO,
+            idle: Duration::ZERO,
+            since: 0,
+            channels: Vec::new(),
+            away: None,
         }
     }
 }
@@ -134,8 +146,15 @@ impl Error {
             Error::GuestsNotAllowed => ChatError::GuestsNotAllowed,
             Error::PasswordRequired(s) => ChatError::PasswordRequired(s),
             Error::NickRegistered(s) => ChatError::NickRegistered(s),
-            Error::WatchListFull(max) => ChatError::WatchListFull { max },
-            Error::NotWatching(s) => ChatError::NotWatching(s),
+            Error::WatchListFull(max) => ChatError::ListFull {
+                list: ListKind::Watch,
+                max,
+                nick: String::new(),
+            },
+            Error::NotWatching(nick) => ChatError::NotOnList {
+                list: ListKind::Watch,
+                nick,
+            },
             Error::Server(s) => ChatError::Server(s),
         }
     }
@@ -276,15 +295,44 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
         }
         FuzzEvent::Users(channel, users) => {
             let n = users.len();
-            let users = users.into_iter().map(User::summary).collect();
-            (Event::Users { channel, users }, n, None)
+            let members = users
+                .into_iter()
+                .map(|u| Member {
+                    user: u.summary(),
+                    op: false,
+                    voiced: false,
+                })
+                .collect();
+            let on_join = false;
+            let event = Event::Members {
+                channel,
+                members,
+                on_join,
+            };
+            (event, n, None)
         }
         FuzzEvent::Who(users) => {
             let n = users.len();
             let users = users.into_iter().map(User::summary).collect();
             (Event::Who { mask: None, users }, n, None)
         }
-        FuzzEvent::Names(channel, nicks) => (Event::Names { channel, nicks }, 0, None),
+        FuzzEvent::Names(channel, nicks) => {
+            let members = nicks
+                .into_iter()
+                .map(|nick| Member {
+                    user: User::named(nick),
+                    op: false,
+                    voiced: false,
+                })
+                .collect();
+            let on_join = true;
+            let event = Event::Members {
+                channel,
+                members,
+                on_join,
+            };
+            (event, 0, None)
+        }
         FuzzEvent::Ison(nicks) => (Event::Ison(nicks), 0, None),
         FuzzEvent::Topic(channel, topic) => (Event::Topic { channel, topic }, 0, None),
         FuzzEvent::WhoReply(mask, users) => {
