@@ -23,7 +23,7 @@ const PATH: &str = "/etc/chatd/chat.toml";
 fn check_ok(config: &Config) {
     let limits = &config.limits;
     assert!(limits.line_length >= 64);
-    assert!(limits.outbound_queue >= 16);
+    assert!(limits.send_queue.0 >= 4096);
     assert!(limits.connections_per_ip >= 1);
     assert!(limits.max_connections >= 1);
     assert!(limits.nick_length >= 1);
