@@ -389,7 +389,7 @@ struct RawWeb {
 impl Default for RawWeb {
     fn default() -> RawWeb {
         RawWeb {
-            enabled: false,
+            enabled: true,
             listen: Address("127.0.0.1:8080".parse().expect("valid address")),
             allowed_origins: Vec::new(),
             trusted_proxies: Vec::new(),

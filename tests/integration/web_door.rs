@@ -8,7 +8,7 @@ use tungstenite::Message;
 use crate::support::web::{get, handshake, http, Web};
 use crate::support::{register_and_leave, Client, TestServer, CHEAP};
 
-/// The web door is off by default while issue 15 is unfinished.
+/// Turned on by name, so these tests do not hang on the default.
 const WEB: &str = "[web]\nenabled = true\n";
 
 #[test]
@@ -275,5 +275,39 @@ fn failed_logins_from_the_page_are_limited_like_every_door() {
             .unwrap_or("")
             .contains("too many failed logins"),
         "{error}"
+    );
+}
+
+#[test]
+fn a_flood_from_the_page_is_cut_off_like_on_every_door() {
+    let server = TestServer::start_with(&format!(
+        "{WEB}[limits]\nflood_rate = 5.0\nflood_burst = 10.0\n"
+    ));
+    let mut tina = Client::logged_in(&server, "tina");
+    let mut flooder = Web::guest(&server, "flooder");
+    tina.expect_line("<flooder has entered Lobby>");
+    for n in 1..=200 {
+        flooder.send(json!({"type": "say", "text": format!("flood {n:03}")}));
+    }
+    let closed = flooder.expect_closed();
+    assert!(
+        closed.starts_with("close frame 1008: Excess flood"),
+        "{closed}"
+    );
+    tina.expect_line("<flooder has left Lobby (Excess flood)>");
+}
+
+#[test]
+fn connections_from_one_address_are_limited_across_doors() {
+    let server = TestServer::start_with(&format!("{WEB}[limits]\nconnections_per_ip = 2\n"));
+    let _telnet = Client::logged_in(&server, "tina");
+    let _web = Web::guest(&server, "webby");
+    let answer = get(server.web_addr(), "/");
+    assert_eq!(answer.status, 503, "{answer:?}");
+    assert!(
+        answer
+            .text()
+            .contains("too many connections from your address"),
+        "{answer:?}"
     );
 }
