@@ -52,6 +52,15 @@ pub fn unix_seconds(at: SystemTime) -> i64 {
     }
 }
 
+/// Milliseconds since the Unix epoch: a chat line's exact time, as history
+/// keeps it for IRCv3 chathistory.
+pub fn unix_millis(at: SystemTime) -> i64 {
+    match at.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_millis() as i64,
+        Err(before) => -(before.duration().as_millis() as i64),
+    }
+}
+
 /// `HH:MM:SS`, the book's format for time on line; hours keep counting past 99.
 pub fn hms(span: Duration) -> String {
     let secs = span.as_secs();

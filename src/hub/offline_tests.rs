@@ -86,6 +86,7 @@ fn line(at: i64, nick: &str, text: &str, action: bool) -> HistoryLine {
     HistoryLine {
         id: MessageId(0),
         at,
+        millis: 0,
         nick: nick.into(),
         text: text.into(),
         action,

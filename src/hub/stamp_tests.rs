@@ -142,6 +142,7 @@ fn history_replay_carries_the_stored_ids_and_those_of_new_lines() {
     let stored = |id: u64, text: &str| HistoryLine {
         id: MessageId(id),
         at: 1_700_000_000,
+        millis: 0,
         nick: "ann".into(),
         text: text.into(),
         action: false,

@@ -1,15 +1,18 @@
 //! The plain shared types: what the hub, the store and the configuration all
 //! speak of (accounts, channel records, history lines and their message ids,
-//! memos, bans, nickname and channel-name rules, address ranges). Data only, no behaviour beyond checking a name,
+//! memos, bans, nickname and channel-name rules, address ranges, history
+//! requests). Data only, no behaviour beyond checking a name,
 //! so that none of those three needs to import another: each imports this.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 mod address_range;
+mod history;
 mod message_id;
 pub mod name;
 
 pub use address_range::AddressRange;
+pub use history::{HistoryPoint, HistoryQuery, HistoryTarget};
 pub use message_id::{MessageId, Stamp};
 
 /// A registered account, by its database id.
@@ -41,9 +44,29 @@ pub struct HistoryLine {
     pub id: MessageId,
     /// Unix seconds, as the store keeps it.
     pub at: i64,
+    /// The milliseconds within that second: with `at`, the hub's time to
+    /// the millisecond, as IRCv3 server-time and chathistory name lines.
+    /// 0 for lines kept before the store knew them (migration 0007).
+    pub millis: u16,
     pub nick: String,
     pub text: String,
     pub action: bool,
+}
+
+impl HistoryLine {
+    /// When the line was said, in Unix milliseconds.
+    pub fn unix_millis(&self) -> i64 {
+        self.at * 1000 + i64::from(self.millis)
+    }
+
+    /// When the line was said, to the millisecond.
+    pub fn time(&self) -> SystemTime {
+        let millis = self.unix_millis();
+        match u64::try_from(millis) {
+            Ok(after) => UNIX_EPOCH + Duration::from_millis(after),
+            Err(_) => UNIX_EPOCH - Duration::from_millis(millis.unsigned_abs()),
+        }
+    }
 }
 
 /// A topic and who set it when.

@@ -14,14 +14,15 @@ impl Store {
         let tx = conn.transaction()?;
         {
             let mut insert = tx.prepare_cached(
-                "INSERT INTO history (message_id, channel, at, nick, text, action) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO history (message_id, channel, at, millis, nick, text, action) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )?;
             for (channel, line) in lines {
                 insert.execute(params![
                     line.id.0,
                     channel,
                     line.at,
+                    line.millis,
                     line.nick,
                     line.text,
                     line.action as i64
@@ -42,22 +43,13 @@ impl Store {
         let names: Vec<String> = channels
             .query_map([], |row| row.get(0))?
             .collect::<Result<_, _>>()?;
-        let mut newest = conn.prepare(
-            "SELECT message_id, at, nick, text, action FROM history WHERE channel = ?1 \
-             ORDER BY id DESC LIMIT ?2",
-        )?;
+        let mut newest = conn.prepare(&format!(
+            "SELECT {HISTORY_LINE} FROM history WHERE channel = ?1 ORDER BY id DESC LIMIT ?2"
+        ))?;
         let mut all = Vec::new();
         for name in names {
             let mut rows: Vec<HistoryLine> = newest
-                .query_map(params![name, lines as i64], |row| {
-                    Ok(HistoryLine {
-                        id: MessageId(row.get(0)?),
-                        at: row.get(1)?,
-                        nick: row.get(2)?,
-                        text: row.get(3)?,
-                        action: row.get::<_, i64>(4)? != 0,
-                    })
-                })?
+                .query_map(params![name, lines as i64], history_line)?
                 .collect::<Result<_, _>>()?;
             rows.reverse();
             all.push((name, rows));
@@ -162,6 +154,21 @@ impl Store {
     }
 }
 
+/// The columns [`history_line`] reads, in its order.
+pub(super) const HISTORY_LINE: &str = "message_id, at, millis, nick, text, action";
+
+/// A history row selected as [`HISTORY_LINE`].
+pub(super) fn history_line(row: &rusqlite::Row) -> rusqlite::Result<HistoryLine> {
+    Ok(HistoryLine {
+        id: MessageId(row.get(0)?),
+        at: row.get(1)?,
+        millis: row.get(2)?,
+        nick: row.get(3)?,
+        text: row.get(4)?,
+        action: row.get::<_, i64>(5)? != 0,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,6 +180,7 @@ mod tests {
         HistoryLine {
             id: MessageId(at as u64),
             at,
+            millis: 0,
             nick: "rufus".into(),
             text: text.into(),
             action: false,

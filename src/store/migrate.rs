@@ -14,6 +14,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0004_history_memos_ignores.sql"),
     include_str!("../../migrations/0005_nick_skeleton.sql"),
     include_str!("../../migrations/0006_message_ids.sql"),
+    include_str!("../../migrations/0007_history_millis.sql"),
 ];
 
 /// The schema version this chatd writes.

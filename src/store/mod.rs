@@ -13,6 +13,7 @@ mod accounts;
 mod backup;
 mod channels;
 mod lock;
+mod history;
 mod messages;
 pub mod migrate;
 mod nick_lists;

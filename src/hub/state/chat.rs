@@ -69,9 +69,11 @@ impl Hub {
         let name = self.channels[index].name.clone();
         let stamp = self.stamp(now, out);
         if self.config.history.replay > 0 {
+            let millis = clock::unix_millis(stamp.at);
             let line = HistoryLine {
                 id: stamp.id,
-                at: clock::unix_seconds(now.wall),
+                at: millis.div_euclid(1000),
+                millis: millis.rem_euclid(1000) as u16,
                 nick: nick.clone(),
                 text: text.clone(),
                 action,
