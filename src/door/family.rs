@@ -12,8 +12,8 @@ pub enum Family {
     /// Joining and leaving, who enters and leaves, who is in a channel, the
     /// channel list, topics, the current channel, invitations.
     Channel,
-    /// Lines people say: to a channel, privately, notices and CTCP, history,
-    /// WALLOPS.
+    /// Lines people say: to a channel, privately, notices and CTCP, history
+    /// (replayed on join, or asked for), WALLOPS.
     Chat,
     /// Running a channel: kicks, modes, ban and invite-exception lists.
     Moderation,
@@ -55,6 +55,8 @@ pub fn family(event: &Event) -> Family {
         | Event::PrivateSent { .. }
         | Event::Aside { .. }
         | Event::History { .. }
+        | Event::HistoryLines { .. }
+        | Event::HistoryTargets(_)
         | Event::Wallops { .. } => Family::Chat,
         Event::Kicked { .. }
         | Event::ModeChanged { .. }

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use super::channel::MaskKind;
 use super::stored::Stored;
-use crate::model::{AccountId, Memo};
+use crate::model::{AccountId, HistoryQuery, Memo};
 
 /// Which front door a session came through; doors render events differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +109,21 @@ impl Aside {
 pub enum Target {
     Channel(String),
     Nick(String),
+}
+
+/// A look at kept channel history (IRC's `CHATHISTORY`): only lines the
+/// store kept, of channels the asker may read now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryRequest {
+    /// Up to `limit` lines of a channel, as `query` asks.
+    Lines {
+        channel: String,
+        query: HistoryQuery,
+        limit: usize,
+    },
+    /// Up to `limit` channels with lines said between two instants (Unix
+    /// milliseconds, either way round), each with its newest line's time.
+    Targets { from: i64, to: i64, limit: usize },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -271,6 +286,9 @@ pub enum Command {
     Memos {
         clear: bool,
     },
+    /// Ask for kept history; answered with `Event::HistoryLines` or
+    /// `Event::HistoryTargets` once the store has looked.
+    History(HistoryRequest),
     /// Send this event straight back, in order with everything else the hub
     /// sends this session: how a door answers a command itself (a parse
     /// error, PONG) without overtaking the answers to earlier commands.

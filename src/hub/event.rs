@@ -6,9 +6,9 @@ use std::fmt;
 use std::time::Duration;
 
 use super::channel::{ChannelSummary, MaskKind};
-use super::command::{Aside, ListKind};
+use super::command::{Aside, HistoryRequest, ListKind};
 use crate::model::name::NickError;
-use crate::model::{HistoryLine, MaskEntry, Memo, Stamp};
+use crate::model::{HistoryLine, HistoryTarget, MaskEntry, Memo, Stamp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -156,6 +156,16 @@ pub enum Event {
         channel: String,
         lines: Vec<HistoryLine>,
     },
+    /// Kept lines of a channel you asked for (`Command::History`), oldest
+    /// first, each with the id and time it was said with; none when there
+    /// are none.
+    HistoryLines {
+        channel: String,
+        lines: Vec<HistoryLine>,
+    },
+    /// The channels you may read that had lines in the stretch of time you
+    /// asked about, in the order of their newest lines there.
+    HistoryTargets(Vec<HistoryTarget>),
     /// Memos: waiting ones at login, or all kept ones when asked.
     Memos(Vec<Memo>),
     /// Your private message to an off-line user was kept for them.
@@ -381,6 +391,11 @@ pub enum ChatError {
     /// Nobody used that nickname lately (WHOWAS).
     WasNoSuchNick(String),
     MemoBoxFull(String),
+    /// No history for you there: no such channel, or not one you may read
+    /// now. One answer for both, so a hidden channel stays hidden.
+    NoHistory(HistoryRequest),
+    /// The store could not read the history asked for.
+    HistoryFailed(HistoryRequest),
 }
 
 impl fmt::Display for ChatError {
@@ -522,6 +537,16 @@ impl fmt::Display for ChatError {
             ChatError::BadChannelName(why) => write!(f, "{why}"),
             ChatError::NoOperHost => write!(f, "no such operator, or a wrong password"),
             ChatError::WasNoSuchNick(nick) => write!(f, "nobody used the nickname {nick} lately"),
+            ChatError::NoHistory(request) => match request {
+                HistoryRequest::Lines { channel, .. } => write!(
+                    f,
+                    "no history of {channel} for you; join it first (see /channels)"
+                ),
+                HistoryRequest::Targets { .. } => write!(f, "no history for you"),
+            },
+            ChatError::HistoryFailed(_) => {
+                write!(f, "the history could not be read; please try again")
+            }
             ChatError::MemoBoxFull(nick) => {
                 write!(f, "{nick} has too many messages waiting; try again later")
             }

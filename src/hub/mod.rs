@@ -8,6 +8,8 @@
 pub mod channel;
 mod command;
 mod event;
+#[cfg(test)]
+mod history_tests;
 mod message_ids;
 #[cfg(test)]
 mod moderation_tests;
@@ -26,14 +28,16 @@ mod tests;
 
 pub use channel::{ChannelSummary, MaskKind};
 pub use command::{
-    Aside, ChannelMode, Command, DoorKind, Identity, ListKind, ModeChange, Target, Watch,
+    Aside, ChannelMode, Command, DoorKind, HistoryRequest, Identity, ListKind, ModeChange, Target,
+    Watch,
 };
 pub use event::{ChatError, Departed, Departure, Event, Member, UserSummary};
 pub use message_ids::MessageIds;
 pub use session_id::{SessionId, SessionMap};
-pub use state::{Effect, Hub, HubConfig, StoreWrite, MAX_WATCH};
-pub use stored::{OfflineAccount, Stored};
+pub use state::{Effect, Hub, HubConfig, StoreWrite, MAX_HISTORY_PAGE, MAX_WATCH};
+pub use stored::{HistoryFound, OfflineAccount, Stored};
 // The shared types that the hub's commands, events and configuration carry.
 pub use crate::model::{
-    AccountId, ChannelSpec, HistoryConfig, HistoryLine, Memo, MessageId, Stamp,
+    AccountId, ChannelSpec, HistoryConfig, HistoryLine, HistoryPoint, HistoryQuery, HistoryTarget,
+    Memo, MessageId, Stamp,
 };

@@ -73,12 +73,12 @@ fn appended_with_ids(effects: &[Effect]) -> Vec<(String, HistoryLine)> {
         .collect()
 }
 
-/// [`appended_with_ids`], the ids blanked.
+/// [`appended_with_ids`], the ids and milliseconds blanked.
 fn appended(effects: &[Effect]) -> Vec<(String, HistoryLine)> {
     let mut lines = appended_with_ids(effects);
     lines
         .iter_mut()
-        .for_each(|(_, line)| line.id = MessageId(0));
+        .for_each(|(_, line)| (line.id, line.millis) = (MessageId(0), 0));
     lines
 }
 

@@ -7,8 +7,9 @@
 //! modules, by concern: `sessions` (connections arriving, idling and going),
 //! `accounts` (logging in, nicknames, operators, away, memos), `chat` (lines
 //! to channels and people), `channels` (joining and parting), `moderation`
-//! (running channels and the server), `lists` (hot and ignore lists) and
-//! `queries` (questions that change nothing).
+//! (running channels and the server), `lists` (hot and ignore lists),
+//! `history` (kept history asked for) and `queries` (questions that change
+//! nothing).
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -16,11 +17,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::channel::{Channel, Channels, Lifetime};
-use super::command::{Command, DoorKind, Identity, ListKind};
+use super::command::{Command, DoorKind, HistoryRequest, Identity, ListKind};
 use super::event::{ChatError, Departed, Departure, Event};
 use super::message_ids::MessageIds;
 use super::nick_index::NickIndex;
 use super::session_id::{SessionId, SessionMap};
+use super::stored::Stored;
 use crate::clock::Now;
 use crate::model::name::Nick;
 use crate::model::{
@@ -30,11 +32,13 @@ use crate::model::{
 mod accounts;
 mod channels;
 mod chat;
+mod history;
 mod lists;
 mod moderation;
 mod queries;
 mod sessions;
 
+pub use history::MAX_HISTORY_PAGE;
 use lists::Nicknames;
 
 /// What the hub needs to know from the configuration.
@@ -90,6 +94,15 @@ pub enum Effect {
         to: String,
         text: String,
         at: i64,
+    },
+    /// `from` may read this history: the store looks it up in `readable`,
+    /// the channels of the request that `from` may read (a Lines request's
+    /// one, a Targets request's every one), and its answer comes back as
+    /// `Stored::History`.
+    History {
+        from: SessionId,
+        request: HistoryRequest,
+        readable: Vec<String>,
     },
     /// `from` asks for their memos (or, `clear`, to delete them).
     Memos {
@@ -344,6 +357,11 @@ impl Hub {
             Command::Disconnected { reason } => {
                 return self.remove(now, from, Departure::Lost(reason), &mut out)
             }
+            // History is checked again: who may read it can have changed
+            // while the store looked.
+            Command::Stored(Stored::History { request, found }) => {
+                return self.history_found(from, request, found, &mut out)
+            }
             // An answer from the disk is not the user doing anything, and
             // still reaches a session that logged out meanwhile.
             Command::Stored(stored) => {
@@ -429,6 +447,7 @@ impl Hub {
             Command::Whowas { nick } => self.whowas(from, nick, out),
             Command::Ison { nicks } => self.ison(from, &nicks, out),
             Command::Stats => self.stats(from, out),
+            Command::History(request) => self.history(from, request, out),
         }
     }
 

@@ -5,8 +5,9 @@
 
 use std::sync::Arc;
 
+use super::command::HistoryRequest;
 use super::event::{ChatError, Event};
-use crate::model::{Memo, MemoKept};
+use crate::model::{HistoryLine, HistoryTarget, Memo, MemoKept};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Stored {
@@ -25,6 +26,20 @@ pub enum Stored {
     Memos(Option<Vec<Memo>>),
     /// The session's memos are deleted, unless `cleared` is false.
     MemosCleared { cleared: bool },
+    /// What the store found for a history request; `None` when it failed.
+    /// The hub checks again that the session may read it before it is
+    /// told (`Hub::history_found`).
+    History {
+        request: HistoryRequest,
+        found: Option<HistoryFound>,
+    },
+}
+
+/// History the store found, as the request asked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum HistoryFound {
+    Lines(Vec<HistoryLine>),
+    Targets(Vec<HistoryTarget>),
 }
 
 /// A registered account whose owner is off line, for `/whois`.
@@ -66,6 +81,8 @@ impl Stored {
             },
             Stored::Memos(Some(memos)) => Event::Memos(memos),
             Stored::MemosCleared { cleared: true } => Event::MemosCleared,
+            // The hub sees to found history itself; a failed look is no secret.
+            Stored::History { request, .. } => Event::Error(ChatError::HistoryFailed(request)),
             Stored::Memos(None) | Stored::MemosCleared { cleared: false } => Event::Error(
                 ChatError::Server("your memos could not be read; try again".into()),
             ),

@@ -321,9 +321,9 @@ pub(super) fn watching(account: i64, watch: &[&str]) -> Identity {
 // Effects
 // ---------------------------------------------------------------------------
 
-/// `event` with its stamp (or its history lines' ids) blanked, so that
-/// tests of what a line says compare events whole; the tests of stamps
-/// read them with [`stamps_for`].
+/// `event` with its stamp (or its history lines' ids and milliseconds)
+/// blanked, so that tests of what a line says compare events whole; the
+/// tests of stamps read them with [`stamps_for`].
 pub(super) fn unstamped(mut event: Event) -> Event {
     match &mut event {
         Event::Public { stamp, .. }
@@ -331,7 +331,9 @@ pub(super) fn unstamped(mut event: Event) -> Event {
         | Event::PrivateSent { stamp, .. }
         | Event::Aside { stamp, .. }
         | Event::Wallops { stamp, .. } => *stamp = Stamp::BLANK,
-        Event::History { lines, .. } => lines.iter_mut().for_each(|l| l.id = MessageId(0)),
+        Event::History { lines, .. } | Event::HistoryLines { lines, .. } => lines
+            .iter_mut()
+            .for_each(|l| (l.id, l.millis) = (MessageId(0), 0)),
         // Tests of who is listed compare nicknames and flags; the tests of
         // the summaries read them with [`delivered_to`].
         Event::Members { members, .. } => {

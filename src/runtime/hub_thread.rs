@@ -377,6 +377,19 @@ fn carry_out(
                     });
                 }
             }
+            Effect::History {
+                from,
+                request,
+                readable,
+            } => {
+                if links.contains_key(&from) {
+                    let _ = store.send(StoreJob::History {
+                        request,
+                        readable,
+                        from,
+                    });
+                }
+            }
             Effect::Close { session } => {
                 // What is queued is still written, then the connection closes.
                 if let Some(attached) = links.remove(&session) {

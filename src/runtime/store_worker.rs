@@ -11,7 +11,9 @@ use crossbeam_channel::Receiver;
 use log::error;
 
 use super::HubHandle;
-use crate::hub::{Command, Event, OfflineAccount, SessionId, StoreWrite, Stored};
+use crate::hub::{
+    Command, Event, HistoryFound, HistoryRequest, OfflineAccount, SessionId, StoreWrite, Stored,
+};
 use crate::model::{AccountId, HistoryLine, Memo};
 use crate::store::{NickList, Store, StoreError};
 
@@ -34,6 +36,12 @@ pub(super) enum StoreJob {
     Memos {
         account: AccountId,
         clear: bool,
+        from: SessionId,
+    },
+    /// Look up history in the `readable` channels (see `Effect::History`).
+    History {
+        request: HistoryRequest,
+        readable: Vec<String>,
         from: SessionId,
     },
 }
@@ -138,6 +146,39 @@ fn carry_out(store: &Store, job: StoreJob, memo_limit: usize) -> Option<(Session
                 }
             };
             Some((from, stored))
+        }
+        StoreJob::History {
+            request,
+            readable,
+            from,
+        } => {
+            let found = look_up_history(store, &request, &readable)
+                .map_err(|e| error!("can't read history for {request:?}: {e}"))
+                .ok();
+            Some((from, Stored::History { request, found }))
+        }
+    }
+}
+
+fn look_up_history(
+    store: &Store,
+    request: &HistoryRequest,
+    readable: &[String],
+) -> Result<HistoryFound, StoreError> {
+    match request {
+        HistoryRequest::Lines {
+            channel,
+            query,
+            limit,
+        } => {
+            // `readable` is this channel: the hub asks only about one it
+            // found readable.
+            let lines = store.history_lines(channel, *query, *limit)?;
+            Ok(HistoryFound::Lines(lines))
+        }
+        HistoryRequest::Targets { from, to, limit } => {
+            let targets = store.history_targets(readable, *from, *to, *limit)?;
+            Ok(HistoryFound::Targets(targets))
         }
     }
 }

@@ -64,11 +64,10 @@ impl Store {
         query: HistoryQuery,
         limit: usize,
     ) -> Result<Vec<HistoryLine>, StoreError> {
-        use {Side::*, End::*};
+        use {End::*, Side::*};
         let conn = self.read()?;
-        let lines = |bounds: &[Bound], from: End, limit: usize| {
-            select(&conn, channel, bounds, from, limit)
-        };
+        let lines =
+            |bounds: &[Bound], from: End, limit: usize| select(&conn, channel, bounds, from, limit);
         match query {
             HistoryQuery::Latest(None) => lines(&[], Newest, limit),
             HistoryQuery::Latest(Some(after)) => lines(&[Bound(After, after)], Newest, limit),
@@ -82,7 +81,9 @@ impl Store {
             }
             HistoryQuery::Between(first, second) => {
                 match earlier(&conn, channel, first, second)? {
-                    Some(true) => lines(&[Bound(After, first), Bound(Before, second)], Oldest, limit),
+                    Some(true) => {
+                        lines(&[Bound(After, first), Bound(Before, second)], Oldest, limit)
+                    }
                     Some(false) => {
                         lines(&[Bound(Before, first), Bound(After, second)], Newest, limit)
                     }
@@ -145,8 +146,10 @@ fn earlier(
     if let (HistoryPoint::Line(a), HistoryPoint::Line(b)) = (first, second) {
         return Ok(Some(a < b));
     }
-    let (Some(a), Some(b)) = (millis_of(conn, channel, first)?, millis_of(conn, channel, second)?)
-    else {
+    let (Some(a), Some(b)) = (
+        millis_of(conn, channel, first)?,
+        millis_of(conn, channel, second)?,
+    ) else {
         return Ok(None);
     };
     Ok(Some(a < b))
@@ -198,7 +201,9 @@ fn select(
     ))?;
     let values: Vec<rusqlite::types::Value> = std::iter::once(channel.to_string().into())
         .chain(bounds.iter().map(|bound| bound.value().into()))
-        .chain(std::iter::once((limit.min(i64::MAX as usize) as i64).into()))
+        .chain(std::iter::once(
+            (limit.min(i64::MAX as usize) as i64).into(),
+        ))
         .collect();
     let mut lines: Vec<HistoryLine> = statement
         .query_map(params_from_iter(values), history_line)?
@@ -256,7 +261,11 @@ mod tests {
         let (_dir, store) = store();
         assert_eq!(asked(&store, HistoryQuery::Latest(None), 3), [8, 9, 10]);
         let after = HistoryQuery::Latest(Some(Line(MessageId(8))));
-        assert_eq!(asked(&store, after, 5), [9, 10], "only lines after the point");
+        assert_eq!(
+            asked(&store, after, 5),
+            [9, 10],
+            "only lines after the point"
+        );
         let after = HistoryQuery::Latest(Some(Time(millis(9))));
         assert_eq!(asked(&store, after, 5), [10]);
     }
@@ -269,7 +278,10 @@ mod tests {
         assert_eq!(asked(&store, HistoryQuery::After(point), 2), [6, 7]);
         let point = Time(millis(5));
         assert_eq!(asked(&store, HistoryQuery::Before(point), 10), [1, 2, 3, 4]);
-        assert_eq!(asked(&store, HistoryQuery::After(point), 10), [6, 7, 8, 9, 10]);
+        assert_eq!(
+            asked(&store, HistoryQuery::After(point), 10),
+            [6, 7, 8, 9, 10]
+        );
     }
 
     #[test]
@@ -277,7 +289,9 @@ mod tests {
         let (_dir, store) = store();
         let just_after_five = Time(millis(5) + 1);
         assert_eq!(asked(&store, HistoryQuery::Before(just_after_five), 1), [5]);
-        let line = &store.history_lines("Weather", HistoryQuery::Latest(None), 1).unwrap()[0];
+        let line = &store
+            .history_lines("Weather", HistoryQuery::Latest(None), 1)
+            .unwrap()[0];
         assert_eq!((line.at, line.millis), (1010, 10), "kept as said");
     }
 
@@ -288,29 +302,45 @@ mod tests {
         assert_eq!(asked(&store, HistoryQuery::Around(point), 4), [3, 4, 5, 6]);
         assert_eq!(asked(&store, HistoryQuery::Around(point), 1), [5]);
         let near_start = Line(MessageId(1));
-        assert_eq!(asked(&store, HistoryQuery::Around(near_start), 4), [1, 2, 3, 4]);
+        assert_eq!(
+            asked(&store, HistoryQuery::Around(near_start), 4),
+            [1, 2, 3, 4]
+        );
     }
 
     #[test]
     fn between_counts_from_the_first_point_either_way_round() {
         let (_dir, store) = store();
         let (two, nine) = (Line(MessageId(2)), Line(MessageId(9)));
-        assert_eq!(asked(&store, HistoryQuery::Between(two, nine), 3), [3, 4, 5]);
-        assert_eq!(asked(&store, HistoryQuery::Between(nine, two), 3), [6, 7, 8]);
+        assert_eq!(
+            asked(&store, HistoryQuery::Between(two, nine), 3),
+            [3, 4, 5]
+        );
+        assert_eq!(
+            asked(&store, HistoryQuery::Between(nine, two), 3),
+            [6, 7, 8]
+        );
         let mixed = HistoryQuery::Between(Time(millis(2)), nine);
         assert_eq!(asked(&store, mixed, 10), [3, 4, 5, 6, 7, 8]);
         let mixed = HistoryQuery::Between(nine, Time(millis(6)));
         assert_eq!(asked(&store, mixed, 10), [7, 8]);
         let elsewhere = HistoryQuery::Between(Line(MessageId(11)), Time(millis(1)));
-        assert!(asked(&store, elsewhere, 10).is_empty(), "line 11 is in Pets");
+        assert!(
+            asked(&store, elsewhere, 10).is_empty(),
+            "line 11 is in Pets"
+        );
     }
 
     #[test]
     fn lines_are_those_of_the_channel_asked_about() {
         let (_dir, store) = store();
-        let pets = store.history_lines("PETS", HistoryQuery::Latest(None), 10).unwrap();
+        let pets = store
+            .history_lines("PETS", HistoryQuery::Latest(None), 10)
+            .unwrap();
         assert_eq!(ids(pets), [11, 12]);
-        let none = store.history_lines("Nowhere", HistoryQuery::Latest(None), 10).unwrap();
+        let none = store
+            .history_lines("Nowhere", HistoryQuery::Latest(None), 10)
+            .unwrap();
         assert!(none.is_empty());
     }
 

@@ -12,8 +12,8 @@
 mod accounts;
 mod backup;
 mod channels;
-mod lock;
 mod history;
+mod lock;
 mod messages;
 pub mod migrate;
 mod nick_lists;

@@ -280,6 +280,8 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::Ignoring { .. }
         | Event::Unignored { .. }
         | Event::Whowas(_) => {}
+        // Asked for through the IRC door only (CHATHISTORY).
+        Event::HistoryLines { .. } | Event::HistoryTargets(_) => {}
         // §3.4: a new current channel is announced with a JOIN_ACK.
         Event::CurrentChannel(current) => {
             if let Some(c) = current {

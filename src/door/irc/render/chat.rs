@@ -100,6 +100,8 @@ impl Renderer {
             }
             // The sender's copy of a private line: IRC clients show it themselves.
             Event::PrivateSent { .. } => {}
+            // Not asked for yet: CHATHISTORY is to come.
+            Event::HistoryLines { .. } | Event::HistoryTargets(_) => {}
             // `render` sends every other event elsewhere.
             _ => {}
         }

@@ -62,6 +62,9 @@ pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
             }
             write!(out, "-- end of history --\r\n")?;
         }
+        // Asked for through the IRC door only (CHATHISTORY): the text door
+        // shows history as it replays on /join.
+        Event::HistoryLines { .. } | Event::HistoryTargets(_) => {}
         // `write_event` sends every other event elsewhere.
         _ => {}
     }
