@@ -32,9 +32,12 @@ raise_open_files() {
 # web) listens: empty when chatd stopped, or did not say within 10 s.
 start_chatd() {
     local bin=$1 config=$2 door=$3
-    # Only when asked for: a chatd older than the browser door has no such flag.
+    # A free port for the browser door too (its default, 8080, may be taken
+    # by another server of the same run), when the binary has the door.
     local web=()
-    if [ "$door" = web ]; then web=(--web-listen 127.0.0.1:0); fi
+    if "$bin" serve --help 2>/dev/null | grep -q -- --web-listen; then
+        web=(--web-listen 127.0.0.1:0)
+    fi
     rm -f "$tmp"/chat.db*
     "$bin" serve --config "$config" \
         --listen 127.0.0.1:0 --udp-listen 127.0.0.1:0 --irc-listen 127.0.0.1:0 "${web[@]}" \

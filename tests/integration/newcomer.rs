@@ -229,6 +229,7 @@ fn top_level_flags_imply_serve_and_the_start_log_says_what_it_runs_with() {
             "localhost:0",
             "--no-udp",
             "--no-irc",
+            "--no-web",
             "--db",
             "x.db",
         ],
@@ -249,7 +250,8 @@ fn top_level_flags_imply_serve_and_the_start_log_says_what_it_runs_with() {
     // A host name in chat.toml too; the log names the file.
     std::fs::write(
         dir.path().join("chat.toml"),
-        "[text]\nlisten = \"localhost:0\"\n[udp]\nenabled = false\n[irc]\nenabled = false\n",
+        "[text]\nlisten = \"localhost:0\"\n[udp]\nenabled = false\n[irc]\nenabled = false\n\
+         [web]\nenabled = false\n",
     )
     .unwrap();
     let log = start_log(dir.path(), &["serve", "--db", "x.db"]).join("\n");
@@ -268,7 +270,9 @@ fn a_port_in_use_names_the_real_flag_once() {
     let addr = taken.local_addr().unwrap().to_string();
     let mut command = Command::new(env!("CARGO_BIN_EXE_chatd"));
     command
-        .args(["--listen", &addr, "--no-udp", "--no-irc", "--db", "x.db"])
+        .args([
+            "--listen", &addr, "--no-udp", "--no-irc", "--no-web", "--db", "x.db",
+        ])
         .current_dir(dir.path());
     let output = run_to_end(command, b"", Duration::from_secs(10));
     let stderr = String::from_utf8_lossy(&output.stderr);

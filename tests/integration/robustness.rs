@@ -39,7 +39,7 @@ impl Daemon {
         let db = dir.path().join("chat.db");
         let text = format!(
             "{config}\n[text]\nlisten = \"127.0.0.1:0\"\n[udp]\nenabled = false\n\
-             [irc]\nenabled = false\n[database]\npath = {:?}\n",
+             [irc]\nenabled = false\n[web]\nenabled = false\n[database]\npath = {:?}\n",
             db.display().to_string()
         );
         std::fs::write(dir.path().join("chat.toml"), text).expect("write chat.toml");
