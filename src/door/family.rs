@@ -41,6 +41,7 @@ pub fn family(event: &Event) -> Family {
         | Event::MemberJoined { .. }
         | Event::MemberLeft { .. }
         | Event::Members { .. }
+        | Event::MemberAway { .. }
         | Event::Topic { .. }
         | Event::TopicWho { .. }
         | Event::TopicSet { .. }

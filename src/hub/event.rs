@@ -30,6 +30,12 @@ pub enum Event {
         channel: String,
         nick: String,
     },
+    /// Someone who shares a channel with you is away now (with why), or
+    /// back (`None`); also right after they join one of yours while away.
+    MemberAway {
+        nick: String,
+        message: Option<String>,
+    },
     MemberLeft {
         channel: String,
         nick: String,

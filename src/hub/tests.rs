@@ -1897,19 +1897,31 @@ fn newer_commands_before_login_are_not_logged_in() {
 // ---------------------------------------------------------------------------
 
 #[test]
-fn away_is_confirmed_to_the_sender_only_and_shown_in_summaries() {
+fn away_is_confirmed_to_the_sender_told_once_to_channel_mates_and_shown_in_summaries() {
     let mut w = World::new();
     let alice = w.connect("alice");
     let bob = w.connect("bob");
+    let carl = w.connect("carl");
     w.join(alice, "Weather");
     w.join(bob, "Weather");
+    w.join(alice, "Pets");
+    w.join(bob, "Pets");
 
     let effects = w.away(alice, Some("gone to lunch"));
     assert_eq!(
         events_for(&effects, alice),
         [Event::Away(Some("gone to lunch".into()))]
     );
-    assert_eq!(recipients(&effects), [alice], "nobody else is told");
+    // IRCv3 away-notify: once, however many channels are shared.
+    let told = Event::MemberAway {
+        nick: "alice".into(),
+        message: Some("gone to lunch".into()),
+    };
+    assert_eq!(events_for(&effects, bob), [told]);
+    assert!(
+        events_for(&effects, carl).is_empty(),
+        "carl shares no channel"
+    );
     assert!(stores(&effects).is_empty());
 
     let away = Some("gone to lunch".to_string());
@@ -1920,7 +1932,14 @@ fn away_is_confirmed_to_the_sender_only_and_shown_in_summaries() {
                 .iter()
                 .map(|u| (u.nick.as_str(), u.away.as_deref()))
                 .collect();
-            assert_eq!(shown, [("alice", Some("gone to lunch")), ("bob", None)]);
+            assert_eq!(
+                shown,
+                [
+                    ("alice", Some("gone to lunch")),
+                    ("bob", None),
+                    ("carl", None)
+                ]
+            );
         }
         other => panic!("unexpected {other:?}"),
     }
@@ -1950,8 +1969,23 @@ fn away_is_confirmed_to_the_sender_only_and_shown_in_summaries() {
 
     let effects = w.away(alice, None);
     assert_eq!(events_for(&effects, alice), [Event::Away(None)]);
-    assert_eq!(recipients(&effects), [alice]);
+    let back = Event::MemberAway {
+        nick: "alice".into(),
+        message: None,
+    };
+    assert_eq!(events_for(&effects, bob), [back]);
     assert_eq!(whois_summary(&mut w, bob, "alice").away, None);
+
+    // Joining while away: the members hear the JOIN, then that she is away.
+    w.away(alice, Some("nap"));
+    w.join(carl, "Gardening");
+    let effects = w.join(alice, "Gardening");
+    let heard = events_for(&effects, carl);
+    assert!(
+        matches!(heard.as_slice(), [Event::MemberJoined { .. }, Event::MemberAway { nick, message }]
+            if nick == "alice" && message.as_deref() == Some("nap")),
+        "{heard:?}"
+    );
 }
 
 #[test]

@@ -64,6 +64,7 @@ fn cap_ls_302_offers_capabilities_with_values_and_older_ls_without() {
     let ls = carl.expect_where("CAP LS", |l| l.command == "CAP" && l.param(1) == "LS");
     let offered: Vec<&str> = ls.last().split(' ').collect();
     for wanted in [
+        "away-notify",
         "cap-notify",
         "echo-message",
         "message-tags",
@@ -294,4 +295,36 @@ fn help_lists_the_commands_and_tells_one() {
     hal.numeric("706", "JOIN :End of /HELP");
     hal.send("HELP FROBNICATE");
     hal.numeric("524", "FROBNICATE :No help available on this topic");
+}
+
+#[test]
+fn away_notify_tells_channel_mates_who_asked() {
+    let server = TestServer::start();
+    let mut ann = with_caps(&server, "ann", "away-notify");
+    let mut ian = Irc::logged_in(&server, "ian");
+    let mut tina = Client::logged_in(&server, "tina");
+    let mut bob = Irc::logged_in(&server, "bob");
+    tina.expect_line("<bob has entered Lobby>");
+
+    let before = tina.mark();
+    bob.send("AWAY :lunch");
+    bob.numeric("306", ":You have been marked as being away");
+    ann.expect_line(&format!(":{} AWAY :lunch", mask("bob")));
+    ian.expect_no("AWAY");
+    // The text door shows what it always has: nothing.
+    tina.expect_no_since(before, "bob");
+
+    bob.send("AWAY");
+    bob.numeric("305", ":You are no longer marked as being away");
+    ann.expect_line(&format!(":{} AWAY", mask("bob")));
+
+    // Joining while away: the JOIN, then the AWAY.
+    ann.send("JOIN #Weather");
+    ann.numeric("366", "#Weather");
+    bob.send("AWAY :still lunch");
+    bob.numeric("306", ":You have been marked");
+    ann.expect_line(&format!(":{} AWAY :still lunch", mask("bob")));
+    bob.send("JOIN #Weather");
+    ann.expect_line(&format!(":{} JOIN #Weather", mask("bob")));
+    ann.expect_next(&format!(":{} AWAY :still lunch", mask("bob")));
 }

@@ -10,6 +10,7 @@ use std::sync::Arc;
 /// One capability chatd can offer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cap {
+    AwayNotify,
     CapNotify,
     EchoMessage,
     MessageTags,
@@ -20,7 +21,8 @@ pub enum Cap {
 
 impl Cap {
     /// Every capability, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 6] = [
+    pub const ALL: [Cap; 7] = [
+        Cap::AwayNotify,
         Cap::CapNotify,
         Cap::EchoMessage,
         Cap::MessageTags,
@@ -32,6 +34,7 @@ impl Cap {
     /// The name clients ask for.
     pub fn name(self) -> &'static str {
         match self {
+            Cap::AwayNotify => "away-notify",
             Cap::CapNotify => "cap-notify",
             Cap::EchoMessage => "echo-message",
             Cap::MessageTags => "message-tags",
@@ -285,7 +288,7 @@ mod tests {
 
         let mut new = Negotiation::default();
         let ls = lines(new.handle("ls", "302"));
-        assert!(ls[0].starts_with("LS :cap-notify "), "{ls:?}");
+        assert!(ls[0].starts_with("LS :away-notify cap-notify "), "{ls:?}");
         assert!(ls[0].contains(" sasl=PLAIN "), "{ls:?}");
         assert!(ls[0].contains("server-time"), "{ls:?}");
         assert!(new.enabled().has(Cap::CapNotify), "302 implies cap-notify");

@@ -279,6 +279,7 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         | Event::IgnoreList(_)
         | Event::Ignoring { .. }
         | Event::Unignored { .. }
+        | Event::MemberAway { .. }
         | Event::Whowas(_) => {}
         // Asked for through the IRC door only (CHATHISTORY).
         Event::HistoryLines { .. } | Event::HistoryTargets(_) => {}

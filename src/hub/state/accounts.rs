@@ -320,7 +320,18 @@ impl Hub {
     pub(super) fn away(&mut self, from: SessionId, message: Option<String>, out: &mut Out) {
         let message = message.filter(|m| !m.trim().is_empty());
         self.user_mut(from).away = message.clone();
-        out.send(from, Event::Away(message));
+        out.send(from, Event::Away(message.clone()));
+        // Channel-mates hear it too (IRCv3 away-notify); once each.
+        let hearers: BTreeSet<SessionId> = self
+            .user(from)
+            .channels
+            .iter()
+            .flat_map(|&i| self.channels[i].members.iter().copied())
+            .filter(|&id| id != from)
+            .collect();
+        let hearers: Vec<SessionId> = hearers.into_iter().collect();
+        let nick = self.user(from).nick.to_string();
+        out.broadcast(&hearers, Event::MemberAway { nick, message });
     }
 
     pub(super) fn memos(&self, from: SessionId, clear: bool, out: &mut Out) {

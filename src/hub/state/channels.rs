@@ -59,9 +59,20 @@ impl Hub {
             &channel.members,
             Event::MemberJoined {
                 channel: channel.name.clone(),
-                nick,
+                nick: nick.clone(),
             },
         );
+        // Whoever joins away is told to be away, right after the JOIN
+        // (IRCv3 away-notify).
+        if let Some(message) = self.user(from).away.clone() {
+            let channel = &self.channels[index];
+            let event = Event::MemberAway {
+                nick,
+                message: Some(message),
+            };
+            out.broadcast(&channel.members, event);
+        }
+        let channel = &mut self.channels[index];
         channel.members.push(from);
         out.send(from, Event::Joined(self.channels[index].summary()));
         // A topic someone set is shown on join, before the names as on IRC.

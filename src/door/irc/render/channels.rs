@@ -45,6 +45,13 @@ impl Renderer {
             Event::MemberJoined { channel: c, nick } => {
                 let _ = write!(out, ":{} JOIN {}\r\n", self.mask(nick), channel(c));
             }
+            // away-notify: AWAY with the message, or bare when back.
+            Event::MemberAway { nick, message } if self.caps().has(Cap::AwayNotify) => {
+                let _ = match message {
+                    Some(message) => write!(out, ":{} AWAY :{message}\r\n", self.mask(nick)),
+                    None => write!(out, ":{} AWAY\r\n", self.mask(nick)),
+                };
+            }
             Event::MemberLeft {
                 channel: c,
                 nick,
