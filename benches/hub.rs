@@ -10,16 +10,12 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use chatd::clock::Now;
-use chatd::hub::{
-    ChannelSpec, Command, DoorKind, HistoryConfig, Hub, HubConfig, MessageIds, SessionId,
-};
+use chatd::hub::{ChannelSpec, Command, HistoryConfig, Hub, HubConfig, MessageIds, SessionId};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn hub_with_members(members: u64, history: HistoryConfig) -> (Hub, Now) {
     let mut hub = Hub::new(HubConfig {
         nick_length: 30,
-        idle_timeout: Duration::from_secs(3600),
-        udp_idle_timeout: Duration::from_secs(3600),
         channel_length: 32,
         lobby: None,
         channels: vec![ChannelSpec {
@@ -40,7 +36,7 @@ fn hub_with_members(members: u64, history: HistoryConfig) -> (Hub, Now) {
         let commands = [
             Command::Connect {
                 peer,
-                door: DoorKind::Text,
+                idle_timeout: Duration::from_secs(3600),
             },
             Command::Login {
                 nick: format!("user{id}"),

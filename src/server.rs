@@ -163,6 +163,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
                 accounts: Arc::clone(&accounts),
                 limits: Arc::clone(&limits),
                 flood: flood_rule(&config.limits),
+                idle_timeout: config.udp_idle_timeout,
             };
             udp::start(socket, door).map_err(ServerError::Start)?;
             Some(bound)
@@ -174,6 +175,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
         accounts: Arc::clone(&accounts),
         config: text::TextDoorConfig {
             max_line: config.limits.line_length,
+            idle_timeout: config.idle_timeout,
             flood: flood_rule(&config.limits),
             nick_length: config.limits.nick_length,
         },
@@ -213,6 +215,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
                     },
                     flood: flood_rule(&config.limits),
                     ping_interval: config.irc.ping_interval,
+                    idle_timeout: config.idle_timeout,
                 },
                 engine: engine.clone(),
             });
@@ -260,8 +263,6 @@ fn hub_config(config: &Config, store: &Store) -> Result<hub::HubConfig, StoreErr
     store.reserve_message_ids(reserved)?;
     Ok(hub::HubConfig {
         nick_length: config.limits.nick_length,
-        idle_timeout: config.idle_timeout,
-        udp_idle_timeout: config.udp_idle_timeout,
         channel_length: config.limits.channel_length,
         lobby: config.lobby.clone(),
         channels: config.channels.clone(),
@@ -293,6 +294,7 @@ fn start_web(
         accounts: Arc::clone(accounts),
         config: web::WebDoorConfig {
             max_line: config.limits.line_length,
+            idle_timeout: config.idle_timeout,
             nick_length: config.limits.nick_length,
             flood: flood_rule(&config.limits),
             allowed_origins: config.web.allowed_origins.clone(),

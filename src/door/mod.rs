@@ -19,11 +19,12 @@ use std::io::Write;
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::thread;
+use std::time::Duration;
 
 use log::{error, info, warn};
 
 use crate::engine::{Engine, Outbound, Render, SOCKET_SEND_BUFFER};
-use crate::hub::{Command, DoorKind};
+use crate::hub::Command;
 use crate::runtime::{HubHandle, Link, Outbox};
 
 /// Stack for each connection's thread (its reader; there is no writer
@@ -223,7 +224,10 @@ pub struct Attached {
 
 /// What a TCP door brings to each of its connections.
 pub struct DoorSetup<'a> {
-    pub door: DoorKind,
+    /// The door's name in the log.
+    pub name: &'static str,
+    /// Silence after which the hub logs a session out (see `Command::Connect`).
+    pub idle_timeout: Duration,
     pub hub: &'a HubHandle,
     pub engine: &'a Engine,
 }
@@ -239,13 +243,12 @@ pub fn serve_connection(
     render: impl Render + 'static,
     read: impl FnOnce(Attached) -> String,
 ) {
-    let DoorSetup { door, hub, engine } = setup;
-    let name = match door {
-        DoorKind::Text => "text",
-        DoorKind::Irc => "irc",
-        DoorKind::Udp => "udp",
-        DoorKind::Web => "web",
-    };
+    let DoorSetup {
+        name,
+        idle_timeout,
+        hub,
+        engine,
+    } = setup;
     info!("connect {peer} ({name})");
     // Chat lines are small: without NODELAY they wait for the peer's
     // delayed ACK and latency sits near 40 ms.
@@ -272,7 +275,7 @@ pub fn serve_connection(
         login: Some(reply_tx),
         kill: Box::new(move || for_kill.kill()),
     };
-    let session = hub.attach(peer, door, |_| link);
+    let session = hub.attach(peer, idle_timeout, |_| link);
     let reason = read(Attached {
         session,
         stream,

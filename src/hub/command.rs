@@ -2,21 +2,11 @@
 //! turns its own syntax into these.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use super::channel::MaskKind;
 use super::stored::Stored;
 use crate::model::{AccountId, HistoryQuery, Memo};
-
-/// Which front door a session came through; doors render events differently.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DoorKind {
-    Text,
-    /// The book's UDP protocol.
-    Udp,
-    Irc,
-    /// A browser, over WebSocket.
-    Web,
-}
 
 /// Proof, from a door that checked a password, that a login is the owner of a
 /// registered nickname; with the owner's saved hot list.
@@ -131,7 +121,9 @@ pub enum Command {
     /// A new connection; the hub answers nothing until it logs in.
     Connect {
         peer: SocketAddr,
-        door: DoorKind,
+        /// How long the session may stay silent (keepalives count) before it
+        /// is logged out: the door knows how talkative its clients are.
+        idle_timeout: Duration,
     },
     /// A notice or CTCP for a channel (its members but the sender) or one
     /// person.

@@ -28,8 +28,7 @@ mod tests;
 
 pub use channel::{ChannelSummary, MaskKind};
 pub use command::{
-    Aside, ChannelMode, Command, DoorKind, HistoryRequest, Identity, ListKind, ModeChange, Target,
-    Watch,
+    Aside, ChannelMode, Command, HistoryRequest, Identity, ListKind, ModeChange, Target, Watch,
 };
 pub use event::{ChatError, Departed, Departure, Event, Member, UserSummary};
 pub use message_ids::MessageIds;

@@ -30,7 +30,7 @@ fn config() -> HubConfig {
 /// A world of `config` whose people come over IRC, each from their own
 /// address (see [`address`]).
 fn world_with(config: HubConfig) -> World {
-    World::with_sessions(config, DoorKind::Irc, Addresses::OwnEach)
+    World::with_sessions(config, Addresses::OwnEach)
 }
 
 fn world() -> World {

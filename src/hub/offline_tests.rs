@@ -1188,12 +1188,10 @@ fn no_idle_warning_before_login_but_the_logout_all_the_same() {
 
 #[test]
 fn a_short_timeout_warns_a_third_of_it_before() {
-    let mut config = config(None, HistoryConfig::off());
-    config.idle_timeout = Duration::from_secs(10);
-    config.udp_idle_timeout = Duration::from_secs(30);
-    let mut w = World::with(config);
+    let mut w = World::with(config(None, HistoryConfig::off()));
+    w.idle_timeout = Duration::from_secs(10);
     let text = w.connect("text");
-    let udp = w.open_on(DoorKind::Udp);
+    let udp = w.open_lasting(Duration::from_secs(30));
     assert_eq!(replies(&w.login_with(udp, "udp", None)), [(udp, true)]);
     let mut seen = Vec::new();
     for second in 1..=30 {

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::channel::{Channel, Channels, Lifetime};
-use super::command::{Command, DoorKind, HistoryRequest, Identity, ListKind};
+use super::command::{Command, HistoryRequest, Identity, ListKind};
 use super::event::{ChatError, Departed, Departure, Event};
 use super::message_ids::MessageIds;
 use super::nick_index::NickIndex;
@@ -45,10 +45,6 @@ use lists::Nicknames;
 #[derive(Clone, Debug)]
 pub struct HubConfig {
     pub nick_length: usize,
-    pub idle_timeout: Duration,
-    /// For the book's UDP clients, which send nothing while their user only
-    /// listens (the timed client says STILL_HERE about once a minute).
-    pub udp_idle_timeout: Duration,
     pub channel_length: usize,
     /// Channel joined at login, if any; must be one of `channels`.
     pub lobby: Option<String>,
@@ -207,7 +203,8 @@ pub struct Hub {
 
 struct Session {
     peer: SocketAddr,
-    door: DoorKind,
+    /// Silence (since `last_active`) after which the session is logged out.
+    idle_timeout: Duration,
     /// Last anything (a keepalive too): for the idle timeout.
     last_active: Instant,
     /// Last thing the user did (not a keepalive): the idle time people see.
@@ -351,8 +348,8 @@ impl Hub {
     ) {
         let mut out = Out(effects);
         match command {
-            Command::Connect { peer, door } => {
-                return self.connect(now, from, peer, door, &mut out)
+            Command::Connect { peer, idle_timeout } => {
+                return self.connect(now, from, peer, idle_timeout, &mut out)
             }
             Command::Disconnected { reason } => {
                 return self.remove(now, from, Departure::Lost(reason), &mut out)

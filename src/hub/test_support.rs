@@ -28,8 +28,6 @@ pub(super) const IDLE_TIMEOUT: Duration = Duration::from_secs(600);
 pub(super) fn config_of(channels: &[(&str, &str)], lobby: Option<&str>) -> HubConfig {
     HubConfig {
         nick_length: NICK_LENGTH,
-        idle_timeout: IDLE_TIMEOUT,
-        udp_idle_timeout: IDLE_TIMEOUT,
         channel_length: 32,
         saved_channels: Vec::new(),
         glines: Vec::new(),
@@ -83,8 +81,8 @@ pub(super) struct World {
     pub(super) hub: Hub,
     pub(super) now: Now,
     last_id: u64,
-    /// The door [`World::open`] connects through.
-    door: DoorKind,
+    /// The idle timeout [`World::open`] connects with.
+    pub(super) idle_timeout: Duration,
     addresses: Addresses,
 }
 
@@ -99,18 +97,18 @@ impl World {
         World::with(config(Some("Lobby")))
     }
 
-    /// Sessions come through the text door, all from [`peer`].
+    /// Sessions all come from [`peer`].
     pub(super) fn with(config: HubConfig) -> World {
-        World::with_sessions(config, DoorKind::Text, Addresses::Shared)
+        World::with_sessions(config, Addresses::Shared)
     }
 
-    /// Sessions come through `door`, from `addresses`.
-    pub(super) fn with_sessions(config: HubConfig, door: DoorKind, addresses: Addresses) -> World {
+    /// Sessions come from `addresses`, lasting [`IDLE_TIMEOUT`] in silence.
+    pub(super) fn with_sessions(config: HubConfig, addresses: Addresses) -> World {
         World {
             hub: Hub::new(config),
             now: Now::read(),
             last_id: 0,
-            door,
+            idle_timeout: IDLE_TIMEOUT,
             addresses,
         }
     }
@@ -122,35 +120,36 @@ impl World {
         effects
     }
 
-    /// A new connection's id and the effects of its `Connect` through
-    /// `door` from `ip`.
-    fn connect_through(&mut self, door: DoorKind, ip: &str) -> (SessionId, Vec<Effect>) {
+    /// A new connection's id and the effects of its `Connect` from `ip`,
+    /// logged out after `idle_timeout` of silence.
+    fn connect_through(&mut self, idle_timeout: Duration, ip: &str) -> (SessionId, Vec<Effect>) {
         self.last_id += 1;
         let id = SessionId(self.last_id);
         let peer: SocketAddr = format!("{ip}:40000").parse().unwrap();
-        let effects = self.run(id, Command::Connect { peer, door });
+        let effects = self.run(id, Command::Connect { peer, idle_timeout });
         (id, effects)
     }
 
     /// A new connection's id and the effects of its `Connect` from `ip`.
     pub(super) fn open_from(&mut self, ip: &str) -> (SessionId, Vec<Effect>) {
-        self.connect_through(self.door, ip)
+        self.connect_through(self.idle_timeout, ip)
     }
 
-    /// A new connection through `door` that has not logged in.
-    pub(super) fn open_on(&mut self, door: DoorKind) -> SessionId {
+    /// A new connection that has not logged in, with its own idle timeout
+    /// (as the UDP door's sessions have).
+    pub(super) fn open_lasting(&mut self, idle_timeout: Duration) -> SessionId {
         let ip = match self.addresses {
             Addresses::Shared => peer().ip().to_string(),
             Addresses::OwnEach => address(self.last_id + 1),
         };
-        let (id, effects) = self.connect_through(door, &ip);
+        let (id, effects) = self.connect_through(idle_timeout, &ip);
         assert!(effects.is_empty(), "connect said something: {effects:?}");
         id
     }
 
     /// A new connection that has not logged in.
     pub(super) fn open(&mut self) -> SessionId {
-        self.open_on(self.door)
+        self.open_lasting(self.idle_timeout)
     }
 
     pub(super) fn login_with(
@@ -179,9 +178,10 @@ impl World {
         self.login_with(id, nick, Some(watching(account, watch)))
     }
 
-    /// A new connection through `door` logged in as a guest named `nick`.
-    pub(super) fn connect_on(&mut self, nick: &str, door: DoorKind) -> SessionId {
-        let id = self.open_on(door);
+    /// A new connection with its own idle timeout, logged in as a guest
+    /// named `nick`.
+    pub(super) fn connect_lasting(&mut self, nick: &str, idle_timeout: Duration) -> SessionId {
+        let id = self.open_lasting(idle_timeout);
         let effects = self.login(id, nick);
         assert_eq!(replies(&effects), [(id, true)], "{nick}: {effects:?}");
         id
@@ -189,7 +189,7 @@ impl World {
 
     /// A new connection logged in as a guest named `nick`.
     pub(super) fn connect(&mut self, nick: &str) -> SessionId {
-        self.connect_on(nick, self.door)
+        self.connect_lasting(nick, self.idle_timeout)
     }
 
     /// A new connection logged in as the owner of registered `nick`, with

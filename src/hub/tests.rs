@@ -3130,20 +3130,13 @@ fn ping_keeps_a_session_from_timing_out_but_not_from_looking_idle() {
 
 const UDP_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
-fn world_with_udp_timeout(udp_idle_timeout: Duration) -> World {
-    World::with(HubConfig {
-        udp_idle_timeout,
-        ..config(None)
-    })
-}
-
 #[test]
 fn udp_sessions_time_out_after_the_udp_idle_timeout() {
-    let mut w = world_with_udp_timeout(UDP_IDLE_TIMEOUT);
-    let text = w.connect_on("text", DoorKind::Text);
-    let irc = w.connect_on("irc", DoorKind::Irc);
-    let udp = w.connect_on("udp", DoorKind::Udp);
-    let udp_lurker = w.open_on(DoorKind::Udp);
+    let mut w = World::new();
+    let text = w.connect("text");
+    let irc = w.connect("irc");
+    let udp = w.connect_lasting("udp", UDP_IDLE_TIMEOUT);
+    let udp_lurker = w.open_lasting(UDP_IDLE_TIMEOUT);
     for id in [text, irc, udp] {
         w.join(id, "Weather");
     }
@@ -3182,10 +3175,10 @@ fn udp_sessions_time_out_after_the_udp_idle_timeout() {
 #[test]
 fn udp_sessions_outlast_the_ordinary_idle_timeout_when_theirs_is_longer() {
     let udp_timeout = Duration::from_secs(3600);
-    let mut w = world_with_udp_timeout(udp_timeout);
-    let text = w.connect_on("text", DoorKind::Text);
-    let irc = w.connect_on("irc", DoorKind::Irc);
-    let udp = w.connect_on("udp", DoorKind::Udp);
+    let mut w = World::new();
+    let text = w.connect("text");
+    let irc = w.connect("irc");
+    let udp = w.connect_lasting("udp", udp_timeout);
     w.wait(IDLE_TIMEOUT.as_secs());
     let mut gone = closed(&w.tick());
     gone.sort();

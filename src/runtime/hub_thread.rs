@@ -18,7 +18,7 @@ use log::{info, warn};
 
 use super::store_worker::{self, StoreJob};
 use crate::clock::Now;
-use crate::hub::{Command, DoorKind, Effect, Event, Hub, HubConfig, Memo, SessionId, SessionMap};
+use crate::hub::{Command, Effect, Event, Hub, HubConfig, Memo, SessionId, SessionMap};
 use crate::store::Store;
 
 /// Where a session's events go: for a TCP door, the connection's outbound
@@ -78,7 +78,7 @@ enum Message {
     Attach {
         session: SessionId,
         peer: SocketAddr,
-        door: DoorKind,
+        idle_timeout: Duration,
         link: Link,
     },
     Command {
@@ -102,12 +102,13 @@ pub struct HubHandle {
 }
 
 impl HubHandle {
-    /// Registers a new connection and returns its session id.
-    /// `link` is made for the new session's id.
+    /// Registers a new connection and returns its session id; it is logged
+    /// out after `idle_timeout` without a word. `link` is made for the new
+    /// session's id.
     pub fn attach(
         &self,
         peer: SocketAddr,
-        door: DoorKind,
+        idle_timeout: Duration,
         link: impl FnOnce(SessionId) -> Link,
     ) -> SessionId {
         let session = SessionId(self.next_session.fetch_add(1, Ordering::Relaxed));
@@ -115,7 +116,7 @@ impl HubHandle {
         let _ = self.messages.send(Message::Attach {
             session,
             peer,
-            door,
+            idle_timeout,
             link,
         });
         session
@@ -249,11 +250,12 @@ fn handle(
         Message::Attach {
             session,
             peer,
-            door,
+            idle_timeout,
             link,
         } => {
             links.insert(session, Attached { peer, link });
-            hub.handle(now, session, Command::Connect { peer, door }, effects);
+            let connect = Command::Connect { peer, idle_timeout };
+            hub.handle(now, session, connect, effects);
         }
         Message::Command {
             session,

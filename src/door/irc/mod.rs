@@ -34,7 +34,7 @@ use super::modes::{self, ModeRequest};
 use super::text::codec::{Input, LineDecoder};
 use super::{sanitize, Admission};
 use crate::engine::{Engine, Outbound};
-use crate::hub::{AccountId, Aside, Command, DoorKind, Event, Identity, SessionId, Target, Watch};
+use crate::hub::{AccountId, Aside, Command, Event, Identity, SessionId, Target, Watch};
 use crate::model::name::Nick;
 use crate::runtime::HubHandle;
 use crate::store::AccountRecord;
@@ -47,6 +47,9 @@ pub struct IrcDoorConfig {
     /// Silence after which the server sends PING; as long again without an
     /// answer and the client is gone ("Ping timeout").
     pub ping_interval: Duration,
+    /// Silence after which a session is logged out (answers to the door's
+    /// PINGs count as words).
+    pub idle_timeout: Duration,
 }
 
 /// What a connection needs from the rest of the server.
@@ -73,7 +76,8 @@ impl IrcDoor {
         let caps = Negotiation::default();
         let renderer = Renderer::new(self.config.server.clone(), caps.shared());
         let setup = super::DoorSetup {
-            door: DoorKind::Irc,
+            name: "irc",
+            idle_timeout: self.config.idle_timeout,
             hub: &self.hub,
             engine: &self.engine,
         };

@@ -21,7 +21,7 @@ use super::session::driver::{Connection, Wording};
 use super::session::{self, Expect, Input, Reply, Session};
 use super::{sanitize, Admission};
 use crate::engine::{Engine, Said};
-use crate::hub::{ChatError, Command, DoorKind, Event};
+use crate::hub::{ChatError, Command, Event};
 use crate::model::name::NickError;
 use crate::runtime::HubHandle;
 
@@ -29,6 +29,8 @@ use crate::runtime::HubHandle;
 #[derive(Clone, Debug)]
 pub struct TextDoorConfig {
     pub max_line: usize,
+    /// Silence after which a session is logged out.
+    pub idle_timeout: Duration,
     pub flood: FloodRule,
     pub nick_length: usize,
 }
@@ -61,7 +63,8 @@ impl TextDoor {
     /// thread (its reader).
     pub fn serve(&self, stream: TcpStream, peer: SocketAddr, admission: Admission) {
         let setup = super::DoorSetup {
-            door: DoorKind::Text,
+            name: "text",
+            idle_timeout: self.config.idle_timeout,
             hub: &self.hub,
             engine: &self.engine,
         };

@@ -12,7 +12,7 @@ use std::io;
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 use log::{debug, info, warn};
@@ -21,7 +21,7 @@ use self::wire::Request;
 use super::accounts::Accounts;
 use super::flood::{FloodRule, TokenBucket, Verdict};
 use super::{sanitize, Admission, ConnectionLimits};
-use crate::hub::{ChatError, Command, DoorKind, Event, SessionId};
+use crate::hub::{ChatError, Command, Event, SessionId};
 use crate::runtime::{HubHandle, Link, Outbox, Pushed, QueueFull};
 
 /// Datagrams waiting for the writer, for all UDP sessions together. UDP is
@@ -34,6 +34,10 @@ pub struct UdpDoor {
     pub accounts: Arc<Accounts>,
     pub limits: Arc<ConnectionLimits>,
     pub flood: FloodRule,
+    /// Silence after which a session is logged out: the book's clients send
+    /// nothing while their user only listens (the timed client says
+    /// STILL_HERE about once a minute).
+    pub idle_timeout: Duration,
 }
 
 /// One client address.
@@ -292,16 +296,19 @@ impl Reader {
             }
         };
         let queue = self.queue.clone();
-        let session = self.door.hub.attach(from, DoorKind::Udp, |session| Link {
-            outbox: Arc::new(UdpOutbox {
-                to: from,
-                session,
-                queue,
-            }),
-            login: None,
-            // Nothing to cut: a UDP session can't block its writer.
-            kill: Box::new(|| {}),
-        });
+        let session = self
+            .door
+            .hub
+            .attach(from, self.door.idle_timeout, |session| Link {
+                outbox: Arc::new(UdpOutbox {
+                    to: from,
+                    session,
+                    queue,
+                }),
+                login: None,
+                // Nothing to cut: a UDP session can't block its writer.
+                kill: Box::new(|| {}),
+            });
         info!("connect {from} (udp)");
         lock(&self.clients).insert(
             from,

@@ -31,7 +31,7 @@ use super::session::{self, Expect, Input, Prompt, Reply, Session};
 use super::text::parse::AccountCommand;
 use super::{Admission, ConnectionLimits};
 use crate::engine::{Engine, Said};
-use crate::hub::{ChatError, Command, DoorKind, Event};
+use crate::hub::{ChatError, Command, Event};
 use crate::runtime::HubHandle;
 
 /// The browser door's settings.
@@ -39,6 +39,8 @@ use crate::runtime::HubHandle;
 pub struct WebDoorConfig {
     /// The longest line said, as on the other doors.
     pub max_line: usize,
+    /// Silence after which a session is logged out.
+    pub idle_timeout: Duration,
     pub nick_length: usize,
     pub flood: FloodRule,
     /// Origins besides the page's own whose pages may open the WebSocket.
@@ -133,7 +135,8 @@ impl WebDoor {
         let _ = stream.set_read_timeout(None);
         let peer = SocketAddr::new(client, peer.port());
         let setup = super::DoorSetup {
-            door: DoorKind::Web,
+            name: "web",
+            idle_timeout: self.config.idle_timeout,
             hub: &self.hub,
             engine: &self.engine,
         };

@@ -11,7 +11,6 @@ use log::info;
 use super::{Effect, Hub, Out, Session, StoreWrite, PRUNE_EVERY, WHOWAS_KEPT};
 use crate::clock::{self, Now};
 use crate::hub::channel::Who;
-use crate::hub::command::DoorKind;
 use crate::hub::event::{Departed, Departure, Event};
 use crate::hub::session_id::SessionId;
 
@@ -21,7 +20,7 @@ impl Hub {
         now: Now,
         from: SessionId,
         peer: SocketAddr,
-        door: DoorKind,
+        idle_timeout: Duration,
         out: &mut Out,
     ) {
         let ip = peer.ip().to_string();
@@ -41,7 +40,7 @@ impl Hub {
             from,
             Session {
                 peer,
-                door,
+                idle_timeout,
                 last_active: now.mono,
                 last_input: now.mono,
                 warned: false,
@@ -68,15 +67,10 @@ impl Hub {
 
     /// Logs out every session that has been silent for the idle timeout.
     pub fn tick(&mut self, now: Now, effects: &mut Vec<Effect>) {
-        let timeout = |door| match door {
-            DoorKind::Udp => self.config.udp_idle_timeout,
-            // IRC clients answer the door's PINGs, which count here.
-            DoorKind::Text | DoorKind::Irc | DoorKind::Web => self.config.idle_timeout,
-        };
         let mut idle: Vec<(SessionId, Duration)> = self
             .sessions
             .iter()
-            .map(|(id, s)| (*id, s.last_active, timeout(s.door)))
+            .map(|(id, s)| (*id, s.last_active, s.idle_timeout))
             .filter(|(_, last, timeout)| now.mono.saturating_duration_since(*last) >= *timeout)
             .map(|(id, _, timeout)| (id, timeout))
             .collect();
@@ -88,7 +82,7 @@ impl Hub {
             .iter()
             .filter(|(_, s)| !s.warned && s.user.is_some())
             .map(|(id, s)| {
-                let timeout = timeout(s.door);
+                let timeout = s.idle_timeout;
                 let notice = Duration::from_secs(60).min(timeout / 3);
                 (*id, s.last_active, timeout, notice)
             })
