@@ -36,14 +36,13 @@ impl Renderer {
 
     /// `error` as its numeric, or a NOTICE when IRC has none for it.
     fn error(&self, out: &mut Vec<u8>, error: &ChatError) {
+        if let Some((code, c, text)) = channel_error(error) {
+            return self.numeric(out, code, &format!("{} :{text}", hashed(c)));
+        }
+        if let Some((code, text)) = plain_error(error) {
+            return self.numeric(out, code, text);
+        }
         let (code, rest) = match error {
-            ChatError::NoSuchChannel(c) => {
-                (ERR_NOSUCHCHANNEL, format!("{} :No such channel", hashed(c)))
-            }
-            ChatError::NotInChannel(c) => (
-                ERR_NOTONCHANNEL,
-                format!("{} :You're not on that channel", hashed(c)),
-            ),
             ChatError::NoSuchNick(n) => (ERR_NOSUCHNICK, format!("{n} :No such nick/channel")),
             ChatError::NickInUse(n) => (
                 ERR_NICKNAMEINUSE,
@@ -71,18 +70,7 @@ impl Renderer {
                 ERR_ERRONEUSNICKNAME,
                 format!("* :Erroneous nickname: {why}"),
             ),
-            ChatError::EmptyMessage => (ERR_NOTEXTTOSEND, ":No text to send".to_string()),
-            ChatError::NoRecipient => {
-                (ERR_NORECIPIENT, ":No recipient given (PRIVMSG)".to_string())
-            }
-            ChatError::NotLoggedIn => (ERR_NOTREGISTERED, ":You have not registered".to_string()),
-            ChatError::AlreadyLoggedIn => {
-                (ERR_ALREADYREGISTERED, ":You may not reregister".to_string())
-            }
             ChatError::UnknownCommand(c) => (ERR_UNKNOWNCOMMAND, format!("{c} :Unknown command")),
-            ChatError::LineTooLong { .. } => {
-                (ERR_INPUTTOOLONG, ":Input line was too long".to_string())
-            }
             // MONITOR's and SILENCE's own numerics, one per list.
             ChatError::ListFull {
                 list: ListKind::Watch,
@@ -100,34 +88,6 @@ impl Renderer {
                 ERR_SILELISTFULL,
                 format!("{nick} :Your silence list is full"),
             ),
-            ChatError::ChanOpPrivsNeeded(c) => (
-                ERR_CHANOPRIVSNEEDED,
-                format!("{} :You're not channel operator", hashed(c)),
-            ),
-            ChatError::BannedFromChan(c) => (
-                ERR_BANNEDFROMCHAN,
-                format!("{} :Cannot join channel (+b)", hashed(c)),
-            ),
-            ChatError::InviteOnlyChan(c) => (
-                ERR_INVITEONLYCHAN,
-                format!("{} :Cannot join channel (+i)", hashed(c)),
-            ),
-            ChatError::BadChannelKey(c) | ChatError::ChannelNeedsKey(c) => (
-                ERR_BADCHANNELKEY,
-                format!("{} :Cannot join channel (+k)", hashed(c)),
-            ),
-            ChatError::ChannelIsFull(c) => (
-                ERR_CHANNELISFULL,
-                format!("{} :Cannot join channel (+l)", hashed(c)),
-            ),
-            ChatError::CannotSendToChan(c) => (
-                ERR_CANNOTSENDTOCHAN,
-                format!("{} :Cannot send to channel", hashed(c)),
-            ),
-            ChatError::NoPrivileges => (
-                ERR_NOPRIVILEGES,
-                ":Permission Denied- You're not an IRC operator".to_string(),
-            ),
             ChatError::UserNotInChannel { nick, channel: c } => (
                 ERR_USERNOTINCHANNEL,
                 format!("{nick} {} :They aren't on that channel", hashed(c)),
@@ -136,7 +96,6 @@ impl Renderer {
                 ERR_USERONCHANNEL,
                 format!("{nick} {} :is already on channel", hashed(c)),
             ),
-            ChatError::NoOperHost => (ERR_NOOPERHOST, ":No O-lines for your host".to_string()),
             ChatError::BadChannelName(why) => {
                 (ERR_BADCHANNAME, format!("* :Illegal channel name: {why}"))
             }
@@ -152,6 +111,41 @@ impl Renderer {
         };
         self.numeric(out, code, &rest);
     }
+}
+
+/// The errors about one channel, named first: the numeric, the channel and
+/// the words.
+fn channel_error(error: &ChatError) -> Option<(&'static str, &str, &'static str)> {
+    Some(match error {
+        ChatError::NoSuchChannel(c) => (ERR_NOSUCHCHANNEL, c, "No such channel"),
+        ChatError::NotInChannel(c) => (ERR_NOTONCHANNEL, c, "You're not on that channel"),
+        ChatError::ChanOpPrivsNeeded(c) => (ERR_CHANOPRIVSNEEDED, c, "You're not channel operator"),
+        ChatError::BannedFromChan(c) => (ERR_BANNEDFROMCHAN, c, "Cannot join channel (+b)"),
+        ChatError::InviteOnlyChan(c) => (ERR_INVITEONLYCHAN, c, "Cannot join channel (+i)"),
+        ChatError::BadChannelKey(c) | ChatError::ChannelNeedsKey(c) => {
+            (ERR_BADCHANNELKEY, c, "Cannot join channel (+k)")
+        }
+        ChatError::ChannelIsFull(c) => (ERR_CHANNELISFULL, c, "Cannot join channel (+l)"),
+        ChatError::CannotSendToChan(c) => (ERR_CANNOTSENDTOCHAN, c, "Cannot send to channel"),
+        _ => return None,
+    })
+}
+
+/// The errors whose numeric carries nothing but its words.
+fn plain_error(error: &ChatError) -> Option<(&'static str, &'static str)> {
+    Some(match error {
+        ChatError::EmptyMessage => (ERR_NOTEXTTOSEND, ":No text to send"),
+        ChatError::NoRecipient => (ERR_NORECIPIENT, ":No recipient given (PRIVMSG)"),
+        ChatError::NotLoggedIn => (ERR_NOTREGISTERED, ":You have not registered"),
+        ChatError::AlreadyLoggedIn => (ERR_ALREADYREGISTERED, ":You may not reregister"),
+        ChatError::LineTooLong { .. } => (ERR_INPUTTOOLONG, ":Input line was too long"),
+        ChatError::NoPrivileges => (
+            ERR_NOPRIVILEGES,
+            ":Permission Denied- You're not an IRC operator",
+        ),
+        ChatError::NoOperHost => (ERR_NOOPERHOST, ":No O-lines for your host"),
+        _ => return None,
+    })
 }
 
 fn hashed(name: &str) -> String {
