@@ -1,6 +1,7 @@
 //! Which family each hub event belongs to. The IRC and text renderers keep a
-//! file per family and dispatch on this, so a new event is placed here once
-//! (the match has no catch-all: the compiler asks) rather than in each door.
+//! file per family, the UDP one a function per family, and all three
+//! dispatch on this, so a new event is placed here once (the match has no
+//! catch-all: the compiler asks) rather than in each door.
 
 use crate::hub::Event;
 

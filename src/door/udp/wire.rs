@@ -2,7 +2,8 @@
 //! §3): a datagram is a 2-byte big-endian event code and a payload. Pure:
 //! datagrams in, requests out; events in, datagrams out.
 
-use crate::hub::{Aside, ChatError, Event, UserSummary};
+use crate::door::family::{family, Family};
+use crate::hub::{Aside, ChannelSummary, ChatError, Event, UserSummary};
 
 pub const ERROR: u16 = 10;
 pub const LOGIN_REQ: u16 = 20;
@@ -121,53 +122,110 @@ fn error_text(error: &ChatError) -> String {
 /// Renders an event as the datagrams the book's client understands (§3.2,
 /// §4.2); events it has no words for render as nothing.
 pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
-    match event {
-        Event::LoggedIn { nick } => encode(LOGIN_ACK, nick, out),
-        Event::Joined(c) => encode(
-            JOIN_ACK,
-            &format!("{} {} {}", c.name, c.users, c.description),
-            out,
-        ),
-        Event::Parted { left, current } => {
-            let item = |c: &crate::hub::ChannelSummary| {
-                format!("{} {} {}", c.name, c.users, c.description)
-            };
-            encode(PART_ACK, &item(left), out);
-            // §3.4: the new current channel is announced with a JOIN_ACK.
-            if let Some(c) = current {
-                encode(JOIN_ACK, &item(c), out);
+    match family(event) {
+        Family::Account => render_account(event, out),
+        Family::Channel => render_channel(event, out),
+        Family::Chat => render_chat(event, out),
+        // A kicked member leaves the channel as far as the book knows.
+        Family::Moderation => {
+            if let Event::Kicked { channel, nick, .. } = event {
+                encode(USER_PARTS, &format!("{channel} {nick}"), out)
             }
         }
+        Family::Query => {
+            if let Event::Who { users, .. } = event {
+                for u in users {
+                    user_item(u, out);
+                }
+            }
+        }
+        // The book has no watch or ignore lists.
+        Family::List => {}
+        Family::Connection => render_connection(event, out),
+    }
+}
+
+/// Logging in and memos; the book has no other account events.
+fn render_account(event: &Event, out: &mut Vec<Vec<u8>>) {
+    match event {
+        Event::LoggedIn { nick } => encode(LOGIN_ACK, nick, out),
+        Event::Memos(memos) => {
+            for memo in memos {
+                let text = format!("[memo {}] {}", crate::clock::utc(memo.at), memo.text);
+                encode(PRIVATE_MSG, &format!("{} {text}", memo.from), out);
+            }
+        }
+        Event::MemoStored { to } => encode(
+            ERROR,
+            &format!("{to} is not on line: your message was kept for their next login"),
+            out,
+        ),
+        // Nothing the book's client could ask for or show.
+        _ => {}
+    }
+}
+
+fn render_channel(event: &Event, out: &mut Vec<Vec<u8>>) {
+    match event {
+        Event::Joined(c) => encode(JOIN_ACK, &channel_item(c), out),
+        Event::Parted { left, current } => {
+            encode(PART_ACK, &channel_item(left), out);
+            // §3.4: the new current channel is announced with a JOIN_ACK.
+            if let Some(c) = current {
+                encode(JOIN_ACK, &channel_item(c), out);
+            }
+        }
+        // §3.4: a new current channel is announced with a JOIN_ACK.
+        Event::CurrentChannel(Some(c)) => encode(JOIN_ACK, &channel_item(c), out),
         Event::MemberJoined { channel, nick } => {
             encode(USER_JOINS, &format!("{channel} {nick}"), out)
         }
         Event::MemberLeft { channel, nick, .. } => {
             encode(USER_PARTS, &format!("{channel} {nick}"), out)
         }
+        Event::ChannelList(channels) => {
+            for c in channels {
+                encode(CHANNEL_ITEM, &channel_item(c), out);
+            }
+        }
+        // A member list asked for; the one on joining is another door's.
+        Event::Members {
+            members,
+            on_join: false,
+            ..
+        } => {
+            for member in members {
+                user_item(&member.user, out);
+            }
+        }
+        Event::ChannelDropped { channel, by } => {
+            encode(ERROR, &format!("{channel} was dropped by {by}"), out)
+        }
+        // Nothing the book's client could ask for or show.
+        _ => {}
+    }
+}
+
+fn render_chat(event: &Event, out: &mut Vec<Vec<u8>>) {
+    match event {
         Event::Public {
             channel,
             from,
             text,
             action,
             ..
-        } => {
-            let text = if *action {
-                format!("* {text}")
-            } else {
-                text.clone()
-            };
-            encode(PUBLIC_MSG, &format!("{channel} {from} {text}"), out)
-        }
+        } => encode(
+            PUBLIC_MSG,
+            &format!("{channel} {from} {}", acted(text, *action)),
+            out,
+        ),
         Event::Private {
             from, text, action, ..
-        } => {
-            let text = if *action {
-                format!("* {text}")
-            } else {
-                text.clone()
-            };
-            encode(PRIVATE_MSG, &format!("{from} {text}"), out)
-        }
+        } => encode(
+            PRIVATE_MSG,
+            &format!("{from} {}", acted(text, *action)),
+            out,
+        ),
         Event::Aside {
             from,
             channel,
@@ -188,35 +246,6 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
                 None => encode(PRIVATE_MSG, &format!("{from} {text}"), out),
             }
         }
-        Event::ChannelList(channels) => {
-            for c in channels {
-                encode(
-                    CHANNEL_ITEM,
-                    &format!("{} {} {}", c.name, c.users, c.description),
-                    out,
-                );
-            }
-        }
-        Event::Members {
-            members,
-            on_join: false,
-            ..
-        } => {
-            for member in members {
-                user_item(&member.user, out);
-            }
-        }
-        Event::Who { users, .. } => {
-            for u in users {
-                user_item(u, out);
-            }
-        }
-        Event::Kicked { channel, nick, .. } => {
-            encode(USER_PARTS, &format!("{channel} {nick}"), out)
-        }
-        Event::ChannelDropped { channel, by } => {
-            encode(ERROR, &format!("{channel} was dropped by {by}"), out)
-        }
         Event::Wallops { from, text, .. } => {
             encode(ERROR, &format!("WALL from {from}: {text}"), out)
         }
@@ -227,17 +256,14 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
                 encode(PUBLIC_MSG, &format!("{channel} {} {text}", line.nick), out);
             }
         }
-        Event::Memos(memos) => {
-            for memo in memos {
-                let text = format!("[memo {}] {}", crate::clock::utc(memo.at), memo.text);
-                encode(PRIVATE_MSG, &format!("{} {text}", memo.from), out);
-            }
-        }
-        Event::MemoStored { to } => encode(
-            ERROR,
-            &format!("{to} is not on line: your message was kept for their next login"),
-            out,
-        ),
+        // The sender's own copy: the book's client shows nothing for it.
+        _ => {}
+    }
+}
+
+/// The server's own words, all as ERROR datagrams: the book has no other.
+fn render_connection(event: &Event, out: &mut Vec<Vec<u8>>) {
+    match event {
         Event::IdleWarning { seconds } => encode(
             ERROR,
             &format!("you will be logged out in {seconds} seconds for being idle"),
@@ -246,53 +272,21 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
         Event::Error(error) => encode(ERROR, &error_text(error), out),
         Event::Closing { reason } => encode(ERROR, reason, out),
         Event::Notice(text) => encode(ERROR, text, out),
-        // Nothing the book's client could ask for or show.
-        Event::PrivateSent { .. }
-        | Event::Whois(_)
-        | Event::WhoisOffline { .. }
-        | Event::Registered { .. }
-        | Event::WatchList(_)
-        | Event::WatchedAtLogin(_)
-        | Event::Watching { .. }
-        | Event::Unwatched { .. }
-        | Event::WatchedLogin { .. }
-        | Event::WatchedLogout { .. }
-        | Event::Members { on_join: true, .. }
-        | Event::Ison(_)
-        | Event::Away(_)
-        | Event::AwayReply { .. }
-        | Event::NickChanged { .. }
-        | Event::Topic { .. }
-        | Event::Stats { .. }
-        | Event::Raw(_)
-        | Event::TopicWho { .. }
-        | Event::TopicSet { .. }
-        | Event::ModeChanged { .. }
-        | Event::ChannelModes { .. }
-        | Event::MaskList { .. }
-        | Event::Invited { .. }
-        | Event::Inviting { .. }
-        | Event::YouAreOper
-        | Event::ChannelCreated { .. }
-        | Event::WhoisAddress { .. }
-        | Event::MemosCleared
-        | Event::IgnoreList(_)
-        | Event::Ignoring { .. }
-        | Event::Unignored { .. }
-        | Event::MemberAway { .. }
-        | Event::Whowas(_) => {}
-        // Asked for through the IRC door only (CHATHISTORY).
-        Event::HistoryLines { .. } | Event::HistoryTargets(_) => {}
-        // §3.4: a new current channel is announced with a JOIN_ACK.
-        Event::CurrentChannel(current) => {
-            if let Some(c) = current {
-                encode(
-                    JOIN_ACK,
-                    &format!("{} {} {}", c.name, c.users, c.description),
-                    out,
-                );
-            }
-        }
+        // A raw line is another door's.
+        _ => {}
+    }
+}
+
+/// `name users description`: a channel as CHANNEL_ITEM and the ACKs carry it.
+fn channel_item(c: &ChannelSummary) -> String {
+    format!("{} {} {}", c.name, c.users, c.description)
+}
+
+/// A `/me` line as the book's client shows it: `* text`.
+fn acted(text: &str, action: bool) -> String {
+    match action {
+        true => format!("* {text}"),
+        false => text.to_string(),
     }
 }
 
