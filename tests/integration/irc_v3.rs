@@ -68,6 +68,7 @@ fn cap_ls_302_offers_capabilities_with_values_and_older_ls_without() {
         "cap-notify",
         "echo-message",
         "message-tags",
+        "multi-prefix",
         "sasl=PLAIN",
         "server-time",
         "userhost-in-names",
@@ -327,4 +328,29 @@ fn away_notify_tells_channel_mates_who_asked() {
     bob.send("JOIN #Weather");
     ann.expect_line(&format!(":{} JOIN #Weather", mask("bob")));
     ann.expect_next(&format!(":{} AWAY :still lunch", mask("bob")));
+}
+
+#[test]
+fn multi_prefix_shows_every_status_in_names() {
+    let server = TestServer::start();
+    let mut mo = with_caps(&server, "mo", "multi-prefix");
+    mo.send("JOIN #Den");
+    mo.numeric("366", "#Den");
+    mo.send("MODE #Den +v mo");
+    mo.expect_where("the +v", |l| l.command == "MODE" && l.param(1) == "+v");
+    let names = mo.query("NAMES #Den", "366");
+    if !names
+        .iter()
+        .any(|l| l.is_reply("353", &["mo"]) && l.last() == "@+mo")
+    {
+        mo.fail("NAMES with multi-prefix should show @+mo");
+    }
+
+    // Without it, the highest only.
+    let mut ian = Irc::logged_in(&server, "ian");
+    ian.send("JOIN #Den");
+    let names = ian.expect_numeric("353", &["ian"]);
+    if !names.last().split(' ').any(|n| n == "@mo") {
+        ian.fail(&format!("NAMES without multi-prefix: {:?}", names.raw));
+    }
 }

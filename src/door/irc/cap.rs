@@ -14,6 +14,7 @@ pub enum Cap {
     CapNotify,
     EchoMessage,
     MessageTags,
+    MultiPrefix,
     Sasl,
     ServerTime,
     UserhostInNames,
@@ -21,11 +22,12 @@ pub enum Cap {
 
 impl Cap {
     /// Every capability, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 7] = [
+    pub const ALL: [Cap; 8] = [
         Cap::AwayNotify,
         Cap::CapNotify,
         Cap::EchoMessage,
         Cap::MessageTags,
+        Cap::MultiPrefix,
         Cap::Sasl,
         Cap::ServerTime,
         Cap::UserhostInNames,
@@ -38,6 +40,7 @@ impl Cap {
             Cap::CapNotify => "cap-notify",
             Cap::EchoMessage => "echo-message",
             Cap::MessageTags => "message-tags",
+            Cap::MultiPrefix => "multi-prefix",
             Cap::Sasl => "sasl",
             Cap::ServerTime => "server-time",
             Cap::UserhostInNames => "userhost-in-names",

@@ -6,7 +6,7 @@ use std::io::Write;
 use super::{channel, Renderer};
 use crate::door::irc::cap::Cap;
 use crate::door::irc::numeric::*;
-use crate::door::modes::{member_prefix, prefixed_nick};
+use crate::door::modes::member_prefix;
 use crate::hub::{Departure, Event, Member};
 
 impl Renderer {
@@ -124,9 +124,10 @@ impl Renderer {
         let full = self.caps().has(Cap::UserhostInNames);
         for member in members {
             // userhost-in-names: `@nick!user@host`, the status mark first.
+            let marks = self.status(member);
             let nick = match full {
-                true => format!("{}{}", member_prefix(member), self.mask(&member.user.nick)),
-                false => prefixed_nick(member),
+                true => format!("{marks}{}", self.mask(&member.user.nick)),
+                false => format!("{marks}{}", member.user.nick),
             };
             if !line.is_empty() && line.len() + nick.len() > 380 {
                 self.numeric(out, RPL_NAMREPLY, &format!("= {name} :{line}"));
@@ -141,6 +142,19 @@ impl Renderer {
             self.numeric(out, RPL_NAMREPLY, &format!("= {name} :{line}"));
         }
         self.numeric(out, RPL_ENDOFNAMES, &format!("{name} :End of /NAMES list."));
+    }
+
+    /// The member's status marks: the highest only, or with multi-prefix
+    /// every one, highest first.
+    fn status(&self, member: &Member) -> String {
+        match self.caps().has(Cap::MultiPrefix) {
+            true => [(member.op, '@'), (member.voiced, '+')]
+                .iter()
+                .filter(|(has, _)| *has)
+                .map(|(_, mark)| *mark)
+                .collect(),
+            false => member_prefix(member).to_string(),
+        }
     }
 
     /// PART, or QUIT once for however many channels we shared with `nick`.
