@@ -13,6 +13,7 @@ pub mod session;
 pub mod text;
 pub mod udp;
 pub mod web;
+mod wording;
 
 use std::collections::HashMap;
 use std::io::Write;
