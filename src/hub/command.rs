@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::channel::MaskKind;
+use super::kinds::{Aside, HistoryRequest};
 use super::stored::Stored;
-use crate::model::{AccountId, HistoryQuery, Memo};
+use crate::model::{AccountId, Memo};
 
 /// Proof, from a door that checked a password, that a login is the owner of a
 /// registered nickname; with the owner's saved hot list.
@@ -18,15 +19,6 @@ pub struct Identity {
     pub ignore: Vec<String>,
     /// Private messages that waited for this login.
     pub memos: Vec<Memo>,
-}
-
-/// Which of a user's two lists of nicknames.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ListKind {
-    /// The hot list: whose logins and logouts the user hears.
-    Watch,
-    /// Nicknames whose lines never reach the user.
-    Ignore,
 }
 
 /// A change to (or a look at) the hot list or the ignore list.
@@ -68,52 +60,11 @@ pub enum ChannelMode {
     TopicOps,
 }
 
-/// A line passed on for the person's client rather than said in the
-/// conversation: never kept in history or as a memo (IRC's NOTICE and CTCP).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Aside {
-    /// A notice. RFC 2812 §3.3.2: it is never answered, not even with an
-    /// error, so that two bots cannot answer each other for ever.
-    Notice,
-    /// A client-to-client request (CTCP `VERSION`, `PING`, `DCC SEND`…): the
-    /// text is the request without its `\x01` framing.
-    Ctcp,
-    /// The answer to a CTCP request (an IRC NOTICE): never answered either.
-    CtcpReply,
-    /// Client-only message tags and no text (IRCv3 `TAGMSG`: typing
-    /// notices, reactions): the text is the tags as the sender's client
-    /// wrote them, `+key=value;…`, for clients that read tags; other doors
-    /// show nothing.
-    Tags,
-}
-
-impl Aside {
-    /// Whether a refusal is told to the sender: only a request is.
-    pub fn answered(self) -> bool {
-        self == Aside::Ctcp
-    }
-}
-
 /// Where a line goes: a channel or one person.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     Channel(String),
     Nick(String),
-}
-
-/// A look at kept channel history (IRC's `CHATHISTORY`): only lines the
-/// store kept, of channels the asker may read now.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HistoryRequest {
-    /// Up to `limit` lines of a channel, as `query` asks.
-    Lines {
-        channel: String,
-        query: HistoryQuery,
-        limit: usize,
-    },
-    /// Up to `limit` channels with lines said between two instants (Unix
-    /// milliseconds, either way round), each with its newest line's time.
-    Targets { from: i64, to: i64, limit: usize },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

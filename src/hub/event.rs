@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::channel::{ChannelSummary, MaskKind};
-use super::command::{Aside, HistoryRequest, ListKind};
+use super::kinds::{Aside, HistoryRequest, ListKind};
 use crate::model::name::NickError;
 use crate::model::{HistoryLine, HistoryTarget, MaskEntry, Memo, Stamp};
 

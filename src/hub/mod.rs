@@ -10,6 +10,7 @@ mod command;
 mod event;
 #[cfg(test)]
 mod history_tests;
+mod kinds;
 mod message_ids;
 #[cfg(test)]
 mod moderation_tests;
@@ -27,10 +28,9 @@ mod test_support;
 mod tests;
 
 pub use channel::{ChannelSummary, MaskKind};
-pub use command::{
-    Aside, ChannelMode, Command, HistoryRequest, Identity, ListKind, ModeChange, Target, Watch,
-};
+pub use command::{ChannelMode, Command, Identity, ModeChange, Target, Watch};
 pub use event::{ChatError, Departed, Departure, Event, Member, UserSummary};
+pub use kinds::{Aside, HistoryRequest, ListKind};
 pub use message_ids::MessageIds;
 pub use session_id::{SessionId, SessionMap};
 pub use state::{Effect, Hub, HubConfig, StoreWrite, MAX_HISTORY_PAGE, MAX_WATCH};

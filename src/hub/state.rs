@@ -17,8 +17,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::channel::{Channel, Channels, Lifetime};
-use super::command::{Command, HistoryRequest, Identity, ListKind};
+use super::command::{Command, Identity};
 use super::event::{ChatError, Departed, Departure, Event};
+use super::kinds::{HistoryRequest, ListKind};
 use super::message_ids::MessageIds;
 use super::nick_index::NickIndex;
 use super::session_id::{SessionId, SessionMap};

@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
-use super::command::HistoryRequest;
 use super::event::{ChatError, Event};
+use super::kinds::HistoryRequest;
 use crate::model::{HistoryLine, HistoryTarget, Memo, MemoKept};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

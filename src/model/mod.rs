@@ -1,8 +1,9 @@
 //! The plain shared types: what the hub, the store and the configuration all
 //! speak of (accounts, channel records, history lines and their message ids,
-//! memos, bans, nickname and channel-name rules, address ranges, history
-//! requests). Data only, no behaviour beyond checking a name,
-//! so that none of those three needs to import another: each imports this.
+//! memos, bans, operators, address ranges, history requests, nickname and
+//! channel-name rules). Data only, with no behaviour beyond checking and
+//! matching a value, so that none of those three needs to import another:
+//! each imports this.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

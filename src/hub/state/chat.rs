@@ -5,8 +5,9 @@
 
 use super::{Effect, Hub, Out, StoreWrite};
 use crate::clock::{self, Now};
-use crate::hub::command::{Aside, Target};
+use crate::hub::command::Target;
 use crate::hub::event::{ChatError, Event};
+use crate::hub::kinds::Aside;
 use crate::hub::session_id::SessionId;
 use crate::model::{HistoryLine, Stamp};
 

@@ -7,8 +7,8 @@
 //! channel stays secret. Pure like the rest of `state`.
 
 use super::{Effect, Hub, Out};
-use crate::hub::command::HistoryRequest;
 use crate::hub::event::{ChatError, Event};
+use crate::hub::kinds::HistoryRequest;
 use crate::hub::session_id::SessionId;
 use crate::hub::stored::HistoryFound;
 

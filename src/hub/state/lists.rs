@@ -6,8 +6,9 @@
 
 use super::{Effect, Hub, Out, StoreWrite, MAX_WATCH};
 use crate::clock::{self, Now};
-use crate::hub::command::{ListKind, Watch};
+use crate::hub::command::Watch;
 use crate::hub::event::{ChatError, Event};
+use crate::hub::kinds::ListKind;
 use crate::hub::session_id::SessionId;
 use crate::model::name::Nick;
 use crate::model::AccountId;
