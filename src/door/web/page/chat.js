@@ -56,6 +56,12 @@
       const why = event.reason ? " (" + event.reason + ")" : "";
       status("Disconnected" + why + ". Reconnecting in " + wait + " s…", "down");
       systemLineEverywhere("Disconnected from the server" + why + ".");
+      state.nick = null;
+      if (!state.credentials) {
+        // Logged out for good (idle, banned, replaced): log in again by hand.
+        $("chat-screen").hidden = true;
+        $("login-screen").hidden = false;
+      }
       state.reconnectTimer = setTimeout(connect, wait * 1000);
     });
   }
@@ -365,6 +371,10 @@
   const handlers = {
     logged_in(m) {
       state.nick = m.nick;
+      // After a reconnect: back into the channels that were open.
+      for (const key of state.conversations.keys()) {
+        if (key.startsWith("#")) send({ type: "join", channel: key.slice(1) });
+      }
       $("login-screen").hidden = true;
       $("chat-screen").hidden = false;
       status("Logged in as " + m.nick + ".", "ok");
