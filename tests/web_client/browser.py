@@ -9,7 +9,7 @@ Logs in from the page as the guest "browser" (the page contract's ids:
 nick, login, say, log, users, channels), waits for tina's line, answers in
 the channel, sends tina a private message (/msg), waits for tina's private
 reply (a private tab with an unread count) and for carol's join notice,
-and saves a screenshot. Prints each step, a line each, for the test's
+and saves a screenshot, and one at a phone's size. Prints each step, a line each, for the test's
 failure report; exits 0 when all is done, 1 on any failure.
 """
 
@@ -80,6 +80,14 @@ def run(driver, url, screenshot):
 
     driver.save_screenshot(screenshot)
     log(f"saved {screenshot}")
+    # A phone-sized screen: one column, the talk box still on screen.
+    driver.set_window_size(390, 760)
+    say = driver.find_element(By.ID, "say")
+    if not say.is_displayed():
+        raise AssertionError("the talk box is not shown on a phone-sized screen")
+    phone = screenshot.replace(".png", "-phone.png")
+    driver.save_screenshot(phone)
+    log(f"saved {phone}")
 
 
 if __name__ == "__main__":
