@@ -16,7 +16,7 @@ use arbitrary::Arbitrary;
 use chatd::door::udp::wire::{self, Request, MAX_DATAGRAM};
 use chatd::hub::{
     ChannelSummary, ChatError, Departure, Event, HistoryLine, ListKind, Member, Memo, MessageId,
-    Prompt, Stamp, UserSummary,
+    Stamp, UserSummary,
 };
 use chatd::model::name::NickError;
 use libfuzzer_sys::fuzz_target;
@@ -162,12 +162,6 @@ impl Error {
 
 #[derive(Arbitrary, Debug)]
 enum FuzzEvent {
-    PromptNick(bool),
-    PromptPassword(String),
-    PromptNewPassword(String, usize),
-    PromptRepeat,
-    EchoOn,
-    Help,
     Notice(String),
     LoggedIn(String),
     ChannelList(Vec<Channel>),
@@ -185,7 +179,6 @@ enum FuzzEvent {
     Topic(String, String),
     WhoReply(String, Vec<User>),
     Stats(usize, usize),
-    Raw(String),
     Away(Option<String>),
     AwayReply(String, String),
     NickChanged(String, String),
@@ -217,16 +210,6 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
         false => text.to_string(),
     };
     match event {
-        FuzzEvent::PromptNick(first) => (Event::Prompt(Prompt::Nick { first }), 0, None),
-        FuzzEvent::PromptPassword(nick) => (Event::Prompt(Prompt::Password { nick }), 0, None),
-        FuzzEvent::PromptNewPassword(nick, min_length) => (
-            Event::Prompt(Prompt::NewPassword { nick, min_length }),
-            0,
-            None,
-        ),
-        FuzzEvent::PromptRepeat => (Event::Prompt(Prompt::RepeatPassword), 0, None),
-        FuzzEvent::EchoOn => (Event::EchoOn, 0, None),
-        FuzzEvent::Help => (Event::Help, 0, None),
         FuzzEvent::Notice(text) => (Event::Notice(text.clone()), 1, Some(text)),
         FuzzEvent::LoggedIn(nick) => (Event::LoggedIn { nick: nick.clone() }, 1, Some(nick)),
         FuzzEvent::ChannelList(channels) => {
@@ -348,7 +331,6 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
             )
         }
         FuzzEvent::Stats(users, channels) => (Event::Stats { users, channels }, 0, None),
-        FuzzEvent::Raw(line) => (Event::Raw(line), 0, None),
         FuzzEvent::Away(message) => (Event::Away(message), 0, None),
         FuzzEvent::AwayReply(nick, message) => (Event::AwayReply { nick, message }, 0, None),
         FuzzEvent::NickChanged(old, new) => (Event::NickChanged { old, new }, 0, None),
@@ -375,7 +357,7 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
                 channel,
                 nick,
                 by,
-                reason,
+                reason: Some(reason),
             };
             (event, 1, Some(text))
         }

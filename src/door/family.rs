@@ -81,10 +81,8 @@ pub fn family(event: &Event) -> Family {
         | Event::IgnoreList(_)
         | Event::Ignoring { .. }
         | Event::Unignored { .. } => Family::List,
-        Event::Notice(_)
-        | Event::Error(_)
-        | Event::IdleWarning { .. }
-        | Event::Closing { .. }
-        | Event::Raw(_) => Family::Connection,
+        Event::Notice(_) | Event::Error(_) | Event::IdleWarning { .. } | Event::Closing { .. } => {
+            Family::Connection
+        }
     }
 }

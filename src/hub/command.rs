@@ -232,10 +232,6 @@ pub enum Command {
     /// Ask for kept history; answered with `Event::HistoryLines` or
     /// `Event::HistoryTargets` once the store has looked.
     History(HistoryRequest),
-    /// Send this event straight back, in order with everything else the hub
-    /// sends this session: how a door answers a command itself (a parse
-    /// error, PONG) without overtaking the answers to earlier commands.
-    Relay(Box<super::Event>),
     /// What the store worker saved or found for this session, as the
     /// runtime's store worker reports it; not the user doing anything.
     Stored(Stored),

@@ -195,10 +195,6 @@ pub enum Event {
         nick: String,
         address: String,
     },
-    /// A line a door has already put in its own protocol, queued by its
-    /// reader so that it is ordered with what the hub says. Never sent by
-    /// the hub.
-    Raw(String),
     /// Your away state changed: `Some` is the message you left.
     Away(Option<String>),
     /// The person you wrote to privately is away.

@@ -376,7 +376,6 @@ impl Hub {
             Command::Login { nick, identity } => self.login(now, from, &nick, identity, &mut out),
             Command::Quit { message } => self.quit(now, from, message, &mut out),
             Command::Ping => {}
-            Command::Relay(event) => out.send(from, *event),
             _ if !logged_in => out.error(from, ChatError::NotLoggedIn),
             command => self.user_command(now, from, command, &mut out),
         }
@@ -390,8 +389,7 @@ impl Hub {
             | Command::Stored(_)
             | Command::Login { .. }
             | Command::Quit { .. }
-            | Command::Ping
-            | Command::Relay(_) => unreachable!("handled before login is checked"),
+            | Command::Ping => unreachable!("handled before login is checked"),
             Command::Say {
                 channel,
                 text,
@@ -455,8 +453,9 @@ impl Hub {
         let session = self.sessions.get_mut(&from)?;
         session.last_active = now.mono;
         session.warned = false;
-        // Keepalives and a door's own replies are not the user doing anything.
-        if !matches!(command, Command::Ping | Command::Relay(_)) {
+        // Keepalives (a door sends one for a line it answered itself) are
+        // not the user doing anything.
+        if !matches!(command, Command::Ping) {
             session.last_input = now.mono;
         }
         Some(session.user.is_some())

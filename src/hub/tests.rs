@@ -2971,39 +2971,6 @@ fn stats_counts_users_online_and_channels() {
 }
 
 // ---------------------------------------------------------------------------
-// Relay
-// ---------------------------------------------------------------------------
-
-#[test]
-fn relay_sends_the_event_straight_back_even_before_login() {
-    let mut w = World::new();
-    let id = w.open();
-    let event = Event::Raw(":chatd PONG chatd :123".into());
-    let effects = w.run(id, Command::Relay(Box::new(event.clone())));
-    assert_eq!(effects.len(), 1, "{effects:?}");
-    assert_eq!(events_for(&effects, id), [event]);
-    // Still not logged in.
-    assert_eq!(
-        events_for(&w.say(id, "hi"), id),
-        [err(ChatError::NotLoggedIn)]
-    );
-}
-
-#[test]
-fn relay_goes_to_the_sender_only() {
-    let mut w = World::with_lobby();
-    let alice = w.connect("alice");
-    let bob = w.connect("bob");
-    let event = err(ChatError::UnknownCommand("/frobnicate".into()));
-    let effects = w.run(alice, Command::Relay(Box::new(event.clone())));
-    assert_eq!(recipients(&effects), [alice]);
-    assert_eq!(events_for(&effects, alice), [event]);
-    assert!(events_for(&effects, bob).is_empty());
-    assert!(stores(&effects).is_empty());
-    assert!(replies(&effects).is_empty());
-}
-
-// ---------------------------------------------------------------------------
 // Watch::Clear
 // ---------------------------------------------------------------------------
 

@@ -115,6 +115,28 @@ fn irc_and_telnet_users_talk_in_one_channel() {
     tina.expect_next("<ian has left Lobby (quit: bye)>");
 }
 
+/// Issue 13: the door answers PING itself, straight into the connection's
+/// queue, yet never ahead of the hub's answer to a line sent before it.
+#[test]
+fn the_doors_own_answer_waits_for_the_hubs_answers_to_earlier_lines() {
+    let server = TestServer::start();
+    let mut rita = Irc::logged_in(&server, "rita");
+    let mark = rita.mark();
+    // One write: the JOIN is the hub's to answer, the PONG the door's.
+    rita.send("JOIN #order\r\nPING :sync");
+    rita.expect_line(&format!(":{SERVER} PONG {SERVER} :sync"));
+    let lines = rita.lines_read_since(mark);
+    let joined = format!(":{} JOIN #order", mask("rita"));
+    let joined = lines.iter().position(|l| l.raw == joined);
+    let named = lines
+        .iter()
+        .position(|l| l.is_reply("366", &["rita", "#order"]));
+    match (joined, named) {
+        (Some(joined), Some(named)) if joined < named => {}
+        _ => rita.fail("the JOIN and its NAMES must come before the PONG"),
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Registration, CAP, PING
 // ---------------------------------------------------------------------------

@@ -20,9 +20,6 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use crossbeam_channel::Receiver;
-
 use self::cap::{CapReply, Negotiation};
 use self::message::{Message, ParseError};
 use self::numeric::*;
@@ -31,13 +28,14 @@ use super::accounts::Accounts;
 use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::modes::{self, ModeRequest};
-use super::text::codec::{Input, LineDecoder};
+use super::session::driver::{Connection, Wording};
+use super::session::{self, Input, Reply, SaslReply, Session};
+use super::text::codec::{self, LineDecoder};
 use super::{sanitize, Admission};
-use crate::engine::{Engine, Outbound};
-use crate::hub::{AccountId, Aside, Command, Event, Identity, SessionId, Target, Watch};
+use crate::engine::{Engine, Said};
+use crate::hub::{Aside, Command, Event, Target, Watch};
 use crate::model::name::Nick;
 use crate::runtime::HubHandle;
-use crate::store::AccountRecord;
 
 /// The IRC door's settings.
 #[derive(Clone, Debug)]
@@ -82,22 +80,22 @@ impl IrcDoor {
             engine: &self.engine,
         };
         super::serve_connection(setup, stream, peer, renderer, |attached| {
+            let rules = session::Rules {
+                allow_guests: self.accounts.rules.allow_guests,
+                min_password_length: self.accounts.rules.min_password_length,
+                nick_length: self.config.server.nick_length,
+            };
+            let accounts = Arc::clone(&self.accounts);
+            let session = Session::new(rules);
             Reader {
                 door: self,
-                session: attached.session,
                 peer,
-                own: attached.own,
-                replies: attached.replies,
+                conn: Connection::new(session, &attached, peer.ip(), accounts, self.hub.clone()),
                 pinged: false,
-                nick: None,
+                asked: None,
                 user: None,
-                pass: None,
                 negotiating: false,
                 caps,
-                sasl: Sasl::default(),
-                registered: false,
-                went_deep: false,
-                account: None,
             }
             .run(&attached.stream)
         });
@@ -105,37 +103,20 @@ impl IrcDoor {
     }
 }
 
-/// SASL PLAIN as it goes (IRCv3 `sasl-3.1`).
-#[derive(Default)]
-struct Sasl {
-    /// `AUTHENTICATE PLAIN` was accepted; base64 chunks come next.
-    started: bool,
-    buffer: String,
-    /// The account a successful exchange proved, used at registration.
-    proved: Option<(AccountRecord, Identity)>,
-}
-
 struct Reader<'a> {
     door: &'a IrcDoor,
-    session: SessionId,
     peer: SocketAddr,
-    own: Arc<Outbound>,
-    /// The hub's answers to Login and ChangeNick.
-    replies: Receiver<bool>,
+    /// The session: nickname, account, PASS, SASL.
+    conn: Connection,
     /// A PING went out for silence and nothing has come since.
     pinged: bool,
-    /// The nickname asked for, or held once registered.
-    nick: Option<String>,
+    /// The nickname asked for before registration.
+    asked: Option<String>,
     user: Option<String>,
-    pass: Option<String>,
     /// Between CAP LS/REQ and CAP END registration waits.
     negotiating: bool,
+    /// The capabilities asked for and agreed (shared with the renderer).
     caps: Negotiation,
-    sasl: Sasl,
-    registered: bool,
-    /// Registration has just completed ([`LineConnection::went_deep`]).
-    went_deep: bool,
-    account: Option<AccountId>,
 }
 
 impl Reader<'_> {
@@ -149,7 +130,7 @@ impl Reader<'_> {
 
 impl LineConnection for Reader<'_> {
     fn went_deep(&mut self) -> bool {
-        std::mem::take(&mut self.went_deep)
+        self.conn.session.take_logged_in_now()
     }
 
     fn closing(&mut self, reason: &str) {
@@ -172,26 +153,33 @@ impl LineConnection for Reader<'_> {
         Flow::Continue
     }
 
-    fn input(&mut self, input: Input) -> Flow {
+    fn input(&mut self, input: codec::Input) -> Flow {
         // Anything at all answers a PING.
         self.pinged = false;
         let line = match input {
-            Input::Line(line) => line,
-            Input::TooLong => {
+            codec::Input::Line(line) => line,
+            codec::Input::TooLong => {
                 self.reply(ERR_INPUTTOOLONG, ":Input line was too long");
-                return Flow::Continue;
+                return self.hub(Command::Ping);
             }
-            Input::Negotiation { .. } => return Flow::Continue,
+            codec::Input::Negotiation { .. } => return Flow::Continue,
         };
         let message = match Message::parse(&line) {
             Ok(message) => message,
             Err(ParseError::Empty) => return Flow::Continue,
             Err(ParseError::TooLong) => {
                 self.reply(ERR_INPUTTOOLONG, ":Input line was too long");
-                return Flow::Continue;
+                return self.hub(Command::Ping);
             }
         };
-        self.message(message)
+        let sent = self.conn.sent();
+        let flow = self.message(message);
+        if matches!(flow, Flow::Continue) && self.conn.sent() == sent {
+            // A line the hub never heard of is still a sign of life: the
+            // hub's idle clock starts again (not its /whois idle time).
+            return self.hub(Command::Ping);
+        }
+        flow
     }
 }
 
@@ -201,14 +189,12 @@ impl Reader<'_> {
         match m.command.as_str() {
             "CAP" => return self.cap(&m),
             "AUTHENTICATE" => return self.authenticate(&m),
-            "PASS" if self.registered => {
+            "PASS" if self.registered() => {
                 self.reply(ERR_ALREADYREGISTERED, ":You may not reregister")
             }
-            "PASS" => {
-                self.pass = Some(m.param(0).to_string());
-            }
+            "PASS" => return self.session(Input::Pass(m.param(0).to_string())),
             "NICK" => return self.nick(m.param(0)),
-            "USER" if self.registered => {
+            "USER" if self.registered() => {
                 self.reply(ERR_ALREADYREGISTERED, ":You may not reregister")
             }
             "USER" if m.params.len() < 4 => return self.need_more("USER"),
@@ -223,7 +209,7 @@ impl Reader<'_> {
                 let message = Some(chat_text(m.param(0))).filter(|q| !q.is_empty());
                 return self.hub(Command::Quit { message });
             }
-            _ if !self.registered => self.reply(ERR_NOTREGISTERED, ":You have not registered"),
+            _ if !self.registered() => self.reply(ERR_NOTREGISTERED, ":You have not registered"),
             _ => return self.command(m),
         }
         Flow::Continue
@@ -281,13 +267,10 @@ impl Reader<'_> {
             },
             "OPER" if m.params.len() < 2 => return self.need_more("OPER"),
             "OPER" => {
-                let accounts = Arc::clone(&self.door.accounts);
-                return match accounts.check_oper(self.peer.ip(), m.param(0), m.param(1)) {
-                    Ok(()) => self.hub(Command::Oper {
-                        name: m.param(0).to_string(),
-                    }),
-                    Err(error) => self.hub(Command::Relay(Box::new(Event::Error(error)))),
-                };
+                return self.session(Input::Oper {
+                    name: m.param(0).to_string(),
+                    password: m.param(1).to_string(),
+                })
             }
             "KILL" if m.params.is_empty() => return self.need_more("KILL"),
             "KILL" => Command::Kill {
@@ -386,7 +369,7 @@ impl Reader<'_> {
         let me = self.me().to_string();
         match self.caps.handle(m.param(0), m.param(1)) {
             CapReply::Lines(lines) => {
-                if !self.registered && !m.param(0).eq_ignore_ascii_case("LIST") {
+                if !self.registered() && !m.param(0).eq_ignore_ascii_case("LIST") {
                     self.negotiating = true;
                 }
                 for line in lines {
@@ -404,72 +387,9 @@ impl Reader<'_> {
         Flow::Continue
     }
 
-    /// SASL PLAIN: `AUTHENTICATE PLAIN`, then the base64 of
-    /// `authzid NUL authcid NUL password` in chunks of up to 400 bytes.
+    /// SASL PLAIN, run by the session (`door::session::sasl`).
     fn authenticate(&mut self, m: &Message) -> Flow {
-        let data = m.param(0);
-        if self.registered {
-            self.reply(
-                ERR_SASLALREADY,
-                ":You have already authenticated using SASL",
-            );
-            return Flow::Continue;
-        }
-        if data == "*" {
-            self.sasl = Sasl::default();
-            self.reply(ERR_SASLABORTED, ":SASL authentication aborted");
-            return Flow::Continue;
-        }
-        if !self.sasl.started {
-            if data.eq_ignore_ascii_case("PLAIN") {
-                self.sasl.started = true;
-                self.raw("AUTHENTICATE +".to_string());
-            } else {
-                self.reply(RPL_SASLMECHS, "PLAIN :are available SASL mechanisms");
-                self.reply(ERR_SASLFAIL, ":SASL authentication failed");
-            }
-            return Flow::Continue;
-        }
-        if data != "+" {
-            self.sasl.buffer.push_str(data);
-        }
-        if data.len() == 400 {
-            return Flow::Continue;
-        }
-        let encoded = std::mem::take(&mut self.sasl.buffer);
-        self.sasl.started = false;
-        let proved = base64::engine::general_purpose::STANDARD
-            .decode(encoded.as_bytes())
-            .ok()
-            .and_then(|plain| String::from_utf8(plain).ok())
-            .and_then(|plain| {
-                let mut fields = plain.splitn(3, '\0');
-                let (_authzid, authcid, password) =
-                    (fields.next()?, fields.next()?, fields.next()?);
-                let record = self.door.accounts.lookup(authcid).ok()??;
-                let identity = self
-                    .door
-                    .accounts
-                    .log_in(self.peer.ip(), &record, password)
-                    .ok()?;
-                Some((record, identity))
-            });
-        match proved {
-            Some((record, identity)) => {
-                let mask = format!("{0}!{0}@{1}", record.nick, self.door.config.server.name);
-                self.reply(
-                    RPL_LOGGEDIN,
-                    &format!(
-                        "{mask} {} :You are now logged in as {}",
-                        record.nick, record.nick
-                    ),
-                );
-                self.reply(RPL_SASLSUCCESS, ":SASL authentication successful");
-                self.sasl.proved = Some((record, identity));
-            }
-            None => self.reply(ERR_SASLFAIL, ":SASL authentication failed"),
-        }
-        Flow::Continue
+        self.session(Input::Authenticate(m.param(0).to_string()))
     }
 
     fn nick(&mut self, wanted: &str) -> Flow {
@@ -486,116 +406,29 @@ impl Reader<'_> {
             );
             return Flow::Continue;
         }
-        if !self.registered {
-            self.nick = Some(wanted.to_string());
+        if !self.registered() {
+            self.asked = Some(wanted.to_string());
             return self.try_register();
         }
-        match self.door.accounts.owner_of(wanted) {
-            Ok(Some(owner)) if Some(owner.id) != self.account => {
-                let rest = format!(
-                    "{wanted} :Nickname is registered: /msg NickServ IDENTIFY {wanted} <password>"
-                );
-                self.reply(ERR_NICKNAMEINUSE, &rest);
-                Flow::Continue
-            }
-            Ok(None) if !self.door.accounts.rules.allow_guests => {
-                let rest =
-                    format!("{wanted} :This server has no guests: only registered nicknames");
-                self.reply(ERR_ERRONEUSNICKNAME, &rest);
-                Flow::Continue
-            }
-            Ok(_) => self.change_nick(wanted.to_string(), None),
-            Err(error) => self.say(Event::Error(error)),
-        }
-    }
-
-    /// Asks the hub for another nickname and waits for the answer.
-    fn change_nick(&mut self, wanted: String, identity: Option<Identity>) -> Flow {
-        let proved = identity.as_ref().map(|i| i.account);
-        let same = self
-            .nick
-            .as_deref()
-            .is_some_and(|n| n.eq_ignore_ascii_case(&wanted));
-        let command = Command::ChangeNick {
-            nick: wanted.clone(),
-            identity,
-        };
-        if let Flow::Stop(reason) = self.hub(command) {
-            return Flow::Stop(reason);
-        }
-        match self.replies.recv() {
-            Ok(true) => {
-                self.account = proved.or(self.account.filter(|_| same));
-                self.nick = Some(wanted);
-                Flow::Continue
-            }
-            Ok(false) => Flow::Continue,
-            Err(_) => Flow::Stop("closed by the server".into()),
-        }
+        self.session(Input::ChangeNick {
+            nick: wanted.to_string(),
+        })
     }
 
     /// Completes registration once NICK and USER are in and CAP is done.
     fn try_register(&mut self) -> Flow {
-        if self.registered || self.negotiating || self.user.is_none() {
+        if self.registered() || self.negotiating || self.user.is_none() {
             return Flow::Continue;
         }
-        let Some(nick) = self.nick.clone() else {
+        let Some(nick) = self.asked.clone() else {
             return Flow::Continue;
         };
-        let accounts = Arc::clone(&self.door.accounts);
-        let (nick, identity) = match self.sasl.proved.take() {
-            Some((record, identity)) => (record.nick, Some(identity)),
-            None => match accounts.owner_of(&nick) {
-                Err(error) => return self.say(Event::Error(error)),
-                Ok(Some(record)) => match self.pass.take() {
-                    Some(password) => match accounts.log_in(self.peer.ip(), &record, &password) {
-                        Ok(identity) => (record.nick, Some(identity)),
-                        Err(error) => {
-                            self.reply(
-                                ERR_PASSWDMISMATCH,
-                                &format!(":Password incorrect ({error})"),
-                            );
-                            return Flow::Continue;
-                        }
-                    },
-                    None => {
-                        let rest = format!(
-                            "{nick} :Nickname is registered: log in with SASL or PASS, or pick another"
-                        );
-                        self.reply(ERR_NICKNAMEINUSE, &rest);
-                        return Flow::Continue;
-                    }
-                },
-                Ok(None) if accounts.rules.allow_guests => (nick, None),
-                Ok(None) => {
-                    self.say(Event::Closing {
-                        reason: "this server has no guests: log in to an account with SASL \
-                                 (register one over telnet)"
-                            .into(),
-                    });
-                    return Flow::Stop("no account".into());
-                }
-            },
-        };
-        let account = identity.as_ref().map(|i| i.account);
-        if let Flow::Stop(reason) = self.hub(Command::Login {
-            nick: nick.clone(),
-            identity,
-        }) {
-            return Flow::Stop(reason);
-        }
-        match self.replies.recv() {
-            Ok(true) => {
-                self.registered = true;
-                self.went_deep = true;
-                self.nick = Some(nick);
-                self.account = account;
-                Flow::Continue
-            }
-            // The hub said why (433, 432); the client may try another NICK.
-            Ok(false) => Flow::Continue,
-            Err(_) => Flow::Stop("closed by the server".into()),
-        }
+        // The hub says why it refuses a nickname (433, 432); the client may
+        // try another NICK.
+        self.session(Input::Credentials {
+            nick,
+            password: None,
+        })
     }
 
     /// PRIVMSG and NOTICE, to channels and nicknames (comma lists). A NOTICE
@@ -672,72 +505,44 @@ impl Reader<'_> {
     /// NickServ for clients without SASL: REGISTER, IDENTIFY, HELP.
     fn nickserv(&mut self, text: &str) -> Flow {
         let words: Vec<&str> = text.split_whitespace().collect();
-        let accounts = Arc::clone(&self.door.accounts);
-        let nick = self.me().to_string();
-        match words.first().map(|w| w.to_ascii_uppercase()).as_deref() {
-            Some("REGISTER") => {
-                let Some(password) = words.get(1) else {
-                    return self.nickserv_says("Syntax: REGISTER <password>");
-                };
-                if self.account.is_some() {
-                    return self.nickserv_says(&format!("{nick} is already registered."));
-                }
-                match accounts.register(&nick, password) {
-                    Ok(account) => {
-                        self.account = Some(account);
-                        // The hub confirms (as NickServ) once it has saved.
-                        self.hub(Command::Identified { account })
-                    }
-                    Err(error) => self.nickserv_says(&error.to_string()),
-                }
+        let input = match words.first().map(|w| w.to_ascii_uppercase()).as_deref() {
+            Some("REGISTER") => match words.get(1) {
+                Some(password) => Input::Register {
+                    password: password.to_string(),
+                },
+                None => return self.nickserv_says("Syntax: REGISTER <password>"),
+            },
+            Some("IDENTIFY") => match words.as_slice() {
+                [_, password] => Input::Identify {
+                    nick: None,
+                    password: password.to_string(),
+                },
+                [_, target, password] => Input::Identify {
+                    nick: Some(target.to_string()),
+                    password: password.to_string(),
+                },
+                _ => return self.nickserv_says("Syntax: IDENTIFY [nick] <password>"),
+            },
+            _ => {
+                return self.nickserv_says(
+                    "Commands: REGISTER <password> (registers your current nickname), \
+                     IDENTIFY [nick] <password> (logs you in to it)",
+                )
             }
-            Some("IDENTIFY") => {
-                let (target, password) = match words.as_slice() {
-                    [_, password] => (nick.clone(), *password),
-                    [_, target, password] => (target.to_string(), *password),
-                    _ => return self.nickserv_says("Syntax: IDENTIFY [nick] <password>"),
-                };
-                let record = match accounts.lookup(&target) {
-                    Ok(Some(record)) => record,
-                    Ok(None) => return self.nickserv_says(&format!("{target} is not registered.")),
-                    Err(error) => return self.nickserv_says(&error.to_string()),
-                };
-                match accounts.log_in(self.peer.ip(), &record, password) {
-                    Ok(identity) => {
-                        let account = record.nick.clone();
-                        if let Flow::Stop(reason) =
-                            self.change_nick(account.clone(), Some(identity))
-                        {
-                            return Flow::Stop(reason);
-                        }
-                        if self.account == Some(record.id) {
-                            let mask =
-                                format!("{0}!{0}@{1}", account, self.door.config.server.name);
-                            self.reply(
-                                RPL_LOGGEDIN,
-                                &format!("{mask} {account} :You are now logged in as {account}"),
-                            );
-                            return self
-                                .nickserv_says(&format!("You are now identified for {account}."));
-                        }
-                        Flow::Continue
-                    }
-                    Err(error) => self.nickserv_says(&error.to_string()),
-                }
-            }
-            _ => self.nickserv_says(
-                "Commands: REGISTER <password> (registers your current nickname), \
-                 IDENTIFY [nick] <password> (logs you in to it)",
-            ),
-        }
+        };
+        let words = Words {
+            server: &self.door.config.server,
+            nickserv: true,
+        };
+        self.conn.step(input, &words)
     }
 
     fn nickserv_says(&self, text: &str) -> Flow {
-        let name = &self.door.config.server.name;
-        self.raw(format!(
-            ":NickServ!NickServ@{name} NOTICE {} :{text}",
-            self.me()
-        ));
+        let words = Words {
+            server: &self.door.config.server,
+            nickserv: true,
+        };
+        self.conn.say(Said::Bytes(words.nickserv(self.me(), text)));
         Flow::Continue
     }
 
@@ -811,10 +616,20 @@ impl Reader<'_> {
     }
 
     fn me(&self) -> &str {
-        self.nick
-            .as_deref()
-            .filter(|_| self.registered)
-            .unwrap_or("*")
+        self.conn.session.nick().unwrap_or("*")
+    }
+
+    fn registered(&self) -> bool {
+        self.conn.session.logged_in()
+    }
+
+    /// Runs `input` through the session, in IRC's words.
+    fn session(&mut self, input: Input) -> Flow {
+        let words = Words {
+            server: &self.door.config.server,
+            nickserv: false,
+        };
+        self.conn.step(input, &words)
     }
 
     fn need_more(&self, command: &str) -> Flow {
@@ -833,22 +648,126 @@ impl Reader<'_> {
 
     /// Queues a line of our own, behind the hub's answers to earlier commands.
     fn raw(&self, line: String) {
-        let _ = self
-            .door
-            .hub
-            .send(self.session, Command::Relay(Box::new(Event::Raw(line))));
+        self.conn
+            .say(Said::Bytes(format!("{line}\r\n").into_bytes()));
     }
 
-    fn hub(&self, command: Command) -> Flow {
-        match self.door.hub.send(self.session, command) {
-            true => Flow::Continue,
-            false => Flow::Stop("server shutting down".into()),
-        }
+    fn hub(&mut self, command: Command) -> Flow {
+        self.conn.to_hub(command)
     }
 
     fn say(&self, event: Event) -> Flow {
-        // Its commands go to the hub uncounted: nothing to wait for.
-        self.own.say(0, crate::engine::Said::Event(event));
+        self.conn.say(Said::Event(event));
+        Flow::Continue
+    }
+}
+
+/// IRC's words for what the session says: numerics from the server, and
+/// NOTICEs from NickServ for what was asked of NickServ.
+struct Words<'a> {
+    server: &'a ServerInfo,
+    /// The input came from `PRIVMSG NickServ`: NickServ answers.
+    nickserv: bool,
+}
+
+impl Words<'_> {
+    /// `:server CODE me rest`.
+    fn numeric(&self, me: &str, code: &str, rest: &str) -> Said {
+        Said::Bytes(format!(":{} {code} {me} {rest}\r\n", self.server.name).into_bytes())
+    }
+
+    fn nickserv(&self, me: &str, text: &str) -> Vec<u8> {
+        let name = &self.server.name;
+        format!(":NickServ!NickServ@{name} NOTICE {me} :{text}\r\n").into_bytes()
+    }
+
+    /// RPL_LOGGEDIN for the account `nick`.
+    fn logged_in(&self, me: &str, nick: &str) -> Said {
+        let mask = format!("{nick}!{nick}@{}", self.server.name);
+        let rest = format!("{mask} {nick} :You are now logged in as {nick}");
+        self.numeric(me, RPL_LOGGEDIN, &rest)
+    }
+
+    fn sasl(&self, me: &str, reply: SaslReply, out: &mut Vec<Said>) {
+        let failed = || self.numeric(me, ERR_SASLFAIL, ":SASL authentication failed");
+        match reply {
+            SaslReply::Continue => out.push(Said::Bytes(b"AUTHENTICATE +\r\n".to_vec())),
+            SaslReply::Mechanisms => {
+                let rest = "PLAIN :are available SASL mechanisms";
+                out.push(self.numeric(me, RPL_SASLMECHS, rest));
+                out.push(failed());
+            }
+            SaslReply::Aborted => {
+                out.push(self.numeric(me, ERR_SASLABORTED, ":SASL authentication aborted"))
+            }
+            SaslReply::AlreadyAuthenticated => out.push(self.numeric(
+                me,
+                ERR_SASLALREADY,
+                ":You have already authenticated using SASL",
+            )),
+            SaslReply::Succeeded { nick } => {
+                out.push(self.logged_in(me, &nick));
+                let rest = ":SASL authentication successful";
+                out.push(self.numeric(me, RPL_SASLSUCCESS, rest));
+            }
+            SaslReply::Failed => out.push(failed()),
+        }
+    }
+}
+
+impl Wording for Words<'_> {
+    fn word(&self, session: &Session, reply: Reply, out: &mut Vec<Said>) -> Flow {
+        let me = session.nick().unwrap_or("*");
+        let nickserv = |text: &str| Said::Bytes(self.nickserv(me, text));
+        match reply {
+            Reply::Event(Event::Error(why)) if self.nickserv => {
+                out.push(nickserv(&why.to_string()))
+            }
+            Reply::Event(event) => out.push(Said::Event(event)),
+            Reply::AlreadyRegistered { nick } => {
+                out.push(nickserv(&format!("{nick} is already registered.")))
+            }
+            // A registered nickname needs its password: which way to give
+            // it depends on whether registration is done.
+            Reply::NickRegistered { asked, .. } if session.logged_in() => {
+                let rest = format!(
+                    "{asked} :Nickname is registered: /msg NickServ IDENTIFY {asked} <password>"
+                );
+                out.push(self.numeric(me, ERR_NICKNAMEINUSE, &rest))
+            }
+            Reply::NickRegistered { asked, .. } => {
+                let rest = format!(
+                    "{asked} :Nickname is registered: log in with SASL or PASS, or pick another"
+                );
+                out.push(self.numeric(me, ERR_NICKNAMEINUSE, &rest))
+            }
+            Reply::NoGuests { nick } if session.logged_in() => {
+                let rest = format!("{nick} :This server has no guests: only registered nicknames");
+                out.push(self.numeric(me, ERR_ERRONEUSNICKNAME, &rest))
+            }
+            Reply::NoGuests { .. } => {
+                out.push(Said::Event(Event::Closing {
+                    reason: "this server has no guests: log in to an account with SASL \
+                             (register one over telnet)"
+                        .into(),
+                }));
+                return Flow::Stop("no account".into());
+            }
+            Reply::PasswordRefused(why) => {
+                let rest = format!(":Password incorrect ({why})");
+                out.push(self.numeric(me, ERR_PASSWDMISMATCH, &rest))
+            }
+            Reply::Sasl(reply) => self.sasl(me, reply, out),
+            Reply::Identified { nick } => {
+                out.push(self.logged_in(me, &nick));
+                out.push(nickserv(&format!("You are now identified for {nick}.")));
+            }
+            Reply::NoSuchAccount { nick } => {
+                out.push(nickserv(&format!("{nick} is not registered.")))
+            }
+            // IRC has no login dialogue.
+            Reply::Prompt(_) | Reply::EchoOn => {}
+        }
         Flow::Continue
     }
 }

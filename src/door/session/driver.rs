@@ -27,8 +27,9 @@ use crate::runtime::HubHandle;
 /// How a door puts the session's replies in its own words.
 pub trait Wording {
     /// Appends what the client should read for `reply`; `session` is the
-    /// session as it is after the step that said it.
-    fn word(&self, session: &Session, reply: Reply, out: &mut Vec<Said>);
+    /// session as it is after the step that said it. `Flow::Stop` ends the
+    /// connection once that is said (IRC closes on "no guests").
+    fn word(&self, session: &Session, reply: Reply, out: &mut Vec<Said>) -> Flow;
 }
 
 /// One TCP connection's session and what it needs of the server.
@@ -76,9 +77,12 @@ impl Connection {
                 match output {
                     Output::Say(reply) => {
                         let mut said = Vec::new();
-                        words.word(&self.session, reply, &mut said);
+                        let flow = words.word(&self.session, reply, &mut said);
                         for said in said {
                             self.say(said);
+                        }
+                        if let Flow::Stop(reason) = flow {
+                            return Flow::Stop(reason);
                         }
                     }
                     Output::Hub(command) => {
@@ -101,6 +105,7 @@ impl Connection {
         let (accounts, ip) = (&self.accounts, self.ip);
         Ok(match request {
             Request::Owner(nick) => Answer::Account(accounts.owner_of(&nick)),
+            Request::Account(name) => Answer::Account(accounts.lookup(&name)),
             Request::Throttle(account) => Answer::Done(accounts.check_throttle(ip, &account)),
             Request::Password { account, password } => {
                 Answer::Identity(accounts.log_in(ip, &account, &password))
@@ -119,6 +124,11 @@ impl Connection {
                 Err(_) => return Err("closed by the server".into()),
             },
         })
+    }
+
+    /// Commands sent to the hub so far.
+    pub fn sent(&self) -> u64 {
+        self.sent
     }
 
     /// Sends the hub a command, counted so that later replies wait for it.

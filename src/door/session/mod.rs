@@ -1,8 +1,9 @@
 //! One connection's session, the same under every door: who it is (nickname,
 //! account), how it logs in (nickname and password prompts, registration,
-//! guests, the hub's answer), its account commands (register, nickname
-//! change, oper, password change) and the capabilities it negotiated. Pure:
-//! no sockets, no store, no clock, no hub.
+//! guests, PASS, SASL PLAIN, the hub's answer) and its account commands
+//! (register, NickServ IDENTIFY, nickname change, oper, password change).
+//! Pure: no sockets, no store, no clock, no hub. (IRC's negotiated
+//! capabilities live with its renderer, in `door/irc/cap.rs`.)
 //!
 //! A door feeds it [`Input`]s (what its command table made of a client's
 //! line) and carries out the [`Output`]s in order:
@@ -19,6 +20,7 @@
 //! (UDP) answers requests later, from wherever the answer arrives.
 
 pub mod driver;
+pub mod sasl;
 #[cfg(test)]
 mod tests;
 
@@ -65,6 +67,40 @@ pub enum Reply {
     NoGuests {
         nick: String,
     },
+    /// `nick`, the nickname in use, is registered to this session already.
+    AlreadyRegistered {
+        nick: String,
+    },
+    /// The password given with the login ([`Input::Credentials`]) was not
+    /// accepted, for this reason.
+    PasswordRefused(ChatError),
+    /// How a SASL exchange goes ([`Input::Authenticate`]).
+    Sasl(SaslReply),
+    /// `IDENTIFY` proved the account registered as `nick`, now in use.
+    Identified {
+        nick: String,
+    },
+    /// `IDENTIFY` named a nickname nobody registered.
+    NoSuchAccount {
+        nick: String,
+    },
+}
+
+/// A SASL exchange's answers, as IRCv3 `sasl-3.1` has them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SaslReply {
+    /// Go on: send the credentials (`AUTHENTICATE +`).
+    Continue,
+    /// Only PLAIN is offered (and this try failed).
+    Mechanisms,
+    Aborted,
+    /// The session is logged in already.
+    AlreadyAuthenticated,
+    /// The account registered as `nick` is proved; the login uses it.
+    Succeeded {
+        nick: String,
+    },
+    Failed,
 }
 
 /// What a door feeds its session.
@@ -81,6 +117,23 @@ pub enum Input {
     /// The client has been quiet since a failed password step: what it
     /// typed ahead is gone ([`Session::discarding`]).
     Quiet,
+    /// Log in as `nick` all at once (IRC registration, a UDP LOGIN): with
+    /// the account SASL proved, or `password`, or the one given with
+    /// [`Input::Pass`] — which is only used up on a registered nickname.
+    Credentials {
+        nick: String,
+        password: Option<String>,
+    },
+    /// A password to log in with, for the [`Input::Credentials`] to come.
+    Pass(String),
+    /// One `AUTHENTICATE` argument of a SASL PLAIN exchange.
+    Authenticate(String),
+    /// Prove the account registered as `nick` (default: the nickname in
+    /// use) and take that nickname.
+    Identify {
+        nick: Option<String>,
+        password: String,
+    },
     /// Register the nickname in use with `password`.
     Register {
         password: String,
@@ -103,6 +156,9 @@ pub enum Input {
 /// What the session needs done before it can go on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Request {
+    /// The account registered exactly as this name (SASL, IDENTIFY):
+    /// [`Answer::Account`].
+    Account(String),
     /// The account a person must own to use this nickname (the one
     /// registered as it; one it only looks like refuses it, issue 16):
     /// [`Answer::Account`].
@@ -195,13 +251,34 @@ enum Pending {
     HubLogin {
         nick: String,
         account: Option<AccountId>,
+        /// A dialogue asks for another nickname when the hub refuses one.
+        ask_again: bool,
     },
+    /// The account of a nickname to log in as all at once.
+    Credentials {
+        nick: String,
+        password: Option<String>,
+    },
+    /// The password given with credentials, for the account of this nickname.
+    CredentialsPassword(String),
+    /// The account SASL names, and the password to check for it.
+    SaslAccount(String),
+    SaslPassword(AccountRecord),
+    IdentifyAccount {
+        target: String,
+        password: String,
+    },
+    IdentifyPassword(AccountRecord),
     /// `/register` while logged in.
     Register,
     /// The account of a nickname asked for with `/nick`.
     NickChange(String),
     /// The hub's answer to `ChangeNick`.
-    HubNickChange(String),
+    /// … with the account the change proved (IDENTIFY), if any.
+    HubNickChange {
+        wanted: String,
+        proved: Option<AccountId>,
+    },
     Oper(String),
     ChangePassword,
 }
@@ -217,6 +294,11 @@ pub struct Session {
     pending: Option<Pending>,
     /// A login has completed since the door last asked.
     logged_in_now: bool,
+    /// Given with `PASS`, for the login.
+    pass: Option<String>,
+    sasl: sasl::Exchange,
+    /// The account a SASL exchange proved, for the login.
+    proved: Option<(AccountRecord, Identity)>,
 }
 
 impl Session {
@@ -228,7 +310,15 @@ impl Session {
             account: None,
             pending: None,
             logged_in_now: false,
+            pass: None,
+            sasl: sasl::Exchange::default(),
+            proved: None,
         }
+    }
+
+    /// Logged in: the hub took a nickname for this session.
+    pub fn logged_in(&self) -> bool {
+        self.stage == Stage::Chat
     }
 
     /// The nickname this session holds in the hub, once logged in.
@@ -293,6 +383,33 @@ impl Session {
                 Request::Owner(nick),
             ),
             (Input::Password(line), _) => self.password_line(line, out),
+            (Input::Pass(password), _) => self.pass = Some(password),
+            (Input::Authenticate(_), Stage::Chat) => {
+                say(out, Reply::Sasl(SaslReply::AlreadyAuthenticated))
+            }
+            (Input::Authenticate(data), _) => self.authenticate(&data, out),
+            (Input::Credentials { nick, password }, stage) if *stage != Stage::Chat => {
+                match self.proved.take() {
+                    Some((account, identity)) => {
+                        self.log_in(account.nick, Some(identity), false, out)
+                    }
+                    None => {
+                        let pending = Pending::Credentials {
+                            nick: nick.clone(),
+                            password,
+                        };
+                        self.ask(out, pending, Request::Owner(nick))
+                    }
+                }
+            }
+            (Input::Identify { nick, password }, Stage::Chat) => {
+                let target = nick.or_else(|| self.nick.clone()).unwrap_or_default();
+                let pending = Pending::IdentifyAccount {
+                    target: target.clone(),
+                    password,
+                };
+                self.ask(out, pending, Request::Account(target))
+            }
             (Input::Register { password }, Stage::Chat) => self.register(password, out),
             (Input::ChangeNick { nick }, Stage::Chat) => self.change_nick(nick, out),
             (Input::Oper { name, password }, Stage::Chat) => {
@@ -360,19 +477,14 @@ impl Session {
     }
 
     fn register(&mut self, password: String, out: &mut Vec<Output>) {
-        if self.account.is_some() {
-            return error(out, ChatError::AlreadyRegistered);
-        }
         let nick = self.nick.clone().unwrap_or_default();
+        if self.account.is_some() {
+            return say(out, Reply::AlreadyRegistered { nick });
+        }
         self.ask(out, Pending::Register, Request::Register { nick, password });
     }
 
     fn change_nick(&mut self, wanted: String, out: &mut Vec<Output>) {
-        // Exactly the nickname one has: nothing would change (a change of
-        // case is a change).
-        if self.nick.as_deref() == Some(wanted.as_str()) {
-            return error(out, ChatError::SameNick(wanted));
-        }
         let request = Request::Owner(wanted.clone());
         self.ask(out, Pending::NickChange(wanted), request);
     }
@@ -392,7 +504,7 @@ impl Session {
                 Err(why) => self.refuse_typed_ahead(why, out),
             },
             (Pending::LoginPassword(nick), Answer::Identity(checked)) => match checked {
-                Ok(identity) => self.log_in(nick, Some(identity), out),
+                Ok(identity) => self.log_in(nick, Some(identity), true, out),
                 Err(why) => self.refuse_typed_ahead(why, out),
             },
             (Pending::NewAccount(nick), Answer::Registered(registered)) => match registered {
@@ -406,19 +518,70 @@ impl Session {
                         ignore: Vec::new(),
                         memos: Vec::new(),
                     };
-                    self.log_in(nick, Some(identity), out)
+                    self.log_in(nick, Some(identity), true, out)
                 }
                 Err(why) => self.refuse(why, out),
             },
-            (Pending::HubLogin { nick, account }, Answer::Hub(taken)) => match taken {
+            (
+                Pending::HubLogin {
+                    nick,
+                    account,
+                    ask_again,
+                },
+                Answer::Hub(taken),
+            ) => match taken {
                 true => {
                     self.stage = Stage::Chat;
                     self.nick = Some(nick);
                     self.account = account;
                     self.logged_in_now = true;
                 }
-                // The hub has said why; ask again.
-                false => self.prompt_nick(out),
+                // The hub has said why; ask again (or the client will).
+                false if ask_again => self.prompt_nick(out),
+                false => {}
+            },
+            (Pending::Credentials { nick, password }, Answer::Account(found)) => {
+                self.credentials(nick, password, found, out)
+            }
+            (Pending::CredentialsPassword(nick), Answer::Identity(checked)) => match checked {
+                Ok(identity) => self.log_in(nick, Some(identity), false, out),
+                Err(why) => say(out, Reply::PasswordRefused(why)),
+            },
+            (Pending::SaslAccount(password), Answer::Account(found)) => match found {
+                Ok(Some(account)) => {
+                    let request = Request::Password {
+                        account: account.clone(),
+                        password,
+                    };
+                    self.ask(out, Pending::SaslPassword(account), request)
+                }
+                _ => say(out, Reply::Sasl(SaslReply::Failed)),
+            },
+            (Pending::SaslPassword(account), Answer::Identity(checked)) => match checked {
+                Ok(identity) => {
+                    let nick = account.nick.clone();
+                    self.proved = Some((account, identity));
+                    say(out, Reply::Sasl(SaslReply::Succeeded { nick }))
+                }
+                Err(_) => say(out, Reply::Sasl(SaslReply::Failed)),
+            },
+            (Pending::IdentifyAccount { target, password }, Answer::Account(found)) => {
+                self.identify_account(target, password, found, out)
+            }
+            (Pending::IdentifyPassword(account), Answer::Identity(checked)) => match checked {
+                Ok(identity) => {
+                    let wanted = account.nick;
+                    out.push(Output::Hub(Command::ChangeNick {
+                        nick: wanted.clone(),
+                        identity: Some(identity),
+                    }));
+                    let pending = Pending::HubNickChange {
+                        wanted,
+                        proved: Some(account.id),
+                    };
+                    self.ask(out, pending, Request::HubAnswer)
+                }
+                Err(why) => error(out, why),
             },
             (Pending::Register, Answer::Registered(registered)) => match registered {
                 Ok(account) => {
@@ -431,14 +594,17 @@ impl Session {
             (Pending::NickChange(wanted), Answer::Account(found)) => {
                 self.nick_change(wanted, found, out)
             }
-            (Pending::HubNickChange(wanted), Answer::Hub(taken)) => {
+            (Pending::HubNickChange { wanted, proved }, Answer::Hub(taken)) => {
                 if taken {
                     let same = self
                         .nick
                         .as_deref()
                         .is_some_and(|n| n.eq_ignore_ascii_case(&wanted));
-                    self.account = self.account.filter(|_| same);
-                    self.nick = Some(wanted);
+                    self.account = proved.or(self.account.filter(|_| same));
+                    self.nick = Some(wanted.clone());
+                }
+                if proved.is_some() && self.account == proved {
+                    say(out, Reply::Identified { nick: wanted })
                 }
             }
             (Pending::Oper(name), Answer::Done(checked)) => match checked {
@@ -471,7 +637,7 @@ impl Session {
                 let request = Request::Throttle(account.clone());
                 self.ask(out, Pending::Throttle(account), request)
             }
-            Ok(None) if self.rules.allow_guests => self.log_in(nick, None, out),
+            Ok(None) if self.rules.allow_guests => self.log_in(nick, None, true, out),
             Ok(None) => {
                 // No guests: check the nickname before asking for a password.
                 if let Err(why) = Nick::parse(&nick, self.rules.nick_length) {
@@ -513,7 +679,11 @@ impl Session {
                 }));
                 // Wait for the hub's answer: /register must only ever name
                 // the nickname this connection really holds.
-                self.ask(out, Pending::HubNickChange(wanted), Request::HubAnswer);
+                let pending = Pending::HubNickChange {
+                    wanted,
+                    proved: None,
+                };
+                self.ask(out, pending, Request::HubAnswer);
             }
             Err(why) => error(out, why),
         }
@@ -521,13 +691,90 @@ impl Session {
 
     /// Asks the hub for the nickname and waits for its answer, so that lines
     /// typed (or pasted) after the nickname are read as chat, not nicknames.
-    fn log_in(&mut self, nick: String, identity: Option<Identity>, out: &mut Vec<Output>) {
+    fn log_in(
+        &mut self,
+        nick: String,
+        identity: Option<Identity>,
+        ask_again: bool,
+        out: &mut Vec<Output>,
+    ) {
         let account = identity.as_ref().map(|i| i.account);
         out.push(Output::Hub(Command::Login {
             nick: nick.clone(),
             identity,
         }));
-        self.ask(out, Pending::HubLogin { nick, account }, Request::HubAnswer);
+        let pending = Pending::HubLogin {
+            nick,
+            account,
+            ask_again,
+        };
+        self.ask(out, pending, Request::HubAnswer);
+    }
+
+    /// Credentials for `nick`, with its account if registered.
+    fn credentials(
+        &mut self,
+        nick: String,
+        password: Option<String>,
+        found: Result<Option<AccountRecord>, ChatError>,
+        out: &mut Vec<Output>,
+    ) {
+        match found {
+            Err(why) => error(out, why),
+            Ok(Some(account)) => match password.or_else(|| self.pass.take()) {
+                Some(password) => {
+                    let pending = Pending::CredentialsPassword(account.nick.clone());
+                    let request = Request::Password { account, password };
+                    self.ask(out, pending, request)
+                }
+                None => say(
+                    out,
+                    Reply::NickRegistered {
+                        asked: nick,
+                        owner: account.nick,
+                    },
+                ),
+            },
+            Ok(None) if self.rules.allow_guests => self.log_in(nick, None, false, out),
+            Ok(None) => say(out, Reply::NoGuests { nick }),
+        }
+    }
+
+    /// `IDENTIFY`: the account registered as `target`, if any.
+    fn identify_account(
+        &mut self,
+        target: String,
+        password: String,
+        found: Result<Option<AccountRecord>, ChatError>,
+        out: &mut Vec<Output>,
+    ) {
+        match found {
+            Ok(Some(account)) => {
+                let request = Request::Password {
+                    account: account.clone(),
+                    password,
+                };
+                self.ask(out, Pending::IdentifyPassword(account), request)
+            }
+            Ok(None) => say(out, Reply::NoSuchAccount { nick: target }),
+            Err(why) => error(out, why),
+        }
+    }
+
+    /// One argument of `AUTHENTICATE`.
+    fn authenticate(&mut self, data: &str, out: &mut Vec<Output>) {
+        let reply = match self.sasl.feed(data) {
+            sasl::Step::Aborted => SaslReply::Aborted,
+            sasl::Step::Continue => SaslReply::Continue,
+            sasl::Step::UnknownMechanism => SaslReply::Mechanisms,
+            sasl::Step::More => return,
+            sasl::Step::Malformed => SaslReply::Failed,
+            sasl::Step::Plain { authcid, password } => {
+                let request = Request::Account(authcid);
+                return self.ask(out, Pending::SaslAccount(password), request);
+            }
+        };
+        say(out, Reply::Sasl(reply));
     }
 
     /// Says why a login step failed and starts the login again.

@@ -338,21 +338,6 @@ fn nick_change_the_hub_refuses_changes_nothing() {
 }
 
 #[test]
-fn the_same_nickname_again_is_refused_without_asking_anyone() {
-    let mut s = guest("alice");
-    assert_eq!(
-        step(
-            &mut s,
-            Input::ChangeNick {
-                nick: "alice".into()
-            }
-        ),
-        [error(ChatError::SameNick("alice".into()))]
-    );
-    assert!(!s.waiting());
-}
-
-#[test]
 fn register_while_logged_in_tells_the_hub_the_account() {
     let mut s = guest("alice");
     assert_eq!(
@@ -380,7 +365,9 @@ fn register_while_logged_in_tells_the_hub_the_account() {
                 password: "again".into()
             }
         ),
-        [error(ChatError::AlreadyRegistered)]
+        [Output::Say(Reply::AlreadyRegistered {
+            nick: "alice".into()
+        })]
     );
 }
 
@@ -441,4 +428,193 @@ fn account_commands_before_login_do_nothing() {
     )
     .is_empty());
     assert!(!s.waiting());
+}
+
+// Logging in all at once (IRC registration, UDP LOGIN) and SASL.
+
+fn credentials(nick: &str) -> Input {
+    Input::Credentials {
+        nick: nick.into(),
+        password: None,
+    }
+}
+
+#[test]
+fn credentials_with_pass_log_in_to_the_account_and_a_refusal_waits_for_the_client() {
+    let mut s = Session::new(rules(true));
+    step(&mut s, Input::Pass("secret".into()));
+    step(&mut s, credentials("alice"));
+    let alice = record(7, "Alice");
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(Some(alice.clone())))),
+        [Output::Ask(Request::Password {
+            account: alice,
+            password: "secret".into()
+        })]
+    );
+    answer(&mut s, Answer::Identity(Ok(identity(7))));
+    // Refused by the hub: no prompt, the client picks another nickname.
+    assert!(answer(&mut s, Answer::Hub(false)).is_empty());
+    assert!(!s.logged_in());
+    // The PASS was used up on the registered nickname.
+    step(&mut s, credentials("alice"));
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(Some(record(7, "Alice"))))),
+        [Output::Say(Reply::NickRegistered {
+            asked: "alice".into(),
+            owner: "Alice".into()
+        })]
+    );
+}
+
+#[test]
+fn credentials_with_a_wrong_password_are_refused_and_guests_need_no_password() {
+    let mut s = Session::new(rules(true));
+    step(
+        &mut s,
+        Input::Credentials {
+            nick: "alice".into(),
+            password: Some("wrong".into()),
+        },
+    );
+    answer(&mut s, Answer::Account(Ok(Some(record(7, "alice")))));
+    assert_eq!(
+        answer(&mut s, Answer::Identity(Err(ChatError::WrongPassword))),
+        [Output::Say(Reply::PasswordRefused(
+            ChatError::WrongPassword
+        ))]
+    );
+    step(&mut s, credentials("guest"));
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(None))),
+        [
+            Output::Hub(Command::Login {
+                nick: "guest".into(),
+                identity: None
+            }),
+            Output::Ask(Request::HubAnswer),
+        ]
+    );
+    answer(&mut s, Answer::Hub(true));
+    assert!(s.logged_in());
+}
+
+#[test]
+fn credentials_without_guests_for_an_unregistered_nickname_say_so() {
+    let mut s = Session::new(rules(false));
+    step(&mut s, credentials("zed"));
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(None))),
+        [Output::Say(Reply::NoGuests { nick: "zed".into() })]
+    );
+}
+
+fn authenticate(s: &mut Session, data: &str) -> Vec<Output> {
+    step(s, Input::Authenticate(data.into()))
+}
+
+#[test]
+fn sasl_plain_proves_the_account_the_login_then_uses() {
+    use base64::Engine as _;
+    let mut s = Session::new(rules(true));
+    assert_eq!(
+        authenticate(&mut s, "PLAIN"),
+        [Output::Say(Reply::Sasl(SaslReply::Continue))]
+    );
+    let plain = base64::engine::general_purpose::STANDARD.encode("\0alice\0secret");
+    assert_eq!(
+        authenticate(&mut s, &plain),
+        [Output::Ask(Request::Account("alice".into()))]
+    );
+    let alice = record(7, "Alice");
+    answer(&mut s, Answer::Account(Ok(Some(alice))));
+    assert_eq!(
+        answer(&mut s, Answer::Identity(Ok(identity(7)))),
+        [Output::Say(Reply::Sasl(SaslReply::Succeeded {
+            nick: "Alice".into()
+        }))]
+    );
+    // Whatever NICK asked for, the login is the proved account's.
+    assert_eq!(
+        step(&mut s, credentials("whoever")),
+        [
+            Output::Hub(Command::Login {
+                nick: "Alice".into(),
+                identity: Some(identity(7))
+            }),
+            Output::Ask(Request::HubAnswer),
+        ]
+    );
+    answer(&mut s, Answer::Hub(true));
+    assert_eq!(
+        authenticate(&mut s, "PLAIN"),
+        [Output::Say(Reply::Sasl(SaslReply::AlreadyAuthenticated))]
+    );
+}
+
+#[test]
+fn sasl_fails_for_an_unknown_account_a_wrong_password_or_garbage() {
+    use base64::Engine as _;
+    let plain = base64::engine::general_purpose::STANDARD.encode("\0alice\0secret");
+    let failed = [Output::Say(Reply::Sasl(SaslReply::Failed))];
+    let mut s = Session::new(rules(true));
+    authenticate(&mut s, "PLAIN");
+    authenticate(&mut s, &plain);
+    assert_eq!(answer(&mut s, Answer::Account(Ok(None))), failed);
+    authenticate(&mut s, "PLAIN");
+    authenticate(&mut s, &plain);
+    answer(&mut s, Answer::Account(Ok(Some(record(7, "alice")))));
+    assert_eq!(
+        answer(&mut s, Answer::Identity(Err(ChatError::WrongPassword))),
+        failed
+    );
+    authenticate(&mut s, "PLAIN");
+    assert_eq!(authenticate(&mut s, "%%%"), failed);
+    assert_eq!(
+        authenticate(&mut s, "SCRAM-SHA-256"),
+        [Output::Say(Reply::Sasl(SaslReply::Mechanisms))]
+    );
+}
+
+#[test]
+fn identify_takes_the_accounts_nickname_and_says_so_once_the_hub_agrees() {
+    let mut s = guest("guest1");
+    step(
+        &mut s,
+        Input::Identify {
+            nick: Some("alice".into()),
+            password: "secret".into(),
+        },
+    );
+    answer(&mut s, Answer::Account(Ok(Some(record(7, "Alice")))));
+    assert_eq!(
+        answer(&mut s, Answer::Identity(Ok(identity(7)))),
+        [
+            Output::Hub(Command::ChangeNick {
+                nick: "Alice".into(),
+                identity: Some(identity(7))
+            }),
+            Output::Ask(Request::HubAnswer),
+        ]
+    );
+    assert_eq!(
+        answer(&mut s, Answer::Hub(true)),
+        [Output::Say(Reply::Identified {
+            nick: "Alice".into()
+        })]
+    );
+    assert_eq!((s.nick(), s.account()), (Some("Alice"), Some(AccountId(7))));
+    step(
+        &mut s,
+        Input::Identify {
+            nick: Some("nobody".into()),
+            password: "x".into(),
+        },
+    );
+    assert_eq!(
+        answer(&mut s, Answer::Account(Ok(None))),
+        [Output::Say(Reply::NoSuchAccount {
+            nick: "nobody".into()
+        })]
+    );
 }

@@ -92,21 +92,35 @@ impl TextDoor {
 struct Words;
 
 impl Wording for Words {
-    fn word(&self, _session: &Session, reply: Reply, out: &mut Vec<Said>) {
+    fn word(&self, _session: &Session, reply: Reply, out: &mut Vec<Said>) -> Flow {
         let mut bytes = Vec::new();
-        match reply {
-            Reply::Event(event) => return out.push(Said::Event(event)),
-            Reply::NickRegistered { owner, .. } => {
-                return out.push(Said::Event(Event::Error(ChatError::NickRegistered(owner))))
+        let event = match reply {
+            Reply::Event(event) => event,
+            Reply::NickRegistered { owner, .. } => Event::Error(ChatError::NickRegistered(owner)),
+            Reply::NoGuests { .. } => Event::Error(ChatError::GuestsNotAllowed),
+            Reply::PasswordRefused(why) => Event::Error(why),
+            Reply::AlreadyRegistered { .. } => Event::Error(ChatError::AlreadyRegistered),
+            Reply::Prompt(prompt) => {
+                render::prompt(&prompt, &mut bytes);
+                return said(out, bytes);
             }
-            Reply::NoGuests { .. } => {
-                return out.push(Said::Event(Event::Error(ChatError::GuestsNotAllowed)))
+            Reply::EchoOn => {
+                render::echo_on(&mut bytes);
+                return said(out, bytes);
             }
-            Reply::Prompt(prompt) => render::prompt(&prompt, &mut bytes),
-            Reply::EchoOn => render::echo_on(&mut bytes),
-        }
-        out.push(Said::Bytes(bytes));
+            // No SASL or NickServ here.
+            Reply::Sasl(_) | Reply::Identified { .. } | Reply::NoSuchAccount { .. } => {
+                return Flow::Continue
+            }
+        };
+        out.push(Said::Event(event));
+        Flow::Continue
     }
+}
+
+fn said(out: &mut Vec<Said>, bytes: Vec<u8>) -> Flow {
+    out.push(Said::Bytes(bytes));
+    Flow::Continue
 }
 
 struct Reader<'a> {
@@ -238,6 +252,11 @@ impl Reader<'_> {
             Typed::Hub(command) => self.conn.to_hub(command),
             Typed::Account(command) => self.step(match command {
                 AccountCommand::Register { password } => Input::Register { password },
+                // Exactly the nickname one has: nothing would change (a
+                // change of case is a change).
+                AccountCommand::ChangeNick { nick } if self.conn.session.nick() == Some(&nick) => {
+                    return self.say(Event::Error(ChatError::SameNick(nick)))
+                }
                 AccountCommand::ChangeNick { nick } => Input::ChangeNick { nick },
                 AccountCommand::Oper { name, password } => Input::Oper { name, password },
                 AccountCommand::ChangePassword { old, new } => Input::ChangePassword { old, new },

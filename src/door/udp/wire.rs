@@ -272,7 +272,6 @@ fn render_connection(event: &Event, out: &mut Vec<Vec<u8>>) {
         Event::Error(error) => encode(ERROR, &error_text(error), out),
         Event::Closing { reason } => encode(ERROR, reason, out),
         Event::Notice(text) => encode(ERROR, text, out),
-        // A raw line is another door's.
         _ => {}
     }
 }

@@ -259,15 +259,28 @@ struct Words {
 }
 
 impl Wording for Words {
-    fn word(&self, _session: &Session, reply: Reply, out: &mut Vec<Said>) {
+    fn word(&self, _session: &Session, reply: Reply, out: &mut Vec<Said>) -> Flow {
         let error = match reply {
-            Reply::Event(event) => return out.push(Said::Event(event)),
-            Reply::Prompt(prompt) => return self.prompt.set(Some(prompt)),
-            Reply::EchoOn => return,
+            Reply::Event(event) => {
+                out.push(Said::Event(event));
+                return Flow::Continue;
+            }
+            Reply::Prompt(prompt) => {
+                self.prompt.set(Some(prompt));
+                return Flow::Continue;
+            }
             Reply::NickRegistered { owner, .. } => ChatError::NickRegistered(owner),
             Reply::NoGuests { .. } => ChatError::GuestsNotAllowed,
+            Reply::AlreadyRegistered { .. } => ChatError::AlreadyRegistered,
+            Reply::PasswordRefused(why) => why,
+            // No SASL or NickServ on the page.
+            Reply::EchoOn
+            | Reply::Sasl(_)
+            | Reply::Identified { .. }
+            | Reply::NoSuchAccount { .. } => return Flow::Continue,
         };
         out.push(Said::Event(Event::Error(error)));
+        Flow::Continue
     }
 }
 
@@ -329,6 +342,11 @@ impl Reader<'_> {
             Asked::Account(_) if !logged_in => self.say(Event::Error(ChatError::NotLoggedIn)),
             Asked::Account(command) => self.step(match command {
                 AccountCommand::Register { password } => Input::Register { password },
+                // Exactly the nickname one has: nothing would change (a
+                // change of case is a change).
+                AccountCommand::ChangeNick { nick } if self.conn.session.nick() == Some(&nick) => {
+                    return self.say(Event::Error(ChatError::SameNick(nick)))
+                }
                 AccountCommand::ChangeNick { nick } => Input::ChangeNick { nick },
                 AccountCommand::Oper { name, password } => Input::Oper { name, password },
                 AccountCommand::ChangePassword { old, new } => Input::ChangePassword { old, new },

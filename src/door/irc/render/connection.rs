@@ -26,9 +26,6 @@ impl Renderer {
                 }
                 let _ = write!(out, "ERROR :Closing Link: {reason}\r\n");
             }
-            Event::Raw(line) => {
-                let _ = write!(out, "{line}\r\n");
-            }
             // `render` sends every other event elsewhere.
             _ => {}
         }

@@ -9,7 +9,6 @@ use crate::hub::{ChatError, Event};
 pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
     match event {
         Event::Notice(text) => write!(out, "{text}\r\n")?,
-        Event::Raw(line) => write!(out, "{line}\r\n")?,
         Event::IdleWarning { seconds } => write!(
             out,
             "** You will be logged out in {seconds} seconds for being idle; type anything to stay. **\r\n"
