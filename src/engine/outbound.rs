@@ -35,14 +35,26 @@ pub enum Said {
     /// An event the hub could also have sent (an error, a notice, a
     /// goodbye), rendered by the connection's renderer like the hub's.
     Event(Event),
-    /// Bytes already in the door's protocol (a prompt, a numeric, PONG).
+    /// Bytes already in the door's protocol, as they are (a prompt, a
+    /// WebSocket frame).
     Bytes(Vec<u8>),
+    /// One line the door wrote in its protocol (a numeric, PONG), without
+    /// its line end: the renderer ends it, and adds what it adds to every
+    /// line (IRC's tags) — [`Render::render_line`].
+    Line(String),
 }
 
 /// A connection's renderer: its protocol's bytes for each event.
 pub trait Render: Send {
     /// Appends this connection's bytes for `event` to `out`.
     fn render(&mut self, event: &Event, out: &mut Vec<u8>);
+
+    /// Appends a line the door wrote itself ([`Said::Line`]) with its line
+    /// end and whatever this connection puts on every line.
+    fn render_line(&mut self, line: &str, out: &mut Vec<u8>) {
+        out.extend_from_slice(line.as_bytes());
+        out.extend_from_slice(b"\r\n");
+    }
 
     /// True when this connection's bytes for `event` are the same as those
     /// of every other connection with this renderer's type, so a line to a
@@ -205,6 +217,15 @@ impl Outbound {
             Said::Bytes(bytes) => {
                 if !state.closed && !state.closing {
                     state.pending.extend_from_slice(bytes);
+                }
+                self.check_limit(state)
+            }
+            Said::Line(line) => {
+                if !state.closed && !state.closing {
+                    let State {
+                        render, pending, ..
+                    } = state;
+                    render.render_line(line, pending);
                 }
                 self.check_limit(state)
             }

@@ -542,7 +542,7 @@ impl Reader<'_> {
             server: &self.door.config.server,
             nickserv: true,
         };
-        self.conn.say(Said::Bytes(words.nickserv(self.me(), text)));
+        self.conn.say(words.nickserv(self.me(), text));
         Flow::Continue
     }
 
@@ -648,8 +648,7 @@ impl Reader<'_> {
 
     /// Queues a line of our own, behind the hub's answers to earlier commands.
     fn raw(&self, line: String) {
-        self.conn
-            .say(Said::Bytes(format!("{line}\r\n").into_bytes()));
+        self.conn.say(Said::Line(line));
     }
 
     fn hub(&mut self, command: Command) -> Flow {
@@ -673,12 +672,12 @@ struct Words<'a> {
 impl Words<'_> {
     /// `:server CODE me rest`.
     fn numeric(&self, me: &str, code: &str, rest: &str) -> Said {
-        Said::Bytes(format!(":{} {code} {me} {rest}\r\n", self.server.name).into_bytes())
+        Said::Line(format!(":{} {code} {me} {rest}", self.server.name))
     }
 
-    fn nickserv(&self, me: &str, text: &str) -> Vec<u8> {
+    fn nickserv(&self, me: &str, text: &str) -> Said {
         let name = &self.server.name;
-        format!(":NickServ!NickServ@{name} NOTICE {me} :{text}\r\n").into_bytes()
+        Said::Line(format!(":NickServ!NickServ@{name} NOTICE {me} :{text}"))
     }
 
     /// RPL_LOGGEDIN for the account `nick`.
@@ -691,7 +690,7 @@ impl Words<'_> {
     fn sasl(&self, me: &str, reply: SaslReply, out: &mut Vec<Said>) {
         let failed = || self.numeric(me, ERR_SASLFAIL, ":SASL authentication failed");
         match reply {
-            SaslReply::Continue => out.push(Said::Bytes(b"AUTHENTICATE +\r\n".to_vec())),
+            SaslReply::Continue => out.push(Said::Line("AUTHENTICATE +".into())),
             SaslReply::Mechanisms => {
                 let rest = "PLAIN :are available SASL mechanisms";
                 out.push(self.numeric(me, RPL_SASLMECHS, rest));
@@ -718,7 +717,7 @@ impl Words<'_> {
 impl Wording for Words<'_> {
     fn word(&self, session: &Session, reply: Reply, out: &mut Vec<Said>) -> Flow {
         let me = session.nick().unwrap_or("*");
-        let nickserv = |text: &str| Said::Bytes(self.nickserv(me, text));
+        let nickserv = |text: &str| self.nickserv(me, text);
         match reply {
             Reply::Event(Event::Error(why)) if self.nickserv => {
                 out.push(nickserv(&why.to_string()))

@@ -74,6 +74,12 @@ impl crate::engine::Render for Renderer {
         Renderer::render(self, event, out)
     }
 
+    fn render_line(&mut self, line: &str, out: &mut Vec<u8>) {
+        let start = out.len();
+        let _ = write!(out, "{line}\r\n");
+        self.tag(start, None, out);
+    }
+
     fn shares(&mut self, event: &Event) -> bool {
         match event {
             Event::Public { from, .. } => {
@@ -139,16 +145,21 @@ impl Renderer {
     /// Appends the lines for `event` to `out`, with the tags the client's
     /// capabilities ask for on each.
     pub fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
-        let caps = self.caps();
         let start = out.len();
         self.render_lines(event, out);
+        self.tag(start, stamp(event), out);
+    }
+
+    /// Puts the tags the client's capabilities ask for on each line of
+    /// `out[start..]`, said with `stamp` (a chat line) or now.
+    fn tag(&self, start: usize, stamp: Option<Stamp>, out: &mut Vec<u8>) {
         let mut tags = OutTags::new();
-        if caps.has(Cap::ServerTime) {
+        if self.caps().has(Cap::ServerTime) {
             // A chat line has the hub's time; any other line is of now.
-            let at = stamp(event).map_or_else(clock::wall_now, |stamp| stamp.at);
+            let at = stamp.map_or_else(clock::wall_now, |stamp| stamp.at);
             tags.add("time", &tags::server_time(at));
         }
-        if let Some(stamp) = stamp(event).filter(|_| caps.has(Cap::MessageTags)) {
+        if let Some(stamp) = stamp.filter(|_| self.caps().has(Cap::MessageTags)) {
             tags.add("msgid", &stamp.id.to_string());
         }
         if tags.is_empty() || out.len() == start {
