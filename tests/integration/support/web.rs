@@ -163,6 +163,24 @@ impl Web {
         self.send_message(Message::text(text), text.to_string());
     }
 
+    /// Sends JSON requests in one write, as a burst arrives: a server that
+    /// cuts the connection off part way cannot fail a later write.
+    #[track_caller]
+    pub fn send_burst(&mut self, requests: &[Value]) {
+        let mut bytes = Pipe(Vec::new());
+        for request in requests {
+            if let Err(e) = self
+                .writer
+                .write(&mut bytes, Message::text(request.to_string()))
+            {
+                self.client.fail(&format!("can't frame a message: {e}"));
+            }
+        }
+        let _ = self.writer.flush(&mut bytes);
+        let shown = format!("({} requests at once)", requests.len());
+        self.client.write(&bytes.0, shown);
+    }
+
     /// Sends any message (binary, say), shown as `shown`.
     #[track_caller]
     pub fn send_message(&mut self, message: Message, shown: String) {
