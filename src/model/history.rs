@@ -3,6 +3,8 @@
 //! asks for around them, and the answer to "which channels had lines
 //! then". IRCv3 `draft/chathistory` is the IRC door's spelling of these.
 
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
 use super::MessageId;
 
 /// A point in a channel's history that a request counts from.
@@ -39,4 +41,19 @@ pub enum HistoryQuery {
 pub struct HistoryTarget {
     pub channel: String,
     pub latest: i64,
+}
+
+impl HistoryTarget {
+    /// When the channel's newest line in the stretch was said.
+    pub fn time(&self) -> SystemTime {
+        time_of_unix_millis(self.latest)
+    }
+}
+
+/// The instant `millis` Unix milliseconds name.
+pub(super) fn time_of_unix_millis(millis: i64) -> SystemTime {
+    match u64::try_from(millis) {
+        Ok(after) => UNIX_EPOCH + Duration::from_millis(after),
+        Err(_) => UNIX_EPOCH - Duration::from_millis(millis.unsigned_abs()),
+    }
 }

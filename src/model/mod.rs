@@ -5,7 +5,7 @@
 //! matching a value, so that none of those three needs to import another:
 //! each imports this.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 mod address_range;
 mod history;
@@ -62,11 +62,7 @@ impl HistoryLine {
 
     /// When the line was said, to the millisecond.
     pub fn time(&self) -> SystemTime {
-        let millis = self.unix_millis();
-        match u64::try_from(millis) {
-            Ok(after) => UNIX_EPOCH + Duration::from_millis(after),
-            Err(_) => UNIX_EPOCH - Duration::from_millis(millis.unsigned_abs()),
-        }
+        history::time_of_unix_millis(self.unix_millis())
     }
 }
 

@@ -8,6 +8,7 @@ mod accounts;
 mod browser;
 mod data_safety;
 mod engine;
+mod irc_chathistory;
 mod irc_door;
 mod irc_semantics;
 mod irc_v3;

@@ -11,7 +11,9 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cap {
     AwayNotify,
+    Batch,
     CapNotify,
+    Chathistory,
     EchoMessage,
     MessageTags,
     MultiPrefix,
@@ -22,9 +24,11 @@ pub enum Cap {
 
 impl Cap {
     /// Every capability, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 8] = [
+    pub const ALL: [Cap; 10] = [
         Cap::AwayNotify,
+        Cap::Batch,
         Cap::CapNotify,
+        Cap::Chathistory,
         Cap::EchoMessage,
         Cap::MessageTags,
         Cap::MultiPrefix,
@@ -37,7 +41,10 @@ impl Cap {
     pub fn name(self) -> &'static str {
         match self {
             Cap::AwayNotify => "away-notify",
+            Cap::Batch => "batch",
             Cap::CapNotify => "cap-notify",
+            // Still a draft: the spec asks for the prefixed name.
+            Cap::Chathistory => "draft/chathistory",
             Cap::EchoMessage => "echo-message",
             Cap::MessageTags => "message-tags",
             Cap::MultiPrefix => "multi-prefix",

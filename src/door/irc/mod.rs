@@ -10,6 +10,7 @@
 //! the client picks another nickname (as irssi and weechat do by themselves).
 
 pub mod cap;
+pub mod chathistory;
 pub mod message;
 pub mod numeric;
 pub mod render;
@@ -248,6 +249,7 @@ impl Reader<'_> {
             }
             "PRIVMSG" | "NOTICE" => return self.privmsg(&m),
             "TAGMSG" => return self.tagmsg(&m),
+            "CHATHISTORY" => return self.chathistory(&m),
             "HELP" | "HELPOP" => return self.help(m.param(0)),
             "TOPIC" if m.params.is_empty() => return self.need_more("TOPIC"),
             "TOPIC" if m.params.len() > 1 => Command::SetTopic {

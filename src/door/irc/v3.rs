@@ -1,15 +1,17 @@
 //! IRC commands the reader answers beyond RFC 2812's: `TAGMSG` (IRCv3
 //! message-tags: client-only tags with no text, passed on to those who
-//! read tags) and `HELP`/`HELPOP` (the command list, as Modern IRC's help
-//! numerics give it).
+//! read tags), `CHATHISTORY` (IRCv3 draft/chathistory, parsed in
+//! [`chathistory`](super::chathistory)) and `HELP`/`HELPOP` (the command
+//! list, as Modern IRC's help numerics give it).
 
 use super::cap::Cap;
+use super::chathistory;
 use super::message::Message;
 use super::numeric::*;
 use super::tags::OutTags;
 use super::Reader;
 use crate::door::lines::Flow;
-use crate::hub::{Aside, Command, Target};
+use crate::hub::{Aside, Command, HistoryRequest, Target};
 
 /// Every command the IRC door answers once registered, with what it does:
 /// what HELP lists and HELP <command> tells.
@@ -21,6 +23,11 @@ const COMMANDS: &[(&str, &str)] = &[
     (
         "CAP",
         "CAP LS [302] | REQ :caps | LIST | END - negotiate IRCv3 capabilities",
+    ),
+    (
+        "CHATHISTORY",
+        "CHATHISTORY LATEST|BEFORE|AFTER|AROUND #channel msgid=id|timestamp=time|* limit, \
+         BETWEEN #channel ref ref limit, TARGETS timestamp=a timestamp=b limit - kept lines",
     ),
     ("HELP", "HELP [command] - this list, or one command"),
     (
@@ -86,6 +93,42 @@ const COMMANDS: &[(&str, &str)] = &[
 ];
 
 impl Reader<'_> {
+    /// `CHATHISTORY subcommand …`: a request the hub answers (or refuses)
+    /// once the store has looked, or a FAIL for what does not parse.
+    /// Answered with or without the capability: the spec asks servers not
+    /// to insist on it.
+    pub(super) fn chathistory(&mut self, m: &Message) -> Flow {
+        let server = self.door.config.server.name.clone();
+        match chathistory::parse(&m.params) {
+            // chatd keeps no private lines: only channels have history.
+            Ok(request @ HistoryRequest::Lines { .. }) if !m.param(1).starts_with('#') => {
+                let context = [
+                    chathistory::subcommand(&request).to_string(),
+                    m.param(1).to_string(),
+                ];
+                let description = "Only channels have history here";
+                self.raw(chathistory::fail_line(
+                    &server,
+                    "INVALID_TARGET",
+                    &context,
+                    description,
+                ));
+                Flow::Continue
+            }
+            Ok(request) => self.hub(Command::History(request)),
+            Err(refusal) => {
+                let line = chathistory::fail_line(
+                    &server,
+                    refusal.code,
+                    &refusal.context,
+                    refusal.description,
+                );
+                self.raw(line);
+                Flow::Continue
+            }
+        }
+    }
+
     /// `TAGMSG target`: only the client-only tags travel; with none there is
     /// nothing to pass on. Only a client that negotiated message-tags may
     /// send it (the spec's condition for it to exist at all).

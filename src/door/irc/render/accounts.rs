@@ -104,11 +104,12 @@ pub fn isupport(server: &ServerInfo) -> String {
     format!(
         "CASEMAPPING=ascii CHANTYPES=# CHANNELLEN={} NICKLEN={} NETWORK={} PREFIX=(ov)@+ \
          CHANMODES=Ib,k,l,Cimnst INVEX=I MODES=12 MONITOR={} AWAYLEN=390 \
-         :are supported by this server",
+         CHATHISTORY={} MSGREFTYPES=msgid,timestamp :are supported by this server",
         server.channel_length + 1,
         server.nick_length,
         server.network,
-        server.max_watch
+        server.max_watch,
+        crate::hub::MAX_HISTORY_PAGE
     )
 }
 

@@ -1,11 +1,10 @@
 //! The IRC renderer for lines people say: PRIVMSG to channels and to one
 //! person, NOTICE and CTCP, channel history on joining, WALLOPS. With
 //! echo-message the sender gets its own lines back; with server-time
-//! history lines carry their time as a tag instead of in the text.
+//! history lines carry their time as a tag instead of in the text (and,
+//! with message-tags, their msgid, as `history` writes kept lines).
 
 use std::io::Write;
-
-use std::time::{Duration, UNIX_EPOCH};
 
 use super::{channel, Renderer};
 use crate::clock::utc;
@@ -77,19 +76,12 @@ impl Renderer {
                 let name = channel(c);
                 let tagged = self.caps().has(Cap::ServerTime);
                 for line in lines {
-                    let at = UNIX_EPOCH + Duration::from_secs(line.at.max(0) as u64);
                     let text = match tagged {
                         true => line.text.clone(),
                         // The time goes inside the CTCP: an ACTION must be the whole message.
                         false => format!("[{}] {}", utc(line.at), line.text),
                     };
-                    let text = ctcp_action(&text, line.action);
-                    let _ = write!(
-                        out,
-                        "{}:{} PRIVMSG {name} :{text}\r\n",
-                        self.said_at(at),
-                        self.mask(&line.nick)
-                    );
+                    self.stored_line(&name, line, &text, None, out);
                 }
             }
             Event::PrivateSent {
@@ -100,8 +92,9 @@ impl Renderer {
             }
             // The sender's copy of a private line: IRC clients show it themselves.
             Event::PrivateSent { .. } => {}
-            // Not asked for yet: CHATHISTORY is to come.
-            Event::HistoryLines { .. } | Event::HistoryTargets(_) => {}
+            Event::HistoryLines { .. } | Event::HistoryTargets(_) => {
+                self.render_history(event, out)
+            }
             // `render` sends every other event elsewhere.
             _ => {}
         }
@@ -109,7 +102,7 @@ impl Renderer {
 }
 
 /// CTCP ACTION framing for `/me` lines.
-fn ctcp_action(text: &str, action: bool) -> String {
+pub(super) fn ctcp_action(text: &str, action: bool) -> String {
     match action {
         true => format!("\u{1}ACTION {text}\u{1}"),
         false => text.to_string(),

@@ -104,6 +104,13 @@ impl Renderer {
                 );
                 (RPL_ENDOFWHOWAS, format!("{n} :End of WHOWAS"))
             }
+            // IRCv3 chathistory answers with standard replies, not numerics.
+            ChatError::NoHistory(request) => {
+                return self.history_fail(out, "INVALID_TARGET", request)
+            }
+            ChatError::HistoryFailed(request) => {
+                return self.history_fail(out, "MESSAGE_ERROR", request)
+            }
             other => return self.notice(out, &other.to_string()),
         };
         self.numeric(out, code, &rest);

@@ -9,13 +9,13 @@ mod accounts;
 mod channels;
 mod chat;
 mod connection;
+mod history;
 mod lists;
 mod moderation;
 mod queries;
 
 use std::collections::HashSet;
 use std::io::Write;
-use std::time::SystemTime;
 
 pub use self::accounts::{isupport, motd};
 use super::cap::{Cap, CapSet, SharedCaps};
@@ -48,6 +48,8 @@ pub struct Renderer {
     last_quit: Option<String>,
     /// Just joined: (channel, description), until its topic has been told.
     untold_topic: Option<(String, String)>,
+    /// Batches opened so far: the next one's id follows.
+    batches: u64,
 }
 
 /// The hub's stamp on a chat line.
@@ -109,6 +111,7 @@ impl Renderer {
             joined: HashSet::new(),
             last_quit: None,
             untold_topic: None,
+            batches: 0,
         }
     }
 
@@ -168,14 +171,6 @@ impl Renderer {
         let lines = out.split_off(start);
         for line in String::from_utf8_lossy(&lines).split_terminator("\r\n") {
             let _ = write!(out, "{}\r\n", tags.apply(line));
-        }
-    }
-
-    /// The tags for a line said at `at`, for a client with `caps`.
-    fn said_at(&self, at: SystemTime) -> String {
-        match self.caps().has(Cap::ServerTime) {
-            true => OutTags::new().add("time", &tags::server_time(at)).prefix(),
-            false => String::new(),
         }
     }
 
