@@ -520,9 +520,6 @@ impl RawConfig {
                 description: raw.description,
             });
         }
-        if channels.is_empty() {
-            return Err((None, "channels", "list at least one channel".to_string()));
-        }
         let mut opers = Vec::new();
         for raw in self.opers {
             let hash_span = raw.password_hash.span();
@@ -546,6 +543,9 @@ impl RawConfig {
                 let span = spanned.span();
                 (spanned.into_inner(), Some(span))
             }
+            // `channels = []`: a server whose channels are all made by
+            // their users has no lobby unless one is named (issue 14).
+            None if channels.is_empty() => (String::new(), None),
             None => (DEFAULT_LOBBY.to_string(), None),
         };
         let lobby = match lobby.as_str() {
@@ -988,6 +988,18 @@ mod tests {
         let err = parse(twice).unwrap_err();
         assert!(
             err.starts_with("chat.toml:5: channels.name: \"X\" is listed twice"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn no_permanent_channels_is_a_server_without_a_lobby() {
+        let config = parse("channels = []\n").unwrap();
+        assert!(config.channels.is_empty());
+        assert_eq!(config.lobby, None);
+        let err = parse("lobby = \"Lobby\"\nchannels = []\n").unwrap_err();
+        assert!(
+            err.contains("\"Lobby\" is not one of the [[channels]]"),
             "{err}"
         );
     }

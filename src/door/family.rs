@@ -70,9 +70,11 @@ pub fn family(event: &Event) -> Family {
         | Event::WhoisAddress { .. }
         | Event::Whowas(_)
         | Event::Ison(_)
+        | Event::Userhost(_)
         | Event::AwayReply { .. }
         | Event::Stats { .. } => Family::Query,
         Event::WatchList(_)
+        | Event::WatchStatuses(_)
         | Event::WatchedAtLogin(_)
         | Event::Watching { .. }
         | Event::Unwatched { .. }

@@ -25,6 +25,9 @@ pub struct Identity {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Watch {
     List,
+    /// Who on the list is on line, without the list itself (IRC's
+    /// `MONITOR S`, where `MONITOR L` is the list alone).
+    Statuses,
     Add(String),
     Remove(String),
     /// Empty the list.
@@ -162,6 +165,9 @@ pub enum Command {
     Wallops {
         text: String,
     },
+    /// Whether this session hears WALLOPS (IRC's user mode `+w`). Every
+    /// session does until it says otherwise; it may say so before login.
+    HearWallops(bool),
     /// Ban an address, account or nickname from the whole server.
     Gline {
         mask: String,
@@ -186,6 +192,10 @@ pub enum Command {
     /// /users), or the one named (IRC's `NAMES`).
     Names {
         channel: Option<String>,
+    },
+    /// Who of these is on line, operator and away (IRC's `USERHOST`).
+    Userhost {
+        nicks: Vec<String>,
     },
     /// Which of these nicknames are on line (IRC's `ISON`).
     Ison {

@@ -84,6 +84,8 @@ pub enum Event {
     },
     /// Which of the nicknames asked about are on line.
     Ison(Vec<String>),
+    /// The nicknames asked about that are on line, with what USERHOST shows.
+    Userhost(Vec<Presence>),
     Topic {
         channel: String,
         topic: String,
@@ -91,6 +93,8 @@ pub enum Event {
     Stats {
         users: usize,
         channels: usize,
+        /// The most users on line at once since the server started.
+        peak: usize,
     },
     /// Who set a channel's topic, and when (after `Topic` or `Joined`).
     TopicWho {
@@ -220,6 +224,8 @@ pub enum Event {
     },
     /// The hot list, with who on it is on line.
     WatchList(Vec<(String, bool)>),
+    /// The same, asked for as statuses only ([`super::Watch::Statuses`]).
+    WatchStatuses(Vec<(String, bool)>),
     /// The same, unasked, as a registered user logs in: a door whose clients
     /// keep their own lists (IRC's MONITOR) says nothing of it.
     WatchedAtLogin(Vec<(String, bool)>),
@@ -251,6 +257,14 @@ pub struct Member {
     pub op: bool,
     /// May speak when the channel is moderated.
     pub voiced: bool,
+}
+
+/// Someone on line, as USERHOST shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Presence {
+    pub nick: String,
+    pub oper: bool,
+    pub away: bool,
 }
 
 /// Someone who was on line with a nickname, for WHOWAS.

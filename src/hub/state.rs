@@ -200,6 +200,8 @@ pub struct Hub {
     /// Case-folded nickname to the sessions that have it on their hot list.
     watchers: HashMap<String, BTreeSet<SessionId>>,
     message_ids: MessageIds,
+    /// The most users on line at once since start (LUSERS).
+    peak_users: usize,
 }
 
 struct Session {
@@ -212,6 +214,8 @@ struct Session {
     last_input: Instant,
     /// Told that the idle timeout is near (since `last_active`).
     warned: bool,
+    /// Hears WALLOPS (IRC's user mode +w): see [`Command::HearWallops`].
+    hears_wallops: bool,
     user: Option<User>,
 }
 
@@ -331,6 +335,7 @@ impl Hub {
             nicks: NickIndex::default(),
             channels,
             watchers: HashMap::new(),
+            peak_users: 0,
         }
     }
 
@@ -376,6 +381,11 @@ impl Hub {
             Command::Login { nick, identity } => self.login(now, from, &nick, identity, &mut out),
             Command::Quit { message } => self.quit(now, from, message, &mut out),
             Command::Ping => {}
+            Command::HearWallops(on) => {
+                if let Some(session) = self.sessions.get_mut(&from) {
+                    session.hears_wallops = on;
+                }
+            }
             _ if !logged_in => out.error(from, ChatError::NotLoggedIn),
             command => self.user_command(now, from, command, &mut out),
         }
@@ -389,7 +399,8 @@ impl Hub {
             | Command::Stored(_)
             | Command::Login { .. }
             | Command::Quit { .. }
-            | Command::Ping => unreachable!("handled before login is checked"),
+            | Command::Ping
+            | Command::HearWallops(_) => unreachable!("handled before login is checked"),
             Command::Say {
                 channel,
                 text,
@@ -442,6 +453,7 @@ impl Hub {
             Command::Whois { nick } => self.whois(now, from, nick, out),
             Command::Whowas { nick } => self.whowas(from, nick, out),
             Command::Ison { nicks } => self.ison(from, &nicks, out),
+            Command::Userhost { nicks } => self.userhost(from, &nicks, out),
             Command::Stats => self.stats(from, out),
             Command::History(request) => self.history(from, request, out),
         }

@@ -2945,7 +2945,7 @@ fn who_mask_of_a_channel_name_without_a_hash() {
 // ---------------------------------------------------------------------------
 
 #[test]
-fn stats_counts_users_online_and_channels() {
+fn stats_counts_users_online_channels_and_the_peak() {
     let mut w = World::new();
     let alice = w.connect("alice");
     let bob = w.connect("bob");
@@ -2957,6 +2957,7 @@ fn stats_counts_users_online_and_channels() {
         [Event::Stats {
             users: 3,
             channels: CHANNELS.len(),
+            peak: 3,
         }]
     );
     assert_eq!(recipients(&effects), [alice]);
@@ -2966,8 +2967,73 @@ fn stats_counts_users_online_and_channels() {
         [Event::Stats {
             users: 2,
             channels: CHANNELS.len(),
+            peak: 3,
         }]
     );
+}
+
+#[test]
+fn userhost_tells_who_is_on_line_an_operator_or_away() {
+    let mut w = World::new();
+    let alice = w.connect("alice");
+    let bob = w.connect("Bob");
+    w.run(bob, Command::Oper { name: "bob".into() });
+    w.run(
+        bob,
+        Command::Away {
+            message: Some("out".into()),
+        },
+    );
+    let nicks = ["bob", "nobody", "alice"].map(String::from).to_vec();
+    let effects = w.run(alice, Command::Userhost { nicks });
+    let presence = |nick: &str, oper, away| Presence {
+        nick: nick.into(),
+        oper,
+        away,
+    };
+    assert_eq!(
+        events_for(&effects, alice),
+        [Event::Userhost(vec![
+            presence("Bob", true, true),
+            presence("alice", false, false)
+        ])]
+    );
+}
+
+#[test]
+fn wallops_reach_only_those_who_hear_them() {
+    let mut w = World::new();
+    let root = w.connect("root");
+    w.run(
+        root,
+        Command::Oper {
+            name: "root".into(),
+        },
+    );
+    let quiet = w.open();
+    w.run(quiet, Command::HearWallops(false));
+    w.login(quiet, "quiet");
+    let loud = w.connect("loud");
+    let effects = w.run(
+        root,
+        Command::Wallops {
+            text: "restart at noon".into(),
+        },
+    );
+    let heard = |effects: &[Effect]| {
+        let mut to = recipients(effects);
+        to.sort();
+        to
+    };
+    assert_eq!(heard(&effects), [root, loud]);
+    w.run(quiet, Command::HearWallops(true));
+    let effects = w.run(
+        root,
+        Command::Wallops {
+            text: "restart now".into(),
+        },
+    );
+    assert_eq!(heard(&effects), [root, quiet, loud]);
 }
 
 // ---------------------------------------------------------------------------

@@ -4,6 +4,7 @@
 //! Each test has its own server; telnet users ([`Client`]) share channels
 //! with the IRC users ([`Irc`]) to show that both doors see the same events.
 
+use crate::moderation::oper_config;
 use crate::support::irc::{mask, Irc, SERVER};
 use crate::support::{Client, TestServer};
 
@@ -185,4 +186,172 @@ fn plus_c_refuses_ctcp_but_not_actions() {
         mask("bot")
     ));
     ian.expect_no("VERSION");
+}
+
+// ---------------------------------------------------------------------------
+// Server queries: INFO, TIME, LUSERS, USERHOST, PING
+// ---------------------------------------------------------------------------
+
+#[test]
+fn info_time_and_lusers_answer_with_their_numerics() {
+    let server = TestServer::start();
+    let mut ian = Irc::logged_in(&server, "ian");
+    let info = ian.query("INFO", "374");
+    if !info.iter().any(|l| l.is_reply("371", &["ian"])) {
+        ian.fail("INFO: expected RPL_INFO (371) lines before 374");
+    }
+    let time = ian.query("TIME", "391");
+    let reply = time.last().expect("the 391 itself");
+    // 391 <me> <server> :<time>
+    if reply.param(1) != SERVER || !reply.last().ends_with("UTC") {
+        ian.fail(&format!("TIME: expected 391 ian {SERVER} :<time> UTC"));
+    }
+
+    let bob = Irc::logged_in(&server, "bob");
+    drop(bob);
+    let quit = format!(":{} QUIT ", mask("bob"));
+    ian.expect_where("bob's QUIT", |l| l.raw.starts_with(&quit));
+    // 265/266: <me> <users> <max> :text, the peak counting bob.
+    ian.send("LUSERS");
+    ian.numeric("251", ":There are 1 users");
+    ian.expect_next_numeric("254", &["ian"]);
+    ian.expect_next_numeric("255", &["ian"]);
+    ian.expect_next_numeric("265", &["ian", "1", "2", "Current local users 1, max 2"]);
+    ian.expect_next_numeric("266", &["ian", "1", "2", "Current global users 1, max 2"]);
+}
+
+#[test]
+fn userhost_shows_operators_away_and_hosts() {
+    let server = TestServer::start_with(&oper_config());
+    let mut ian = Irc::logged_in(&server, "ian");
+    let mut root = Irc::logged_in(&server, "root");
+    root.send("OPER admin s3cret-pw");
+    root.numeric("381", ":You are now an IRC operator");
+    // Modern IRC: the user mode follows RPL_YOUREOPER.
+    root.expect_next(&format!(":{} MODE root :+o", mask("root")));
+    root.send("AWAY :lunch");
+    root.numeric("306", ":");
+
+    ian.send("USERHOST root nobody ian");
+    ian.expect_numeric(
+        "302",
+        &["ian", &format!("root*=-root@{SERVER} ian=+ian@{SERVER}")],
+    );
+    ian.send("USERHOST");
+    ian.numeric("461", "USERHOST :Not enough parameters");
+}
+
+#[test]
+fn a_bare_ping_is_461_and_a_ping_with_a_token_is_ponged() {
+    let server = TestServer::start();
+    let mut ian = Irc::logged_in(&server, "ian");
+    ian.send("PING");
+    ian.numeric("461", "PING :Not enough parameters");
+    ian.send("PING token");
+    ian.expect_line(&format!(":{SERVER} PONG {SERVER} :token"));
+}
+
+// ---------------------------------------------------------------------------
+// User modes: WALLOPS reaches +w only
+// ---------------------------------------------------------------------------
+
+#[test]
+fn wallops_reach_irc_users_with_plus_w_and_every_telnet_user() {
+    let server = TestServer::start_with(&oper_config());
+    let mut tina = Client::logged_in(&server, "tina");
+    let mut root = Irc::logged_in(&server, "root");
+    let mut deaf = Irc::logged_in(&server, "deaf");
+    let mut wally = Irc::logged_in(&server, "wally");
+    root.send("OPER admin s3cret-pw");
+    root.numeric("381", ":You are now an IRC operator");
+    wally.send("MODE wally +iw");
+    wally.expect_line(&format!(":{} MODE wally :+w", mask("wally")));
+    wally.send("MODE wally");
+    wally.numeric("221", "+w");
+    // Setting what is set already changes nothing, and says nothing.
+    wally.send("MODE wally +w");
+    wally.expect_no("MODE wally :+w");
+    deaf.send("MODE deaf +i");
+    deaf.send("MODE deaf");
+    deaf.numeric("221", "+");
+
+    root.send("WALLOPS :restart at noon");
+    wally.expect_line(&format!(":{} WALLOPS :restart at noon", mask("root")));
+    tina.expect_line("** WALL from root: restart at noon **");
+    deaf.expect_no("restart at noon");
+
+    wally.send("MODE wally -w");
+    wally.expect_line(&format!(":{} MODE wally :-w", mask("wally")));
+    root.send("WALLOPS :restart now");
+    tina.expect_line("** WALL from root: restart now **");
+    wally.expect_no("restart now");
+    wally.send("MODE wally +z");
+    wally.numeric("501", ":Unknown MODE flag");
+}
+
+// ---------------------------------------------------------------------------
+// MONITOR L and S
+// ---------------------------------------------------------------------------
+
+#[test]
+fn monitor_l_is_the_list_alone_and_s_the_statuses_alone() {
+    let server = TestServer::start();
+    let mut wendy = Irc::logged_in(&server, "wendy");
+    let _bob = Irc::logged_in(&server, "bob");
+    wendy.send("MONITOR + bob,carol");
+    wendy.numeric("731", ":carol");
+
+    let statuses = wendy.query("MONITOR S", "731");
+    let codes: Vec<&str> = statuses.iter().map(|l| l.command.as_str()).collect();
+    if codes != ["730", "731"] {
+        wendy.fail(&format!("MONITOR S: expected 730 then 731, got {codes:?}"));
+    }
+    if statuses[0].last() != mask("bob") {
+        wendy.fail("MONITOR S: expected bob on line as a full mask");
+    }
+    wendy.expect_no("732");
+
+    let list = wendy.query("MONITOR L", "733");
+    let codes: Vec<&str> = list.iter().map(|l| l.command.as_str()).collect();
+    if codes != ["732", "733"] || list[0].last() != "bob,carol" {
+        wendy.fail(&format!(
+            "MONITOR L: expected 732 bob,carol then 733, got {list:?}"
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Channels
+// ---------------------------------------------------------------------------
+
+#[test]
+fn joining_a_channel_without_a_topic_sends_no_331() {
+    let server = TestServer::start();
+    let mut ian = Irc::logged_in(&server, "ian");
+    ian.send("JOIN #fresh");
+    ian.expect_line(&format!(":{} JOIN #fresh", mask("ian")));
+    ian.expect_next_numeric("353", &["ian", "=", "#fresh", "@ian"]);
+    ian.expect_next_numeric("366", &["ian", "#fresh"]);
+    // Asked, it is 331.
+    ian.send("TOPIC #fresh");
+    ian.numeric("331", "#fresh :No topic is set");
+}
+
+#[test]
+fn a_server_may_have_no_permanent_channels() {
+    // The shipped chat.toml names its lobby, so this one says it has none.
+    let server = TestServer::start_with("lobby = \"\"\nchannels = []\n");
+    let mut ian = Irc::connect(&server, "ian");
+    ian.register("ian");
+    ian.send("LIST");
+    ian.expect_next_numeric("321", &["ian"]);
+    ian.expect_next_numeric("323", &["ian"]);
+    ian.send("JOIN #made");
+    ian.expect_line(&format!(":{} JOIN #made", mask("ian")));
+    let mut tina = Client::logged_in(&server, "tina");
+    tina.send("hello?");
+    tina.expect_line("** ERROR: no current channel; /join one (see /channels) **");
+    tina.send("/join made");
+    tina.expect_line("Welcome to the made Channel (2 users)");
+    ian.expect_line(&format!(":{} JOIN #made", mask("tina")));
 }

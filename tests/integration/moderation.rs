@@ -74,6 +74,13 @@ fn oper_hash(password: &str) -> String {
     hash.trim().to_string()
 }
 
+/// This file's chat.toml with one operator from chat.toml: `admin`,
+/// password `s3cret-pw`.
+pub(crate) fn oper_config() -> String {
+    let hash = oper_hash("s3cret-pw");
+    format!("{CONFIG}[[opers]]\nname = \"admin\"\npassword_hash = \"{hash}\"\n")
+}
+
 // ---------------------------------------------------------------------------
 // The telnet door
 // ---------------------------------------------------------------------------
@@ -712,8 +719,12 @@ fn server_operators_kill_wall_and_ban_and_nobody_else_can() {
         assert!(said.contains("opal is a server operator"), "{said}");
         ivan.send(&format!("OPER opal {PASSWORD}"));
         ivan.numeric("381", ":You are now an IRC operator");
+        ivan.expect_next(&format!(":{} MODE ivan :+o", mask("ivan")));
+        // IRC users hear WALLOPS with user mode +w (issue 14).
+        ivan.send("MODE ivan +w");
+        ivan.expect_line(&format!(":{} MODE ivan :+w", mask("ivan")));
 
-        // /wall and WALLOPS reach everyone.
+        // /wall and WALLOPS reach everyone who hears them.
         root.send("/wall restart at noon");
         for client in [&mut carol, &mut opal, &mut root] {
             client.expect_line("** WALL from root: restart at noon **");

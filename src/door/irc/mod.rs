@@ -97,6 +97,7 @@ impl IrcDoor {
                 user: None,
                 negotiating: false,
                 caps,
+                wallops: false,
             }
             .run(&attached.stream)
         });
@@ -118,6 +119,8 @@ struct Reader<'a> {
     negotiating: bool,
     /// The capabilities asked for and agreed (shared with the renderer).
     caps: Negotiation,
+    /// User mode +w: this connection hears WALLOPS.
+    wallops: bool,
 }
 
 impl Reader<'_> {
@@ -203,6 +206,8 @@ impl Reader<'_> {
                 self.user = Some(m.param(0).to_string());
                 return self.try_register();
             }
+            // Modern IRC: PING takes a token, the one PONG sends back.
+            "PING" if m.params.is_empty() => return self.need_more("PING"),
             "PING" => self.raw(format!(":{name} PONG {name} :{}", m.param(0))),
             // Proof of life: the hub's idle clock starts again.
             "PONG" => return self.hub(Command::Ping),
@@ -331,6 +336,15 @@ impl Reader<'_> {
                 return Flow::Continue;
             }
             "LUSERS" => Command::Stats,
+            "INFO" => {
+                self.info();
+                return Flow::Continue;
+            }
+            "TIME" => {
+                let now = crate::clock::utc(crate::clock::unix_now());
+                self.reply(RPL_TIME, &format!("{name} :{now}"));
+                return Flow::Continue;
+            }
             "VERSION" => {
                 let version = &self.door.config.server.version;
                 self.reply(RPL_VERSION, &format!("{version} {name} :chatd"));
@@ -352,10 +366,18 @@ impl Reader<'_> {
                     None => Watch::Add(target.trim_start_matches('+').to_string()),
                 },
             }),
-            "USERHOST" => {
-                self.reply(RPL_USERHOST, ":");
-                return Flow::Continue;
-            }
+            "USERHOST" if m.params.is_empty() => return self.need_more("USERHOST"),
+            // RFC 2812 §4.8: up to five nicknames.
+            "USERHOST" => Command::Userhost {
+                nicks: m
+                    .params
+                    .iter()
+                    .flat_map(|p| p.split(' '))
+                    .filter(|n| !n.is_empty())
+                    .take(5)
+                    .map(str::to_string)
+                    .collect(),
+            },
             other => {
                 self.reply(ERR_UNKNOWNCOMMAND, &format!("{other} :Unknown command"));
                 return Flow::Continue;
@@ -425,6 +447,11 @@ impl Reader<'_> {
         let Some(nick) = self.asked.clone() else {
             return Flow::Continue;
         };
+        // An IRC user hears WALLOPS once it sets +w (issue 14); the hub's
+        // default (everyone hears them) is for doors without user modes.
+        if let Flow::Stop(reason) = self.hub(Command::HearWallops(false)) {
+            return Flow::Stop(reason);
+        }
         // The hub says why it refuses a nickname (433, 432); the client may
         // try another NICK.
         self.session(Input::Credentials {
@@ -581,16 +608,74 @@ impl Reader<'_> {
         }
         if !target.eq_ignore_ascii_case(&me) {
             self.reply(ERR_USERSDONTMATCH, ":Can't change mode for other users");
-        } else {
-            match m.param(1) {
-                "" => self.reply(RPL_UMODEIS, "+"),
-                // Clients set +i (and opers +w) at connect; everyone here is
-                // as visible as anyone, and every operator hears WALLOPS.
-                "+i" | "-i" | "+w" | "-w" | "+iw" => {}
-                _ => self.reply(ERR_UMODEUNKNOWNFLAG, ":Unknown MODE flag"),
+            return Flow::Continue;
+        }
+        match m.param(1) {
+            "" => {
+                let modes = self.user_modes();
+                self.reply(RPL_UMODEIS, &modes);
+                Flow::Continue
+            }
+            changes => self.change_user_modes(changes),
+        }
+    }
+
+    /// `+w` for WALLOPS. (The session core knows of OPER, and the renderer
+    /// tells `MODE nick :+o` when it succeeds; 221 does not show it yet.)
+    fn user_modes(&self) -> String {
+        let mut modes = String::from("+");
+        if self.wallops {
+            modes.push('w');
+        }
+        modes
+    }
+
+    /// `MODE me +w-i…`. Clients set +i at connect: everyone here is as
+    /// visible as anyone, so it is accepted and changes nothing; +o comes
+    /// with OPER only (RFC 2812 §3.1.5), so `+o` is ignored and `-o` too
+    /// (an operator stays one for the session). Only a real change of +w is
+    /// told back, as a MODE line.
+    fn change_user_modes(&mut self, changes: &str) -> Flow {
+        let mut add = true;
+        let mut wallops = self.wallops;
+        for letter in changes.chars() {
+            match letter {
+                '+' => add = true,
+                '-' => add = false,
+                'w' => wallops = add,
+                'i' | 'o' => {}
+                _ => {
+                    self.reply(ERR_UMODEUNKNOWNFLAG, ":Unknown MODE flag");
+                    return Flow::Continue;
+                }
             }
         }
-        Flow::Continue
+        if wallops == self.wallops {
+            return Flow::Continue;
+        }
+        self.wallops = wallops;
+        let me = self.me().to_string();
+        let sign = if wallops { "+" } else { "-" };
+        let name = &self.door.config.server.name;
+        self.raw(format!(":{me}!{me}@{name} MODE {me} :{sign}w"));
+        self.hub(Command::HearWallops(wallops))
+    }
+
+    /// RPL_INFO lines, then RPL_ENDOFINFO.
+    fn info(&self) {
+        let server = &self.door.config.server;
+        let started = crate::clock::utc(server.created);
+        for line in [
+            format!(
+                "{} ({}), a self-hosted chat server",
+                server.name, server.version
+            ),
+            "Telnet, IRC, UDP and browser users in the same channels.".to_string(),
+            format!("On line since {started}."),
+        ] {
+            self.reply(RPL_INFO, &format!(":{line}"));
+        }
+        self.reply(RPL_ENDOFINFO, ":End of INFO list");
     }
 
     /// IRCv3 MONITOR, on the same hot list as the text door's /watch.
@@ -606,7 +691,8 @@ impl Reader<'_> {
             "+" => targets().into_iter().map(Watch::Add).collect(),
             "-" => targets().into_iter().map(Watch::Remove).collect(),
             "C" | "c" => vec![Watch::Clear],
-            "L" | "l" | "S" | "s" => vec![Watch::List],
+            "L" | "l" => vec![Watch::List],
+            "S" | "s" => vec![Watch::Statuses],
             _ => return self.need_more("MONITOR"),
         };
         for change in changes {

@@ -17,6 +17,8 @@ pub const RPL_UMODEIS: &str = "221";
 pub const RPL_LUSERCLIENT: &str = "251";
 pub const RPL_LUSERCHANNELS: &str = "254";
 pub const RPL_LUSERME: &str = "255";
+pub const RPL_LOCALUSERS: &str = "265";
+pub const RPL_GLOBALUSERS: &str = "266";
 
 // Away, USERHOST, ISON.
 pub const RPL_AWAY: &str = "301";
@@ -55,12 +57,15 @@ pub const RPL_ENDOFNAMES: &str = "366";
 pub const RPL_BANLIST: &str = "367";
 pub const RPL_ENDOFBANLIST: &str = "368";
 
-// VERSION, MOTD, OPER.
+// VERSION, INFO, MOTD, OPER, TIME.
 pub const RPL_VERSION: &str = "351";
+pub const RPL_INFO: &str = "371";
+pub const RPL_ENDOFINFO: &str = "374";
 pub const RPL_MOTD: &str = "372";
 pub const RPL_MOTDSTART: &str = "375";
 pub const RPL_ENDOFMOTD: &str = "376";
 pub const RPL_YOUREOPER: &str = "381";
+pub const RPL_TIME: &str = "391";
 
 // Errors.
 pub const ERR_NOSUCHNICK: &str = "401";

@@ -245,9 +245,14 @@ fn people(event: &Event) -> Option<Value> {
             typed("whowas", json!({ "departed": list }))
         }
         Event::Ison(nicks) => typed("ison", json!({ "nicks": nicks })),
-        Event::Stats { users, channels } => {
-            typed("stats", json!({"users": users, "channels": channels}))
-        }
+        Event::Stats {
+            users,
+            channels,
+            peak,
+        } => typed(
+            "stats",
+            json!({"users": users, "channels": channels, "peak": peak}),
+        ),
         Event::Away(message) => typed("away", json!({ "message": message })),
         Event::AwayReply { nick, message } => {
             typed("away_reply", json!({"nick": nick, "message": message}))
@@ -316,7 +321,7 @@ fn lists(event: &Event) -> Option<Value> {
             .collect()
     };
     Some(match event {
-        Event::WatchList(list) | Event::WatchedAtLogin(list) => {
+        Event::WatchList(list) | Event::WatchStatuses(list) | Event::WatchedAtLogin(list) => {
             typed("watch_list", json!({ "watching": watched(list) }))
         }
         Event::Watching { nick, online } => {

@@ -109,6 +109,7 @@ impl Hub {
                 .insert(from);
         }
         self.nicks.insert(nick.key().to_string(), from);
+        self.peak_users = self.peak_users.max(self.nicks.len());
         session.user = Some(User {
             nick,
             since: now,

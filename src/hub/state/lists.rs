@@ -107,6 +107,10 @@ impl Hub {
         };
         let (ack, write) = match change {
             Watch::List => return out.send(from, self.list_of(from, list)),
+            Watch::Statuses if list == ListKind::Watch => {
+                return out.send(from, Event::WatchStatuses(self.watch_entries(from)))
+            }
+            Watch::Statuses => return out.send(from, self.list_of(from, list)),
             Watch::Clear => {
                 let cleared = nicks.take();
                 if list == ListKind::Watch {

@@ -655,14 +655,19 @@ impl Hub {
         if !self.require_oper(from, out) {
             return;
         }
-        let everyone: Vec<SessionId> = self.nicks.values().copied().collect();
+        let listening: Vec<SessionId> = self
+            .nicks
+            .values()
+            .copied()
+            .filter(|id| self.sessions[id].hears_wallops)
+            .collect();
         let stamp = self.stamp(now, out);
         let event = Event::Wallops {
             from: self.user(from).nick.to_string(),
             text,
             stamp,
         };
-        out.broadcast(&everyone, event);
+        out.broadcast(&listening, event);
     }
 
     /// Why a session may not be on the server, if a server-wide ban says so.

@@ -5,7 +5,7 @@
 
 use super::{Effect, Hub, Out};
 use crate::clock::{self, Now};
-use crate::hub::event::{ChatError, Departed, Event, Member, UserSummary};
+use crate::hub::event::{ChatError, Departed, Event, Member, Presence, UserSummary};
 use crate::hub::session_id::SessionId;
 
 impl Hub {
@@ -91,10 +91,27 @@ impl Hub {
         out.send(from, Event::Ison(online));
     }
 
+    pub(super) fn userhost(&self, from: SessionId, nicks: &[String], out: &mut Out) {
+        let online = nicks
+            .iter()
+            .filter_map(|nick| self.nicks.get(&nick.to_ascii_lowercase()))
+            .map(|&id| {
+                let user = self.user(id);
+                Presence {
+                    nick: user.nick.to_string(),
+                    oper: user.oper,
+                    away: user.away.is_some(),
+                }
+            })
+            .collect();
+        out.send(from, Event::Userhost(online));
+    }
+
     pub(super) fn stats(&self, from: SessionId, out: &mut Out) {
         let stats = Event::Stats {
             users: self.nicks.len(),
             channels: self.channels.len(),
+            peak: self.peak_users,
         };
         out.send(from, stats);
     }

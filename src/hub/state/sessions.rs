@@ -44,6 +44,7 @@ impl Hub {
                 last_active: now.mono,
                 last_input: now.mono,
                 warned: false,
+                hears_wallops: true,
                 user: None,
             },
         );

@@ -37,7 +37,12 @@ impl Renderer {
                     self.me()
                 );
             }
-            Event::YouAreOper => self.numeric(out, RPL_YOUREOPER, ":You are now an IRC operator"),
+            Event::YouAreOper => {
+                self.numeric(out, RPL_YOUREOPER, ":You are now an IRC operator");
+                // Modern IRC: the new user mode follows, as any mode change.
+                let me = self.me().to_string();
+                let _ = write!(out, ":{} MODE {me} :+o\r\n", self.mask(&me));
+            }
             Event::Memos(memos) if memos.is_empty() => self.memo_serv(out, "You have no memos."),
             Event::Memos(memos) => {
                 for memo in memos {

@@ -115,7 +115,9 @@ impl Renderer {
     fn names(&mut self, out: &mut Vec<u8>, c: &str, members: &[Member]) {
         let name = channel(c);
         if let Some((joined, description)) = self.untold_topic.take() {
-            if joined == name {
+            // Modern IRC: a JOIN sends RPL_TOPIC only if there is a topic;
+            // RPL_NOTOPIC answers a TOPIC query, never a join.
+            if joined == name && !description.is_empty() {
                 self.topic(out, &name, &description);
             }
         }

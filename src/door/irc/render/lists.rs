@@ -9,7 +9,8 @@ impl Renderer {
     /// Renders the watch and ignore list events.
     pub(super) fn render_lists(&mut self, event: &Event, out: &mut Vec<u8>) {
         match event {
-            Event::WatchList(entries) => {
+            // IRCv3 MONITOR: `L` is the list alone, `S` the statuses alone.
+            Event::WatchStatuses(entries) => {
                 let (online, offline): (Vec<_>, Vec<_>) = entries.iter().partition(|(_, on)| *on);
                 let masks: Vec<String> = online.iter().map(|(n, _)| self.mask(n)).collect();
                 if !masks.is_empty() {
@@ -19,6 +20,8 @@ impl Renderer {
                 if !nicks.is_empty() {
                     self.numeric(out, RPL_MONOFFLINE, &format!(":{}", nicks.join(",")));
                 }
+            }
+            Event::WatchList(entries) => {
                 let all: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
                 if !all.is_empty() {
                     self.numeric(out, RPL_MONLIST, &format!(":{}", all.join(",")));

@@ -50,7 +50,25 @@ impl Renderer {
             Event::AwayReply { nick, message } => {
                 self.numeric(out, RPL_AWAY, &format!("{nick} :{message}"))
             }
-            Event::Stats { users, channels } => {
+            Event::Userhost(people) => {
+                // RFC 2812 §4.8: nick, `*` for an operator, `=`, `-` away or
+                // `+` here, then user@host.
+                let replies: Vec<String> = people
+                    .iter()
+                    .map(|p| {
+                        let oper = if p.oper { "*" } else { "" };
+                        let here = if p.away { "-" } else { "+" };
+                        let (nick, host) = (&p.nick, &self.server.name);
+                        format!("{nick}{oper}={here}{nick}@{host}")
+                    })
+                    .collect();
+                self.numeric(out, RPL_USERHOST, &format!(":{}", replies.join(" ")));
+            }
+            Event::Stats {
+                users,
+                channels,
+                peak,
+            } => {
                 let users_line = format!(":There are {users} users and 0 invisible on 1 servers");
                 self.numeric(out, RPL_LUSERCLIENT, &users_line);
                 self.numeric(
@@ -63,6 +81,11 @@ impl Renderer {
                     RPL_LUSERME,
                     &format!(":I have {users} clients and 0 servers"),
                 );
+                // Modern IRC: the optional counts come before the text.
+                let counts = format!("{users} {peak} :Current local users {users}, max {peak}");
+                self.numeric(out, RPL_LOCALUSERS, &counts);
+                let counts = format!("{users} {peak} :Current global users {users}, max {peak}");
+                self.numeric(out, RPL_GLOBALUSERS, &counts);
             }
             Event::Whowas(departed) => self.whowas(out, departed),
             Event::WhoisAddress { nick, address } => self.numeric(

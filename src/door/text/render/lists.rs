@@ -8,7 +8,9 @@ use crate::hub::Event;
 /// Writes the watch and ignore list events.
 pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
     match event {
-        Event::WatchList(entries) | Event::WatchedAtLogin(entries) => {
+        Event::WatchList(entries)
+        | Event::WatchStatuses(entries)
+        | Event::WatchedAtLogin(entries) => {
             if entries.is_empty() {
                 write!(
                     out,

@@ -58,7 +58,9 @@ pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
             }
         }
         Event::AwayReply { nick, message } => write!(out, "{nick} is away: {message}\r\n")?,
-        Event::Stats { users, channels } => write!(
+        Event::Stats {
+            users, channels, ..
+        } => write!(
             out,
             "{users} user{} on line, {channels} channel{}\r\n",
             plural(*users),
