@@ -805,7 +805,8 @@ fn ignore_of_a_registered_user_is_saved_then_acknowledged() {
     assert_eq!(
         stores(&effects),
         [(
-            StoreWrite::AddIgnore {
+            StoreWrite::AddToList {
+                list: ListKind::Ignore,
                 account: AccountId(7),
                 nick: "Spammer".into(),
                 at
@@ -827,7 +828,8 @@ fn ignore_of_a_registered_user_is_saved_then_acknowledged() {
     assert_eq!(
         stores(&effects),
         [(
-            StoreWrite::RemoveIgnore {
+            StoreWrite::RemoveFromList {
+                list: ListKind::Ignore,
                 account: AccountId(7),
                 nick: "Spammer".into()
             },
@@ -845,14 +847,16 @@ fn ignore_of_a_registered_user_is_saved_then_acknowledged() {
         stores(&effects),
         [
             (
-                StoreWrite::RemoveIgnore {
+                StoreWrite::RemoveFromList {
+                    list: ListKind::Ignore,
                     account: AccountId(7),
                     nick: "troll".into()
                 },
                 None
             ),
             (
-                StoreWrite::RemoveIgnore {
+                StoreWrite::RemoveFromList {
+                    list: ListKind::Ignore,
                     account: AccountId(7),
                     nick: "pest".into()
                 },
@@ -978,9 +982,13 @@ fn the_ignore_list_is_restored_at_login() {
         [Event::LoggedIn { nick: "bob".into() }]
     );
     assert!(
-        !stores(&effects)
-            .iter()
-            .any(|(w, _)| matches!(w, StoreWrite::AddIgnore { .. })),
+        !stores(&effects).iter().any(|(w, _)| matches!(
+            w,
+            StoreWrite::AddToList {
+                list: ListKind::Ignore,
+                ..
+            }
+        )),
         "{effects:?}"
     );
     w.join(bob, "Weather");

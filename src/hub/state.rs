@@ -127,12 +127,15 @@ pub enum StoreWrite {
         account: AccountId,
         at: i64,
     },
-    AddWatch {
+    /// `nick` goes on one of the account's lists.
+    AddToList {
+        list: ListKind,
         account: AccountId,
         nick: String,
         at: i64,
     },
-    RemoveWatch {
+    RemoveFromList {
+        list: ListKind,
         account: AccountId,
         nick: String,
     },
@@ -144,15 +147,6 @@ pub enum StoreWrite {
     AddGline(Gline),
     RemoveGline {
         mask: String,
-    },
-    AddIgnore {
-        account: AccountId,
-        nick: String,
-        at: i64,
-    },
-    RemoveIgnore {
-        account: AccountId,
-        nick: String,
     },
     /// A line of channel history; the store writes these in batches.
     AppendHistory {

@@ -1530,7 +1530,8 @@ fn identified_watch_add_is_acknowledged_once_stored() {
     assert_eq!(
         stores(&effects),
         [(
-            StoreWrite::AddWatch {
+            StoreWrite::AddToList {
+                list: ListKind::Watch,
                 account: AccountId(11),
                 nick: "bob".into(),
                 at: w.unix_now(),
@@ -1571,7 +1572,8 @@ fn identified_watch_remove_is_acknowledged_once_stored() {
     assert_eq!(
         stores(&effects),
         [(
-            StoreWrite::RemoveWatch {
+            StoreWrite::RemoveFromList {
+                list: ListKind::Watch,
                 account: AccountId(11),
                 nick: "Bob".into(),
             },
@@ -1718,7 +1720,8 @@ fn after_identified_the_user_is_saved_like_a_registered_one() {
     assert!(matches!(
         stores(&effects).as_slice(),
         [(
-            StoreWrite::AddWatch {
+            StoreWrite::AddToList {
+                list: ListKind::Watch,
                 account: AccountId(77),
                 ..
             },
@@ -2320,7 +2323,8 @@ fn identified_change_in_case_only_keeps_the_account() {
     assert!(matches!(
         stores(&effects).as_slice(),
         [(
-            StoreWrite::AddWatch {
+            StoreWrite::AddToList {
+                list: ListKind::Watch,
                 account: AccountId(7),
                 ..
             },
@@ -2472,7 +2476,8 @@ fn change_nick_with_identity_attaches_the_account_and_merges_the_watch_list() {
     assert_eq!(
         stores(&effects),
         [(
-            StoreWrite::RemoveWatch {
+            StoreWrite::RemoveFromList {
+                list: ListKind::Watch,
                 account: AccountId(9),
                 nick: "carol".into(),
             },
@@ -3083,14 +3088,16 @@ fn identified_watch_clear_removes_each_entry_from_the_store() {
         stores(&effects),
         [
             (
-                StoreWrite::RemoveWatch {
+                StoreWrite::RemoveFromList {
+                    list: ListKind::Watch,
                     account: AccountId(12),
                     nick: "bob".into(),
                 },
                 None
             ),
             (
-                StoreWrite::RemoveWatch {
+                StoreWrite::RemoveFromList {
+                    list: ListKind::Watch,
                     account: AccountId(12),
                     nick: "Carol".into(),
                 },

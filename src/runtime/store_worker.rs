@@ -12,7 +12,8 @@ use log::error;
 
 use super::HubHandle;
 use crate::hub::{
-    Command, Event, HistoryFound, HistoryRequest, OfflineAccount, SessionId, StoreWrite, Stored,
+    Command, Event, HistoryFound, HistoryRequest, ListKind, OfflineAccount, SessionId, StoreWrite,
+    Stored,
 };
 use crate::model::{AccountId, HistoryLine, Memo};
 use crate::store::{NickList, Store, StoreError};
@@ -183,16 +184,29 @@ fn look_up_history(
     }
 }
 
+/// Where the store keeps the hub's list of that kind.
+fn table(list: ListKind) -> NickList {
+    match list {
+        ListKind::Watch => NickList::Watches,
+        ListKind::Ignore => NickList::Ignores,
+    }
+}
+
 fn save(store: &Store, write: &StoreWrite) -> Result<(), StoreError> {
     match write {
         StoreWrite::Login { account, from, at } => store.record_login(*account, from, *at),
         StoreWrite::Logout { account, at } => store.record_logout(*account, *at),
-        StoreWrite::AddWatch { account, nick, at } => {
-            store.add_to_list(NickList::Watches, *account, nick, *at)
-        }
-        StoreWrite::RemoveWatch { account, nick } => {
-            store.remove_from_list(NickList::Watches, *account, nick)
-        }
+        StoreWrite::AddToList {
+            list,
+            account,
+            nick,
+            at,
+        } => store.add_to_list(table(*list), *account, nick, *at),
+        StoreWrite::RemoveFromList {
+            list,
+            account,
+            nick,
+        } => store.remove_from_list(table(*list), *account, nick),
         StoreWrite::SaveWatches { account, nicks, at } => nicks
             .iter()
             .try_for_each(|nick| store.add_to_list(NickList::Watches, *account, nick, *at)),
@@ -200,12 +214,6 @@ fn save(store: &Store, write: &StoreWrite) -> Result<(), StoreError> {
         StoreWrite::DropChannel { name } => store.drop_channel(name),
         StoreWrite::AddGline(gline) => store.add_gline(gline),
         StoreWrite::RemoveGline { mask } => store.remove_gline(mask),
-        StoreWrite::AddIgnore { account, nick, at } => {
-            store.add_to_list(NickList::Ignores, *account, nick, *at)
-        }
-        StoreWrite::RemoveIgnore { account, nick } => {
-            store.remove_from_list(NickList::Ignores, *account, nick)
-        }
         StoreWrite::AppendHistory { channel, line } => {
             store.append_history(&[(channel.clone(), line.clone())])
         }

@@ -11,7 +11,6 @@ use crate::hub::event::{ChatError, Event};
 use crate::hub::kinds::ListKind;
 use crate::hub::session_id::SessionId;
 use crate::model::name::Nick;
-use crate::model::AccountId;
 
 /// A hot or ignore list: nicknames as the user spelled them, in the order
 /// they were added, matched without regard to case.
@@ -120,7 +119,11 @@ impl Hub {
                 }
                 if let Some(account) = account {
                     for nick in cleared {
-                        let write = removal(list, account, nick);
+                        let write = StoreWrite::RemoveFromList {
+                            list,
+                            account,
+                            nick,
+                        };
                         out.0.push(Effect::Store { write, ack: None });
                     }
                 }
@@ -156,14 +159,23 @@ impl Hub {
                         .insert(from);
                 }
                 let at = clock::unix_seconds(now.wall);
-                let write = account.map(|account| addition(list, account, nick.to_string(), at));
+                let write = account.map(|account| StoreWrite::AddToList {
+                    list,
+                    account,
+                    nick: nick.to_string(),
+                    at,
+                });
                 (ack, write)
             }
             Watch::Remove(typed) => {
                 let Some(nick) = nicks.remove(&typed) else {
                     return out.error(from, ChatError::NotOnList { list, nick: typed });
                 };
-                let write = account.map(|account| removal(list, account, nick.clone()));
+                let write = account.map(|account| StoreWrite::RemoveFromList {
+                    list,
+                    account,
+                    nick: nick.clone(),
+                });
                 let ack = match list {
                     ListKind::Watch => {
                         self.unwatch(from, &nick);
@@ -216,21 +228,5 @@ impl Hub {
             .user
             .as_ref()
             .is_some_and(|u| u.ignore.contains(nick))
-    }
-}
-
-/// What the store is to remember when `nick` goes on a registered user's list.
-fn addition(list: ListKind, account: AccountId, nick: String, at: i64) -> StoreWrite {
-    match list {
-        ListKind::Watch => StoreWrite::AddWatch { account, nick, at },
-        ListKind::Ignore => StoreWrite::AddIgnore { account, nick, at },
-    }
-}
-
-/// What the store is to forget when `nick` comes off a registered user's list.
-fn removal(list: ListKind, account: AccountId, nick: String) -> StoreWrite {
-    match list {
-        ListKind::Watch => StoreWrite::RemoveWatch { account, nick },
-        ListKind::Ignore => StoreWrite::RemoveIgnore { account, nick },
     }
 }
