@@ -298,7 +298,10 @@ mod tests {
 
         let mut new = Negotiation::default();
         let ls = lines(new.handle("ls", "302"));
-        assert!(ls[0].starts_with("LS :away-notify batch cap-notify "), "{ls:?}");
+        assert!(
+            ls[0].starts_with("LS :away-notify batch cap-notify "),
+            "{ls:?}"
+        );
         assert!(ls[0].contains(" sasl=PLAIN "), "{ls:?}");
         assert!(ls[0].contains("server-time"), "{ls:?}");
         assert!(new.enabled().has(Cap::CapNotify), "302 implies cap-notify");
