@@ -4,7 +4,6 @@
 //! chatting with telnet users. Saves a screenshot under target/.
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use crate::support::python::{python_package, ChildGuard};
 use crate::support::{Client, TestServer};
@@ -28,18 +27,9 @@ fn a_guest_in_a_real_browser_chats_with_a_telnet_user() {
     let mut tina = Client::logged_in(&server, "tina");
     let _ = std::fs::remove_file(SCREENSHOT);
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/web_client/browser.py");
-    let child = Command::new("python3")
-        .arg(script)
-        .arg(format!("http://{}/", server.web_addr()))
-        .arg(SCREENSHOT)
-        .env("PYTHONPATH", &site)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start python3");
-    let mut browser = ChildGuard::new(child, "the browser script");
+    let args = [format!("http://{}/", server.web_addr()), SCREENSHOT.into()];
+    let script = "tests/web_client/browser.py";
+    let mut browser = ChildGuard::python(script, &args, &site, "the browser script");
 
     tina.expect_line("<browser has entered Lobby>");
     tina.send("hello browser");

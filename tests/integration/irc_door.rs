@@ -6,7 +6,6 @@
 //! to a telnet user.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use base64::Engine;
@@ -706,17 +705,9 @@ fn a_python_irc_library_chats_with_a_telnet_user() {
     tina.send("/join weather");
     tina.expect_line("Welcome to the Weather Channel (1 user)");
 
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/irc_client/chat.py");
-    let child = Command::new("python3")
-        .arg(script)
-        .arg(server.irc_addr().to_string())
-        .env("PYTHONPATH", &site)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start python3");
-    let mut python = ChildGuard::new(child, "the Python client");
+    let args = [server.irc_addr().to_string()];
+    let script = "tests/irc_client/chat.py";
+    let mut python = ChildGuard::python(script, &args, &site, "the Python client");
 
     tina.expect_line("<pybot has entered Lobby>");
     tina.expect_line("<pybot has entered Weather>");

@@ -65,7 +65,18 @@ pub struct ChildGuard {
 }
 
 impl ChildGuard {
-    pub fn new(child: Child, name: &'static str) -> ChildGuard {
+    /// Starts `python3 SCRIPT ARGS` (a path under this crate) with
+    /// `site` on its Python path, its output kept for the report as `name`.
+    pub fn python(script: &str, args: &[String], site: &Path, name: &'static str) -> ChildGuard {
+        let child = Command::new("python3")
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join(script))
+            .args(args)
+            .env("PYTHONPATH", site)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start python3");
         ChildGuard {
             child: Some(child),
             name,
