@@ -43,6 +43,7 @@ pub fn family(event: &Event) -> Family {
         | Event::MemberLeft { .. }
         | Event::Members { .. }
         | Event::MemberAway { .. }
+        | Event::MemberInvited { .. }
         | Event::Topic { .. }
         | Event::TopicWho { .. }
         | Event::TopicSet { .. }

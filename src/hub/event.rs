@@ -35,6 +35,12 @@ pub enum Event {
         nick: String,
         message: Option<String>,
     },
+    /// `by` invited `nick` to `channel`, one of yours.
+    MemberInvited {
+        channel: String,
+        by: String,
+        nick: String,
+    },
     MemberLeft {
         channel: String,
         nick: String,

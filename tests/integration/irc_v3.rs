@@ -67,6 +67,7 @@ fn cap_ls_302_offers_capabilities_with_values_and_older_ls_without() {
         "away-notify",
         "cap-notify",
         "echo-message",
+        "invite-notify",
         "message-tags",
         "multi-prefix",
         "sasl=PLAIN",
@@ -353,4 +354,26 @@ fn multi_prefix_shows_every_status_in_names() {
     if !names.last().split(' ').any(|n| n == "@mo") {
         ian.fail(&format!("NAMES without multi-prefix: {:?}", names.raw));
     }
+}
+
+#[test]
+fn invite_notify_tells_the_other_members_who_asked() {
+    let server = TestServer::start();
+    let mut op = Irc::logged_in(&server, "op");
+    op.send("JOIN #Den");
+    op.numeric("366", "#Den");
+    let mut ann = with_caps(&server, "ann", "invite-notify");
+    ann.send("JOIN #Den");
+    ann.numeric("366", "#Den");
+    let mut ian = Irc::logged_in(&server, "ian");
+    ian.send("JOIN #Den");
+    ian.numeric("366", "#Den");
+    let mut tom = Irc::logged_in(&server, "tom");
+
+    op.send("INVITE tom #Den");
+    op.numeric("341", "tom #Den");
+    tom.expect_line(&format!(":{} INVITE tom #Den", mask("op")));
+    ann.expect_line(&format!(":{} INVITE tom #Den", mask("op")));
+    ian.expect_no("INVITE");
+    op.expect_no("INVITE tom");
 }

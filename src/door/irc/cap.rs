@@ -15,6 +15,7 @@ pub enum Cap {
     CapNotify,
     Chathistory,
     EchoMessage,
+    InviteNotify,
     MessageTags,
     MultiPrefix,
     Sasl,
@@ -24,12 +25,13 @@ pub enum Cap {
 
 impl Cap {
     /// Every capability, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 10] = [
+    pub const ALL: [Cap; 11] = [
         Cap::AwayNotify,
         Cap::Batch,
         Cap::CapNotify,
         Cap::Chathistory,
         Cap::EchoMessage,
+        Cap::InviteNotify,
         Cap::MessageTags,
         Cap::MultiPrefix,
         Cap::Sasl,
@@ -46,6 +48,7 @@ impl Cap {
             // Still a draft: the spec asks for the prefixed name.
             Cap::Chathistory => "draft/chathistory",
             Cap::EchoMessage => "echo-message",
+            Cap::InviteNotify => "invite-notify",
             Cap::MessageTags => "message-tags",
             Cap::MultiPrefix => "multi-prefix",
             Cap::Sasl => "sasl",

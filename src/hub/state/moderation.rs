@@ -601,9 +601,22 @@ impl Hub {
             target,
             Event::Invited {
                 channel: name.clone(),
-                by,
+                by: by.clone(),
             },
         );
+        // The other members hear of it (IRCv3 invite-notify).
+        let others: Vec<SessionId> = self.channels[index]
+            .members
+            .iter()
+            .copied()
+            .filter(|&id| id != from && id != target)
+            .collect();
+        let told = Event::MemberInvited {
+            channel: name.clone(),
+            by,
+            nick: target_nick.clone(),
+        };
+        out.broadcast(&others, told);
         out.send(
             from,
             Event::Inviting {

@@ -52,6 +52,13 @@ impl Renderer {
                     None => write!(out, ":{} AWAY\r\n", self.mask(nick)),
                 };
             }
+            Event::MemberInvited {
+                channel: c,
+                by,
+                nick,
+            } if self.caps().has(Cap::InviteNotify) => {
+                let _ = write!(out, ":{} INVITE {nick} {}\r\n", self.mask(by), channel(c));
+            }
             Event::MemberLeft {
                 channel: c,
                 nick,
