@@ -2,8 +2,9 @@
 # chatd beside ngIRCd and InspIRCd (BENCHMARKS.md): the same chatd-bench
 # scenarios over IRC (`--protocol irc`) against each server in turn,
 # interleaved run by run, each run against a freshly started server on a free
-# loopback port; chatd's text door (`chatd-text`) runs the same scenarios in
-# the same run, for its figures beside them.
+# loopback port; chatd's text door (`chatd-text`) and browser door
+# (`chatd-web`, WebSocket and JSON) run the same scenarios in the same run,
+# for their figures beside them.
 #
 #   bench/compare-irc.sh        # fanout100 fanout500 private connections5000 connections10000
 #   bench/compare-irc.sh private fanout500     # some of them
@@ -13,7 +14,7 @@
 # private scenario), PARALLEL (logins under way at once in the connections
 # scenarios; 200: InspIRCd completes a registration a second after it
 # starts, so one at a time would hold one connection a second),
-# SERVERS ("chatd chatd-text ngircd inspircd"; add `chatd-base` to run
+# SERVERS ("chatd chatd-text chatd-web ngircd inspircd"; add `chatd-base` to run
 # BASE_CHATD, an older chatd binary, through its IRC door in the same run, for
 # a before/after beside the peers), OUT (the JSON lines file;
 # bench/irc-<time>.jsonl), INSTALL (1: apt-get install ngircd inspircd when
@@ -41,7 +42,7 @@ RUNS=${RUNS:-3}
 SECS=${SECS:-10}
 PAIRS=${PAIRS:-50}
 PARALLEL=${PARALLEL:-200}
-SERVERS=${SERVERS:-chatd chatd-text ngircd inspircd}
+SERVERS=${SERVERS:-chatd chatd-text chatd-web ngircd inspircd}
 OUT=${OUT:-bench/irc-$(date +%Y%m%d-%H%M%S).jsonl}
 INSTALL=${INSTALL:-1}
 NODELAY=${NODELAY:-0}
@@ -206,9 +207,9 @@ EOF
 start_server() {
     local name=$1 port
     case "$name" in
-        chatd | chatd-text)
-            local door=irc
-            if [ "$name" = chatd-text ]; then door=text; fi
+        chatd | chatd-text | chatd-web)
+            local door=${name#chatd-}
+            if [ "$name" = chatd ]; then door=irc; fi
             start_chatd "$TARGET"/release/chatd bench/chat-nolobby.toml "$door"
             ;;
         chatd-base)
@@ -252,6 +253,7 @@ bench() {
     case "$name" in
         chatd | chatd-base) ;;
         chatd-text) protocol=text ;;
+        chatd-web) protocol=web ;;
         *) label=$name$SUFFIX ;;
     esac
     echo "== $label: chatd-bench --protocol $protocol $* (pid $SERVER_PID at $ADDR; load $(load_average))"
