@@ -328,7 +328,7 @@ fn connection_capacity(configured: usize) -> usize {
     }
     if let Some(maps) = maps.filter(|&m| (m as usize) < configured) {
         warn!(
-            "vm.max_map_count leaves room for {maps} connections (two threads each), fewer \
+            "vm.max_map_count leaves room for {maps} connections (4 memory maps each), fewer \
              than max_connections = {configured}; raise it with \
              sysctl -w vm.max_map_count=262144"
         );

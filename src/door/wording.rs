@@ -79,13 +79,22 @@ impl fmt::Display for ChatError {
                 f,
                 "'{wanted}' looks too much like '{existing}', a nickname in use; choose another"
             ),
-            // The ignore list says the same as the hot list, as it always has.
-            ChatError::ListFull { max, .. } => {
-                write!(
-                    f,
-                    "your watch list is full ({max} nicknames); /watch -<nick> to make room"
-                )
-            }
+            ChatError::ListFull {
+                list: ListKind::Watch,
+                max,
+                ..
+            } => write!(
+                f,
+                "your watch list is full ({max} nicknames); /watch -<nick> to make room"
+            ),
+            ChatError::ListFull {
+                list: ListKind::Ignore,
+                max,
+                ..
+            } => write!(
+                f,
+                "your ignore list is full ({max} nicknames); /unignore <nick> to make room"
+            ),
             ChatError::NotOnList {
                 list: ListKind::Watch,
                 nick,
@@ -163,5 +172,27 @@ impl fmt::Display for ChatError {
                 write!(f, "{nick} has too many messages waiting; try again later")
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_list_is_named_with_the_command_that_makes_room() {
+        let full = |list| ChatError::ListFull {
+            list,
+            max: 100,
+            nick: "bob".into(),
+        };
+        assert_eq!(
+            full(ListKind::Watch).to_string(),
+            "your watch list is full (100 nicknames); /watch -<nick> to make room"
+        );
+        assert_eq!(
+            full(ListKind::Ignore).to_string(),
+            "your ignore list is full (100 nicknames); /unignore <nick> to make room"
+        );
     }
 }
