@@ -330,7 +330,15 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
                 None,
             )
         }
-        FuzzEvent::Stats(users, channels) => (Event::Stats { users, channels }, 0, None),
+        FuzzEvent::Stats(users, channels) => (
+            Event::Stats {
+                users,
+                channels,
+                peak: users,
+            },
+            0,
+            None,
+        ),
         FuzzEvent::Away(message) => (Event::Away(message), 0, None),
         FuzzEvent::AwayReply(nick, message) => (Event::AwayReply { nick, message }, 0, None),
         FuzzEvent::NickChanged(old, new) => (Event::NickChanged { old, new }, 0, None),
@@ -381,6 +389,7 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
                 .map(|(at, nick, text, action)| HistoryLine {
                     id: MessageId(at as u64),
                     at,
+                    millis: 0,
                     nick,
                     text,
                     action,
