@@ -180,6 +180,11 @@ pub enum Command {
     Part {
         channel: Option<String>,
     },
+    /// Leave a named channel saying why (IRC's `PART #chan :reason`).
+    PartWith {
+        channel: String,
+        reason: Option<String>,
+    },
     ListChannels,
     /// A channel's topic (its description when none was set); `None`: the
     /// current channel's.

@@ -300,7 +300,8 @@ pub struct UserSummary {
 /// How someone left a channel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Departure {
-    Parted,
+    /// Left with `PART`, with the reason given, if any.
+    Parted(Option<String>),
     Quit(Option<String>),
     /// The connection was lost or closed by the server; the reason says why.
     Lost(String),

@@ -871,7 +871,7 @@ fn part_tells_the_remaining_members() {
     w.join(dave, "Gardening");
 
     let effects = w.part(alice, None);
-    let gone = [left("Weather", "alice", Departure::Parted)];
+    let gone = [left("Weather", "alice", Departure::Parted(None))];
     assert_eq!(events_for(&effects, bob), gone);
     assert_eq!(events_for(&effects, carol), gone);
     assert!(events_for(&effects, dave).is_empty());

@@ -355,3 +355,24 @@ fn a_server_may_have_no_permanent_channels() {
     tina.expect_line("Welcome to the made Channel (2 users)");
     ian.expect_line(&format!(":{} JOIN #made", mask("tina")));
 }
+
+#[test]
+fn part_shows_its_reason_to_the_channel() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    let mut ian = Irc::logged_in(&server, "ian");
+    let mut bob = Irc::logged_in(&server, "bob");
+    ian.expect_line(&format!(":{} JOIN #Lobby", mask("bob")));
+    tina.expect_line("<bob has entered Lobby>");
+
+    bob.send("PART #Lobby :off to lunch");
+    ian.expect_line(&format!(":{} PART #Lobby :off to lunch", mask("bob")));
+    tina.expect_line("<bob has left Lobby (off to lunch)>");
+
+    // Without a reason, the lines are as they always were.
+    bob.send("JOIN #Lobby");
+    ian.expect_line(&format!(":{} JOIN #Lobby", mask("bob")));
+    bob.send("PART #Lobby");
+    ian.expect_line(&format!(":{} PART #Lobby", mask("bob")));
+    tina.expect_line("<bob has left Lobby>");
+}

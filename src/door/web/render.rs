@@ -156,7 +156,7 @@ fn channels(event: &Event) -> Option<Value> {
         }
         Event::MemberLeft { channel, nick, why } => {
             let (how, message) = match why {
-                Departure::Parted => ("part", None),
+                Departure::Parted(reason) => ("part", reason.clone()),
                 Departure::Quit(message) => ("quit", message.clone()),
                 Departure::Lost(reason) => ("lost", Some(reason.clone())),
             };

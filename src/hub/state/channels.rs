@@ -130,7 +130,13 @@ impl Hub {
         }
     }
 
-    pub(super) fn part(&mut self, from: SessionId, typed: Option<&str>, out: &mut Out) {
+    pub(super) fn part(
+        &mut self,
+        from: SessionId,
+        typed: Option<&str>,
+        reason: Option<String>,
+        out: &mut Out,
+    ) {
         let index = match typed {
             None => match self.current_channel(from) {
                 Some(index) => index,
@@ -151,7 +157,7 @@ impl Hub {
         let new_current = user.channels.last().copied().filter(|_| was_current);
         let nick = user.nick.to_string();
         let left = self.channels[index].summary();
-        self.leave_channel(from, index, nick, Departure::Parted, out);
+        self.leave_channel(from, index, nick, Departure::Parted(reason), out);
         out.send(
             from,
             Event::Parted {

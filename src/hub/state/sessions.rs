@@ -166,7 +166,7 @@ impl Hub {
         if let Some(user) = session.user {
             let how = match &why {
                 Departure::Quit(Some(message)) => format!("quit: {message}"),
-                Departure::Quit(None) | Departure::Parted => "quit".to_string(),
+                Departure::Quit(None) | Departure::Parted(_) => "quit".to_string(),
                 Departure::Lost(reason) => reason.clone(),
             };
             info!("logout {} from {} ({how})", user.nick, session.peer);

@@ -176,8 +176,13 @@ impl Renderer {
         quit_before: Option<String>,
     ) {
         let reason = match why {
-            Departure::Parted => {
+            Departure::Parted(None) => {
                 let _ = write!(out, ":{} PART {}\r\n", self.mask(nick), channel(c));
+                return;
+            }
+            Departure::Parted(Some(reason)) => {
+                let (mask, chan) = (self.mask(nick), channel(c));
+                let _ = write!(out, ":{mask} PART {chan} :{reason}\r\n");
                 return;
             }
             Departure::Quit(Some(message)) => format!("Quit: {message}"),

@@ -40,7 +40,10 @@ pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
         }
         Event::MemberJoined { channel, nick } => write!(out, "<{nick} has entered {channel}>\r\n")?,
         Event::MemberLeft { channel, nick, why } => match why {
-            Departure::Parted => write!(out, "<{nick} has left {channel}>\r\n")?,
+            Departure::Parted(None) => write!(out, "<{nick} has left {channel}>\r\n")?,
+            Departure::Parted(Some(reason)) => {
+                write!(out, "<{nick} has left {channel} ({reason})>\r\n")?
+            }
             Departure::Quit(None) => write!(out, "<{nick} has left {channel} (quit)>\r\n")?,
             Departure::Quit(Some(message)) => {
                 write!(out, "<{nick} has left {channel} (quit: {message})>\r\n")?
