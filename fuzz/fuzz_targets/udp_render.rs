@@ -235,8 +235,9 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
         }
         FuzzEvent::MemberLeft(channel, nick, how, why) => {
             let text = format!("{channel} {nick}");
-            let why = match how % 4 {
-                0 => Departure::Parted,
+            let why = match how % 5 {
+                0 => Departure::Parted(None),
+                4 => Departure::Parted(Some(why)),
                 1 => Departure::Quit(None),
                 2 => Departure::Quit(Some(why)),
                 _ => Departure::Lost(why),
