@@ -376,3 +376,13 @@ fn part_shows_its_reason_to_the_channel() {
     ian.expect_line(&format!(":{} PART #Lobby", mask("bob")));
     tina.expect_line("<bob has left Lobby>");
 }
+
+#[test]
+fn invite_to_a_missing_channel_is_403() {
+    let server = TestServer::start();
+    let mut ian = Irc::logged_in(&server, "ian");
+    let _bob = Irc::logged_in(&server, "bob");
+    ian.expect_line(&format!(":{} JOIN #Lobby", mask("bob")));
+    ian.send("INVITE bob #nosuch");
+    ian.expect_next_numeric("403", &["ian", "#nosuch", "No such channel"]);
+}
