@@ -186,6 +186,11 @@ pub enum Command {
         reason: Option<String>,
     },
     ListChannels,
+    /// Only the named channels of the list, in the order asked (IRC's
+    /// `LIST #a,#b`); unknown names are left out.
+    ListNamed {
+        channels: Vec<String>,
+    },
     /// A channel's topic (its description when none was set); `None`: the
     /// current channel's.
     Topic {

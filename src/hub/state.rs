@@ -443,6 +443,7 @@ impl Hub {
             Command::Watch(change) => self.edit_list(now, from, ListKind::Watch, change, out),
             Command::Ignore(change) => self.edit_list(now, from, ListKind::Ignore, change, out),
             Command::ListChannels => self.list_channels(from, out),
+            Command::ListNamed { channels } => self.list_named(from, &channels, out),
             Command::Names { channel } => self.names(now, from, channel.as_deref(), out),
             Command::Who { mask } => self.who(now, from, mask, out),
             Command::Whois { nick } => self.whois(now, from, nick, out),

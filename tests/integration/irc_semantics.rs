@@ -386,3 +386,18 @@ fn invite_to_a_missing_channel_is_403() {
     ian.send("INVITE bob #nosuch");
     ian.expect_next_numeric("403", &["ian", "#nosuch", "No such channel"]);
 }
+
+#[test]
+fn list_with_channels_lists_only_those() {
+    let server = TestServer::start();
+    let mut ian = Irc::logged_in(&server, "ian");
+    for name in ["#apples", "#bananas", "#cherries"] {
+        ian.send(&format!("JOIN {name}"));
+        ian.numeric("366", &format!("{name} "));
+    }
+    ian.send("LIST #cherries,#nosuch,#apples");
+    ian.expect_next_numeric("321", &["ian", "Channel", "Users  Name"]);
+    ian.expect_next_numeric("322", &["ian", "#cherries", "1"]);
+    ian.expect_next_numeric("322", &["ian", "#apples", "1"]);
+    ian.expect_next_numeric("323", &["ian", "End of /LIST"]);
+}

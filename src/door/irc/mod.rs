@@ -302,7 +302,15 @@ impl Reader<'_> {
             "NAMES" => Command::Names {
                 channel: Some(m.param(0).split(',').next().unwrap_or("").to_string()),
             },
-            "LIST" => Command::ListChannels,
+            "LIST" if m.param(0).is_empty() => Command::ListChannels,
+            "LIST" => Command::ListNamed {
+                channels: m
+                    .param(0)
+                    .split(',')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            },
             "WHO" => Command::Who {
                 // A bare WHO is everyone, answered as `WHO *` is.
                 mask: Some(match m.param(0) {

@@ -3,22 +3,39 @@
 //! what the asker may see (secret channels show only to their members and to
 //! server operators). Pure like the rest of `state`.
 
-use super::{Effect, Hub, Out};
+use super::{Channel, Effect, Hub, Out};
 use crate::clock::{self, Now};
 use crate::hub::event::{ChatError, Departed, Event, Member, Presence, UserSummary};
 use crate::hub::session_id::SessionId;
 
 impl Hub {
     pub(super) fn list_channels(&self, from: SessionId, out: &mut Out) {
-        let oper = self.user(from).oper;
-        // Secret channels are listed only to their members.
         let list = self
             .channels
             .iter()
-            .filter(|(_, c)| !c.modes.secret || oper || c.members.contains(&from))
+            .filter(|(_, c)| self.may_list(from, c))
             .map(|(_, c)| c.summary())
             .collect();
         out.send(from, Event::ChannelList(list));
+    }
+
+    pub(super) fn list_named(&self, from: SessionId, names: &[String], out: &mut Out) {
+        let mut indexes: Vec<usize> = Vec::new();
+        for index in names.iter().filter_map(|name| self.channels.find(name)) {
+            if !indexes.contains(&index) && self.may_list(from, &self.channels[index]) {
+                indexes.push(index);
+            }
+        }
+        let list = indexes
+            .iter()
+            .map(|&i| self.channels[i].summary())
+            .collect();
+        out.send(from, Event::ChannelList(list));
+    }
+
+    /// Secret channels are listed only to their members (and operators).
+    fn may_list(&self, from: SessionId, channel: &Channel) -> bool {
+        !channel.modes.secret || self.user(from).oper || channel.members.contains(&from)
     }
 
     /// Who is in the channel named `typed`, or in the current one.
