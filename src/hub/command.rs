@@ -203,6 +203,11 @@ pub enum Command {
     Names {
         channel: Option<String>,
     },
+    /// Who is in the channel named, an unknown one answered as an empty one
+    /// (IRC's `NAMES #chan` answers only its end-of-list, never an error).
+    NamesOrNone {
+        channel: String,
+    },
     /// Who of these is on line, operator and away (IRC's `USERHOST`).
     Userhost {
         nicks: Vec<String>,

@@ -445,6 +445,17 @@ impl Hub {
             Command::ListChannels => self.list_channels(from, out),
             Command::ListNamed { channels } => self.list_named(from, &channels, out),
             Command::Names { channel } => self.names(now, from, channel.as_deref(), out),
+            Command::NamesOrNone { channel } => match self.channels.find(&channel) {
+                Some(_) => self.names(now, from, Some(&channel), out),
+                None => out.send(
+                    from,
+                    Event::Members {
+                        channel,
+                        members: Vec::new(),
+                        on_join: false,
+                    },
+                ),
+            },
             Command::Who { mask } => self.who(now, from, mask, out),
             Command::Whois { nick } => self.whois(now, from, nick, out),
             Command::Whowas { nick } => self.whowas(from, nick, out),

@@ -401,3 +401,14 @@ fn list_with_channels_lists_only_those() {
     ian.expect_next_numeric("322", &["ian", "#apples", "1"]);
     ian.expect_next_numeric("323", &["ian", "End of /LIST"]);
 }
+
+#[test]
+fn names_of_an_unknown_channel_is_only_its_end_of_list() {
+    let server = TestServer::start();
+    let mut ian = Irc::logged_in(&server, "ian");
+    ian.send("NAMES #nosuch");
+    ian.expect_next_numeric("366", &["ian", "#nosuch", "End of /NAMES list."]);
+    ian.send("NAMES #Lobby");
+    ian.expect_next_numeric("353", &["ian", "=", "#Lobby", "ian"]);
+    ian.expect_next_numeric("366", &["ian", "#Lobby", "End of /NAMES list."]);
+}

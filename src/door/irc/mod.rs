@@ -299,9 +299,12 @@ impl Reader<'_> {
                 self.reply(RPL_ENDOFNAMES, "* :End of /NAMES list.");
                 return Flow::Continue;
             }
-            "NAMES" => Command::Names {
-                channel: Some(m.param(0).split(',').next().unwrap_or("").to_string()),
-            },
+            "NAMES" => {
+                let first = m.param(0).split(',').next().unwrap_or("");
+                // The hub's names have no `#`; the answer puts it back.
+                let channel = first.strip_prefix('#').unwrap_or(first).to_string();
+                Command::NamesOrNone { channel }
+            }
             "LIST" if m.param(0).is_empty() => Command::ListChannels,
             "LIST" => Command::ListNamed {
                 channels: m
