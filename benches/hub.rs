@@ -116,7 +116,10 @@ fn join_part(c: &mut Criterion) {
     group.bench_function("a channel of 100", |b| {
         b.iter(|| {
             let session = SessionId(0);
-            let part = Command::Part { channel: None };
+            let part = Command::Part {
+                channel: None,
+                reason: None,
+            };
             hub.handle(now, session, part, &mut effects);
             let join = Command::Join {
                 channel: "Weather".into(),

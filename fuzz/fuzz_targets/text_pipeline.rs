@@ -106,7 +106,10 @@ fn check_chat(line: &str) {
         Typed::Blank | Typed::Help => {}
         Typed::Hub(command) => match command {
             Command::Join { channel } => nonempty_trimmed("channel", channel, line),
-            Command::Part { channel: Some(c) } => nonempty_trimmed("channel", c, line),
+            Command::Part {
+                channel: Some(c),
+                ..
+            } => nonempty_trimmed("channel", c, line),
             Command::Whois { nick } => nonempty_trimmed("nick", nick, line),
             Command::Private { to, text, action } => {
                 assert!(!action);
@@ -131,7 +134,7 @@ fn check_chat(line: &str) {
             Command::Quit { message: Some(m) } => nonempty_trimmed("quit message", m, line),
             Command::Away { message: Some(m) } => nonempty_trimmed("away message", m, line),
             Command::Away { message: None } => {}
-            Command::Part { channel: None }
+            Command::Part { channel: None, .. }
             | Command::Quit { message: None }
             | Command::ListChannels
             | Command::Names { channel: None }

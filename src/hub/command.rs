@@ -176,13 +176,10 @@ pub enum Command {
     Ungline {
         mask: String,
     },
-    /// Leave a channel; `None` means the current one.
+    /// Leave a channel (`None`: the current one), saying why or not
+    /// (IRC's `PART #chan :reason`).
     Part {
         channel: Option<String>,
-    },
-    /// Leave a named channel saying why (IRC's `PART #chan :reason`).
-    PartWith {
-        channel: String,
         reason: Option<String>,
     },
     ListChannels,

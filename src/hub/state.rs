@@ -410,8 +410,7 @@ impl Hub {
                 key,
                 create,
             } => self.join(now, from, &channel, key.as_deref(), create, out),
-            Command::Part { channel } => self.part(from, channel.as_deref(), None, out),
-            Command::PartWith { channel, reason } => self.part(from, Some(&channel), reason, out),
+            Command::Part { channel, reason } => self.part(from, channel.as_deref(), reason, out),
             Command::Create {
                 channel,
                 description,

@@ -228,7 +228,13 @@ impl World {
     /// Parts `channel`, or with `None` the current one.
     pub(super) fn part(&mut self, id: SessionId, channel: Option<&str>) -> Vec<Effect> {
         let channel = channel.map(str::to_string);
-        self.run(id, Command::Part { channel })
+        self.run(
+            id,
+            Command::Part {
+                channel,
+                reason: None,
+            },
+        )
     }
 
     pub(super) fn say(&mut self, id: SessionId, text: &str) -> Vec<Effect> {

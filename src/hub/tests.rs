@@ -414,7 +414,10 @@ fn commands_before_login_are_not_logged_in() {
         Command::Join {
             channel: "Weather".into(),
         },
-        Command::Part { channel: None },
+        Command::Part {
+            channel: None,
+            reason: None,
+        },
         Command::ListChannels,
         Command::Names { channel: None },
         Command::Who { mask: None },

@@ -246,9 +246,9 @@ impl Reader<'_> {
             "PART" => {
                 let reason = Some(m.param(1)).filter(|r| !r.is_empty());
                 for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
-                    let channel = target.to_string();
+                    let channel = Some(target.to_string());
                     let reason = reason.map(str::to_string);
-                    if let Flow::Stop(reason) = self.hub(Command::PartWith { channel, reason }) {
+                    if let Flow::Stop(reason) = self.hub(Command::Part { channel, reason }) {
                         return Flow::Stop(reason);
                     }
                 }

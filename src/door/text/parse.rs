@@ -194,6 +194,7 @@ const COMMANDS: &[(&[&str], Parser)] = &[
     (&["part", "leave"], |_, channel| {
         hub(Command::Part {
             channel: (!channel.is_empty()).then(|| channel.to_string()),
+            reason: None,
         })
     }),
     (&["users", "names"], |_, _| {
@@ -597,11 +598,18 @@ mod tests {
                 channel: "#Weather".into()
             })
         );
-        assert_eq!(parse_chat("/part"), hub(Command::Part { channel: None }));
+        assert_eq!(
+            parse_chat("/part"),
+            hub(Command::Part {
+                channel: None,
+                reason: None
+            })
+        );
         assert_eq!(
             parse_chat("/part pets"),
             hub(Command::Part {
-                channel: Some("pets".into())
+                channel: Some("pets".into()),
+                reason: None
             })
         );
         assert_eq!(

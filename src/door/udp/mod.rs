@@ -199,7 +199,10 @@ impl Reader {
                 Command::Quit { message: None }
             }
             Request::Join(channel) => Command::Join { channel },
-            Request::Part(channel) => Command::Part { channel },
+            Request::Part(channel) => Command::Part {
+                channel,
+                reason: None,
+            },
             Request::Public(text) => Command::Say {
                 channel: None,
                 text: sanitize::clean(&text),

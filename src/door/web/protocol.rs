@@ -154,7 +154,10 @@ pub fn interpret(json: &str, max_line: usize) -> Asked {
             key,
             create: false,
         }),
-        Request::Part { channel } => hub(Command::Part { channel }),
+        Request::Part { channel } => hub(Command::Part {
+            channel,
+            reason: None,
+        }),
         Request::Channels => hub(Command::ListChannels),
         Request::Users => hub(Command::Names { channel: None }),
         Request::Who => hub(Command::Who { mask: None }),
