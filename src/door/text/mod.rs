@@ -250,17 +250,10 @@ impl Reader<'_> {
                 self.say(Event::Error(hidden_in_nick(hidden)))
             }
             Typed::Hub(command) => self.conn.to_hub(command),
-            Typed::Account(command) => self.step(match command {
-                AccountCommand::Register { password } => Input::Register { password },
-                // Exactly the nickname one has: nothing would change (a
-                // change of case is a change).
-                AccountCommand::ChangeNick { nick } if self.conn.session.nick() == Some(&nick) => {
-                    return self.say(Event::Error(ChatError::SameNick(nick)))
-                }
-                AccountCommand::ChangeNick { nick } => Input::ChangeNick { nick },
-                AccountCommand::Oper { name, password } => Input::Oper { name, password },
-                AccountCommand::ChangePassword { old, new } => Input::ChangePassword { old, new },
-            }),
+            Typed::Account(command) => match command.into_input(self.conn.session.nick()) {
+                Ok(input) => self.step(input),
+                Err(refused) => self.say(Event::Error(refused)),
+            },
         }
     }
 

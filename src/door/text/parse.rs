@@ -3,6 +3,7 @@
 //! with `/`); any other line is said in the current channel.
 
 use crate::door::modes::{self, ModeRequest};
+use crate::door::session::Input;
 use crate::hub::{ChannelMode, ChatError, Command, MaskKind, ModeChange, Watch};
 
 /// What one typed line means.
@@ -37,6 +38,23 @@ pub enum AccountCommand {
         name: String,
         password: String,
     },
+}
+
+impl AccountCommand {
+    /// What the session is fed for this command, when it holds the
+    /// nickname `current`. Exactly the nickname one has is refused: nothing
+    /// would change (a change of case is a change).
+    pub fn into_input(self, current: Option<&str>) -> Result<Input, ChatError> {
+        Ok(match self {
+            AccountCommand::Register { password } => Input::Register { password },
+            AccountCommand::ChangeNick { nick } if current == Some(nick.as_str()) => {
+                return Err(ChatError::SameNick(nick))
+            }
+            AccountCommand::ChangeNick { nick } => Input::ChangeNick { nick },
+            AccountCommand::Oper { name, password } => Input::Oper { name, password },
+            AccountCommand::ChangePassword { old, new } => Input::ChangePassword { old, new },
+        })
+    }
 }
 
 /// One line of the command list, shown by `/help`.

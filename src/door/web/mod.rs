@@ -28,7 +28,6 @@ use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::session::driver::{Connection, Wording};
 use super::session::{self, Expect, Input, Prompt, Reply, Session};
-use super::text::parse::AccountCommand;
 use super::{Admission, ConnectionLimits};
 use crate::engine::{Engine, Said};
 use crate::hub::{ChatError, Command, Event};
@@ -340,17 +339,10 @@ impl Reader<'_> {
             Asked::Login { nick, password } => self.log_in(nick, password),
             Asked::Register { nick, password } => self.register(nick, password),
             Asked::Account(_) if !logged_in => self.say(Event::Error(ChatError::NotLoggedIn)),
-            Asked::Account(command) => self.step(match command {
-                AccountCommand::Register { password } => Input::Register { password },
-                // Exactly the nickname one has: nothing would change (a
-                // change of case is a change).
-                AccountCommand::ChangeNick { nick } if self.conn.session.nick() == Some(&nick) => {
-                    return self.say(Event::Error(ChatError::SameNick(nick)))
-                }
-                AccountCommand::ChangeNick { nick } => Input::ChangeNick { nick },
-                AccountCommand::Oper { name, password } => Input::Oper { name, password },
-                AccountCommand::ChangePassword { old, new } => Input::ChangePassword { old, new },
-            }),
+            Asked::Account(command) => match command.into_input(self.conn.session.nick()) {
+                Ok(input) => self.step(input),
+                Err(refused) => self.say(Event::Error(refused)),
+            },
             Asked::Hub(command) => self.conn.to_hub(command),
             Asked::Help => {
                 let mut frame = Vec::new();
