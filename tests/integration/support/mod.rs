@@ -248,16 +248,47 @@ impl TestServer {
     }
 
     fn wait_log(&self, text: &str, timeout: Duration) -> Result<String, String> {
+        self.watch_log(timeout, |lines| {
+            lines
+                .iter()
+                .find(|l| l.contains(text))
+                .map(|l| l.to_string())
+        })
+    }
+
+    /// Waits until the running process has logged at least `count` lines
+    /// containing `text` (or [`SERVER_TIMEOUT`] passes) and returns how many
+    /// it has logged by then.
+    pub fn wait_for_log_count(&self, text: &str, count: usize) -> usize {
+        let seen = |lines: &[&String]| lines.iter().filter(|l| l.contains(text)).count();
+        match self.watch_log(SERVER_TIMEOUT, |lines| {
+            Some(seen(lines)).filter(|&n| n >= count)
+        }) {
+            Ok(n) => n,
+            Err(_) => seen(&self.log_lines().iter().collect::<Vec<_>>()),
+        }
+    }
+
+    /// Looks at the running process's log lines with `look` each time they
+    /// change, until it finds something, the process exits, or `timeout`
+    /// passes.
+    fn watch_log<T>(
+        &self,
+        timeout: Duration,
+        mut look: impl FnMut(&[&String]) -> Option<T>,
+    ) -> Result<T, String> {
         let deadline = Instant::now() + timeout;
         let mut log = lock(&self.shared.log);
         loop {
             let run = log.run;
-            let found = log
+            let lines: Vec<&String> = log
                 .lines
                 .iter()
-                .find(|(r, l)| *r == run && l.contains(text));
-            if let Some((_, line)) = found {
-                return Ok(line.clone());
+                .filter(|(r, _)| *r == run)
+                .map(|(_, l)| l)
+                .collect();
+            if let Some(found) = look(&lines) {
+                return Ok(found);
             }
             if log.ended.contains(&run) {
                 return Err("the server exited".into());
@@ -265,32 +296,6 @@ impl TestServer {
             let now = Instant::now();
             if now >= deadline {
                 return Err(format!("none within {timeout:?}"));
-            }
-            log = self
-                .shared
-                .log_changed
-                .wait_timeout(log, deadline - now)
-                .unwrap_or_else(|e| e.into_inner())
-                .0;
-        }
-    }
-
-    /// Waits until the running process has logged at least `count` lines
-    /// containing `text` (or [`SERVER_TIMEOUT`] passes) and returns how many
-    /// it has logged by then.
-    pub fn wait_for_log_count(&self, text: &str, count: usize) -> usize {
-        let deadline = Instant::now() + SERVER_TIMEOUT;
-        let mut log = lock(&self.shared.log);
-        loop {
-            let run = log.run;
-            let seen = log
-                .lines
-                .iter()
-                .filter(|(r, l)| *r == run && l.contains(text))
-                .count();
-            let now = Instant::now();
-            if seen >= count || now >= deadline || log.ended.contains(&run) {
-                return seen;
             }
             log = self
                 .shared
