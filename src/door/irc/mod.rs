@@ -105,6 +105,13 @@ impl IrcDoor {
     }
 }
 
+/// What a group of commands made of a message: a command for the hub, or
+/// the door's own answer already given.
+enum Step {
+    Hub(Command),
+    Done(Flow),
+}
+
 struct Reader<'a> {
     door: &'a IrcDoor,
     peer: SocketAddr,
@@ -221,11 +228,33 @@ impl Reader<'_> {
         Flow::Continue
     }
 
-    /// Commands for a registered connection.
+    /// Commands for a registered connection: each group of commands knows
+    /// its own, in turn; none knowing it is ERR_UNKNOWNCOMMAND.
     fn command(&mut self, m: Message) -> Flow {
-        let name = self.door.config.server.name.clone();
+        type Group<'r> = fn(&mut Reader<'r>, &Message) -> Option<Step>;
+        let groups: [Group<'_>; 5] = [
+            Self::channel_command,
+            Self::message_command,
+            Self::query_command,
+            Self::operator_command,
+            Self::server_command,
+        ];
+        for group in groups {
+            match group(self, &m) {
+                Some(Step::Hub(command)) => return self.hub(command),
+                Some(Step::Done(flow)) => return flow,
+                None => {}
+            }
+        }
+        let rest = format!("{} :Unknown command", m.command);
+        self.reply(ERR_UNKNOWNCOMMAND, &rest);
+        Flow::Continue
+    }
+
+    /// Joining, leaving and running channels.
+    fn channel_command(&mut self, m: &Message) -> Option<Step> {
         let command = match m.command.as_str() {
-            "JOIN" if m.params.is_empty() => return self.need_more("JOIN"),
+            "JOIN" if m.params.is_empty() => return Some(Step::Done(self.need_more("JOIN"))),
             "JOIN" => {
                 let mut keys = m.param(1).split(',');
                 for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
@@ -237,67 +266,45 @@ impl Reader<'_> {
                         create: true,
                     });
                     if let Flow::Stop(reason) = flow {
-                        return Flow::Stop(reason);
+                        return Some(Step::Done(Flow::Stop(reason)));
                     }
                 }
-                return Flow::Continue;
+                return Some(Step::Done(Flow::Continue));
             }
-            "PART" if m.params.is_empty() => return self.need_more("PART"),
+            "PART" if m.params.is_empty() => return Some(Step::Done(self.need_more("PART"))),
             "PART" => {
                 let reason = Some(m.param(1)).filter(|r| !r.is_empty());
                 for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
                     let channel = Some(target.to_string());
                     let reason = reason.map(str::to_string);
                     if let Flow::Stop(reason) = self.hub(Command::Part { channel, reason }) {
-                        return Flow::Stop(reason);
+                        return Some(Step::Done(Flow::Stop(reason)));
                     }
                 }
-                return Flow::Continue;
+                return Some(Step::Done(Flow::Continue));
             }
-            "PRIVMSG" | "NOTICE" => return self.privmsg(&m),
-            "TAGMSG" => return self.tagmsg(&m),
-            "CHATHISTORY" => return self.chathistory(&m),
-            "HELP" | "HELPOP" => return self.help(m.param(0)),
-            "TOPIC" if m.params.is_empty() => return self.need_more("TOPIC"),
+            "TOPIC" if m.params.is_empty() => return Some(Step::Done(self.need_more("TOPIC"))),
             "TOPIC" if m.params.len() > 1 => Command::SetTopic {
                 channel: Some(m.param(0).to_string()),
                 text: chat_text(m.param(1)),
             },
-            "KICK" if m.params.len() < 2 => return self.need_more("KICK"),
+            "TOPIC" => Command::Topic {
+                channel: Some(m.param(0).to_string()),
+            },
+            "KICK" if m.params.len() < 2 => return Some(Step::Done(self.need_more("KICK"))),
             "KICK" => Command::Kick {
                 channel: Some(m.param(0).to_string()),
                 nick: m.param(1).to_string(),
                 reason: Some(chat_text(m.param(2))).filter(|r| !r.is_empty()),
             },
-            "INVITE" if m.params.len() < 2 => return self.need_more("INVITE"),
+            "INVITE" if m.params.len() < 2 => return Some(Step::Done(self.need_more("INVITE"))),
             "INVITE" => Command::Invite {
                 nick: m.param(0).to_string(),
                 channel: Some(m.param(1).to_string()),
             },
-            "OPER" if m.params.len() < 2 => return self.need_more("OPER"),
-            "OPER" => {
-                return self.session(Input::Oper {
-                    name: m.param(0).to_string(),
-                    password: m.param(1).to_string(),
-                })
-            }
-            "KILL" if m.params.is_empty() => return self.need_more("KILL"),
-            "KILL" => Command::Kill {
-                nick: m.param(0).to_string(),
-                reason: Some(chat_text(m.param(1)))
-                    .filter(|r| !r.is_empty())
-                    .unwrap_or_else(|| "no reason".into()),
-            },
-            "WALLOPS" if m.params.is_empty() => return self.need_more("WALLOPS"),
-            "WALLOPS" => Command::Wallops {
-                text: chat_text(m.param(0)),
-            },
-            "TOPIC" => Command::Topic {
-                channel: Some(m.param(0).to_string()),
-            },
             "NAMES" if m.params.is_empty() => {
                 self.reply(RPL_ENDOFNAMES, "* :End of /NAMES list.");
-                return Flow::Continue;
+                return Some(Step::Done(Flow::Continue));
             }
             "NAMES" => {
                 let first = m.param(0).split(',').next().unwrap_or("");
@@ -314,6 +321,37 @@ impl Reader<'_> {
                     .map(str::to_string)
                     .collect(),
             },
+            "MODE" => return Some(Step::Done(self.mode(m))),
+            _ => return None,
+        };
+        Some(Step::Hub(command))
+    }
+
+    /// Talk and what goes with it: messages, history, away, hot and ignore lists.
+    fn message_command(&mut self, m: &Message) -> Option<Step> {
+        let command = match m.command.as_str() {
+            "PRIVMSG" | "NOTICE" => return Some(Step::Done(self.privmsg(m))),
+            "TAGMSG" => return Some(Step::Done(self.tagmsg(m))),
+            "CHATHISTORY" => return Some(Step::Done(self.chathistory(m))),
+            "AWAY" => Command::Away {
+                message: Some(chat_text(m.param(0))).filter(|a| !a.is_empty()),
+            },
+            "MONITOR" => return Some(Step::Done(self.monitor(m))),
+            "SILENCE" => Command::Ignore(match m.param(0) {
+                "" => Watch::List,
+                target => match target.strip_prefix('-') {
+                    Some(nick) => Watch::Remove(nick.to_string()),
+                    None => Watch::Add(target.trim_start_matches('+').to_string()),
+                },
+            }),
+            _ => return None,
+        };
+        Some(Step::Hub(command))
+    }
+
+    /// Questions about users.
+    fn query_command(&mut self, m: &Message) -> Option<Step> {
+        let command = match m.command.as_str() {
             "WHO" => Command::Who {
                 // A bare WHO is everyone, answered as `WHO *` is.
                 mask: Some(match m.param(0) {
@@ -321,15 +359,18 @@ impl Reader<'_> {
                     mask => mask.to_string(),
                 }),
             },
-            "WHOIS" if m.params.is_empty() => {
+            "WHOIS" | "WHOWAS" if m.params.is_empty() => {
                 self.reply(ERR_NONICKNAMEGIVEN, ":No nickname given");
-                return Flow::Continue;
+                return Some(Step::Done(Flow::Continue));
             }
             // WHOIS [server] nick: the nickname is the last parameter.
             "WHOIS" => Command::Whois {
                 nick: m.params.last().cloned().unwrap_or_default(),
             },
-            "ISON" if m.params.is_empty() => return self.need_more("ISON"),
+            "WHOWAS" => Command::Whowas {
+                nick: m.param(0).to_string(),
+            },
+            "ISON" if m.params.is_empty() => return Some(Step::Done(self.need_more("ISON"))),
             "ISON" => Command::Ison {
                 nicks: m
                     .params
@@ -338,48 +379,9 @@ impl Reader<'_> {
                     .map(str::to_string)
                     .collect(),
             },
-            "AWAY" => Command::Away {
-                message: Some(chat_text(m.param(0))).filter(|a| !a.is_empty()),
-            },
-            "MODE" => return self.mode(&m),
-            "MOTD" => {
-                let mut out = Vec::new();
-                render::motd(&self.door.config.server, self.me(), &mut out);
-                self.raw(String::from_utf8_lossy(&out).trim_end().to_string());
-                return Flow::Continue;
+            "USERHOST" if m.params.is_empty() => {
+                return Some(Step::Done(self.need_more("USERHOST")))
             }
-            "LUSERS" => Command::Stats,
-            "INFO" => {
-                self.info();
-                return Flow::Continue;
-            }
-            "TIME" => {
-                let now = crate::clock::utc(crate::clock::unix_now());
-                self.reply(RPL_TIME, &format!("{name} :{now}"));
-                return Flow::Continue;
-            }
-            "VERSION" => {
-                let version = &self.door.config.server.version;
-                self.reply(RPL_VERSION, &format!("{version} {name} :chatd"));
-                self.reply(RPL_ISUPPORT, &render::isupport(&self.door.config.server));
-                return Flow::Continue;
-            }
-            "MONITOR" => return self.monitor(&m),
-            "WHOWAS" if m.params.is_empty() => {
-                self.reply(ERR_NONICKNAMEGIVEN, ":No nickname given");
-                return Flow::Continue;
-            }
-            "WHOWAS" => Command::Whowas {
-                nick: m.param(0).to_string(),
-            },
-            "SILENCE" => Command::Ignore(match m.param(0) {
-                "" => Watch::List,
-                target => match target.strip_prefix('-') {
-                    Some(nick) => Watch::Remove(nick.to_string()),
-                    None => Watch::Add(target.trim_start_matches('+').to_string()),
-                },
-            }),
-            "USERHOST" if m.params.is_empty() => return self.need_more("USERHOST"),
             // RFC 2812 §4.8: up to five nicknames.
             "USERHOST" => Command::Userhost {
                 nicks: m
@@ -391,12 +393,61 @@ impl Reader<'_> {
                     .map(str::to_string)
                     .collect(),
             },
-            other => {
-                self.reply(ERR_UNKNOWNCOMMAND, &format!("{other} :Unknown command"));
-                return Flow::Continue;
-            }
+            "LUSERS" => Command::Stats,
+            _ => return None,
         };
-        self.hub(command)
+        Some(Step::Hub(command))
+    }
+
+    /// What server operators do.
+    fn operator_command(&mut self, m: &Message) -> Option<Step> {
+        let command = match m.command.as_str() {
+            "OPER" if m.params.len() < 2 => return Some(Step::Done(self.need_more("OPER"))),
+            "OPER" => {
+                return Some(Step::Done(self.session(Input::Oper {
+                    name: m.param(0).to_string(),
+                    password: m.param(1).to_string(),
+                })))
+            }
+            "KILL" if m.params.is_empty() => return Some(Step::Done(self.need_more("KILL"))),
+            "KILL" => Command::Kill {
+                nick: m.param(0).to_string(),
+                reason: Some(chat_text(m.param(1)))
+                    .filter(|r| !r.is_empty())
+                    .unwrap_or_else(|| "no reason".into()),
+            },
+            "WALLOPS" if m.params.is_empty() => return Some(Step::Done(self.need_more("WALLOPS"))),
+            "WALLOPS" => Command::Wallops {
+                text: chat_text(m.param(0)),
+            },
+            _ => return None,
+        };
+        Some(Step::Hub(command))
+    }
+
+    /// Questions about the server, answered by the door itself.
+    fn server_command(&mut self, m: &Message) -> Option<Step> {
+        let name = &self.door.config.server.name;
+        match m.command.as_str() {
+            "HELP" | "HELPOP" => return Some(Step::Done(self.help(m.param(0)))),
+            "MOTD" => {
+                let mut out = Vec::new();
+                render::motd(&self.door.config.server, self.me(), &mut out);
+                self.raw(String::from_utf8_lossy(&out).trim_end().to_string());
+            }
+            "INFO" => self.info(),
+            "TIME" => {
+                let now = crate::clock::utc(crate::clock::unix_now());
+                self.reply(RPL_TIME, &format!("{name} :{now}"));
+            }
+            "VERSION" => {
+                let version = &self.door.config.server.version;
+                self.reply(RPL_VERSION, &format!("{version} {name} :chatd"));
+                self.reply(RPL_ISUPPORT, &render::isupport(&self.door.config.server));
+            }
+            _ => return None,
+        }
+        Some(Step::Done(Flow::Continue))
     }
 
     /// `CAP LS/REQ/LIST/END` ([`cap`]): LS and REQ before registration hold
