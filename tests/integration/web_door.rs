@@ -5,6 +5,7 @@
 use serde_json::{json, Value};
 use tungstenite::Message;
 
+use crate::support::irc::Irc;
 use crate::support::web::{get, handshake, http, Web};
 use crate::support::{register_and_leave, Client, TestServer, CHEAP};
 
@@ -312,5 +313,67 @@ fn connections_from_one_address_are_limited_across_doors() {
             .text()
             .contains("too many connections from your address"),
         "{answer:?}"
+    );
+}
+
+#[test]
+fn notices_and_ctcp_from_irc_reach_the_page_as_asides() {
+    let server = TestServer::start_with(WEB);
+    let mut webby = Web::guest(&server, "webby");
+    let mut bot = Irc::logged_in(&server, "bot");
+    webby.expect("member_joined", |v| v["nick"] == "bot");
+    let fields = |v: &Value| {
+        let field = |name: &str| v[name].as_str().map(str::to_string);
+        (
+            field("kind"),
+            field("from"),
+            field("channel"),
+            field("text"),
+        )
+    };
+    let some = |s: &str| Some(s.to_string());
+
+    bot.send("NOTICE #Lobby :the build is green");
+    let notice = webby.expect_type("aside");
+    assert_eq!(
+        fields(&notice),
+        (
+            some("notice"),
+            some("bot"),
+            some("Lobby"),
+            some("the build is green")
+        ),
+        "{notice}"
+    );
+    assert!(
+        notice["id"].is_string() && notice["at"].is_i64(),
+        "{notice}"
+    );
+    bot.send("NOTICE webby :you have mail");
+    let private = webby.expect_type("aside");
+    assert_eq!(
+        fields(&private),
+        (some("notice"), some("bot"), None, some("you have mail")),
+        "{private}"
+    );
+    assert!(private["channel"].is_null(), "{private}");
+    bot.send("PRIVMSG webby :\u{1}VERSION\u{1}");
+    let request = webby.expect_type("aside");
+    assert_eq!(
+        fields(&request),
+        (some("ctcp"), some("bot"), None, some("VERSION")),
+        "{request}"
+    );
+    bot.send("NOTICE webby :\u{1}VERSION chatbot 1.0\u{1}");
+    let reply = webby.expect_type("aside");
+    assert_eq!(
+        fields(&reply),
+        (
+            some("ctcp_reply"),
+            some("bot"),
+            None,
+            some("VERSION chatbot 1.0")
+        ),
+        "{reply}"
     );
 }

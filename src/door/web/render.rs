@@ -11,7 +11,7 @@ use crate::door::modes::{member_prefix, prefixed_nick};
 use crate::door::text::parse::HELP;
 use crate::engine::Render;
 use crate::hub::{
-    ChannelSummary, ChatError, Departure, Event, HistoryLine, MaskKind, Memo, UserSummary,
+    Aside, ChannelSummary, ChatError, Departure, Event, HistoryLine, MaskKind, Memo, UserSummary,
 };
 use crate::model::Stamp;
 
@@ -97,6 +97,17 @@ fn chat(event: &Event) -> Option<Value> {
             stamp,
             json!({"from": from, "text": text, "action": action}),
         ),
+        Event::Aside {
+            from,
+            channel,
+            text,
+            kind,
+            stamp,
+        } => stamped(
+            "aside",
+            stamp,
+            json!({"kind": aside_kind(*kind)?, "from": from, "channel": channel, "text": text}),
+        ),
         Event::PrivateSent {
             to,
             text,
@@ -129,6 +140,17 @@ fn chat(event: &Event) -> Option<Value> {
         Event::YouAreOper => typed("oper", json!({})),
         _ => return None,
     })
+}
+
+/// An aside's `kind`; `None` for client tags (IRCv3 `TAGMSG`), which are
+/// for IRC clients: like the text door, a page has nothing to show.
+fn aside_kind(kind: Aside) -> Option<&'static str> {
+    match kind {
+        Aside::Notice => Some("notice"),
+        Aside::Ctcp => Some("ctcp"),
+        Aside::CtcpReply => Some("ctcp_reply"),
+        Aside::Tags => None,
+    }
 }
 
 fn error_json(error: &ChatError) -> Value {
@@ -396,6 +418,26 @@ mod tests {
             json!({"type": "public", "channel": "Weather", "from": "rufus",
                    "text": "<b>rain</b> & \"wind\"", "action": false,
                    "id": "42", "at": 1_700_000_000})
+        );
+    }
+
+    #[test]
+    fn client_tags_are_not_passed_on_but_a_notice_is() {
+        let aside = |kind| Event::Aside {
+            from: "bot".into(),
+            channel: None,
+            text: "+typing=active".into(),
+            kind,
+            stamp: Stamp {
+                id: crate::model::MessageId(7),
+                at: std::time::UNIX_EPOCH,
+            },
+        };
+        assert!(rendered(&aside(Aside::Tags)).is_empty());
+        let notice = to_json(&aside(Aside::Notice)).unwrap();
+        assert_eq!(
+            (&notice["kind"], &notice["id"]),
+            (&json!("notice"), &json!("7"))
         );
     }
 

@@ -197,11 +197,11 @@
     addLine(c, line, kind === "mine");
   }
 
-  function systemLine(c, text, kind) {
+  function systemLine(c, text, kind, at) {
     const line = document.createElement("li");
     line.className = "line system " + (kind || "");
     const time = document.createElement("time");
-    time.textContent = clock();
+    time.textContent = clock(at);
     line.append(time, " ", text);
     addLine(c, line);
   }
@@ -417,6 +417,17 @@
     },
     private(m) {
       chatLine(conversation("@" + m.from), m.from, m.text, m.action, m.at, "private");
+    },
+    // A notice or CTCP (from an IRC user or bot): shown where it was sent,
+    // never kept. A CTCP request shows only what was asked (its arguments
+    // are for a client program), as the text door does.
+    aside(m) {
+      const c = conversation(m.channel ? "#" + m.channel : "@" + m.from);
+      const words = m.text.split(" ");
+      const text = m.kind === "notice" ? "-" + m.from + "- " + m.text
+        : m.kind === "ctcp" ? m.from + " sent a CTCP " + words[0] + " request"
+          : "CTCP " + words[0] + " reply from " + m.from + ": " + words.slice(1).join(" ");
+      systemLine(c, text, "notice aside", m.at);
     },
     private_sent(m) {
       const key = "@" + m.to;
