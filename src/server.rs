@@ -161,6 +161,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
             let door = udp::UdpDoor {
                 hub: hub.clone(),
                 accounts: Arc::clone(&accounts),
+                nick_length: config.limits.nick_length,
                 limits: Arc::clone(&limits),
                 flood: flood_rule(&config.limits),
                 idle_timeout: config.udp_idle_timeout,

@@ -48,31 +48,42 @@ impl Accounts {
 
     /// Checks a server operator's name and password: one from chat.toml, or
     /// an account flagged with `chatd admin oper`. Failures count toward the
-    /// failed-login limit like logins.
-    pub fn check_oper(
+    /// failed-login limit like logins. `done` gets the outcome on an argon2
+    /// worker (or at once, when the name or the limit settles it).
+    pub fn check_oper_then(
         self: &Arc<Self>,
         ip: IpAddr,
         name: &str,
-        password: &str,
-    ) -> Result<(), ChatError> {
-        let account = self.lookup(name)?;
+        password: String,
+        done: impl FnOnce(Result<(), ChatError>) + Send + 'static,
+    ) {
+        let account = match self.lookup(name) {
+            Ok(account) => account,
+            Err(why) => return done(Err(why)),
+        };
         let owner = account.as_ref().and_then(owner_address);
         let hash = match self.opers.iter().find(|o| o.name == name) {
             Some(oper) => Some(oper.password_hash.clone()),
-            None => match self.store.is_oper(name).map_err(store_failed)? {
-                true => account.map(|a| a.password_hash),
-                false => None,
+            None => match self.store.is_oper(name).map_err(store_failed) {
+                Ok(true) => account.map(|a| a.password_hash),
+                Ok(false) => None,
+                Err(why) => return done(Err(why)),
             },
         };
-        let right = crate::auth::wait(|done| {
-            self.check_password_then(ip, name, owner, hash, password.to_string(), done)
-        })?;
-        if !right {
-            warn!("failed /oper as {name} from {ip}");
-            return Err(ChatError::NoOperHost);
-        }
-        info!("{name} authenticated as a server operator from {ip}");
-        Ok(())
+        let who = name.to_string();
+        self.check_password_then(ip, name, owner, hash, password, move |right| {
+            done(match right {
+                Ok(true) => {
+                    info!("{who} authenticated as a server operator from {ip}");
+                    Ok(())
+                }
+                Ok(false) => {
+                    warn!("failed /oper as {who} from {ip}");
+                    Err(ChatError::NoOperHost)
+                }
+                Err(why) => Err(why),
+            })
+        });
     }
 
     /// Checks `password` against `phc` within the failed-login limit of

@@ -273,7 +273,10 @@ pub fn serve_connection(
     let outbox: Arc<dyn Outbox> = own.clone();
     let link = Link {
         outbox,
-        login: Some(reply_tx),
+        // Bounded(1) and never blocking: a reader has one login in flight.
+        login: Some(Box::new(move |taken| {
+            let _ = reply_tx.try_send(taken);
+        })),
         kill: Box::new(move || for_kill.kill()),
     };
     let session = hub.attach(peer, idle_timeout, |_| link);

@@ -68,11 +68,17 @@ impl Outbox for Sender<Arc<Event>> {
 /// How a door's session hears from the hub.
 pub struct Link {
     pub outbox: Arc<dyn Outbox>,
-    /// Answers to `Command::Login`, for a reader that waits on them.
-    pub login: Option<Sender<bool>>,
+    /// Hears the hub's answers to `Command::Login` and `ChangeNick` (true:
+    /// the nickname is taken). Called on the hub thread, so it must only
+    /// hand the answer on: a TCP reader waits on a channel for it, the UDP
+    /// door feeds it to the session as its next input.
+    pub login: Option<LoginAnswers>,
     /// Cuts the connection off at once, even while its writer is blocked.
     pub kill: Box<dyn Fn() + Send>,
 }
+
+/// See [`Link::login`].
+pub type LoginAnswers = Box<dyn Fn(bool) + Send>;
 
 enum Message {
     Attach {
@@ -338,7 +344,7 @@ fn carry_out(
             }
             Effect::LoginReply { to, accepted } => {
                 if let Some(login) = links.get(&to).and_then(|a| a.link.login.as_ref()) {
-                    let _ = login.try_send(accepted);
+                    login(accepted);
                 }
             }
             Effect::Store { write, ack } => {

@@ -9,4 +9,4 @@
 mod hub_thread;
 mod store_worker;
 
-pub use hub_thread::{spawn, HubHandle, HubThreads, Link, Outbox, Pushed, QueueFull};
+pub use hub_thread::{spawn, HubHandle, HubThreads, Link, LoginAnswers, Outbox, Pushed, QueueFull};

@@ -81,11 +81,7 @@ impl IrcDoor {
             engine: &self.engine,
         };
         super::serve_connection(setup, stream, peer, renderer, |attached| {
-            let rules = session::Rules {
-                allow_guests: self.accounts.rules.allow_guests,
-                min_password_length: self.accounts.rules.min_password_length,
-                nick_length: self.config.server.nick_length,
-            };
+            let rules = session::Rules::new(self.accounts.rules, self.config.server.nick_length);
             let accounts = Arc::clone(&self.accounts);
             let session = Session::new(rules);
             Reader {

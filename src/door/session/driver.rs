@@ -17,6 +17,7 @@ use std::sync::Arc;
 
 use crossbeam_channel::Receiver;
 
+use super::carry::carry_out_then;
 use super::{Answer, Input, Output, Reply, Request, Session};
 use crate::door::accounts::Accounts;
 use crate::door::lines::Flow;
@@ -100,30 +101,18 @@ impl Connection {
         Flow::Continue
     }
 
-    /// Does what the session asked for; `Err` when the hub has gone.
+    /// Does what the session asked for, blocking this reader thread until
+    /// it is done; `Err` when the hub has gone.
     fn carry_out(&self, request: Request) -> Result<Answer, String> {
-        let (accounts, ip) = (&self.accounts, self.ip);
-        Ok(match request {
-            Request::Owner(nick) => Answer::Account(accounts.owner_of(&nick)),
-            Request::Account(name) => Answer::Account(accounts.lookup(&name)),
-            Request::Throttle(account) => Answer::Done(accounts.check_throttle(ip, &account)),
-            Request::Password { account, password } => {
-                Answer::Identity(accounts.log_in(ip, &account, &password))
-            }
-            Request::Register { nick, password } => {
-                Answer::Registered(accounts.register(&nick, &password))
-            }
-            Request::Oper { name, password } => {
-                Answer::Done(accounts.check_oper(ip, &name, &password))
-            }
-            Request::ChangePassword { account, old, new } => {
-                Answer::Done(accounts.change_password(ip, account, &old, &new))
-            }
+        match request {
             Request::HubAnswer => match self.hub_answers.recv() {
-                Ok(taken) => Answer::Hub(taken),
-                Err(_) => return Err("closed by the server".into()),
+                Ok(taken) => Ok(Answer::Hub(taken)),
+                Err(_) => Err("closed by the server".into()),
             },
-        })
+            request => Ok(crate::auth::wait(|done| {
+                carry_out_then(&self.accounts, self.ip, request, done)
+            })),
+        }
     }
 
     /// Commands sent to the hub so far.

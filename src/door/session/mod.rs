@@ -19,11 +19,13 @@
 //! blocking where the session asks; a door without a thread per connection
 //! (UDP) answers requests later, from wherever the answer arrives.
 
+pub mod carry;
 pub mod driver;
 pub mod sasl;
 #[cfg(test)]
 mod tests;
 
+use crate::door::accounts::AccountRules;
 use crate::hub::{AccountId, ChatError, Command, Event, Identity};
 use crate::model::name::Nick;
 use crate::store::AccountRecord;
@@ -35,6 +37,17 @@ pub struct Rules {
     pub allow_guests: bool,
     pub min_password_length: usize,
     pub nick_length: usize,
+}
+
+impl Rules {
+    /// The rules of a door whose nicknames may be `nick_length` long.
+    pub fn new(accounts: AccountRules, nick_length: usize) -> Rules {
+        Rules {
+            allow_guests: accounts.allow_guests,
+            min_password_length: accounts.min_password_length,
+            nick_length,
+        }
+    }
 }
 
 /// What a door with a login dialogue asks its client for.

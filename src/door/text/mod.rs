@@ -69,11 +69,7 @@ impl TextDoor {
             engine: &self.engine,
         };
         super::serve_connection(setup, stream, peer, render::Renderer, |attached| {
-            let rules = session::Rules {
-                allow_guests: self.accounts.rules.allow_guests,
-                min_password_length: self.accounts.rules.min_password_length,
-                nick_length: self.config.nick_length,
-            };
+            let rules = session::Rules::new(self.accounts.rules, self.config.nick_length);
             let session = Session::new(rules);
             let accounts = Arc::clone(&self.accounts);
             Reader {

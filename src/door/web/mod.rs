@@ -141,11 +141,7 @@ impl WebDoor {
         };
         let max_message = self.config.max_line + JSON_ROOM;
         super::serve_connection(setup, stream, peer, render::Renderer, |attached| {
-            let rules = session::Rules {
-                allow_guests: self.accounts.rules.allow_guests,
-                min_password_length: self.accounts.rules.min_password_length,
-                nick_length: self.config.nick_length,
-            };
+            let rules = session::Rules::new(self.accounts.rules, self.config.nick_length);
             let accounts = Arc::clone(&self.accounts);
             let conn = Connection::new(
                 Session::new(rules),
