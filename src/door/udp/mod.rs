@@ -295,7 +295,7 @@ impl Sessions {
                     Some(_) => {
                         let mut old = clients.remove(&from).expect("found above");
                         drop(clients);
-                        old.to_hub(&self.door.hub, Command::Quit { message: None });
+                        old.send_hub(&self.door.hub, Command::Quit { message: None });
                         self.log_in_anew(from, nick, password)
                     }
                     None if client.session.waiting() => {
@@ -311,7 +311,7 @@ impl Sessions {
                 // No reply (§3.4): forgetting the address first keeps the
                 // hub's goodbye from reaching a client that may log in again.
                 let mut old = clients.remove(&from).expect("found above");
-                return old.to_hub(&self.door.hub, Command::Quit { message: None });
+                return old.send_hub(&self.door.hub, Command::Quit { message: None });
             }
             Request::Join(channel) => Command::Join { channel },
             Request::Part(channel) => Command::Part {
@@ -335,12 +335,12 @@ impl Sessions {
             Request::ListUsers => Command::Names { channel: None },
             Request::StillHere => Command::Ping,
             Request::Unimplemented => {
-                client.to_hub(&self.door.hub, Command::Ping);
+                client.send_hub(&self.door.hub, Command::Ping);
                 let error = ChatError::Server("unimplemented event code".into());
                 return client.say(Event::Error(error));
             }
         };
-        client.to_hub(&self.door.hub, command);
+        client.send_hub(&self.door.hub, command);
     }
 
     /// Logs `from` in as `nick` on a new session.
@@ -381,7 +381,7 @@ impl Sessions {
                         client.say(event);
                     }
                 }
-                Output::Hub(command) => client.to_hub(&self.door.hub, command),
+                Output::Hub(command) => client.send_hub(&self.door.hub, command),
                 // Comes through the session's link (see `attach`).
                 Output::Ask(session::Request::HubAnswer) => {}
                 Output::Ask(request) => {
@@ -459,7 +459,7 @@ impl Sessions {
 
 impl Client {
     /// Sends the hub a command, counted so that later replies wait for it.
-    fn to_hub(&mut self, hub: &HubHandle, command: Command) {
+    fn send_hub(&mut self, hub: &HubHandle, command: Command) {
         self.sent += 1;
         hub.send_in_order(self.id, self.sent, command);
     }
@@ -499,20 +499,17 @@ fn worded(reply: Reply) -> Option<Event> {
 fn write_loop(socket: &UdpSocket, clients: &Clients, queued: Receiver<Outgoing>) {
     let mut datagrams = Vec::new();
     for Outgoing { to, session, event } in queued {
-        match &*event {
-            Event::Closing { reason } => {
-                let mut clients = lock(clients);
-                match clients.get(&to) {
-                    Some(client) if client.id == session => {
-                        clients.remove(&to);
-                        info!("disconnect {to} (udp): {reason}");
-                    }
-                    // Logged off already (or the address has a new session):
-                    // a late goodbye would confuse the client's next login.
-                    _ => continue,
+        if let Event::Closing { reason } = &*event {
+            let mut clients = lock(clients);
+            match clients.get(&to) {
+                Some(client) if client.id == session => {
+                    clients.remove(&to);
+                    info!("disconnect {to} (udp): {reason}");
                 }
+                // Logged off already (or the address has a new session):
+                // a late goodbye would confuse the client's next login.
+                _ => continue,
             }
-            _ => {}
         }
         datagrams.clear();
         wire::render(&event, &mut datagrams);
