@@ -136,8 +136,8 @@ fn check_chat(line: &str) {
             Command::Away { message: None } => {}
             Command::Part { channel: None, .. }
             | Command::Quit { message: None }
-            | Command::ListChannels
-            | Command::Names { channel: None }
+            | Command::ListChannels { .. }
+            | Command::Names { channel: None, .. }
             | Command::Who { mask: None }
             | Command::Watch(Watch::List) => {}
             _ => {}

@@ -182,11 +182,10 @@ pub enum Command {
         channel: Option<String>,
         reason: Option<String>,
     },
-    ListChannels,
-    /// Only the named channels of the list, in the order asked (IRC's
-    /// `LIST #a,#b`); unknown names are left out.
-    ListNamed {
-        channels: Vec<String>,
+    /// The channel list: every channel the asker may see, or only those
+    /// named, in the order asked (IRC's `LIST #a,#b`), unknown names left out.
+    ListChannels {
+        only: Option<Vec<String>>,
     },
     /// A channel's topic (its description when none was set); `None`: the
     /// current channel's.
@@ -196,14 +195,12 @@ pub enum Command {
     /// How many users and channels there are (IRC's `LUSERS`).
     Stats,
     /// Who is in a channel: `None` the current one (the text door's
-    /// /users), or the one named (IRC's `NAMES`).
+    /// /users), or the one named (IRC's `NAMES`). With `unknown_is_empty`
+    /// a channel that does not exist is answered as an empty one, not an
+    /// error (IRC's `NAMES #chan` answers only its end-of-list).
     Names {
         channel: Option<String>,
-    },
-    /// Who is in the channel named, an unknown one answered as an empty one
-    /// (IRC's `NAMES #chan` answers only its end-of-list, never an error).
-    NamesOrNone {
-        channel: String,
+        unknown_is_empty: bool,
     },
     /// Who of these is on line, operator and away (IRC's `USERHOST`).
     Userhost {

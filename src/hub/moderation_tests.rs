@@ -132,6 +132,7 @@ impl World {
             id,
             Command::Names {
                 channel: Some(channel.into()),
+                unknown_is_empty: false,
             },
         );
         match events_for(&effects, id).as_slice() {
@@ -142,7 +143,7 @@ impl World {
 
     /// The channels `id` sees listed, by name.
     fn listed(&mut self, id: SessionId) -> Vec<String> {
-        let effects = self.run(id, Command::ListChannels);
+        let effects = self.run(id, Command::ListChannels { only: None });
         match events_for(&effects, id).as_slice() {
             [Event::ChannelList(list)] => list.iter().map(|c| c.name.clone()).collect(),
             other => panic!("LIST: {other:?}"),
@@ -327,7 +328,7 @@ fn create_saves_the_channel_acknowledges_once_saved_and_joins_its_founder() {
         ]
     );
     assert_eq!(w.listed(alice), ["Lobby", "Weather", "Books"]);
-    let effects = w.run(alice, Command::ListChannels);
+    let effects = w.run(alice, Command::ListChannels { only: None });
     match events_for(&effects, alice).as_slice() {
         [Event::ChannelList(list)] => assert_eq!(list[2].description, "About books"),
         other => panic!("{other:?}"),
@@ -2244,6 +2245,7 @@ fn a_secret_channel_is_not_shown_to_non_members_in_whois_or_names() {
         dave,
         Command::Names {
             channel: Some("Books".into()),
+            unknown_is_empty: false,
         },
     );
     assert!(

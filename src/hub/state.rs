@@ -441,20 +441,11 @@ impl Hub {
             Command::Memos { clear } => self.memos(from, clear, out),
             Command::Watch(change) => self.edit_list(now, from, ListKind::Watch, change, out),
             Command::Ignore(change) => self.edit_list(now, from, ListKind::Ignore, change, out),
-            Command::ListChannels => self.list_channels(from, out),
-            Command::ListNamed { channels } => self.list_named(from, &channels, out),
-            Command::Names { channel } => self.names(now, from, channel.as_deref(), out),
-            Command::NamesOrNone { channel } => match self.channels.find(&channel) {
-                Some(_) => self.names(now, from, Some(&channel), out),
-                None => out.send(
-                    from,
-                    Event::Members {
-                        channel,
-                        members: Vec::new(),
-                        on_join: false,
-                    },
-                ),
-            },
+            Command::ListChannels { only } => self.list_channels(from, only.as_deref(), out),
+            Command::Names {
+                channel,
+                unknown_is_empty,
+            } => self.names(now, from, channel.as_deref(), unknown_is_empty, out),
             Command::Who { mask } => self.who(now, from, mask, out),
             Command::Whois { nick } => self.whois(now, from, nick, out),
             Command::Whowas { nick } => self.whowas(from, nick, out),

@@ -330,7 +330,7 @@ fn identified_login_takes_the_nick_from_the_session_holding_it() {
     assert!(w.say(old, "still here?").is_empty());
     // Its channels no longer count it.
     assert_eq!(
-        events_for(&w.run(bob, Command::ListChannels), bob),
+        events_for(&w.run(bob, Command::ListChannels { only: None }), bob),
         [Event::ChannelList(vec![
             channel("Lobby", 0),
             channel("CurrentEvents", 0),
@@ -418,8 +418,11 @@ fn commands_before_login_are_not_logged_in() {
             channel: None,
             reason: None,
         },
-        Command::ListChannels,
-        Command::Names { channel: None },
+        Command::ListChannels { only: None },
+        Command::Names {
+            channel: None,
+            unknown_is_empty: false,
+        },
         Command::Who { mask: None },
         Command::Whois {
             nick: "someone".into(),
@@ -937,7 +940,7 @@ fn list_channels_in_configuration_order_with_counts() {
     w.join(alice, "Weather");
     w.join(bob, "Weather");
     w.join(bob, "Gardening");
-    let effects = w.run(alice, Command::ListChannels);
+    let effects = w.run(alice, Command::ListChannels { only: None });
     assert_eq!(
         events_for(&effects, alice),
         [Event::ChannelList(vec![
@@ -964,7 +967,13 @@ fn users_lists_the_current_channel_with_time_on_line() {
     w.join(carol, "Gardening");
     w.wait(30);
 
-    let effects = w.run(alice, Command::Names { channel: None });
+    let effects = w.run(
+        alice,
+        Command::Names {
+            channel: None,
+            unknown_is_empty: false,
+        },
+    );
     let summary = |nick: &str, online, idle, since, channels: &[&str]| Member {
         user: UserSummary {
             nick: nick.into(),
@@ -1002,7 +1011,13 @@ fn users_without_a_current_channel_is_refused() {
     let alice = w.connect("alice");
     let bob = w.connect("bob");
     w.join(bob, "Weather");
-    let effects = w.run(alice, Command::Names { channel: None });
+    let effects = w.run(
+        alice,
+        Command::Names {
+            channel: None,
+            unknown_is_empty: false,
+        },
+    );
     assert_eq!(
         events_for(&effects, alice),
         [err(ChatError::NoCurrentChannel)]
@@ -1356,7 +1371,7 @@ fn shutdown_tells_everyone_and_closes_every_session() {
     assert!(w.say(alice, "hello?").is_empty());
     let after = w.connect("bob");
     assert_eq!(
-        events_for(&w.run(after, Command::ListChannels), after),
+        events_for(&w.run(after, Command::ListChannels { only: None }), after),
         [Event::ChannelList(vec![
             channel("Lobby", 1),
             channel("CurrentEvents", 0),
@@ -1787,6 +1802,7 @@ impl World {
             id,
             Command::Names {
                 channel: Some(channel.to_string()),
+                unknown_is_empty: false,
             },
         )
     }
@@ -1865,6 +1881,7 @@ fn newer_commands_before_login_are_not_logged_in() {
         Command::Stats,
         Command::Names {
             channel: Some("Weather".into()),
+            unknown_is_empty: false,
         },
         Command::Ison {
             nicks: vec!["someone".into()],
@@ -1949,7 +1966,18 @@ fn away_is_confirmed_to_the_sender_told_once_to_channel_mates_and_shown_in_summa
         }
         other => panic!("unexpected {other:?}"),
     }
-    match delivered_to(&w.run(bob, Command::Names { channel: None }), bob).as_slice() {
+    match delivered_to(
+        &w.run(
+            bob,
+            Command::Names {
+                channel: None,
+                unknown_is_empty: false,
+            },
+        ),
+        bob,
+    )
+    .as_slice()
+    {
         [Event::Members {
             channel, members, ..
         }] => {

@@ -306,16 +306,18 @@ impl Reader<'_> {
                 let first = m.param(0).split(',').next().unwrap_or("");
                 // The hub's names have no `#`; the answer puts it back.
                 let channel = first.strip_prefix('#').unwrap_or(first).to_string();
-                Command::NamesOrNone { channel }
+                Command::Names {
+                    channel: Some(channel),
+                    unknown_is_empty: true,
+                }
             }
-            "LIST" if m.param(0).is_empty() => Command::ListChannels,
-            "LIST" => Command::ListNamed {
-                channels: m
-                    .param(0)
-                    .split(',')
-                    .filter(|t| !t.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+            "LIST" => Command::ListChannels {
+                only: Some(m.param(0)).filter(|l| !l.is_empty()).map(|list| {
+                    list.split(',')
+                        .filter(|t| !t.is_empty())
+                        .map(str::to_string)
+                        .collect()
+                }),
             },
             "MODE" => return Some(Step::Done(self.mode(m))),
             _ => return None,

@@ -194,7 +194,9 @@ type Parser = fn(&str, &str) -> Typed;
 
 /// Every command after login: its name and aliases, and its parser.
 const COMMANDS: &[(&[&str], Parser)] = &[
-    (&["channels", "list"], |_, _| hub(Command::ListChannels)),
+    (&["channels", "list"], |_, _| {
+        hub(Command::ListChannels { only: None })
+    }),
     (&["join", "j"], join),
     (&["create"], create),
     (&["drop"], drop_channel),
@@ -216,7 +218,10 @@ const COMMANDS: &[(&[&str], Parser)] = &[
         })
     }),
     (&["users", "names"], |_, _| {
-        hub(Command::Names { channel: None })
+        hub(Command::Names {
+            channel: None,
+            unknown_is_empty: false,
+        })
     }),
     (&["who"], |_, _| hub(Command::Who { mask: None })),
     (&["whois"], whois),
@@ -653,8 +658,17 @@ mod tests {
             })
         );
         assert_eq!(parse_chat("/who"), hub(Command::Who { mask: None }));
-        assert_eq!(parse_chat("/users"), hub(Command::Names { channel: None }));
-        assert_eq!(parse_chat("/channels"), hub(Command::ListChannels));
+        assert_eq!(
+            parse_chat("/users"),
+            hub(Command::Names {
+                channel: None,
+                unknown_is_empty: false
+            })
+        );
+        assert_eq!(
+            parse_chat("/channels"),
+            hub(Command::ListChannels { only: None })
+        );
         assert_eq!(parse_chat("/help"), Typed::Help);
         assert_eq!(
             parse_chat("/help kick"),

@@ -331,8 +331,11 @@ impl Sessions {
                 text: sanitize::clean(&text),
                 action: false,
             },
-            Request::ListChannels => Command::ListChannels,
-            Request::ListUsers => Command::Names { channel: None },
+            Request::ListChannels => Command::ListChannels { only: None },
+            Request::ListUsers => Command::Names {
+                channel: None,
+                unknown_is_empty: false,
+            },
             Request::StillHere => Command::Ping,
             Request::Unimplemented => {
                 client.send_hub(&self.door.hub, Command::Ping);

@@ -158,8 +158,11 @@ pub fn interpret(json: &str, max_line: usize) -> Asked {
             channel,
             reason: None,
         }),
-        Request::Channels => hub(Command::ListChannels),
-        Request::Users => hub(Command::Names { channel: None }),
+        Request::Channels => hub(Command::ListChannels { only: None }),
+        Request::Users => hub(Command::Names {
+            channel: None,
+            unknown_is_empty: false,
+        }),
         Request::Who => hub(Command::Who { mask: None }),
         Request::Whois { nick } => hub(Command::Whois { nick }),
         Request::Ignore { nick } => hub(Command::Ignore(Watch::Add(nick))),

@@ -9,23 +9,27 @@ use crate::hub::event::{ChatError, Departed, Event, Member, Presence, UserSummar
 use crate::hub::session_id::SessionId;
 
 impl Hub {
-    pub(super) fn list_channels(&self, from: SessionId, out: &mut Out) {
-        let list = self
-            .channels
-            .iter()
-            .filter(|(_, c)| self.may_list(from, c))
-            .map(|(_, c)| c.summary())
-            .collect();
-        out.send(from, Event::ChannelList(list));
-    }
-
-    pub(super) fn list_named(&self, from: SessionId, names: &[String], out: &mut Out) {
-        let mut indexes: Vec<usize> = Vec::new();
-        for index in names.iter().filter_map(|name| self.channels.find(name)) {
-            if !indexes.contains(&index) && self.may_list(from, &self.channels[index]) {
-                indexes.push(index);
+    /// Every channel `from` may see, or only those of `only` (in its order,
+    /// each once).
+    pub(super) fn list_channels(&self, from: SessionId, only: Option<&[String]>, out: &mut Out) {
+        let visible = |i: &usize| self.may_list(from, &self.channels[*i]);
+        let indexes: Vec<usize> = match only {
+            None => self
+                .channels
+                .iter()
+                .map(|(i, _)| i)
+                .filter(visible)
+                .collect(),
+            Some(names) => {
+                let mut named = Vec::new();
+                for i in names.iter().filter_map(|name| self.channels.find(name)) {
+                    if !named.contains(&i) && visible(&i) {
+                        named.push(i);
+                    }
+                }
+                named
             }
-        }
+        };
         let list = indexes
             .iter()
             .map(|&i| self.channels[i].summary())
@@ -38,21 +42,32 @@ impl Hub {
         !channel.modes.secret || self.user(from).oper || channel.members.contains(&from)
     }
 
-    /// Who is in the channel named `typed`, or in the current one.
-    pub(super) fn names(&self, now: Now, from: SessionId, typed: Option<&str>, out: &mut Out) {
+    /// Who is in the channel named `typed`, or in the current one; an
+    /// unknown one is an error, or with `unknown_is_empty` an empty list.
+    pub(super) fn names(
+        &self,
+        now: Now,
+        from: SessionId,
+        typed: Option<&str>,
+        unknown_is_empty: bool,
+        out: &mut Out,
+    ) {
+        let nobody = |channel: String| Event::Members {
+            channel,
+            members: Vec::new(),
+            on_join: false,
+        };
         let index = match self.channel_or_current(from, typed) {
             Ok(index) => index,
+            Err(ChatError::NoSuchChannel(typed)) if unknown_is_empty => {
+                return out.send(from, nobody(typed))
+            }
             Err(error) => return out.error(from, error),
         };
         let channel = &self.channels[index];
         // A secret channel's members are its own business.
         if channel.modes.secret && !channel.members.contains(&from) && !self.user(from).oper {
-            let members = Event::Members {
-                channel: channel.name.clone(),
-                members: Vec::new(),
-                on_join: false,
-            };
-            return out.send(from, members);
+            return out.send(from, nobody(channel.name.clone()));
         }
         out.send(from, self.members(now, index, from, false));
     }
