@@ -1,21 +1,26 @@
 //! A real browser in the test suite: headless Chromium (Debian's
 //! `chromium` and `chromium-driver`, which .ci/run installs) on chatd's
-//! page, driven over WebDriver by Selenium (tests/web_client/browser.py),
-//! chatting with telnet users. Saves a screenshot under target/.
+//! page, driven over WebDriver by Selenium (the scripts in
+//! tests/web_client/), chatting with telnet users. Saves screenshots under
+//! target/.
 
 use std::path::Path;
 
 use crate::support::python::{python_package, ChildGuard};
 use crate::support::{Client, TestServer};
 
-/// The WebDriver client the browser script uses (a pip requirement).
+/// The WebDriver client the browser scripts use (a pip requirement).
 const SELENIUM: &str = "selenium>=4.20,<5";
 
 /// Where the screenshot goes (the README shows it).
 const SCREENSHOT: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/web-page.png");
 
-#[test]
-fn a_guest_in_a_real_browser_chats_with_a_telnet_user() {
+/// The browser door turned on.
+const WEB: &str = "[web]\nenabled = true\n";
+
+/// Starts `tests/web_client/{script}` with `args` (the first is the page's
+/// address), once Chromium, its driver and Selenium are there.
+fn browser(script: &str, server: &TestServer, args: &[&str]) -> ChildGuard {
     for program in ["/usr/bin/chromium", "/usr/bin/chromedriver"] {
         assert!(
             Path::new(program).exists(),
@@ -23,13 +28,27 @@ fn a_guest_in_a_real_browser_chats_with_a_telnet_user() {
         );
     }
     let site = python_package("python-selenium", SELENIUM, "selenium.webdriver");
-    let server = TestServer::start_with("[web]\nenabled = true\n");
+    let mut all = vec![format!("http://{}/", server.web_addr())];
+    all.extend(args.iter().map(|a| a.to_string()));
+    let path = format!("tests/web_client/{script}");
+    ChildGuard::python(&path, &all, &site, "the browser script")
+}
+
+/// Waits for the browser script to end; fails the test, with its output
+/// and `witness`'s transcript, unless it ended well.
+fn finished(mut browser: ChildGuard, witness: &Client) {
+    let (status, output) = browser.wait();
+    if !status.success() {
+        witness.fail(&format!("the browser script failed ({status}):\n{output}"));
+    }
+}
+
+#[test]
+fn a_guest_in_a_real_browser_chats_with_a_telnet_user() {
+    let server = TestServer::start_with(WEB);
     let mut tina = Client::logged_in(&server, "tina");
     let _ = std::fs::remove_file(SCREENSHOT);
-
-    let args = [format!("http://{}/", server.web_addr()), SCREENSHOT.into()];
-    let script = "tests/web_client/browser.py";
-    let mut browser = ChildGuard::python(script, &args, &site, "the browser script");
+    let browser = browser("browser.py", &server, &[SCREENSHOT]);
 
     tina.expect_line("<browser has entered Lobby>");
     tina.send("hello browser");
@@ -38,10 +57,31 @@ fn a_guest_in_a_real_browser_chats_with_a_telnet_user() {
     tina.send("/msg browser got it");
     tina.expect_line("-> browser [**private**]: got it");
     let _carol = Client::logged_in(&server, "carol");
-    let (status, output) = browser.wait();
-    if !status.success() {
-        tina.fail(&format!("the browser script failed ({status}):\n{output}"));
-    }
+    finished(browser, &tina);
     let png = std::fs::read(SCREENSHOT).expect("the screenshot was saved");
     assert!(png.starts_with(b"\x89PNG"), "{SCREENSHOT} is no PNG");
+}
+
+/// Issue 15: "reconnect with backoff after the server restarts, and a
+/// clear notice while disconnected".
+#[test]
+fn the_page_comes_back_after_a_server_restart() {
+    let mut server = TestServer::start_with(WEB);
+    let mut tina = Client::logged_in(&server, "tina");
+    tina.send("/join Weather");
+    tina.expect("Welcome to the Weather Channel");
+    let browser = browser("reconnect.py", &server, &[]);
+    tina.expect_line("<phoenix has entered Weather>");
+    tina.send("hello phoenix");
+    tina.expect_line("phoenix [Weather]: before the restart");
+
+    server.restart_keeping_the_web_address();
+    let mut tina = Client::logged_in(&server, "tina");
+    tina.send("/join Weather");
+    tina.expect("Welcome to the Weather Channel");
+    // Kept in history: the page sees it live or in the replay when it
+    // joins again, whichever comes first.
+    tina.send("after the restart");
+    tina.expect_line("phoenix [Weather]: back again");
+    finished(browser, &tina);
 }

@@ -111,6 +111,9 @@ pub struct TestServer {
     addr: SocketAddr,
     shared: Arc<Shared>,
     config: PathBuf,
+    /// Where the browser door listens from the next start on, when a test
+    /// needs it to come back where a browser left it (port 0 otherwise).
+    web_listen: Option<SocketAddr>,
     // Last, so the process is killed before its directory goes.
     dir: TempDir,
 }
@@ -141,6 +144,7 @@ impl TestServer {
                 clients: Mutex::new(Vec::new()),
             }),
             config,
+            web_listen: None,
             dir,
         };
         server.launch();
@@ -199,14 +203,19 @@ impl TestServer {
             self.child.is_none(),
             "launch: the server is already running"
         );
-        let mut child = Command::new(env!("CARGO_BIN_EXE_chatd"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_chatd"));
+        command
             .arg("serve")
             .arg("--config")
             .arg(&self.config)
             .arg("--listen")
             .arg("127.0.0.1:0")
             .arg("--db")
-            .arg(self.db_path())
+            .arg(self.db_path());
+        if let Some(web) = self.web_listen {
+            command.arg("--web-listen").arg(web.to_string());
+        }
+        let mut child = command
             .current_dir(self.dir.path())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -371,6 +380,17 @@ impl TestServer {
     #[track_caller]
     pub fn restart(&mut self) {
         self.kill_hard();
+        self.launch();
+    }
+
+    /// Stops the server in order (SIGTERM) and starts it again on the
+    /// same dir and database with the browser door on the address it had,
+    /// as a service manager's restart does: a page open on it can
+    /// reconnect. The other doors' addresses change.
+    #[track_caller]
+    pub fn restart_keeping_the_web_address(&mut self) {
+        self.web_listen = Some(self.web_addr());
+        self.terminate();
         self.launch();
     }
 

@@ -23,16 +23,23 @@
     backoff: 1,
     everConnected: false,
     reconnectTimer: null,
+    // After a reconnect, until this channel (joined again last) is joined:
+    // the view stays where the person left it.
+    rejoinLast: null,
   };
 
   // ---- the connection ------------------------------------------------------
 
   function connect() {
+    if (state.socket) return;
+    clearTimeout(state.reconnectTimer);
+    if (state.everConnected) offline("Reconnecting…");
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + "/ws");
     state.socket = socket;
     socket.addEventListener("open", () => {
       state.backoff = 1;
+      $("offline").hidden = true;
       status(state.everConnected ? "Connected again." : "Connected.", "ok");
       state.everConnected = true;
       if (state.credentials) {
@@ -51,11 +58,15 @@
     socket.addEventListener("close", (event) => {
       if (state.socket !== socket) return;
       state.socket = null;
-      const wait = state.backoff;
+      // Doubling, up to BACKOFF_MAX, with a fifth either way so that the
+      // pages a restart cut off do not all come back in the same instant.
+      const wait = Math.max(1, Math.round(state.backoff * (0.8 + Math.random() * 0.4)));
       state.backoff = Math.min(state.backoff * 2, BACKOFF_MAX);
       const why = event.reason ? " (" + event.reason + ")" : "";
-      status("Disconnected" + why + ". Reconnecting in " + wait + " s…", "down");
-      systemLineEverywhere("Disconnected from the server" + why + ".");
+      status("Disconnected" + why + ".", "down");
+      offline("Disconnected from the server" + why + ". Reconnecting in " + wait + " s…");
+      // Once per lost connection, not once per failed attempt.
+      if (state.nick) systemLineEverywhere("Disconnected from the server" + why + ".");
       state.nick = null;
       if (!state.credentials) {
         // Logged out for good (idle, banned, replaced): log in again by hand.
@@ -73,6 +84,12 @@
     }
     systemLine(view(), "Not connected: that was not sent.", "error");
     return false;
+  }
+
+  // The banner over the page while there is no connection.
+  function offline(text) {
+    $("offline-text").textContent = text;
+    $("offline").hidden = false;
   }
 
   function status(text, kind) {
@@ -371,10 +388,12 @@
   const handlers = {
     logged_in(m) {
       state.nick = m.nick;
-      // After a reconnect: back into the channels that were open.
-      for (const key of state.conversations.keys()) {
-        if (key.startsWith("#")) send({ type: "join", channel: key.slice(1) });
-      }
+      // After a reconnect: back into the channels that were open, the one
+      // on screen last, so that it is the current one again.
+      const channels = [...state.conversations.keys()].filter((key) => key.startsWith("#"));
+      channels.sort((a, b) => (a === state.viewing) - (b === state.viewing));
+      state.rejoinLast = channels.length ? channels[channels.length - 1] : null;
+      for (const key of channels) send({ type: "join", channel: key.slice(1) });
       $("login-screen").hidden = true;
       $("chat-screen").hidden = false;
       status("Logged in as " + m.nick + ".", "ok");
@@ -394,7 +413,12 @@
       renderChannels(state.channelList);
       const c = conversation("#" + m.channel.name);
       c.topic = m.channel.description;
-      show(c.key);
+      if (!state.rejoinLast) {
+        show(c.key);
+      } else if (c.key === state.rejoinLast) {
+        state.rejoinLast = null;
+        show(state.viewing);
+      }
       askUsers();
     },
     parted(m) {
@@ -413,7 +437,8 @@
       for (const line of m.lines) chatLine(c, line.from, line.text, line.action, line.at, "history");
     },
     public(m) {
-      chatLine(conversation("#" + m.channel), m.from, m.text, m.action, m.at, m.from === state.nick ? "mine" : "");
+      const kind = m.from === state.nick ? "mine" : "";
+      chatLine(conversation("#" + m.channel), m.from, m.text, m.action, m.at, kind);
     },
     private(m) {
       chatLine(conversation("@" + m.from), m.from, m.text, m.action, m.at, "private");
@@ -534,9 +559,16 @@
     },
     error(m) {
       if (!state.nick) {
+        // A login refused, also the one after a reconnect (someone took
+        // the guest nickname meanwhile): back to the form, to log in by hand.
+        state.credentials = null;
+        $("chat-screen").hidden = true;
+        $("login-screen").hidden = false;
         $("login-error").textContent = m.text;
         return;
       }
+      // A channel that is gone since the restart ends the rejoining too.
+      state.rejoinLast = null;
       systemLine(view(), m.text, "error");
     },
     closing(m) {
@@ -609,6 +641,10 @@
       const key = state.viewing || "";
       if (key.startsWith("#")) send({ type: "part", channel: key.slice(1) });
       else if (key.startsWith("@")) closeConversation(key);
+    });
+    $("reconnect-now").addEventListener("click", () => {
+      state.backoff = 1;
+      connect();
     });
     $("refresh-channels").addEventListener("click", () => send({ type: "channels" }));
     for (const button of $("person-menu").querySelectorAll("button")) {
