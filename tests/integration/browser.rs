@@ -63,9 +63,10 @@ fn a_guest_in_a_real_browser_chats_with_a_telnet_user() {
 }
 
 /// Issue 15: "reconnect with backoff after the server restarts, and a
-/// clear notice while disconnected".
+/// clear notice while disconnected"; and the lines the history replay
+/// brings again are dropped by their message ids.
 #[test]
-fn the_page_comes_back_after_a_server_restart() {
+fn the_page_comes_back_after_a_restart_and_shows_no_line_twice() {
     let mut server = TestServer::start_with(WEB);
     let mut tina = Client::logged_in(&server, "tina");
     tina.send("/join Weather");

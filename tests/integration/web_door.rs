@@ -377,3 +377,36 @@ fn notices_and_ctcp_from_irc_reach_the_page_as_asides() {
         "{reply}"
     );
 }
+
+/// What lets a page that reconnects drop what it already shows
+/// (docs/web-protocol.md): a line's id and time are the same live and in
+/// the history replay, also after the server restarts.
+#[test]
+fn a_line_has_the_same_id_live_and_in_the_replay_after_a_restart() {
+    let mut server = TestServer::start_with(WEB);
+    let mut tina = Client::logged_in(&server, "tina");
+    tina.send("/join Weather");
+    tina.expect("Welcome to the Weather Channel");
+    let mut webby = Web::guest(&server, "webby");
+    webby.send(json!({"type": "join", "channel": "Weather"}));
+    webby.expect("joined", |v| v["channel"]["name"] == "Weather");
+    tina.send("remember me");
+    let live = webby.expect("public", |v| v["text"] == "remember me");
+
+    // In order: a `kill -9` may come before the store has kept the line.
+    server.terminate();
+    server.restart();
+    let mut again = Web::guest(&server, "webby");
+    again.send(json!({"type": "join", "channel": "Weather"}));
+    let history = again.expect("history", |v| v["channel"] == "Weather");
+    let lines = history["lines"].as_array().expect("a list of lines");
+    let Some(replayed) = lines.iter().find(|l| l["text"] == "remember me") else {
+        again.fail(&format!("the replay has no \"remember me\": {history}"));
+    };
+    assert!(live["id"].is_string(), "{live}");
+    assert_eq!(
+        (&replayed["id"], &replayed["at"], &replayed["from"]),
+        (&live["id"], &live["at"], &json!("tina")),
+        "live {live}, replayed {replayed}"
+    );
+}

@@ -51,6 +51,10 @@ class Page:
             raise AssertionError(f"waited {WAIT} s for {what}") from None
         log(what)
 
+    def log_lines(self, text):
+        """How many lines of the scroll-back (#log) contain `text`."""
+        return sum(text in line.text for line in self.driver.find_elements(By.CSS_SELECTOR, "#log li"))
+
     def quit(self):
         for entry in self.driver.get_log("browser"):
             log(f"console: {entry.get('level')} {entry.get('message')}")

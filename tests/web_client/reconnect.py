@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A page that outlives a server restart, for the integration test
-browser::the_page_comes_back_after_a_server_restart.
+browser::the_page_comes_back_after_a_restart_and_shows_no_line_twice.
 
 Usage: reconnect.py URL
 
@@ -9,7 +9,9 @@ tina's "hello phoenix" and answers "before the restart". The test then
 restarts the server: the page must say it is disconnected (a banner and a
 line in the scroll-back), reconnect by itself, log in again, join Lobby
 and Weather again with Weather still on screen, show tina's "after the
-restart" (live or in the history replay). Ends by saying "back again". Prints each step for the test's failure report.
+restart" (live or in the history replay), and show the lines it had
+before the restart once each, though the replay brings them again. Ends
+by saying "back again". Prints each step for the test's failure report.
 """
 
 from selenium.webdriver.common.keys import Keys
@@ -57,6 +59,11 @@ def steps(page):
         raise AssertionError(f"the banner never said it was disconnected: {banner}")
     page.text_in("topic", "Weather")
     page.text_in("tabs", "#Lobby")
+    for line in ("hello phoenix", "before the restart", "after the restart"):
+        shown = page.log_lines(line)
+        if shown != 1:
+            raise AssertionError(f"{line!r} is shown {shown} times, not once")
+    log("each line is shown once")
     page.find("say").send_keys("back again", Keys.ENTER)
     page.text_in("log", "back again")
 

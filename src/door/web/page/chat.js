@@ -103,7 +103,9 @@
   function conversation(key) {
     let c = state.conversations.get(key);
     if (!c) {
-      c = { key: key, lines: [], unread: 0, topic: "" };
+      // `ids`: the message ids of the lines shown, so that a line heard
+      // again (a history replay after a reconnect) is not shown twice.
+      c = { key: key, lines: [], ids: new Set(), unread: 0, topic: "" };
       state.conversations.set(key, c);
       renderTabs();
     }
@@ -186,7 +188,9 @@
   // `own`: the person's own line, which is never unread.
   function addLine(c, line, own) {
     c.lines.push(line);
-    if (c.lines.length > MAX_LINES) c.lines.splice(0, c.lines.length - MAX_LINES);
+    if (c.lines.length > MAX_LINES) {
+      for (const old of c.lines.splice(0, c.lines.length - MAX_LINES)) c.ids.delete(old.dataset.id);
+    }
     if (c.key === state.viewing) {
       const log = $("log");
       const atBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
@@ -199,8 +203,15 @@
     }
   }
 
-  function chatLine(c, from, text, action, at, kind) {
+  // `id`: the hub's message id (none for a memo); a line already shown is
+  // dropped.
+  function chatLine(c, from, text, action, at, kind, id) {
+    if (id) {
+      if (c.ids.has(id)) return;
+      c.ids.add(id);
+    }
     const line = document.createElement("li");
+    if (id) line.dataset.id = id;
     line.className = "line " + (kind || "") + (action ? " action" : "");
     const time = document.createElement("time");
     time.textContent = clock(at);
@@ -434,14 +445,14 @@
     },
     history(m) {
       const c = conversation("#" + m.channel);
-      for (const line of m.lines) chatLine(c, line.from, line.text, line.action, line.at, "history");
+      for (const line of m.lines) chatLine(c, line.from, line.text, line.action, line.at, "history", line.id);
     },
     public(m) {
       const kind = m.from === state.nick ? "mine" : "";
-      chatLine(conversation("#" + m.channel), m.from, m.text, m.action, m.at, kind);
+      chatLine(conversation("#" + m.channel), m.from, m.text, m.action, m.at, kind, m.id);
     },
     private(m) {
-      chatLine(conversation("@" + m.from), m.from, m.text, m.action, m.at, "private");
+      chatLine(conversation("@" + m.from), m.from, m.text, m.action, m.at, "private", m.id);
     },
     // A notice or CTCP (from an IRC user or bot): shown where it was sent,
     // never kept. A CTCP request shows only what was asked (its arguments
@@ -457,7 +468,7 @@
     private_sent(m) {
       const key = "@" + m.to;
       if (state.viewing !== key) systemLine(view(), "(private to " + m.to + ") " + m.text, "notice");
-      chatLine(conversation(key), state.nick || "me", m.text, m.action, m.at, "mine");
+      chatLine(conversation(key), state.nick || "me", m.text, m.action, m.at, "mine", m.id);
     },
     member_joined(m) {
       systemLine(conversation("#" + m.channel), m.nick + " has entered " + m.channel, "notice");
