@@ -16,14 +16,20 @@ use log::error;
 use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Registry, Token};
 
-use super::outbound::Outbound;
+/// What the drainer finishes writing: a connection whose socket was full.
+/// (A trait, so that the drainer needs nothing of the outbound side that
+/// uses it.)
+pub trait Drain: Send + Sync {
+    /// The socket has room again: write what waits.
+    fn writable(&self);
+}
 
 type Waiting = Arc<Mutex<Watched>>;
 
 #[derive(Default)]
 struct Watched {
     next_token: usize,
-    by_token: HashMap<usize, Weak<Outbound>>,
+    by_token: HashMap<usize, Weak<dyn Drain>>,
 }
 
 /// A handle for registering full sockets; cheap to clone.
@@ -63,7 +69,7 @@ impl Drainer {
     /// Watches `outbound`'s socket for room to write.
     pub(super) fn register(
         &self,
-        outbound: Weak<Outbound>,
+        outbound: Weak<dyn Drain>,
         stream: &Arc<TcpStream>,
     ) -> io::Result<Registration> {
         let stream = Arc::clone(stream);

@@ -24,7 +24,7 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use log::warn;
 
-use super::drainer::{Drainer, Registration};
+use super::drainer::{Drain, Drainer, Registration};
 use super::OpenConnections;
 use crate::hub::Event;
 use crate::runtime::{Outbox, Pushed, QueueFull};
@@ -278,7 +278,10 @@ impl Outbound {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                     state.full = true;
                     if state.registration.is_none() {
-                        match self.drainer.register(self.me.clone(), &self.stream) {
+                        match self
+                            .drainer
+                            .register(self.me.clone() as Weak<dyn Drain>, &self.stream)
+                        {
                             Ok(registration) => state.registration = Some(registration),
                             Err(e) => {
                                 warn!("can't watch a full socket: {e}; closing it");
@@ -307,15 +310,6 @@ impl Outbound {
         }
     }
 
-    /// Called by the drainer when the socket has room again.
-    pub(super) fn writable(&self) {
-        let mut state = self.lock();
-        if state.full {
-            state.full = false;
-            self.write(&mut state);
-        }
-    }
-
     /// Shuts both directions: the peer sees the end of the stream after the
     /// bytes already written, and the reader's blocking read returns.
     fn close_now(&self, state: &mut State) {
@@ -329,6 +323,17 @@ impl Outbound {
     pub fn kill(&self) {
         let mut state = self.lock();
         self.close_now(&mut state);
+    }
+}
+
+impl Drain for Outbound {
+    /// Called by the drainer when the socket has room again.
+    fn writable(&self) {
+        let mut state = self.lock();
+        if state.full {
+            state.full = false;
+            self.write(&mut state);
+        }
     }
 }
 
