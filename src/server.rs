@@ -14,13 +14,13 @@ use log::{info, warn};
 use crate::auth::{AuthPool, LoginThrottle};
 use crate::clock::Now;
 use crate::config::{Config, Limits};
-use crate::door::accounts::{AccountRules, Accounts};
 use crate::door::flood::FloodRule;
 use crate::door::irc::{self, render::ServerInfo};
 use crate::door::{self, text, udp, web, ConnectionLimits};
 use crate::engine::Engine;
 use crate::hub::{self, MessageIds};
 use crate::runtime;
+use crate::runtime::accounts::{AccountRules, Accounts};
 use crate::store::{DbLock, LockError, Store, StoreError};
 
 /// How long queued lines get to reach their readers at shutdown.

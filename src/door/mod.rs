@@ -2,7 +2,6 @@
 //! This file holds what every TCP door shares — binding, the accept loop and
 //! the connection limits (total and per address).
 
-pub mod accounts;
 pub mod family;
 pub mod flood;
 pub mod irc;

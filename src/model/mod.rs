@@ -20,6 +20,19 @@ pub use message_id::{MessageId, Stamp};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AccountId(pub i64);
 
+/// A registered account as the store keeps it (one row of `accounts`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AccountRecord {
+    pub id: AccountId,
+    pub nick: String,
+    pub password_hash: String,
+    pub created_at: i64,
+    pub last_login_at: Option<i64>,
+    pub last_login_from: Option<String>,
+    pub last_seen_at: Option<i64>,
+    pub login_count: i64,
+}
+
 /// A private message kept for a registered user who was off line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Memo {

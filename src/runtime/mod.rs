@@ -6,6 +6,7 @@
 //! so the hub never waits for SQLite, and sends each answer back to the hub
 //! as a `Command::Stored`.
 
+pub mod accounts;
 mod hub_thread;
 mod store_worker;
 

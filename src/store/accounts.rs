@@ -8,20 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{Store, StoreError};
 use crate::model::name::skeleton;
-use crate::model::AccountId;
-
-/// One row of `accounts`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct AccountRecord {
-    pub id: AccountId,
-    pub nick: String,
-    pub password_hash: String,
-    pub created_at: i64,
-    pub last_login_at: Option<i64>,
-    pub last_login_from: Option<String>,
-    pub last_seen_at: Option<i64>,
-    pub login_count: i64,
-}
+use crate::model::{AccountId, AccountRecord};
 
 const COLUMNS: &str = "id, nick, password_hash, created_at, last_login_at, last_login_from, \
                        last_seen_at, login_count";

@@ -19,7 +19,7 @@ pub mod migrate;
 mod nick_lists;
 
 pub use crate::model::AccountId;
-pub use accounts::AccountRecord;
+pub use crate::model::AccountRecord;
 pub use backup::{backup, BackupError, BackupReport};
 pub use lock::{DbLock, LockError};
 pub use nick_lists::NickList;

@@ -25,7 +25,6 @@ use self::cap::{CapReply, Negotiation};
 use self::message::{Message, ParseError};
 use self::numeric::*;
 use self::render::{Renderer, ServerInfo};
-use super::accounts::Accounts;
 use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::modes::{self, ModeRequest};
@@ -36,6 +35,7 @@ use super::{sanitize, Admission};
 use crate::engine::{Engine, Said};
 use crate::hub::{Aside, Command, Event, Target, Watch};
 use crate::model::name::Nick;
+use crate::runtime::accounts::Accounts;
 use crate::runtime::HubHandle;
 
 /// The IRC door's settings.

@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use super::{Answer, Request};
-use crate::door::accounts::Accounts;
+use crate::runtime::accounts::Accounts;
 
 /// Carries out `request` for a client at `ip`; `done` gets the answer: at
 /// once for a lookup, on an argon2 worker for a password or operator check.

@@ -19,10 +19,10 @@ use crossbeam_channel::Receiver;
 
 use super::carry::carry_out_then;
 use super::{Answer, Input, Output, Reply, Request, Session};
-use crate::door::accounts::Accounts;
 use crate::door::lines::Flow;
 use crate::engine::{Outbound, Said};
 use crate::hub::{Command, SessionId};
+use crate::runtime::accounts::Accounts;
 use crate::runtime::HubHandle;
 
 /// How a door puts the session's replies in its own words.

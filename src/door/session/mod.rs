@@ -25,10 +25,10 @@ pub mod sasl;
 #[cfg(test)]
 mod tests;
 
-use crate::door::accounts::AccountRules;
 use crate::hub::{AccountId, ChatError, Command, Event, Identity};
 use crate::model::name::Nick;
-use crate::store::AccountRecord;
+use crate::model::AccountRecord;
+use crate::runtime::accounts::AccountRules;
 
 /// What decides how a session may log in, from chat.toml.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use self::codec::LineDecoder;
 use self::parse::{AccountCommand, Typed};
-use super::accounts::Accounts;
 use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::session::driver::{Connection, Wording};
@@ -23,6 +22,7 @@ use super::{sanitize, Admission};
 use crate::engine::{Engine, Said};
 use crate::hub::{ChatError, Command, Event};
 use crate::model::name::NickError;
+use crate::runtime::accounts::Accounts;
 use crate::runtime::HubHandle;
 
 /// The text door's settings.

@@ -25,12 +25,12 @@ use crossbeam_channel::{Receiver, Sender, TrySendError};
 use log::{debug, info, warn};
 
 use self::wire::Request;
-use super::accounts::Accounts;
 use super::flood::{FloodRule, TokenBucket, Verdict};
 use super::session::carry::carry_out_then;
 use super::session::{self, Answer, Input, Output, Reply, Rules, Session};
 use super::{sanitize, Admission, ConnectionLimits};
 use crate::hub::{ChatError, Command, Event, SessionId};
+use crate::runtime::accounts::Accounts;
 use crate::runtime::{HubHandle, Link, Outbox, Pushed, QueueFull};
 
 /// Datagrams waiting for the writer, for all UDP sessions together. UDP is

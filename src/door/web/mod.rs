@@ -23,7 +23,6 @@ use log::{info, warn};
 use self::frames::{WsDecoder, WsInput};
 use self::http::{AddressRange, Head, Request, Response, Route};
 use self::protocol::Asked;
-use super::accounts::Accounts;
 use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::session::driver::{Connection, Wording};
@@ -31,6 +30,7 @@ use super::session::{self, Expect, Input, Prompt, Reply, Session};
 use super::{Admission, ConnectionLimits};
 use crate::engine::{Engine, Said};
 use crate::hub::{ChatError, Command, Event};
+use crate::runtime::accounts::Accounts;
 use crate::runtime::HubHandle;
 
 /// The browser door's settings.

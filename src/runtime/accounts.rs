@@ -1,7 +1,8 @@
-//! What every door does with accounts: look a nickname up, check a password
-//! (with the failed-login limit), register, change a password. Runs on
-//! the calling connection's thread; argon2 itself runs in the bounded pool,
-//! and the hub only ever hears the outcome.
+//! The accounts, for every door's session: look a nickname up, check a
+//! password (with the failed-login limit), register, change a password.
+//! The doors ask this and never the store (protocol in the doors, SQL in
+//! the store, the runtime between). Lookups run on the calling thread;
+//! argon2 runs in the bounded pool, and the hub only ever hears the outcome.
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -12,8 +13,9 @@ use log::{error, info, warn};
 use crate::auth::{AuthError, AuthPool, LoginThrottle, Refusal, Target};
 use crate::clock;
 use crate::hub::{AccountId, ChatError, Identity};
+use crate::model::AccountRecord;
 use crate::model::OperSpec;
-use crate::store::{AccountRecord, NickList, Store, StoreError};
+use crate::store::{NickList, Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountRules {
