@@ -1,9 +1,11 @@
 //! One TCP connection's outbound side: events rendered into bytes as they are
 //! queued, written to the socket without ever blocking, and bounded in bytes.
 //!
-//! Whoever queues (the hub, the connection's own reader, the store worker)
-//! renders under the connection's lock and the hub writes after each batch
-//! of commands, so a receiver's lines from one batch leave in one `send`.
+//! Whoever queues (the hub, the connection's own reader) renders under the
+//! connection's lock. The hub hands each receiver its part of a batch of
+//! commands at the batch's end ([`Outbox::deliver`]): rendered under one
+//! lock, a line to many rendered once per door for the whole batch, and
+//! written in one `send`.
 //! Writes use `MSG_DONTWAIT` on a socket whose reader blocks: when the
 //! kernel's buffer is full the rest waits here and the [`Drainer`] sends it
 //! once the socket has room. No thread is woken per receiver per line.
@@ -16,7 +18,8 @@
 
 use std::any::{Any, TypeId};
 use std::cell::RefCell;
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::io;
 use std::net::{Shutdown, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -27,7 +30,7 @@ use log::warn;
 use super::drainer::{Drain, Drainer, Registration};
 use super::OpenConnections;
 use crate::hub::Event;
-use crate::runtime::{Outbox, Pushed, QueueFull};
+use crate::runtime::{Outbox, Pushed, QueueFull, Queued};
 
 /// What a door says to its own client.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,16 +82,43 @@ impl<F: FnMut(&Event, &mut Vec<u8>) + Send> Render for F {
 }
 
 thread_local! {
-    /// The bytes of the event being delivered to many, per renderer type.
-    /// Holding the event keeps its address from being reused meanwhile.
-    static SHARED: RefCell<Shared> = const {
-        RefCell::new(Shared { event: None, rendered: Vec::new() })
-    };
+    /// The bytes of the events being delivered to many, per renderer type,
+    /// by event. The hub delivers a batch session by session, each session's
+    /// events in order, so the events of a whole batch are in use at once.
+    /// Holding each event keeps its address from being reused meanwhile.
+    static SHARED: RefCell<SharedEvents> = RefCell::new(SharedEvents::default());
 }
 
+type SharedEvents = HashMap<usize, Shared, BuildHasherDefault<AddressHasher>>;
+
 struct Shared {
-    event: Option<Arc<Event>>,
+    _event: Arc<Event>,
     rendered: Vec<((TypeId, u32), Vec<u8>)>,
+}
+
+/// Events whose rendering is kept at once: more than a batch holds, few
+/// enough that what is kept stays small. Past it, all are forgotten.
+const SHARED_EVENTS: usize = 1024;
+
+/// An event's address is its key: a multiply spreads addresses over the
+/// table (they are ours, never chosen by a client).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.write_usize(usize::from(byte));
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = (self.0 ^ n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// Appends `render`'s bytes for an event that renders the same for every
@@ -96,18 +126,22 @@ struct Shared {
 fn render_shared(render: &mut dyn Render, kind: TypeId, event: &Arc<Event>, out: &mut Vec<u8>) {
     SHARED.with(|shared| {
         let mut shared = shared.borrow_mut();
-        if !shared.event.as_ref().is_some_and(|e| Arc::ptr_eq(e, event)) {
-            shared.event = Some(Arc::clone(event));
-            shared.rendered.clear();
+        let address = Arc::as_ptr(event) as usize;
+        if shared.len() >= SHARED_EVENTS && !shared.contains_key(&address) {
+            shared.clear();
         }
+        let entry = shared.entry(address).or_insert_with(|| Shared {
+            _event: Arc::clone(event),
+            rendered: Vec::new(),
+        });
         let kind = (kind, render.variant());
-        match shared.rendered.iter().find(|(k, _)| *k == kind) {
+        match entry.rendered.iter().find(|(k, _)| *k == kind) {
             Some((_, bytes)) => out.extend_from_slice(bytes),
             None => {
                 let mut bytes = Vec::new();
                 render.render(event, &mut bytes);
                 out.extend_from_slice(&bytes);
-                shared.rendered.push((kind, bytes));
+                entry.rendered.push((kind, bytes));
             }
         }
     });
@@ -310,6 +344,22 @@ impl Outbound {
         }
     }
 
+    /// Queues the held replies that waited for no more than `count` of the
+    /// door's commands; true when any was queued. Called with `handled`
+    /// already at `count`.
+    fn release_held(&self, state: &mut State, count: u64) -> Result<bool, QueueFull> {
+        let mut queued = false;
+        while state.held.front().is_some_and(|(after, _)| *after <= count) {
+            let (_, said) = state.held.pop_front().expect("looked at the front");
+            self.queue_said(state, &said)?;
+            queued = true;
+        }
+        if state.held.is_empty() {
+            self.holding.store(false, Ordering::SeqCst);
+        }
+        Ok(queued)
+    }
+
     /// Shuts both directions: the peer sees the end of the stream after the
     /// bytes already written, and the reader's blocking read returns.
     fn close_now(&self, state: &mut State) {
@@ -361,20 +411,34 @@ impl Outbox for Outbound {
             return Ok(Pushed::Done);
         }
         let mut state = self.lock();
-        let mut queued = false;
-        while state.held.front().is_some_and(|(after, _)| *after <= count) {
-            let (_, said) = state.held.pop_front().expect("looked at the front");
-            self.queue_said(&mut state, &said)?;
-            queued = true;
-        }
-        if state.held.is_empty() {
-            self.holding.store(false, Ordering::SeqCst);
-        }
-        if !queued || state.dirty || state.full || state.written == state.pending.len() {
+        if !self.release_held(&mut state, count)?
+            || state.dirty
+            || state.full
+            || state.written == state.pending.len()
+        {
             return Ok(Pushed::Done);
         }
         state.dirty = true;
         Ok(Pushed::NeedsFlush)
+    }
+
+    /// A session's part of a batch under one lock: every event rendered,
+    /// the held replies let out in their places, then one `send`.
+    fn deliver(&self, items: &mut Vec<Queued>) -> Result<(), QueueFull> {
+        let mut state = self.lock();
+        for item in items.drain(..) {
+            match item {
+                Queued::Event(event) => self.queue(&mut state, &event, Some(&event))?,
+                Queued::Handled(count) => {
+                    self.handled.fetch_max(count, Ordering::SeqCst);
+                    if self.holding.load(Ordering::SeqCst) {
+                        self.release_held(&mut state, count)?;
+                    }
+                }
+            }
+        }
+        self.write(&mut state);
+        Ok(())
     }
 
     /// Writes what is pending, then closes (however long the client takes

@@ -28,8 +28,8 @@ pub trait Outbox: Send + Sync {
     /// then cuts off; a session already gone just drops the event.
     fn push(&self, event: Arc<Event>) -> Result<Pushed, QueueFull>;
 
-    /// Writes what `push` queued (called once per batch of commands for each
-    /// outbox that answered [`Pushed::NeedsFlush`]).
+    /// Writes what `push` queued (called by [`Outbox::deliver`] when a push
+    /// answered [`Pushed::NeedsFlush`]).
     fn flush(&self) {}
 
     /// The hub is done with this session: write what is queued, then close.
@@ -41,6 +41,33 @@ pub trait Outbox: Send + Sync {
     fn handled(&self, _count: u64) -> Result<Pushed, QueueFull> {
         Ok(Pushed::Done)
     }
+
+    /// This session's part of a batch, in order, then written: called once
+    /// per batch for each session that has any. Leaves `items` empty.
+    fn deliver(&self, items: &mut Vec<Queued>) -> Result<(), QueueFull> {
+        let mut flush = false;
+        for item in items.drain(..) {
+            let pushed = match item {
+                Queued::Event(event) => self.push(event)?,
+                Queued::Handled(count) => self.handled(count)?,
+            };
+            flush |= pushed == Pushed::NeedsFlush;
+        }
+        if flush {
+            self.flush();
+        }
+        Ok(())
+    }
+}
+
+/// What waits for a session until the end of the hub's batch, in order.
+#[derive(Debug)]
+pub enum Queued {
+    /// An event for it.
+    Event(Arc<Event>),
+    /// The hub has carried out this many of its door's commands
+    /// ([`Outbox::handled`]).
+    Handled(u64),
 }
 
 /// What a push left to do.
@@ -208,12 +235,51 @@ const BATCH: usize = 256;
 struct Attached {
     peer: SocketAddr,
     link: Link,
+    /// What this batch has for it so far (see [`Batch`]).
+    queued: Vec<Queued>,
+}
+
+/// A batch's deliveries, kept per session and handed over at its end: each
+/// receiver's lines from the batch are rendered under one lock and leave in
+/// one `send`, and its connection's memory is touched once per batch rather
+/// than once per line (in a 500-member channel, six cache misses a
+/// receiver a line were most of the hub's time).
+#[derive(Default)]
+struct Batch {
+    /// Sessions with something queued, in the order they first got it.
+    touched: Vec<SessionId>,
+    /// Emptied queues, kept for the next sessions that need one.
+    spare: Vec<Vec<Queued>>,
+}
+
+/// Queues kept in [`Batch::spare`], and the longest kept.
+const SPARE_QUEUES: usize = 64;
+const SPARE_CAPACITY: usize = 1024;
+
+impl Batch {
+    fn queue(&mut self, session: SessionId, attached: &mut Attached, item: Queued) {
+        if attached.queued.is_empty() {
+            self.touched.push(session);
+            if attached.queued.capacity() == 0 {
+                attached.queued = self.spare.pop().unwrap_or_default();
+            }
+        }
+        attached.queued.push(item);
+    }
+
+    /// Gives back a queue its session is done with.
+    fn recycle(&mut self, mut queue: Vec<Queued>) {
+        queue.clear();
+        if self.spare.len() < SPARE_QUEUES && queue.capacity() <= SPARE_CAPACITY {
+            self.spare.push(queue);
+        }
+    }
 }
 
 fn run(mut hub: Hub, messages: Receiver<Message>, store: Sender<StoreJob>) {
     let mut links: SessionMap<Attached> = SessionMap::default();
     let mut effects = Vec::new();
-    let mut dirty: Vec<Arc<dyn Outbox>> = Vec::new();
+    let mut batch = Batch::default();
     let mut stopping = false;
     while !stopping {
         let Ok(first) = messages.recv() else { break };
@@ -226,17 +292,55 @@ fn run(mut hub: Hub, messages: Receiver<Message>, store: Sender<StoreJob>) {
                 &mut links,
                 &store,
                 &mut effects,
-                &mut dirty,
+                &mut batch,
             );
             handled += 1;
             if !stopping && handled < BATCH {
                 next = messages.try_recv().ok();
             }
         }
-        for outbox in dirty.drain(..) {
-            outbox.flush();
+        deliver_batch(&mut hub, &mut links, &store, &mut effects, &mut batch);
+    }
+}
+
+/// Hands every session its part of the batch. A session over its byte
+/// budget is cut off, and what its going says to others joins the batch.
+fn deliver_batch(
+    hub: &mut Hub,
+    links: &mut SessionMap<Attached>,
+    store: &Sender<StoreJob>,
+    effects: &mut Vec<Effect>,
+    batch: &mut Batch,
+) {
+    let mut touched = Vec::new();
+    while !batch.touched.is_empty() {
+        std::mem::swap(&mut touched, &mut batch.touched);
+        for session in touched.drain(..) {
+            let Some(attached) = links.get_mut(&session) else {
+                continue;
+            };
+            let mut items = std::mem::take(&mut attached.queued);
+            let delivered = attached.link.outbox.deliver(&mut items);
+            batch.recycle(items);
+            if let Err(QueueFull) = delivered {
+                let now = Now::read();
+                cut_off(hub, now, session, links, effects);
+                carry_out(hub, now, links, store, effects, batch);
+            }
         }
     }
+}
+
+/// Hands `session` what the batch has for it now, before something that
+/// must come after it (its login answer, its close).
+fn deliver_now(attached: &mut Attached, batch: &mut Batch) -> Result<(), QueueFull> {
+    if attached.queued.is_empty() {
+        return Ok(());
+    }
+    let mut items = std::mem::take(&mut attached.queued);
+    let delivered = attached.link.outbox.deliver(&mut items);
+    batch.recycle(items);
+    delivered
 }
 
 /// Runs one message through the hub and carries out its effects; true when
@@ -247,7 +351,7 @@ fn handle(
     links: &mut SessionMap<Attached>,
     store: &Sender<StoreJob>,
     effects: &mut Vec<Effect>,
-    dirty: &mut Vec<Arc<dyn Outbox>>,
+    batch: &mut Batch,
 ) -> bool {
     let now = Now::read();
     let mut stopping = false;
@@ -259,7 +363,8 @@ fn handle(
             idle_timeout,
             link,
         } => {
-            links.insert(session, Attached { peer, link });
+            let queued = Vec::new();
+            links.insert(session, Attached { peer, link, queued });
             let connect = Command::Connect { peer, idle_timeout };
             hub.handle(now, session, connect, effects);
         }
@@ -278,18 +383,11 @@ fn handle(
             stopping = true;
         }
     }
-    carry_out(hub, now, links, store, effects, dirty);
+    carry_out(hub, now, links, store, effects, batch);
     if let Some((session, seq)) = handled {
         // After its effects: the door's replies follow the hub's answers.
-        if let Some(attached) = links.get(&session) {
-            match attached.link.outbox.handled(seq) {
-                Ok(Pushed::Done) => {}
-                Ok(Pushed::NeedsFlush) => dirty.push(Arc::clone(&attached.link.outbox)),
-                Err(QueueFull) => {
-                    cut_off(hub, now, session, links, effects);
-                    carry_out(hub, now, links, store, effects, dirty);
-                }
-            }
+        if let Some(attached) = links.get_mut(&session) {
+            batch.queue(session, attached, Queued::Handled(seq));
         }
     }
     stopping
@@ -324,26 +422,26 @@ fn carry_out(
     links: &mut SessionMap<Attached>,
     store: &Sender<StoreJob>,
     effects: &mut Vec<Effect>,
-    dirty: &mut Vec<Arc<dyn Outbox>>,
+    batch: &mut Batch,
 ) {
     let mut queue: VecDeque<Effect> = effects.drain(..).collect();
     while let Some(effect) = queue.pop_front() {
         match effect {
             Effect::Deliver { to, event } => {
-                let Some(attached) = links.get(&to) else {
-                    continue;
-                };
-                match attached.link.outbox.push(event) {
-                    Ok(Pushed::Done) => {}
-                    Ok(Pushed::NeedsFlush) => dirty.push(Arc::clone(&attached.link.outbox)),
-                    Err(QueueFull) => {
-                        cut_off(hub, now, to, links, effects);
-                        queue.extend(effects.drain(..));
-                    }
+                if let Some(attached) = links.get_mut(&to) {
+                    batch.queue(to, attached, Queued::Event(event));
                 }
             }
             Effect::LoginReply { to, accepted } => {
-                if let Some(login) = links.get(&to).and_then(|a| a.link.login.as_ref()) {
+                let Some(attached) = links.get_mut(&to) else {
+                    continue;
+                };
+                // The reader answers its client once it has this: what the
+                // hub said before it must be queued first.
+                if let Err(QueueFull) = deliver_now(attached, batch) {
+                    cut_off(hub, now, to, links, effects);
+                    queue.extend(effects.drain(..));
+                } else if let Some(login) = &attached.link.login {
                     login(accepted);
                 }
             }
@@ -400,8 +498,17 @@ fn carry_out(
             }
             Effect::Close { session } => {
                 // What is queued is still written, then the connection closes.
-                if let Some(attached) = links.remove(&session) {
-                    attached.link.outbox.close();
+                if let Some(mut attached) = links.remove(&session) {
+                    match deliver_now(&mut attached, batch) {
+                        Ok(()) => attached.link.outbox.close(),
+                        Err(QueueFull) => {
+                            warn!(
+                                "disconnecting {}: send queue exceeded (slow reader)",
+                                attached.peer
+                            );
+                            (attached.link.kill)();
+                        }
+                    }
                 }
             }
         }

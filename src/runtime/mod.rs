@@ -10,4 +10,6 @@ pub mod accounts;
 mod hub_thread;
 mod store_worker;
 
-pub use hub_thread::{spawn, HubHandle, HubThreads, Link, LoginAnswers, Outbox, Pushed, QueueFull};
+pub use hub_thread::{
+    spawn, HubHandle, HubThreads, Link, LoginAnswers, Outbox, Pushed, QueueFull, Queued,
+};
