@@ -410,3 +410,25 @@ fn a_line_has_the_same_id_live_and_in_the_replay_after_a_restart() {
         "live {live}, replayed {replayed}"
     );
 }
+
+/// The member list's away marks follow people as they go away and come
+/// back, without the page asking again.
+#[test]
+fn the_page_hears_when_someone_in_its_channel_goes_away_and_comes_back() {
+    let server = TestServer::start_with(WEB);
+    let mut webby = Web::guest(&server, "webby");
+    let mut tina = Client::logged_in(&server, "tina");
+    webby.expect("member_joined", |v| v["nick"] == "tina");
+    tina.send("/away gone to lunch");
+    let away = webby.expect_type("member_away");
+    assert_eq!(
+        (&away["nick"], &away["message"]),
+        (&json!("tina"), &json!("gone to lunch"))
+    );
+    tina.send("/back");
+    let back = webby.expect_type("member_away");
+    assert_eq!(
+        (&back["nick"], &back["message"]),
+        (&json!("tina"), &Value::Null)
+    );
+}

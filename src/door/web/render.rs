@@ -280,6 +280,9 @@ fn people(event: &Event) -> Option<Value> {
             typed("away_reply", json!({"nick": nick, "message": message}))
         }
         Event::NickChanged { old, new } => typed("nick", json!({"old": old, "new": new})),
+        Event::MemberAway { nick, message } => {
+            typed("member_away", json!({"nick": nick, "message": message}))
+        }
         _ => return None,
     })
 }

@@ -480,6 +480,12 @@
       systemLine(conversation("#" + m.channel), m.nick + " " + how + why, "notice");
       memberLeft(m.channel, m.nick);
     },
+    // Someone in one of your channels is away now, or back (null): the
+    // member list shows it.
+    member_away(m) {
+      for (const u of state.users) if (u.nick === m.nick) u.away = m.message;
+      renderUsers();
+    },
     nick(m) {
       if (m.old === state.nick) state.nick = m.new;
       systemLine(view(), m.old + " is now known as " + m.new, "notice");
