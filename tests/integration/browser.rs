@@ -7,13 +7,17 @@
 use std::path::Path;
 
 use crate::support::python::{python_package, ChildGuard};
-use crate::support::{Client, TestServer};
+use crate::support::{Client, TestServer, CHEAP};
 
 /// The WebDriver client the browser scripts use (a pip requirement).
 const SELENIUM: &str = "selenium>=4.20,<5";
 
 /// Where the screenshot goes (the README shows it).
 const SCREENSHOT: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/web-page.png");
+
+/// The keyboard-only test's screenshots, at a desktop's and a phone's size.
+const KEYBOARD_SCREENSHOT: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/web-keyboard.png");
+const PHONE_SCREENSHOT: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/web-phone.png");
 
 /// The browser door turned on.
 const WEB: &str = "[web]\nenabled = true\n";
@@ -85,4 +89,29 @@ fn the_page_comes_back_after_a_restart_and_shows_no_line_twice() {
     tina.send("after the restart");
     tina.expect_line("phoenix [Weather]: back again");
     finished(browser, &tina);
+}
+
+/// Issue 15: "usable by keyboard alone and on a phone-sized screen", and
+/// the member list's marks and the operators' buttons.
+#[test]
+fn the_page_works_by_keyboard_alone_and_on_a_phone() {
+    let server = TestServer::start_with(&format!("{WEB}{CHEAP}"));
+    let mut tina = Client::logged_in(&server, "tina");
+    let shots = [KEYBOARD_SCREENSHOT, PHONE_SCREENSHOT];
+    for shot in shots {
+        let _ = std::fs::remove_file(shot);
+    }
+    let browser = browser("keyboard.py", &server, &shots);
+    tina.expect_line("keys [Lobby]: hello from the keyboard");
+    tina.expect_line("keys [Lobby]: the den is open");
+    tina.send("/join Den");
+    tina.expect("Welcome to the Den Channel");
+    tina.send("/away back at one");
+    tina.expect_line("keys [**private**]: psst from the keyboard");
+    tina.expect_line("keys [Lobby]: hello from a phone");
+    finished(browser, &tina);
+    for shot in shots {
+        let png = std::fs::read(shot).expect("the screenshot was saved");
+        assert!(png.starts_with(b"\x89PNG"), "{shot} is no PNG");
+    }
 }

@@ -432,3 +432,25 @@ fn the_page_hears_when_someone_in_its_channel_goes_away_and_comes_back() {
         (&json!("tina"), &Value::Null)
     );
 }
+
+/// Issue 15: "/whois (address only for server operators)", from the page.
+#[test]
+fn whois_from_the_page_gives_the_address_to_server_operators_only() {
+    let server = TestServer::start_with(&format!("{}{WEB}", crate::moderation::oper_config()));
+    let tina = Client::logged_in(&server, "tina");
+    let mut webby = Web::guest(&server, "webby");
+    webby.send(json!({"type": "whois", "nick": "tina"}));
+    assert_eq!(webby.expect_type("whois")["user"]["nick"], "tina");
+    let before = webby.sync();
+    if let Some(told) = before.iter().find(|v| v["type"] == "whois_address") {
+        webby.fail(&format!("a guest was told an address: {told}"));
+    }
+    webby.send(json!({"type": "line", "text": "/oper admin s3cret-pw"}));
+    webby.expect_type("oper");
+    webby.send(json!({"type": "whois", "nick": "tina"}));
+    let address = webby.expect_type("whois_address");
+    assert_eq!(
+        (&address["nick"], &address["address"]),
+        (&json!("tina"), &json!(tina.local_addr().to_string()))
+    );
+}

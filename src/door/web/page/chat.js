@@ -26,6 +26,7 @@
     // After a reconnect, until this channel (joined again last) is joined:
     // the view stays where the person left it.
     rejoinLast: null,
+    serverOper: false,
   };
 
   // ---- the connection ------------------------------------------------------
@@ -144,13 +145,17 @@
         tab.append(" ", count);
       }
       tab.setAttribute("aria-pressed", c.key === state.viewing ? "true" : "false");
-      tab.addEventListener("click", () => {
-        if (c.key.startsWith("#")) send({ type: "join", channel: c.key.slice(1) });
-        show(c.key);
-      });
+      tab.addEventListener("click", () => select(c.key));
       tabs.push(tab);
     }
     $("tabs").replaceChildren(...tabs);
+  }
+
+  // A conversation chosen by its tab or its shortcut. A channel is made
+  // current on the server too, which answers with its member list.
+  function select(key) {
+    if (key.startsWith("#")) send({ type: "join", channel: key.slice(1) });
+    show(key);
   }
 
   function closeConversation(key) {
@@ -347,11 +352,23 @@
   // ---- the person menu -----------------------------------------------------
 
   let menuFor = null;
+  let menuAnchor = null;
+
+  // Kick and ban are for the channel's operators and server operators (as
+  // the hub rules): nobody else is offered buttons that can only fail.
+  function mayModerate() {
+    if (state.serverOper) return true;
+    if (!state.viewing || state.viewing !== "#" + state.usersChannel) return false;
+    const me = state.users.find((u) => u.nick === state.nick);
+    return !!me && me.mark === "@";
+  }
 
   function openPersonMenu(nick, anchor) {
     menuFor = nick;
+    menuAnchor = anchor;
     $("person-name").textContent = nick;
     const menu = $("person-menu");
+    for (const button of menu.querySelectorAll("[data-moderate]")) button.hidden = !mayModerate();
     menu.hidden = false;
     const box = anchor.getBoundingClientRect();
     menu.style.top = Math.min(box.bottom + window.scrollY, window.innerHeight - 260) + "px";
@@ -359,9 +376,13 @@
     menu.querySelector("button").focus();
   }
 
+  // Back to the name it was opened on, so a keyboard user is where they were.
   function closePersonMenu() {
+    if ($("person-menu").hidden) return;
     $("person-menu").hidden = true;
     menuFor = null;
+    if (menuAnchor && menuAnchor.isConnected) menuAnchor.focus();
+    menuAnchor = null;
   }
 
   function personAction(what) {
@@ -399,6 +420,7 @@
   const handlers = {
     logged_in(m) {
       state.nick = m.nick;
+      state.serverOper = false;
       // After a reconnect: back into the channels that were open, the one
       // on screen last, so that it is the current one again.
       const channels = [...state.conversations.keys()].filter((key) => key.startsWith("#"));
@@ -420,7 +442,8 @@
     joined(m) {
       state.current = m.channel.name;
       const known = state.channelList.find((ch) => ch.name === m.channel.name);
-      if (known && !state.conversations.has("#" + m.channel.name)) known.users = m.channel.users;
+      if (!known) state.channelList.push(m.channel); // made since the list came
+      else if (!state.conversations.has("#" + m.channel.name)) known.users = m.channel.users;
       renderChannels(state.channelList);
       const c = conversation("#" + m.channel.name);
       c.topic = m.channel.description;
@@ -500,6 +523,13 @@
     channels(m) {
       renderChannels(m.channels);
     },
+    channel_created(m) {
+      systemLine(view(), "Channel " + m.channel + " created; you are its founder.", "notice");
+    },
+    channel_dropped(m) {
+      systemLine(conversation("#" + m.channel), m.by + " removed the channel " + m.channel + ".", "notice");
+      renderChannels(state.channelList.filter((ch) => ch.name !== m.channel));
+    },
     // The member list comes with `users`, asked for on each join.
     names() {},
     topic_who() {},
@@ -568,6 +598,7 @@
       systemLine(view(), "You will be logged out for idleness in " + m.seconds + " s unless you say something.", "error");
     },
     oper() {
+      state.serverOper = true;
       systemLine(view(), "You are a server operator now.");
     },
     mode(m) {
@@ -674,7 +705,7 @@
         const key = [...state.conversations.keys()][Number(event.key) - 1];
         if (key) {
           event.preventDefault();
-          show(key);
+          select(key);
         }
       }
     });
