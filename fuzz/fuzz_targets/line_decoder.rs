@@ -68,7 +68,7 @@ fn check_invariants(mode: Mode, stream: &[u8], out: &[Input]) {
                     raw_at_least <= max_line,
                     "line from more than max_line={max_line} bytes: {line:?}"
                 );
-                    assert!(
+                assert!(
                     line.len() <= max_line,
                     "line of {} bytes > max_line={max_line}: {line:?}",
                     line.len()

@@ -107,8 +107,7 @@ fn check_chat(line: &str) {
         Typed::Hub(command) => match command {
             Command::Join { channel } => nonempty_trimmed("channel", channel, line),
             Command::Part {
-                channel: Some(c),
-                ..
+                channel: Some(c), ..
             } => nonempty_trimmed("channel", c, line),
             Command::Whois { nick } => nonempty_trimmed("nick", nick, line),
             Command::Private { to, text, action } => {

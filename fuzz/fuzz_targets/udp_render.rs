@@ -57,6 +57,8 @@ struct User {
 impl User {
     fn summary(self) -> UserSummary {
         UserSummary {
+            ident: self.nick.clone(),
+            realname: self.nick.clone(),
             nick: self.nick,
             online: self.online,
             idle: self.idle,
@@ -69,6 +71,8 @@ impl User {
     /// A member a join lists: the UDP door shows nothing of it.
     fn named(nick: String) -> UserSummary {
         UserSummary {
+            ident: nick.clone(),
+            realname: nick.clone(),
             nick,
             online: Duration::ZERO,
             idle: Duration::ZERO,
@@ -211,7 +215,14 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
     };
     match event {
         FuzzEvent::Notice(text) => (Event::Notice(text.clone()), 1, Some(text)),
-        FuzzEvent::LoggedIn(nick) => (Event::LoggedIn { nick: nick.clone() }, 1, Some(nick)),
+        FuzzEvent::LoggedIn(nick) => (
+            Event::LoggedIn {
+                nick: nick.clone(),
+                ident: nick.clone(),
+            },
+            1,
+            Some(nick),
+        ),
         FuzzEvent::ChannelList(channels) => {
             let n = channels.len();
             let list = channels.into_iter().map(Channel::summary).collect();

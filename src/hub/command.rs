@@ -168,6 +168,14 @@ pub enum Command {
     /// Whether this session hears WALLOPS (IRC's user mode `+w`). Every
     /// session does until it says otherwise; it may say so before login.
     HearWallops(bool),
+    /// Who the user says they are beyond the nickname (IRC's `USER`): an
+    /// ident (user name) and a real name, shown by who and whois. It may
+    /// come before login; a session that never says has its nickname for
+    /// both.
+    About {
+        ident: String,
+        realname: String,
+    },
     /// Ban an address, account or nickname from the whole server.
     Gline {
         mask: String,

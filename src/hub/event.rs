@@ -13,8 +13,11 @@ use crate::model::{HistoryLine, HistoryTarget, MaskEntry, Memo, Stamp};
 pub enum Event {
     /// A door's own confirmation, e.g. of a password change.
     Notice(String),
+    /// You are logged in as `nick`; `ident` is the user name others see
+    /// ([`super::Command::About`]).
     LoggedIn {
         nick: String,
+        ident: String,
     },
     ChannelList(Vec<ChannelSummary>),
     /// You joined a channel (or made one you are in current); it is current now.
@@ -269,6 +272,7 @@ pub struct Member {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Presence {
     pub nick: String,
+    pub ident: String,
     pub oper: bool,
     pub away: bool,
 }
@@ -277,6 +281,8 @@ pub struct Presence {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Departed {
     pub nick: String,
+    pub ident: String,
+    pub realname: String,
     /// Where they connected from: shown to server operators only.
     pub host: Option<String>,
     pub left_at: i64,
@@ -285,6 +291,10 @@ pub struct Departed {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UserSummary {
     pub nick: String,
+    /// The user name they gave (IRC's `USER`), else their nickname.
+    pub ident: String,
+    /// The real name they gave, else their nickname.
+    pub realname: String,
     /// Time since login.
     pub online: Duration,
     /// Time since the user last sent anything.

@@ -520,7 +520,10 @@ fn memos_waiting_are_delivered_at_login_and_marked_read() {
     assert_eq!(
         events[..2],
         [
-            Event::LoggedIn { nick: "bob".into() },
+            Event::LoggedIn {
+                nick: "bob".into(),
+                ident: "bob".into()
+            },
             Event::Memos(memos.clone())
         ]
     );
@@ -566,7 +569,8 @@ fn no_memos_no_memos_event() {
     assert_eq!(
         events_for(&effects, carol),
         [Event::LoggedIn {
-            nick: "carol".into()
+            nick: "carol".into(),
+            ident: "carol".into()
         }]
     );
 }
@@ -979,7 +983,10 @@ fn the_ignore_list_is_restored_at_login() {
     // Restoring is quiet: no list at login, nothing saved again.
     assert_eq!(
         events_for(&effects, bob),
-        [Event::LoggedIn { nick: "bob".into() }]
+        [Event::LoggedIn {
+            nick: "bob".into(),
+            ident: "bob".into()
+        }]
     );
     assert!(
         !stores(&effects).iter().any(|(w, _)| matches!(
@@ -1029,6 +1036,8 @@ fn whowas_remembers_who_quit_or_was_lost_newest_first() {
     // alice is no server operator: she is not told where bob was from.
     let departed = |nick: &str, left_at| Departed {
         nick: nick.into(),
+        ident: nick.into(),
+        realname: nick.into(),
         host: None,
         left_at,
     };

@@ -210,6 +210,8 @@ struct Session {
     warned: bool,
     /// Hears WALLOPS (IRC's user mode +w): see [`Command::HearWallops`].
     hears_wallops: bool,
+    /// The ident and real name the session gave ([`Command::About`]).
+    about: Option<(String, String)>,
     user: Option<User>,
 }
 
@@ -227,6 +229,15 @@ struct User {
     oper: bool,
     /// Nicknames whose lines never reach this user.
     ignore: Nicknames,
+}
+
+/// The ident and real name to show for user `nick`, from what its session
+/// said ([`Session::about`]).
+fn ident_and_realname(about: &Option<(String, String)>, nick: &Nick) -> (String, String) {
+    match about {
+        Some((ident, realname)) => (ident.clone(), realname.clone()),
+        None => (nick.to_string(), nick.to_string()),
+    }
 }
 
 impl User {
@@ -380,6 +391,11 @@ impl Hub {
                     session.hears_wallops = on;
                 }
             }
+            Command::About { ident, realname } => {
+                if let Some(session) = self.sessions.get_mut(&from) {
+                    session.about = Some((ident, realname));
+                }
+            }
             _ if !logged_in => out.error(from, ChatError::NotLoggedIn),
             command => self.user_command(now, from, command, &mut out),
         }
@@ -394,7 +410,8 @@ impl Hub {
             | Command::Login { .. }
             | Command::Quit { .. }
             | Command::Ping
-            | Command::HearWallops(_) => unreachable!("handled before login is checked"),
+            | Command::HearWallops(_)
+            | Command::About { .. } => unreachable!("handled before login is checked"),
             Command::Say {
                 channel,
                 text,

@@ -356,6 +356,8 @@ pub(super) fn unstamped(mut event: Event) -> Event {
 fn bare_summary(nick: &str) -> UserSummary {
     UserSummary {
         nick: nick.to_string(),
+        ident: nick.to_string(),
+        realname: nick.to_string(),
         online: Duration::ZERO,
         idle: Duration::ZERO,
         since: 0,

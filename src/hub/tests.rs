@@ -118,7 +118,8 @@ fn login_sends_logged_in_and_accepts() {
     assert_eq!(
         events_for(&effects, id),
         [Event::LoggedIn {
-            nick: "Lincoln".into()
+            nick: "Lincoln".into(),
+            ident: "Lincoln".into()
         }]
     );
     assert_eq!(replies(&effects), [(id, true)]);
@@ -136,7 +137,8 @@ fn login_joins_the_lobby_when_one_is_configured() {
         events_for(&effects, alice_id),
         [
             Event::LoggedIn {
-                nick: "alice".into()
+                nick: "alice".into(),
+                ident: "alice".into()
             },
             Event::Joined(channel("Lobby", 1)),
             names_event("Lobby", &["alice"]),
@@ -148,7 +150,10 @@ fn login_joins_the_lobby_when_one_is_configured() {
     assert_eq!(
         events_for(&effects, bob),
         [
-            Event::LoggedIn { nick: "bob".into() },
+            Event::LoggedIn {
+                nick: "bob".into(),
+                ident: "bob".into()
+            },
             Event::Joined(channel("Lobby", 2)),
             names_event("Lobby", &["alice", "bob"]),
         ]
@@ -266,7 +271,8 @@ fn identified_login_records_the_login_in_the_store() {
     assert_eq!(
         events_for(&effects, id),
         [Event::LoggedIn {
-            nick: "alice".into()
+            nick: "alice".into(),
+            ident: "alice".into()
         }],
         "an empty restored watch list sends no WatchList"
     );
@@ -317,7 +323,8 @@ fn identified_login_takes_the_nick_from_the_session_holding_it() {
     assert_eq!(
         events_for(&effects, new),
         [Event::LoggedIn {
-            nick: "Alice".into()
+            nick: "Alice".into(),
+            ident: "Alice".into()
         }]
     );
     assert_eq!(replies(&effects), [(new, true)]);
@@ -977,6 +984,8 @@ fn users_lists_the_current_channel_with_time_on_line() {
     let summary = |nick: &str, online, idle, since, channels: &[&str]| Member {
         user: UserSummary {
             nick: nick.into(),
+            ident: nick.into(),
+            realname: nick.into(),
             online: Duration::from_secs(online),
             idle: Duration::from_secs(idle),
             since,
@@ -1064,6 +1073,8 @@ fn whois_of_someone_on_line_gives_their_summary() {
         events_for(&effects, bob),
         [Event::Whois(UserSummary {
             nick: "Alice".into(),
+            ident: "Alice".into(),
+            realname: "Alice".into(),
             online: Duration::from_secs(60),
             idle: Duration::from_secs(60),
             since: unix_seconds(login.wall),
@@ -1671,7 +1682,8 @@ fn a_restored_watch_list_is_listed_at_login_and_watched() {
         events_for(&effects, id),
         [
             Event::LoggedIn {
-                nick: "alice".into()
+                nick: "alice".into(),
+                ident: "alice".into()
             },
             Event::WatchedAtLogin(vec![entry("bob", true), entry("carol", false)]),
             Event::Joined(channel("Lobby", 2)),
@@ -3024,6 +3036,7 @@ fn userhost_tells_who_is_on_line_an_operator_or_away() {
     let effects = w.run(alice, Command::Userhost { nicks });
     let presence = |nick: &str, oper, away| Presence {
         nick: nick.into(),
+        ident: nick.into(),
         oper,
         away,
     };

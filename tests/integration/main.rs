@@ -11,6 +11,7 @@ mod engine;
 mod irc_chathistory;
 mod irc_door;
 mod irc_semantics;
+mod irc_users;
 mod irc_v3;
 mod look_alike;
 mod message_ids;

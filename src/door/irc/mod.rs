@@ -117,7 +117,9 @@ struct Reader<'a> {
     pinged: bool,
     /// The nickname asked for before registration.
     asked: Option<String>,
-    user: Option<String>,
+    /// The user name (cleaned for masks; empty if nothing was left) and
+    /// real name USER gave.
+    user: Option<(String, String)>,
     /// Between CAP LS/REQ and CAP END registration waits.
     negotiating: bool,
     /// The capabilities asked for and agreed (shared with the renderer).
@@ -204,9 +206,13 @@ impl Reader<'_> {
             "USER" if self.registered() => {
                 self.reply(ERR_ALREADYREGISTERED, ":You may not reregister")
             }
-            "USER" if m.params.len() < 4 => return self.need_more("USER"),
+            // Modern IRC: `USER <username> 0 * <realname>`, neither empty.
+            "USER" if m.params.len() < 4 || m.param(0).is_empty() || m.param(3).is_empty() => {
+                return self.need_more("USER")
+            }
             "USER" => {
-                self.user = Some(m.param(0).to_string());
+                let ident = ident(m.param(0), self.door.config.server.nick_length);
+                self.user = Some((ident, chat_text(m.param(3))));
                 return self.try_register();
             }
             // Modern IRC: PING takes a token, the one PONG sends back.
@@ -503,12 +509,20 @@ impl Reader<'_> {
 
     /// Completes registration once NICK and USER are in and CAP is done.
     fn try_register(&mut self) -> Flow {
-        if self.registered() || self.negotiating || self.user.is_none() {
+        if self.registered() || self.negotiating {
             return Flow::Continue;
         }
-        let Some(nick) = self.asked.clone() else {
+        let (Some((ident, realname)), Some(nick)) = (self.user.clone(), self.asked.clone()) else {
             return Flow::Continue;
         };
+        // What is left of a user name made only of characters a mask can't
+        // hold is the nickname.
+        let ident = Some(ident)
+            .filter(|i| !i.is_empty())
+            .unwrap_or(nick.clone());
+        if let Flow::Stop(reason) = self.hub(Command::About { ident, realname }) {
+            return Flow::Stop(reason);
+        }
         // An IRC user hears WALLOPS once it sets +w (issue 14); the hub's
         // default (everyone hears them) is for doors without user modes.
         if let Flow::Stop(reason) = self.hub(Command::HearWallops(false)) {
@@ -964,6 +978,17 @@ impl Line {
             },
         }
     }
+}
+
+/// A user name as masks can show it (`nick!ident@host`): printable ASCII
+/// without the characters masks and lists give a meaning to, at most `max`
+/// characters (Modern IRC lets a server cut it to its USERLEN).
+fn ident(asked: &str, max: usize) -> String {
+    asked
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && !matches!(c, '!' | '@' | '*' | '?' | ',' | ':'))
+        .take(max)
+        .collect()
 }
 
 /// Text another person will read (a message, topic, reason, away or quit

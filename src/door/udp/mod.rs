@@ -289,7 +289,8 @@ impl Sessions {
                     // The first LOGIN_ACK may have been lost: ack again.
                     Some(current) if current.eq_ignore_ascii_case(&nick) => {
                         let nick = current.to_string();
-                        client.say(Event::LoggedIn { nick })
+                        let ident = nick.clone();
+                        client.say(Event::LoggedIn { nick, ident })
                     }
                     // Another nickname from the same address: log the old one off.
                     Some(_) => {

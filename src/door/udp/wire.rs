@@ -148,7 +148,7 @@ pub fn render(event: &Event, out: &mut Vec<Vec<u8>>) {
 /// Logging in and memos; the book has no other account events.
 fn render_account(event: &Event, out: &mut Vec<Vec<u8>>) {
     match event {
-        Event::LoggedIn { nick } => encode(LOGIN_ACK, nick, out),
+        Event::LoggedIn { nick, .. } => encode(LOGIN_ACK, nick, out),
         Event::Memos(memos) => {
             for memo in memos {
                 let text = format!("[memo {}] {}", crate::clock::utc(memo.at), memo.text);
@@ -435,6 +435,8 @@ mod tests {
             members: vec![Member {
                 user: UserSummary {
                     nick: "alice".into(),
+                    ident: "alice".into(),
+                    realname: "alice".into(),
                     online: Duration::from_secs(135),
                     idle: Duration::ZERO,
                     since: 0,

@@ -135,7 +135,7 @@ fn chat(event: &Event) -> Option<Value> {
         Event::Error(error) => error_json(error),
         Event::IdleWarning { seconds } => typed("idle_warning", json!({ "seconds": seconds })),
         Event::Closing { reason } => typed("closing", json!({ "reason": reason })),
-        Event::LoggedIn { nick } => typed("logged_in", json!({ "nick": nick })),
+        Event::LoggedIn { nick, .. } => typed("logged_in", json!({ "nick": nick })),
         Event::Registered { nick } => typed("registered", json!({ "nick": nick })),
         Event::YouAreOper => typed("oper", json!({})),
         _ => return None,
@@ -461,6 +461,8 @@ mod tests {
             members: vec![Member {
                 user: UserSummary {
                     nick: "ann".into(),
+                    ident: "ann".into(),
+                    realname: "ann".into(),
                     online: std::time::Duration::from_secs(65),
                     idle: std::time::Duration::from_secs(5),
                     since: 1_700_000_000,

@@ -87,6 +87,7 @@ impl Hub {
             from,
             Event::LoggedIn {
                 nick: nick.to_string(),
+                ident: super::ident_and_realname(&session.about, &nick).0,
             },
         );
         out.0.push(Effect::LoginReply {

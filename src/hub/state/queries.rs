@@ -129,8 +129,10 @@ impl Hub {
             .filter_map(|nick| self.nicks.get(&nick.to_ascii_lowercase()))
             .map(|&id| {
                 let user = self.user(id);
+                let about = &self.sessions[&id].about;
                 Presence {
                     nick: user.nick.to_string(),
+                    ident: super::ident_and_realname(about, &user.nick).0,
                     oper: user.oper,
                     away: user.away.is_some(),
                 }
@@ -159,8 +161,11 @@ impl Hub {
         let session = self.sessions.get(&id)?;
         let user = session.user.as_ref()?;
         let sees_all = self.sessions[&viewer].user.as_ref().is_some_and(|v| v.oper);
+        let (ident, realname) = super::ident_and_realname(&session.about, &user.nick);
         Some(UserSummary {
             nick: user.nick.to_string(),
+            ident,
+            realname,
             online: now.mono.saturating_duration_since(user.since.mono),
             idle: now.mono.saturating_duration_since(session.last_input),
             since: clock::unix_seconds(user.since.wall),

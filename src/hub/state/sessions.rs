@@ -45,6 +45,7 @@ impl Hub {
                 last_input: now.mono,
                 warned: false,
                 hears_wallops: true,
+                about: None,
                 user: None,
             },
         );
@@ -173,8 +174,11 @@ impl Hub {
             if self.departed.len() >= WHOWAS_KEPT {
                 self.departed.pop_front();
             }
+            let (ident, realname) = super::ident_and_realname(&session.about, &user.nick);
             self.departed.push_back(Departed {
                 nick: user.nick.to_string(),
+                ident,
+                realname,
                 host: Some(session.peer.ip().to_string()),
                 left_at: clock::unix_seconds(now.wall),
             });

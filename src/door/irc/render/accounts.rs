@@ -13,8 +13,9 @@ impl Renderer {
     /// Renders the events about the connection's own account and session.
     pub(super) fn render_accounts(&mut self, event: &Event, out: &mut Vec<u8>) {
         match event {
-            Event::LoggedIn { nick } => {
+            Event::LoggedIn { nick, ident } => {
                 self.nick = Some(nick.clone());
+                self.ident = Some(ident.clone());
                 self.welcome(out);
             }
             Event::Away(Some(_)) => {

@@ -134,9 +134,10 @@ impl Renderer {
         for member in members {
             // userhost-in-names: `@nick!user@host`, the status mark first.
             let marks = self.status(member);
+            let u = &member.user;
             let nick = match full {
-                true => format!("{marks}{}", self.mask(&member.user.nick)),
-                false => format!("{marks}{}", member.user.nick),
+                true => format!("{marks}{}", self.mask_with(&u.nick, &u.ident)),
+                false => format!("{marks}{}", u.nick),
             };
             if !line.is_empty() && line.len() + nick.len() > 380 {
                 self.numeric(out, RPL_NAMREPLY, &format!("= {name} :{line}"));

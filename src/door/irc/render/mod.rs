@@ -52,6 +52,8 @@ pub struct Renderer {
     /// at fan-out to 500 cost the hub 3 % of its time (BENCHMARKS.md).
     current: CapSet,
     nick: Option<String>,
+    /// The connection's own user name (from USER), for its own mask.
+    ident: Option<String>,
     joined: HashSet<String>,
     last_quit: Option<String>,
     /// Just joined: (channel, description), until its topic has been told.
@@ -118,6 +120,7 @@ impl Renderer {
             current: caps.get(),
             caps,
             nick: None,
+            ident: None,
             joined: HashSet::new(),
             last_quit: None,
             untold_topic: None,
@@ -130,9 +133,21 @@ impl Renderer {
         self.nick.as_deref().unwrap_or("*")
     }
 
-    /// `nick!nick@server`: chatd keeps no user or host names to show.
+    /// `nick!ident@server` of a user an event names by nickname only: the
+    /// connection's own ident for itself, else the nickname (what the text
+    /// door's users have). Hosts are not shown: the server's name stands
+    /// for them.
     fn mask(&self, nick: &str) -> String {
-        format!("{nick}!{nick}@{}", self.server.name)
+        let ident = match (&self.ident, self.nick.as_deref()) {
+            (Some(ident), Some(me)) if me == nick => ident.as_str(),
+            _ => nick,
+        };
+        self.mask_with(nick, ident)
+    }
+
+    /// `nick!ident@server`.
+    fn mask_with(&self, nick: &str, ident: &str) -> String {
+        format!("{nick}!{ident}@{}", self.server.name)
     }
 
     /// `:server CODE me rest`.
@@ -238,7 +253,13 @@ mod tests {
 
     fn logged_in(nick: &str) -> Renderer {
         let mut r = renderer();
-        lines(&mut r, Event::LoggedIn { nick: nick.into() });
+        lines(
+            &mut r,
+            Event::LoggedIn {
+                nick: nick.into(),
+                ident: nick.into(),
+            },
+        );
         r
     }
 
@@ -249,6 +270,7 @@ mod tests {
             &mut r,
             Event::LoggedIn {
                 nick: "alice".into(),
+                ident: "alice".into(),
             },
         );
         let codes: Vec<&str> = welcome
@@ -280,6 +302,8 @@ mod tests {
         let member = |nick: &str, op| Member {
             user: UserSummary {
                 nick: nick.into(),
+                ident: nick.into(),
+                realname: nick.into(),
                 online: Duration::ZERO,
                 idle: Duration::ZERO,
                 since: 0,
@@ -349,6 +373,7 @@ mod tests {
             &mut r,
             Event::LoggedIn {
                 nick: "alice".into(),
+                ident: "alice".into(),
             },
         );
         let stamp = Stamp {
@@ -422,6 +447,8 @@ mod tests {
         let mut r = logged_in("alice");
         let whois = Event::Whois(UserSummary {
             nick: "bob".into(),
+            ident: "bob".into(),
+            realname: "bob".into(),
             online: Duration::from_secs(60),
             idle: Duration::from_secs(5),
             since: 1000,

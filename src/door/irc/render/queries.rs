@@ -58,8 +58,8 @@ impl Renderer {
                     .map(|p| {
                         let oper = if p.oper { "*" } else { "" };
                         let here = if p.away { "-" } else { "+" };
-                        let (nick, host) = (&p.nick, &self.server.name);
-                        format!("{nick}{oper}={here}{nick}@{host}")
+                        let (nick, ident, host) = (&p.nick, &p.ident, &self.server.name);
+                        format!("{nick}{oper}={here}{ident}@{host}")
                     })
                     .collect();
                 self.numeric(out, RPL_USERHOST, &format!(":{}", replies.join(" ")));
@@ -100,12 +100,12 @@ impl Renderer {
 
     /// RPL_WHOISUSER … RPL_ENDOFWHOIS for someone on line.
     fn whois(&self, out: &mut Vec<u8>, u: &UserSummary) {
-        let nick = &u.nick;
+        let (nick, ident, realname) = (&u.nick, &u.ident, &u.realname);
         let host = &self.server.name;
         self.numeric(
             out,
             RPL_WHOISUSER,
-            &format!("{nick} {nick} {host} * :{nick}"),
+            &format!("{nick} {ident} {host} * :{realname}"),
         );
         if !u.channels.is_empty() {
             let channels: Vec<String> = u.channels.iter().map(|c| channel(c)).collect();
@@ -136,11 +136,11 @@ impl Renderer {
     fn whowas(&self, out: &mut Vec<u8>, departed: &[Departed]) {
         let host = self.server.name.clone();
         for d in departed {
-            let nick = &d.nick;
+            let (nick, ident, realname) = (&d.nick, &d.ident, &d.realname);
             self.numeric(
                 out,
                 RPL_WHOWASUSER,
-                &format!("{nick} {nick} {host} * :{nick}"),
+                &format!("{nick} {ident} {host} * :{realname}"),
             );
             let left = format!("{nick} {host} :{}", utc(d.left_at));
             self.numeric(out, RPL_WHOISSERVER, &left);
@@ -157,8 +157,10 @@ impl Renderer {
     fn who_line(&self, out: &mut Vec<u8>, context: &str, u: &UserSummary) {
         let here = if u.away.is_some() { "G" } else { "H" };
         let line = format!(
-            "{context} {nick} {host} {host} {nick} {here} :0 {nick}",
+            "{context} {ident} {host} {host} {nick} {here} :0 {realname}",
             nick = u.nick,
+            ident = u.ident,
+            realname = u.realname,
             host = self.server.name
         );
         self.numeric(out, RPL_WHOREPLY, &line);

@@ -10,7 +10,7 @@ use crate::hub::Event;
 /// Writes the events about the connection's own account and session.
 pub(super) fn write(event: &Event, out: &mut Vec<u8>) -> Result<()> {
     match event {
-        Event::LoggedIn { nick } => write!(out, "Log in successful. Welcome {nick}.\r\n")?,
+        Event::LoggedIn { nick, .. } => write!(out, "Log in successful. Welcome {nick}.\r\n")?,
         Event::Registered { nick } => write!(
             out,
             "Your nickname {nick} is registered: from now on it asks for your password.\r\n"

@@ -94,6 +94,8 @@ mod tests {
             members: vec![Member {
                 user: UserSummary {
                     nick: "beanieboy".into(),
+                    ident: "beanieboy".into(),
+                    realname: "beanieboy".into(),
                     online: Duration::from_secs(5 * 60 + 24),
                     idle: Duration::ZERO,
                     since: 0,
