@@ -440,7 +440,8 @@ fn nickserv_identifies_and_registers() {
     rosa.send("PRIVMSG NickServ :IDENTIFY rosepetal");
     rosa.expect_line(&format!("{nickserv} rosa_ :rosa_ is not registered."));
     rosa.send("PRIVMSG NickServ :IDENTIFY rosa rosepetal");
-    rosa.expect_line(&format!(":{} NICK :rosa", mask("rosa_")));
+    // The ident is USER's, whatever the nickname.
+    rosa.expect_line(&format!(":rosa_!rosa@{SERVER} NICK :rosa"));
     rosa.expect_numeric("900", &["rosa"]);
 }
 
