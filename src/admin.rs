@@ -127,17 +127,22 @@ pub fn set_password(config: &Config, nick: &str, create: bool) -> Result<(), Adm
     let params = cost.params().map_err(AdminError::Password)?;
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
     let hash = hash_with(&argon2, &password).map_err(|e| AdminError::Password(e.to_string()))?;
-    match existing {
+    let id = match existing {
         Some(account) => {
             store.set_password(account.id, &hash)?;
             println!("password of {} changed", account.nick);
+            account.id
         }
         None => {
             let now = clock::unix_now();
-            store.create_account(nick, &hash, now)?;
+            let id = store.create_account(nick, &hash, now)?;
             println!("{nick} registered");
+            id
         }
-    }
+    };
+    // SASL SCRAM-SHA-256 checks this one, not the argon2 hash.
+    let scram = crate::scram::credential(&password, config.accounts.scram_iterations);
+    store.set_scram_credential(id, &scram)?;
     Ok(())
 }
 

@@ -74,6 +74,8 @@ pub struct AccountsConfig {
     pub login_failure_window: Duration,
     pub argon2: Cost,
     pub max_concurrent_hashes: usize,
+    /// PBKDF2 rounds of new SCRAM-SHA-256 credentials.
+    pub scram_iterations: u32,
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -274,6 +276,7 @@ struct RawAccounts {
     argon2_iterations: u32,
     argon2_parallelism: u32,
     max_concurrent_hashes: usize,
+    scram_iterations: u32,
 }
 
 impl Default for RawAccounts {
@@ -288,6 +291,8 @@ impl Default for RawAccounts {
             argon2_iterations: cost.iterations,
             argon2_parallelism: cost.parallelism,
             max_concurrent_hashes: 2,
+            // RFC 7677 §4: at least 4096.
+            scram_iterations: 4096,
         }
     }
 }
@@ -298,6 +303,7 @@ impl RawAccounts {
             ("accounts.min_password_length", self.min_password_length),
             ("accounts.max_login_failures", self.max_login_failures),
             ("accounts.max_concurrent_hashes", self.max_concurrent_hashes),
+            ("accounts.scram_iterations", self.scram_iterations as usize),
         ] {
             if value == 0 {
                 return Err((None, key, "must be at least 1, got 0".to_string()));
@@ -322,6 +328,7 @@ impl RawAccounts {
             login_failure_window: self.login_failure_window.0,
             argon2,
             max_concurrent_hashes: self.max_concurrent_hashes,
+            scram_iterations: self.scram_iterations,
         })
     }
 }

@@ -15,6 +15,7 @@
 //! - [`model`]: the plain types that the hub, the store and the
 //!   configuration share, so that none of them imports another.
 //! - [`config`]: `chat.toml`, checked.
+//! - [`scram`]: SASL SCRAM-SHA-256's arithmetic (RFC 5802/7677).
 //! - [`server`]: wiring and life cycle.
 
 pub mod admin;
@@ -26,5 +27,6 @@ pub mod engine;
 pub mod hub;
 pub mod model;
 pub mod runtime;
+pub mod scram;
 pub mod server;
 pub mod store;

@@ -124,6 +124,7 @@ pub fn start(config: &Config) -> Result<Running, ServerError> {
     let rules = AccountRules {
         allow_guests: settings.allow_guests,
         min_password_length: settings.min_password_length,
+        scram_iterations: settings.scram_iterations,
     };
     let accounts = Arc::new(Accounts::new(
         Arc::clone(&store),

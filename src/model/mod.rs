@@ -33,6 +33,17 @@ pub struct AccountRecord {
     pub login_count: i64,
 }
 
+/// An account's SCRAM-SHA-256 credential (RFC 5802 §3): what the server
+/// keeps to check a SCRAM proof without knowing the password.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScramCredential {
+    pub salt: Vec<u8>,
+    pub iterations: u32,
+    /// SHA-256 of the ClientKey.
+    pub stored_key: Vec<u8>,
+    pub server_key: Vec<u8>,
+}
+
 /// A private message kept for a registered user who was off line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Memo {

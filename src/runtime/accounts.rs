@@ -13,14 +13,17 @@ use log::{error, info, warn};
 use crate::auth::{AuthError, AuthPool, LoginThrottle, Refusal, Target};
 use crate::clock;
 use crate::hub::{AccountId, ChatError, Identity};
-use crate::model::AccountRecord;
 use crate::model::OperSpec;
+use crate::model::{AccountRecord, ScramCredential};
+use crate::scram;
 use crate::store::{NickList, Store, StoreError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AccountRules {
     pub allow_guests: bool,
     pub min_password_length: usize,
+    /// PBKDF2 rounds of new SCRAM credentials.
+    pub scram_iterations: u32,
 }
 
 pub struct Accounts {
@@ -196,9 +199,13 @@ impl Accounts {
         let accounts = Arc::clone(self);
         let (name, owner) = (account.nick.clone(), owner_address(&account));
         let phc = Some(account.password_hash.clone());
+        let typed = password.clone();
         self.check_password_then(ip, &name, owner, phc, password, move |right| {
             done(match right {
-                Ok(true) => accounts.identity(&account),
+                Ok(true) => {
+                    accounts.gain_scram(&account, &typed);
+                    accounts.identity(&account)
+                }
                 Ok(false) => {
                     warn!("failed login as {} from {ip}", account.nick);
                     Err(ChatError::WrongPassword)
@@ -206,6 +213,70 @@ impl Accounts {
                 Err(e) => Err(e),
             })
         });
+    }
+
+    /// The account registered as `name` with its SCRAM credential; `None`
+    /// when there is no such account, or it has no credential yet (made
+    /// before SCRAM and not logged in with its password since).
+    pub fn scram_account(
+        &self,
+        name: &str,
+    ) -> Result<Option<(AccountRecord, ScramCredential)>, ChatError> {
+        let Some(account) = self.lookup(name)? else {
+            return Ok(None);
+        };
+        let credential = self
+            .store
+            .scram_credential(account.id)
+            .map_err(store_failed)?;
+        Ok(credential.map(|credential| (account, credential)))
+    }
+
+    /// The end of a SCRAM exchange for `account` from `ip`: `proved` says
+    /// whether the client's proof held. It counts toward the failed-login
+    /// limit as a password would; on success, the identity to log in with.
+    pub fn scram_log_in(
+        &self,
+        ip: IpAddr,
+        account: &AccountRecord,
+        proved: bool,
+    ) -> Result<Identity, ChatError> {
+        let key = account.nick.to_ascii_lowercase();
+        let target = Target {
+            key: &key,
+            owner_address: owner_address(account),
+        };
+        let attempt = self
+            .throttle
+            .begin(ip, Some(target), Instant::now())
+            .map_err(throttled)?;
+        if !proved {
+            // The attempt stays counted: a failure.
+            warn!("failed SCRAM login as {} from {ip}", account.nick);
+            return Err(ChatError::WrongPassword);
+        }
+        self.throttle.give_back(attempt);
+        self.identity(account)
+    }
+
+    /// Gives an account made before SCRAM its credential, from the password
+    /// just proved right (so each account gains one at its next login).
+    fn gain_scram(&self, account: &AccountRecord, password: &str) {
+        match self.store.scram_credential(account.id) {
+            Ok(Some(_)) => {}
+            Ok(None) => self.keep_scram(account.id, password),
+            Err(e) => error!("{e}"),
+        }
+    }
+
+    /// Keeps the SCRAM credential of `password` for `account`. A failure is
+    /// logged, not the caller's: the password itself is kept already, and
+    /// SASL PLAIN still works.
+    fn keep_scram(&self, account: AccountId, password: &str) {
+        let credential = scram::credential(password, self.rules.scram_iterations);
+        if let Err(e) = self.store.set_scram_credential(account, &credential) {
+            error!("can't keep a SCRAM credential: {e}");
+        }
     }
 
     /// The identity of an account whose password was right.
@@ -245,6 +316,7 @@ impl Accounts {
         match self.store.create_account(nick, &hash, now) {
             Ok(id) => {
                 info!("registered {nick}");
+                self.keep_scram(id, password);
                 Ok(id)
             }
             Err(StoreError::NickTaken) => Err(ChatError::AlreadyRegistered),
@@ -272,6 +344,7 @@ impl Accounts {
         match self.store.set_password(account, &hash) {
             Ok(true) => {
                 info!("password changed for {}", record.nick);
+                self.keep_scram(account, new);
                 Ok(())
             }
             Ok(false) => Err(ChatError::NotRegistered),

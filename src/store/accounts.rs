@@ -8,7 +8,7 @@ use rusqlite::{params, Connection, OptionalExtension, Row, TransactionBehavior};
 
 use super::{Store, StoreError};
 use crate::model::name::skeleton;
-use crate::model::{AccountId, AccountRecord};
+use crate::model::{AccountId, AccountRecord, ScramCredential};
 
 const COLUMNS: &str = "id, nick, password_hash, created_at, last_login_at, last_login_from, \
                        last_seen_at, login_count";
@@ -99,6 +99,47 @@ impl Store {
             params![id.0, password_hash],
         )?;
         Ok(changed == 1)
+    }
+
+    /// The SCRAM-SHA-256 credential of an account, if it has one yet.
+    pub fn scram_credential(&self, id: AccountId) -> Result<Option<ScramCredential>, StoreError> {
+        let row = self
+            .read()?
+            .query_row(
+                "SELECT salt, iterations, stored_key, server_key FROM scram_credentials \
+                 WHERE account_id = ?1",
+                [id.0],
+                |row| {
+                    Ok(ScramCredential {
+                        salt: row.get(0)?,
+                        iterations: row.get(1)?,
+                        stored_key: row.get(2)?,
+                        server_key: row.get(3)?,
+                    })
+                },
+            )
+            .optional()?;
+        Ok(row)
+    }
+
+    /// Keeps an account's SCRAM-SHA-256 credential, replacing the one it had.
+    pub fn set_scram_credential(
+        &self,
+        id: AccountId,
+        credential: &ScramCredential,
+    ) -> Result<(), StoreError> {
+        self.conn()?.execute(
+            "INSERT OR REPLACE INTO scram_credentials \
+             (account_id, salt, iterations, stored_key, server_key) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                id.0,
+                credential.salt,
+                credential.iterations,
+                credential.stored_key,
+                credential.server_key
+            ],
+        )?;
+        Ok(())
     }
 
     /// Deletes the account registered as `nick`, with its hot list; false if

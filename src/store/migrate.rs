@@ -15,6 +15,7 @@ const STEPS: &[&str] = &[
     include_str!("../../migrations/0005_nick_skeleton.sql"),
     include_str!("../../migrations/0006_message_ids.sql"),
     include_str!("../../migrations/0007_history_millis.sql"),
+    include_str!("../../migrations/0008_scram_credentials.sql"),
 ];
 
 /// The schema version this chatd writes.

@@ -225,8 +225,9 @@ fn cap_negotiation_holds_registration_until_cap_end() {
     let server = TestServer::start();
     let mut carl = Irc::connect(&server, "carl");
     carl.send("CAP LS 302");
-    carl.expect_next_where("CAP LS with sasl=PLAIN", |l| {
-        l.command == "CAP" && l.last().split(' ').any(|c| c == "sasl=PLAIN")
+    carl.expect_next_where("CAP LS with sasl=PLAIN,SCRAM-SHA-256", |l| {
+        let offered = |c: &str| c == "sasl=PLAIN,SCRAM-SHA-256";
+        l.command == "CAP" && l.last().split(' ').any(offered)
     });
     carl.send("NICK carl");
     carl.send("USER carl 0 * :Carl");
@@ -339,8 +340,9 @@ fn sasl_plain_logs_in_to_a_registered_nickname() {
 
     let mut lincoln = Irc::connect(&server, "lincoln");
     lincoln.send("CAP LS 302");
-    lincoln.expect_next_where("CAP LS with sasl=PLAIN", |l| {
-        l.command == "CAP" && l.last().split(' ').any(|c| c == "sasl=PLAIN")
+    lincoln.expect_next_where("CAP LS with sasl=PLAIN,SCRAM-SHA-256", |l| {
+        let offered = |c: &str| c == "sasl=PLAIN,SCRAM-SHA-256";
+        l.command == "CAP" && l.last().split(' ').any(offered)
     });
     lincoln.send("NICK lincoln");
     lincoln.send("USER lincoln 0 * :Abraham Lincoln");

@@ -70,7 +70,7 @@ fn cap_ls_302_offers_capabilities_with_values_and_older_ls_without() {
         "invite-notify",
         "message-tags",
         "multi-prefix",
-        "sasl=PLAIN",
+        "sasl=PLAIN,SCRAM-SHA-256",
         "server-time",
         "userhost-in-names",
     ] {

@@ -10,6 +10,7 @@ mod data_safety;
 mod engine;
 mod irc_chathistory;
 mod irc_door;
+mod irc_scram;
 mod irc_semantics;
 mod irc_users;
 mod irc_v3;

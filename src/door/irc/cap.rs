@@ -61,7 +61,7 @@ impl Cap {
     pub fn value(self) -> Option<&'static str> {
         match self {
             // sasl-3.2: the mechanisms, so a client need not ask with 908.
-            Cap::Sasl => Some("PLAIN"),
+            Cap::Sasl => Some(crate::door::session::sasl::MECHANISMS),
             _ => None,
         }
     }
@@ -305,7 +305,7 @@ mod tests {
             ls[0].starts_with("LS :away-notify batch cap-notify "),
             "{ls:?}"
         );
-        assert!(ls[0].contains(" sasl=PLAIN "), "{ls:?}");
+        assert!(ls[0].contains(" sasl=PLAIN,SCRAM-SHA-256 "), "{ls:?}");
         assert!(ls[0].contains("server-time"), "{ls:?}");
         assert!(new.enabled().has(Cap::CapNotify), "302 implies cap-notify");
     }
@@ -370,7 +370,10 @@ mod tests {
         assert_eq!(n.withdraw(&[Cap::Sasl]).as_deref(), Some("DEL :sasl"));
         assert!(!lines(n.handle("LS", "302"))[0].contains("sasl"));
         assert_eq!(lines(n.handle("REQ", "sasl")), ["NAK :sasl"]);
-        assert_eq!(n.offer(&[Cap::Sasl]).as_deref(), Some("NEW :sasl=PLAIN"));
+        assert_eq!(
+            n.offer(&[Cap::Sasl]).as_deref(),
+            Some("NEW :sasl=PLAIN,SCRAM-SHA-256")
+        );
         assert_eq!(lines(n.handle("REQ", "sasl")), ["ACK :sasl"]);
     }
 

@@ -1,11 +1,12 @@
 //! The IRC door: irssi, weechat, HexChat and friends, on the same hub as the
 //! other doors (RFC 1459/2812 as modern servers speak it, with IRCv3 CAP,
-//! SASL PLAIN and MONITOR). Per connection the reader parses messages
-//! ([`message`]), runs registration and account commands, and sends commands
-//! to the hub; the writer renders events ([`render`]).
+//! SASL PLAIN and SCRAM-SHA-256, MONITOR). Per connection the reader parses
+//! messages ([`message`]), runs registration and account commands, and
+//! sends commands to the hub; the writer renders events ([`render`]).
 //!
-//! A registered nickname needs its password before it is used: SASL PLAIN,
-//! `PASS`, or — with another nickname first — `PRIVMSG NickServ :IDENTIFY`.
+//! A registered nickname needs its password before it is used: SASL (PLAIN
+//! or SCRAM-SHA-256), `PASS`, or — with another nickname first — `PRIVMSG
+//! NickServ :IDENTIFY`.
 //! Without one, registration is refused with ERR_NICKNAMEINUSE saying so, and
 //! the client picks another nickname (as irssi and weechat do by themselves).
 
@@ -29,6 +30,7 @@ use super::flood::FloodRule;
 use super::lines::{read_lines, Flow, LineConnection};
 use super::modes::{self, ModeRequest};
 use super::session::driver::{Connection, Wording};
+use super::session::sasl::MECHANISMS;
 use super::session::{self, Input, Reply, SaslReply, Session};
 use super::text::codec::{self, LineDecoder};
 use super::{sanitize, Admission};
@@ -479,7 +481,7 @@ impl Reader<'_> {
         Flow::Continue
     }
 
-    /// SASL PLAIN, run by the session (`door::session::sasl`).
+    /// SASL PLAIN and SCRAM-SHA-256, run by the session (`door::session::sasl`).
     fn authenticate(&mut self, m: &Message) -> Flow {
         self.session(Input::Authenticate(m.param(0).to_string()))
     }
@@ -855,9 +857,10 @@ impl Words<'_> {
         let failed = || self.numeric(me, ERR_SASLFAIL, ":SASL authentication failed");
         match reply {
             SaslReply::Continue => out.push(Said::Line("AUTHENTICATE +".into())),
+            SaslReply::Challenge(data) => out.push(Said::Line(format!("AUTHENTICATE {data}"))),
             SaslReply::Mechanisms => {
-                let rest = "PLAIN :are available SASL mechanisms";
-                out.push(self.numeric(me, RPL_SASLMECHS, rest));
+                let rest = format!("{MECHANISMS} :are available SASL mechanisms");
+                out.push(self.numeric(me, RPL_SASLMECHS, &rest));
                 out.push(failed());
             }
             SaslReply::Aborted => {

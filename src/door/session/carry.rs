@@ -24,6 +24,13 @@ pub fn carry_out_then(
     match request {
         Request::Owner(nick) => done(Answer::Account(accounts.owner_of(&nick))),
         Request::Account(name) => done(Answer::Account(accounts.lookup(&name))),
+        Request::ScramAccount(name) => done(Answer::Scram {
+            found: accounts.scram_account(&name),
+            nonce: crate::scram::nonce(),
+        }),
+        Request::ScramLogIn { account, proved } => done(Answer::Identity(
+            accounts.scram_log_in(ip, &account, proved),
+        )),
         Request::Throttle(account) => done(Answer::Done(accounts.check_throttle(ip, &account))),
         Request::Password { account, password } => {
             accounts.log_in_then(ip, account, password, |checked| {

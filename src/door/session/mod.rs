@@ -1,6 +1,6 @@
 //! One connection's session, the same under every door: who it is (nickname,
 //! account), how it logs in (nickname and password prompts, registration,
-//! guests, PASS, SASL PLAIN, the hub's answer) and its account commands
+//! guests, PASS, SASL PLAIN and SCRAM-SHA-256, the hub's answer) and its account commands
 //! (register, NickServ IDENTIFY, nickname change, oper, password change).
 //! Pure: no sockets, no store, no clock, no hub. (IRC's negotiated
 //! capabilities live with its renderer, in `door/irc/cap.rs`.)
@@ -27,7 +27,7 @@ mod tests;
 
 use crate::hub::{AccountId, ChatError, Command, Event, Identity};
 use crate::model::name::Nick;
-use crate::model::AccountRecord;
+use crate::model::{AccountRecord, ScramCredential};
 use crate::runtime::accounts::AccountRules;
 
 /// What decides how a session may log in, from chat.toml.
@@ -104,7 +104,9 @@ pub enum Reply {
 pub enum SaslReply {
     /// Go on: send the credentials (`AUTHENTICATE +`).
     Continue,
-    /// Only PLAIN is offered (and this try failed).
+    /// The server's next message of the exchange (SCRAM), base64.
+    Challenge(String),
+    /// Only [`sasl::MECHANISMS`] are offered (and this try failed).
     Mechanisms,
     Aborted,
     /// The session is logged in already.
@@ -139,7 +141,8 @@ pub enum Input {
     },
     /// A password to log in with, for the [`Input::Credentials`] to come.
     Pass(String),
-    /// One `AUTHENTICATE` argument of a SASL PLAIN exchange.
+    /// One `AUTHENTICATE` argument of a SASL exchange (PLAIN or
+    /// SCRAM-SHA-256).
     Authenticate(String),
     /// Prove the account registered as `nick` (default: the nickname in
     /// use) and take that nickname.
@@ -176,6 +179,15 @@ pub enum Request {
     /// registered as it; one it only looks like refuses it, issue 16):
     /// [`Answer::Account`].
     Owner(String),
+    /// The account registered exactly as this name with its SCRAM
+    /// credential, and a fresh server nonce: [`Answer::Scram`].
+    ScramAccount(String),
+    /// A SCRAM proof for `account` was checked (`proved`: it held); count
+    /// it like a password check: [`Answer::Identity`].
+    ScramLogIn {
+        account: AccountRecord,
+        proved: bool,
+    },
     /// Whether the failed-login limit lets this client try the account's
     /// password: [`Answer::Done`].
     Throttle(AccountRecord),
@@ -203,6 +215,10 @@ pub enum Request {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Answer {
     Account(Result<Option<AccountRecord>, ChatError>),
+    Scram {
+        found: Result<Option<(AccountRecord, ScramCredential)>, ChatError>,
+        nonce: String,
+    },
     Identity(Result<Identity, ChatError>),
     Registered(Result<AccountId, ChatError>),
     Done(Result<(), ChatError>),
@@ -277,6 +293,10 @@ enum Pending {
     /// The account SASL names, and the password to check for it.
     SaslAccount(String),
     SaslPassword(AccountRecord),
+    /// The SCRAM credential of the account a client-first names.
+    ScramAccount,
+    /// The outcome of a SCRAM proof for this account.
+    ScramLogIn(AccountRecord),
     IdentifyAccount {
         target: String,
         password: String,
@@ -578,6 +598,24 @@ impl Session {
                 }
                 Err(_) => say(out, Reply::Sasl(SaslReply::Failed)),
             },
+            (Pending::ScramAccount, Answer::Scram { found, nonce }) => {
+                let challenge = match found {
+                    Ok(Some((account, credential))) => {
+                        self.sasl.challenge(account, credential, &nonce)
+                    }
+                    _ => None,
+                };
+                let reply = challenge.map_or(SaslReply::Failed, SaslReply::Challenge);
+                say(out, Reply::Sasl(reply))
+            }
+            (Pending::ScramLogIn(account), Answer::Identity(checked)) => {
+                let last = checked.ok().and_then(|identity| {
+                    self.proved = Some((account, identity));
+                    self.sasl.server_final()
+                });
+                let reply = last.map_or(SaslReply::Failed, SaslReply::Challenge);
+                say(out, Reply::Sasl(reply))
+            }
             (Pending::IdentifyAccount { target, password }, Answer::Account(found)) => {
                 self.identify_account(target, password, found, out)
             }
@@ -786,6 +824,20 @@ impl Session {
                 let request = Request::Account(authcid);
                 return self.ask(out, Pending::SaslAccount(password), request);
             }
+            sasl::Step::ScramFirst { authcid } => {
+                let request = Request::ScramAccount(authcid);
+                return self.ask(out, Pending::ScramAccount, request);
+            }
+            sasl::Step::ScramProof { account, proved } => {
+                let pending = Pending::ScramLogIn(account.clone());
+                return self.ask(out, pending, Request::ScramLogIn { account, proved });
+            }
+            sasl::Step::ScramDone => match &self.proved {
+                Some((account, _)) => SaslReply::Succeeded {
+                    nick: account.nick.clone(),
+                },
+                None => SaslReply::Failed,
+            },
         };
         say(out, Reply::Sasl(reply));
     }

@@ -571,9 +571,87 @@ fn sasl_fails_for_an_unknown_account_a_wrong_password_or_garbage() {
     authenticate(&mut s, "PLAIN");
     assert_eq!(authenticate(&mut s, "%%%"), failed);
     assert_eq!(
-        authenticate(&mut s, "SCRAM-SHA-256"),
+        authenticate(&mut s, "EXTERNAL"),
         [Output::Say(Reply::Sasl(SaslReply::Mechanisms))]
     );
+}
+
+/// The text of a SCRAM challenge the session said, decoded.
+fn challenge(outputs: &[Output]) -> String {
+    use base64::Engine as _;
+    match outputs {
+        [Output::Say(Reply::Sasl(SaslReply::Challenge(data)))] => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(data)
+                .unwrap();
+            String::from_utf8(bytes).unwrap()
+        }
+        other => panic!("no challenge: {other:?}"),
+    }
+}
+
+#[test]
+fn scram_sha_256_proves_the_account_and_a_wrong_proof_fails() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let credential = crate::scram::credential("secret", 16);
+    for (password, works) in [("secret", true), ("wrong", false)] {
+        let mut s = Session::new(rules(true));
+        assert_eq!(
+            authenticate(&mut s, "SCRAM-SHA-256"),
+            [Output::Say(Reply::Sasl(SaslReply::Continue))]
+        );
+        let bare = "n=alice,r=cnonce";
+        assert_eq!(
+            authenticate(&mut s, &b64.encode(format!("n,,{bare}"))),
+            [Output::Ask(Request::ScramAccount("alice".into()))]
+        );
+        let found = Ok(Some((record(7, "alice"), credential.clone())));
+        let server_first = challenge(&answer(
+            &mut s,
+            Answer::Scram {
+                found,
+                nonce: "snonce".into(),
+            },
+        ));
+        let salt = b64.encode(&credential.salt);
+        assert_eq!(server_first, format!("r=cnoncesnonce,s={salt},i=16"));
+        // The client's side, as RFC 5802 §3 computes it.
+        let salted = crate::scram::salted_password(password, &credential.salt, 16);
+        let client_key = crate::scram::hmac(&salted, b"Client Key");
+        let stored_key = <sha2::Sha256 as sha2::Digest>::digest(client_key);
+        let without_proof = "c=biws,r=cnoncesnonce";
+        let auth_message = format!("{bare},{server_first},{without_proof}");
+        let signature = crate::scram::hmac(&stored_key, auth_message.as_bytes());
+        let proof: Vec<u8> = client_key
+            .iter()
+            .zip(signature)
+            .map(|(k, s)| k ^ s)
+            .collect();
+        let last = format!("{without_proof},p={}", b64.encode(proof));
+        assert_eq!(
+            authenticate(&mut s, &b64.encode(last)),
+            [Output::Ask(Request::ScramLogIn {
+                account: record(7, "alice"),
+                proved: works
+            })]
+        );
+        if !works {
+            let refused = answer(&mut s, Answer::Identity(Err(ChatError::WrongPassword)));
+            assert_eq!(refused, [Output::Say(Reply::Sasl(SaslReply::Failed))]);
+            continue;
+        }
+        let server_final = challenge(&answer(&mut s, Answer::Identity(Ok(identity(7)))));
+        let server_key = crate::scram::hmac(&salted, b"Server Key");
+        let verifier = crate::scram::hmac(&server_key, auth_message.as_bytes());
+        assert_eq!(server_final, format!("v={}", b64.encode(verifier)));
+        assert_eq!(
+            authenticate(&mut s, "+"),
+            [Output::Say(Reply::Sasl(SaslReply::Succeeded {
+                nick: "alice".into()
+            }))]
+        );
+    }
 }
 
 #[test]
