@@ -5,6 +5,7 @@
 //! target/.
 
 use std::path::Path;
+use std::time::Duration;
 
 use crate::support::python::{python_package, ChildGuard};
 use crate::support::{Client, TestServer, CHEAP};
@@ -18,6 +19,11 @@ const SCREENSHOT: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/web-page.png");
 /// The keyboard-only test's screenshots, at a desktop's and a phone's size.
 const KEYBOARD_SCREENSHOT: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/web-keyboard.png");
 const PHONE_SCREENSHOT: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/web-phone.png");
+
+/// How long a line the browser says may take: as long as a step of the
+/// browser script may (its WAIT), since Chromium starting beside others on
+/// a busy machine takes seconds, not the harness's usual line timeout.
+const BROWSER_WAIT: Duration = Duration::from_secs(20);
 
 /// The browser door turned on.
 const WEB: &str = "[web]\nenabled = true\n";
@@ -38,6 +44,14 @@ fn browser(script: &str, server: &TestServer, args: &[&str]) -> ChildGuard {
     ChildGuard::python(&path, &all, &site, "the browser script")
 }
 
+/// Waits for `line`, which the browser's person says or causes.
+#[track_caller]
+fn from_browser(client: &mut Client, line: &str) {
+    client.expect_within(BROWSER_WAIT, &format!("the line {line:?}"), |got| {
+        got == line
+    });
+}
+
 /// Waits for the browser script to end; fails the test, with its output
 /// and `witness`'s transcript, unless it ended well.
 fn finished(mut browser: ChildGuard, witness: &Client) {
@@ -54,12 +68,12 @@ fn a_guest_in_a_real_browser_chats_with_a_telnet_user() {
     let _ = std::fs::remove_file(SCREENSHOT);
     let browser = browser("browser.py", &server, &[SCREENSHOT]);
 
-    tina.expect_line("<browser has entered Lobby>");
+    from_browser(&mut tina, "<browser has entered Lobby>");
     tina.send("hello browser");
-    tina.expect_line("browser [Lobby]: hello tina");
-    tina.expect_line("browser [**private**]: psst, only for you");
+    from_browser(&mut tina, "browser [Lobby]: hello tina");
+    from_browser(&mut tina, "browser [**private**]: psst, only for you");
     tina.send("/msg browser got it");
-    tina.expect_line("-> browser [**private**]: got it");
+    from_browser(&mut tina, "-> browser [**private**]: got it");
     let _carol = Client::logged_in(&server, "carol");
     finished(browser, &tina);
     let png = std::fs::read(SCREENSHOT).expect("the screenshot was saved");
@@ -76,9 +90,9 @@ fn the_page_comes_back_after_a_restart_and_shows_no_line_twice() {
     tina.send("/join Weather");
     tina.expect("Welcome to the Weather Channel");
     let browser = browser("reconnect.py", &server, &[]);
-    tina.expect_line("<phoenix has entered Weather>");
+    from_browser(&mut tina, "<phoenix has entered Weather>");
     tina.send("hello phoenix");
-    tina.expect_line("phoenix [Weather]: before the restart");
+    from_browser(&mut tina, "phoenix [Weather]: before the restart");
 
     server.restart_keeping_the_web_address();
     let mut tina = Client::logged_in(&server, "tina");
@@ -87,7 +101,7 @@ fn the_page_comes_back_after_a_restart_and_shows_no_line_twice() {
     // Kept in history: the page sees it live or in the replay when it
     // joins again, whichever comes first.
     tina.send("after the restart");
-    tina.expect_line("phoenix [Weather]: back again");
+    from_browser(&mut tina, "phoenix [Weather]: back again");
     finished(browser, &tina);
 }
 
@@ -102,13 +116,13 @@ fn the_page_works_by_keyboard_alone_and_on_a_phone() {
         let _ = std::fs::remove_file(shot);
     }
     let browser = browser("keyboard.py", &server, &shots);
-    tina.expect_line("keys [Lobby]: hello from the keyboard");
-    tina.expect_line("keys [Lobby]: the den is open");
+    from_browser(&mut tina, "keys [Lobby]: hello from the keyboard");
+    from_browser(&mut tina, "keys [Lobby]: the den is open");
     tina.send("/join Den");
     tina.expect("Welcome to the Den Channel");
     tina.send("/away back at one");
-    tina.expect_line("keys [**private**]: psst from the keyboard");
-    tina.expect_line("keys [Lobby]: hello from a phone");
+    from_browser(&mut tina, "keys [**private**]: psst from the keyboard");
+    from_browser(&mut tina, "keys [Lobby]: hello from a phone");
     finished(browser, &tina);
     for shot in shots {
         let png = std::fs::read(shot).expect("the screenshot was saved");
