@@ -74,6 +74,31 @@ pub fn server_signature(credential: &ScramCredential, auth_message: &str) -> [u8
     hmac(&credential.server_key, auth_message.as_bytes())
 }
 
+/// A credential no password matches, for a name that has none (no such
+/// account, or one made before SCRAM): the exchange goes on and fails at
+/// the proof as a wrong password does, so a stranger can't tell which
+/// names have accounts (STYLE.md: one answer for both login failures).
+/// Its salt comes from `secret` and the name, so that asking twice shows
+/// the same salt, as for a real account.
+pub fn stand_in(secret: &[u8], name: &str, iterations: u32) -> ScramCredential {
+    let salt = hmac(secret, name.to_ascii_lowercase().as_bytes())[..16].to_vec();
+    let mut keys = [0u8; 64];
+    OsRng.fill_bytes(&mut keys);
+    ScramCredential {
+        salt,
+        iterations,
+        stored_key: keys[..32].to_vec(),
+        server_key: keys[32..].to_vec(),
+    }
+}
+
+/// A fresh random key for [`stand_in`] salts, one per server run.
+pub fn secret() -> [u8; 32] {
+    let mut secret = [0u8; 32];
+    OsRng.fill_bytes(&mut secret);
+    secret
+}
+
 /// The server's part of the nonce: 18 random bytes, printable.
 pub fn nonce() -> String {
     let mut bytes = [0u8; 18];
@@ -106,5 +131,17 @@ mod tests {
             b64.encode(server_signature(&credential, auth_message)),
             "6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
         );
+    }
+
+    #[test]
+    fn a_stand_in_shows_one_salt_per_name_and_fresh_keys() {
+        let secret = secret();
+        let (a, b) = (
+            stand_in(&secret, "Nobody", 64),
+            stand_in(&secret, "nobody", 64),
+        );
+        assert_eq!(a.salt, b.salt);
+        assert_ne!(a.stored_key, b.stored_key);
+        assert_ne!(stand_in(&secret, "somebody", 64).salt, a.salt);
     }
 }

@@ -32,6 +32,8 @@ pub struct Accounts {
     throttle: LoginThrottle,
     pub rules: AccountRules,
     opers: Vec<OperSpec>,
+    /// Keys the salts of stand-in SCRAM credentials (`scram::stand_in`).
+    scram_secret: [u8; 32],
 }
 
 impl Accounts {
@@ -48,6 +50,7 @@ impl Accounts {
             throttle,
             rules,
             opers,
+            scram_secret: scram::secret(),
         }
     }
 
@@ -215,21 +218,22 @@ impl Accounts {
         });
     }
 
-    /// The account registered as `name` with its SCRAM credential; `None`
-    /// when there is no such account, or it has no credential yet (made
-    /// before SCRAM and not logged in with its password since).
+    /// The account registered as `name` with its SCRAM credential. With no
+    /// such account, or one without a credential yet (made before SCRAM and
+    /// not logged in with its password since): no account, and a stand-in
+    /// credential that no proof matches ([`scram::stand_in`]).
     pub fn scram_account(
         &self,
         name: &str,
-    ) -> Result<Option<(AccountRecord, ScramCredential)>, ChatError> {
-        let Some(account) = self.lookup(name)? else {
-            return Ok(None);
-        };
-        let credential = self
-            .store
-            .scram_credential(account.id)
-            .map_err(store_failed)?;
-        Ok(credential.map(|credential| (account, credential)))
+    ) -> Result<(Option<AccountRecord>, ScramCredential), ChatError> {
+        if let Some(account) = self.lookup(name)? {
+            let kept = self.store.scram_credential(account.id);
+            if let Some(credential) = kept.map_err(store_failed)? {
+                return Ok((Some(account), credential));
+            }
+        }
+        let iterations = self.rules.scram_iterations;
+        Ok((None, scram::stand_in(&self.scram_secret, name, iterations)))
     }
 
     /// The end of a SCRAM exchange for `account` from `ip`: `proved` says

@@ -1,8 +1,8 @@
 //! SASL SCRAM-SHA-256 over the IRC door (issue 14; RFC 5802, RFC 7677):
 //! the client's side of the exchange computed here, a wrong proof (904),
-//! a restart of the server process (the credential is on disk), and an
-//! account from before SCRAM, which gains its credential at its next
-//! password login. A small iteration count from the test's own config.
+//! a name with no account failing the same way, a restart of the server
+//! process (the credential is on disk), and an account from before SCRAM,
+//! which gains its credential at its next password login. A small iteration count from the test's own config.
 
 use base64::Engine;
 use hmac::{Hmac, Mac};
@@ -32,10 +32,9 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
 enum Scram {
     /// 900 and 903, after the server's signature checked out.
     LoggedIn { salt: String, iterations: u32 },
-    /// 904 after the proof: the server knew the account but not this password.
+    /// 904 after the proof: a wrong password, no such account, or one
+    /// without a credential yet (a stranger can't tell which).
     WrongProof,
-    /// 904 straight after client-first: no credential for that name.
-    NoCredential,
 }
 
 /// Starts IRC registration with `CAP REQ sasl` and runs a SCRAM-SHA-256
@@ -58,12 +57,9 @@ fn scram(irc: &mut Irc, user: &str, password: &str) -> Scram {
         "AUTHENTICATE {}",
         b64().encode(format!("n,,{bare}"))
     ));
-    let line = irc.expect_next_where("server-first or 904", |l| {
-        l.command == "AUTHENTICATE" || l.command == "904"
-    });
-    if line.command == "904" {
-        return Scram::NoCredential;
-    }
+    // Always a challenge, for a name with no account too: failing here
+    // would tell a stranger which names have accounts.
+    let line = irc.expect_next_where("server-first", |l| l.command == "AUTHENTICATE");
     let server_first = String::from_utf8(b64().decode(line.param(0)).unwrap()).unwrap();
     let field = |name: &str| {
         server_first
@@ -117,7 +113,7 @@ fn scram(irc: &mut Irc, user: &str, password: &str) -> Scram {
 }
 
 #[test]
-fn scram_sha_256_logs_in_a_wrong_proof_is_904_and_the_credential_survives_a_restart() {
+fn scram_sha_256_logs_in_a_wrong_proof_or_name_is_904_and_the_credential_survives_a_restart() {
     let mut server = TestServer::start_with(SCRAM_CONFIG);
     register_and_leave(&server, "lincoln", "four-score");
 
@@ -128,6 +124,12 @@ fn scram_sha_256_logs_in_a_wrong_proof_is_904_and_the_credential_survives_a_rest
     );
     impostor.send("CAP END");
     impostor.expect_next_numeric("433", &["*", "lincoln"]);
+    // A name nobody registered fails just as late.
+    let mut stranger = Irc::connect(&server, "stranger");
+    assert_eq!(
+        scram(&mut stranger, "nobody", "four-score"),
+        Scram::WrongProof
+    );
 
     let mut lincoln = Irc::connect(&server, "lincoln");
     let before = scram(&mut lincoln, "lincoln", "four-score");
@@ -160,10 +162,7 @@ fn an_account_from_before_scram_gains_its_credential_at_its_next_password_login(
     assert_eq!(gone, 1, "registering should have kept a SCRAM credential");
 
     let mut early = Irc::connect(&server, "early");
-    assert_eq!(
-        scram(&mut early, "ada", "lovelace-1815"),
-        Scram::NoCredential
-    );
+    assert_eq!(scram(&mut early, "ada", "lovelace-1815"), Scram::WrongProof);
 
     // A password login (SASL PLAIN here) keeps one...
     let mut ada = Irc::connect(&server, "ada");

@@ -180,7 +180,8 @@ pub enum Request {
     /// [`Answer::Account`].
     Owner(String),
     /// The account registered exactly as this name with its SCRAM
-    /// credential, and a fresh server nonce: [`Answer::Scram`].
+    /// credential (or a stand-in), and a fresh server nonce:
+    /// [`Answer::Scram`].
     ScramAccount(String),
     /// A SCRAM proof for `account` was checked (`proved`: it held); count
     /// it like a password check: [`Answer::Identity`].
@@ -216,7 +217,8 @@ pub enum Request {
 pub enum Answer {
     Account(Result<Option<AccountRecord>, ChatError>),
     Scram {
-        found: Result<Option<(AccountRecord, ScramCredential)>, ChatError>,
+        /// The account (none: a stand-in credential no proof matches).
+        found: Result<(Option<AccountRecord>, ScramCredential), ChatError>,
         nonce: String,
     },
     Identity(Result<Identity, ChatError>),
@@ -599,12 +601,9 @@ impl Session {
                 Err(_) => say(out, Reply::Sasl(SaslReply::Failed)),
             },
             (Pending::ScramAccount, Answer::Scram { found, nonce }) => {
-                let challenge = match found {
-                    Ok(Some((account, credential))) => {
-                        self.sasl.challenge(account, credential, &nonce)
-                    }
-                    _ => None,
-                };
+                let challenge = found.ok().and_then(|(account, credential)| {
+                    self.sasl.challenge(account, credential, &nonce)
+                });
                 let reply = challenge.map_or(SaslReply::Failed, SaslReply::Challenge);
                 say(out, Reply::Sasl(reply))
             }
@@ -828,10 +827,14 @@ impl Session {
                 let request = Request::ScramAccount(authcid);
                 return self.ask(out, Pending::ScramAccount, request);
             }
-            sasl::Step::ScramProof { account, proved } => {
+            sasl::Step::ScramProof {
+                account: Some(account),
+                proved,
+            } => {
                 let pending = Pending::ScramLogIn(account.clone());
                 return self.ask(out, pending, Request::ScramLogIn { account, proved });
             }
+            sasl::Step::ScramProof { account: None, .. } => SaslReply::Failed,
             sasl::Step::ScramDone => match &self.proved {
                 Some((account, _)) => SaslReply::Succeeded {
                     nick: account.nick.clone(),

@@ -54,7 +54,9 @@ struct ClientFirst {
 struct Challenged {
     first: ClientFirst,
     server_first: String,
-    account: AccountRecord,
+    /// `None`: no account has a credential for that name; the exchange
+    /// fails at the proof, as for a wrong password.
+    account: Option<AccountRecord>,
     credential: ScramCredential,
 }
 
@@ -74,10 +76,11 @@ pub enum Step {
     /// SCRAM's client-first for `authcid`: answer with
     /// [`Exchange::challenge`] once its credential is found.
     ScramFirst { authcid: String },
-    /// SCRAM's client-final: whether its proof holds for `account`. If it
-    /// does, [`Exchange::server_final`] is the server's last message.
+    /// SCRAM's client-final: whether its proof holds for `account` (none:
+    /// the name has no credential, and no proof holds). If it does,
+    /// [`Exchange::server_final`] is the server's last message.
     ScramProof {
-        account: AccountRecord,
+        account: Option<AccountRecord>,
         proved: bool,
     },
     /// The client's `+` after the server's signature: done.
@@ -123,8 +126,8 @@ impl Exchange {
                 Some(Step::ScramFirst { authcid })
             }
             Stage::ScramFinal(challenged) => {
-                let proved = client_final(&challenged, &message)?;
                 let account = challenged.account.clone();
+                let proved = client_final(&challenged, &message)? && account.is_some();
                 if proved {
                     self.stage = Stage::ScramFinal(challenged);
                 }
@@ -144,7 +147,7 @@ impl Exchange {
     /// `AUTHENTICATE`. `None` when no client-first waits for it.
     pub fn challenge(
         &mut self,
-        account: AccountRecord,
+        account: Option<AccountRecord>,
         credential: ScramCredential,
         server_nonce: &str,
     ) -> Option<String> {

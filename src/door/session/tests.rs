@@ -606,7 +606,7 @@ fn scram_sha_256_proves_the_account_and_a_wrong_proof_fails() {
             authenticate(&mut s, &b64.encode(format!("n,,{bare}"))),
             [Output::Ask(Request::ScramAccount("alice".into()))]
         );
-        let found = Ok(Some((record(7, "alice"), credential.clone())));
+        let found = Ok((Some(record(7, "alice")), credential.clone()));
         let server_first = challenge(&answer(
             &mut s,
             Answer::Scram {
