@@ -80,7 +80,8 @@ struct Task {
 
 /// chatd's threads by role, from their names (`comm`, 15 characters):
 /// `hub`, `store` (history and other writes to SQLite), and per connection
-/// of the text and IRC doors a reader (`text-PEER`, `irc-PEER`) and a writer
+/// of the text, IRC and browser doors a reader (`text-PEER`, `irc-PEER`,
+/// `web-PEER`) and, in older chatd, a writer
 /// (`text-writer-PEER`, `irc-writer-PEER`). Other servers' threads are all
 /// "other".
 fn group(comm: &str) -> &'static str {
@@ -90,7 +91,8 @@ fn group(comm: &str) -> &'static str {
         "store"
     } else if comm.starts_with("text-writer") || comm.starts_with("irc-writer") {
         "writers"
-    } else if (comm.starts_with("text-") || comm.starts_with("irc-")) && !comm.ends_with("-accept")
+    } else if (comm.starts_with("text-") || comm.starts_with("irc-") || comm.starts_with("web-"))
+        && !comm.ends_with("-accept")
     {
         "readers"
     } else {

@@ -9,28 +9,128 @@
 //! {"type":"private","from":"wondergirl","text":"that's for you",…}
 //! ```
 
-use serde::Deserialize;
-
 use crate::protocol::{Conn, Line, Protocol};
 
 pub struct Web;
 
-/// The fields of a message a scenario looks at; borrowed, so a text with
-/// JSON escapes does not parse here (the scenarios send none).
-#[derive(Deserialize)]
+/// The fields of a message a scenario looks at, borrowed from the frame.
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Message<'a> {
-    #[serde(rename = "type", borrow)]
-    kind: &'a str,
-    #[serde(default, borrow)]
-    channel: Option<&'a str>,
-    #[serde(default, borrow)]
-    from: Option<&'a str>,
-    #[serde(default, borrow)]
-    text: Option<&'a str>,
+    kind: &'a [u8],
+    channel: Option<&'a [u8]>,
+    from: Option<&'a [u8]>,
+    text: Option<&'a [u8]>,
+}
+
+impl<'a> Message<'a> {
+    /// Reads one server message the way the IRC client reads a line: one
+    /// pass over the bytes, nothing allocated. The server's messages are
+    /// flat objects (`"key": value`, values strings, numbers, booleans,
+    /// null, or an object or array, which is skipped); a string with an
+    /// escape in it is returned as written, escapes and all (the scenarios
+    /// send none, and compare texts they sent). `None`: not such an object.
+    fn parse(line: &'a [u8]) -> Option<Message<'a>> {
+        let mut m = Message::default();
+        let mut at = skip_space(line, 0);
+        if line.get(at) != Some(&b'{') {
+            return None;
+        }
+        at = skip_space(line, at + 1);
+        if line.get(at) == Some(&b'}') {
+            return None;
+        }
+        loop {
+            let (key, end) = string(line, at)?;
+            at = skip_space(line, end);
+            if line.get(at) != Some(&b':') {
+                return None;
+            }
+            at = skip_space(line, at + 1);
+            let (value, end) = match line.get(at)? {
+                b'"' => {
+                    let (value, end) = string(line, at)?;
+                    (Some(value), end)
+                }
+                b'{' | b'[' => (None, nested(line, at)?),
+                _ => {
+                    let end = line[at..]
+                        .iter()
+                        .position(|&b| matches!(b, b',' | b'}' | b' ' | b'\n' | b'\r' | b'\t'))
+                        .map_or(line.len(), |n| at + n);
+                    (None, end)
+                }
+            };
+            match key {
+                b"type" => m.kind = value?,
+                b"channel" => m.channel = value,
+                b"from" => m.from = value,
+                b"text" => m.text = value,
+                _ => {}
+            }
+            at = skip_space(line, end);
+            match line.get(at)? {
+                b',' => at = skip_space(line, at + 1),
+                b'}' => break,
+                _ => return None,
+            }
+        }
+        (!m.kind.is_empty()).then_some(m)
+    }
+}
+
+fn skip_space(line: &[u8], mut at: usize) -> usize {
+    while matches!(line.get(at), Some(b' ' | b'\n' | b'\r' | b'\t')) {
+        at += 1;
+    }
+    at
+}
+
+/// The string starting at `line[at]` (a `"`), without its quotes, and
+/// where it ends.
+fn string(line: &[u8], at: usize) -> Option<(&[u8], usize)> {
+    if line.get(at) != Some(&b'"') {
+        return None;
+    }
+    let mut end = at + 1;
+    loop {
+        match line.get(end)? {
+            b'"' => return Some((&line[at + 1..end], end + 1)),
+            b'\\' => end += 2,
+            _ => end += 1,
+        }
+    }
+}
+
+/// Where the object or array starting at `line[at]` ends.
+fn nested(line: &[u8], mut at: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    loop {
+        match line.get(at)? {
+            b'"' => {
+                at = string(line, at)?.1;
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(at + 1);
+                }
+            }
+            _ => {}
+        }
+        at += 1;
+    }
+}
+
+/// Appends `text` as a JSON string.
+fn json_string(text: &str, out: &mut Vec<u8>) {
+    // Writing into a Vec can't fail.
+    let _ = serde_json::to_writer(&mut *out, text);
 }
 
 /// Appends a client's text frame holding `json`.
-fn frame(json: &str, out: &mut Vec<u8>) {
+fn frame(json: &[u8], out: &mut Vec<u8>) {
     out.push(0x81);
     match json.len() {
         n if n < 126 => out.push(0x80 | n as u8),
@@ -45,12 +145,12 @@ fn frame(json: &str, out: &mut Vec<u8>) {
     }
     // The masking key; XOR with zero leaves the payload as it is.
     out.extend_from_slice(&[0, 0, 0, 0]);
-    out.extend_from_slice(json.as_bytes());
+    out.extend_from_slice(json);
 }
 
 fn send(conn: &mut Conn, json: serde_json::Value) -> Result<(), String> {
     let mut out = Vec::new();
-    frame(&json.to_string(), &mut out);
+    frame(json.to_string().as_bytes(), &mut out);
     conn.send(&out)
 }
 
@@ -114,17 +214,25 @@ impl Protocol for Web {
     }
 
     fn say(&self, channel: &str, text: &str, out: &mut Vec<u8>) {
-        let json = serde_json::json!({"type": "say", "channel": channel, "text": text});
-        frame(&json.to_string(), out);
+        let mut json = br#"{"type":"say","channel":"#.to_vec();
+        json_string(channel, &mut json);
+        json.extend_from_slice(br#","text":"#);
+        json_string(text, &mut json);
+        json.push(b'}');
+        frame(&json, out);
     }
 
     fn private(&self, nick: &str, text: &str, out: &mut Vec<u8>) {
-        let json = serde_json::json!({"type": "private", "to": nick, "text": text});
-        frame(&json.to_string(), out);
+        let mut json = br#"{"type":"private","to":"#.to_vec();
+        json_string(nick, &mut json);
+        json.extend_from_slice(br#","text":"#);
+        json_string(text, &mut json);
+        json.push(b'}');
+        frame(&json, out);
     }
 
     fn quit(&self, out: &mut Vec<u8>) {
-        frame(r#"{"type":"quit"}"#, out);
+        frame(br#"{"type":"quit"}"#, out);
     }
 
     fn classify<'a>(&self, line: &'a [u8]) -> Line<'a> {
@@ -132,20 +240,17 @@ impl Protocol for Web {
             // A close frame's payload: its code and reason.
             return Line::ServerError(line);
         }
-        let Ok(message) = serde_json::from_slice::<Message<'a>>(line) else {
+        let Some(message) = Message::parse(line) else {
             return Line::Other;
         };
         match (message.kind, message.channel, message.from, message.text) {
-            ("public", Some(channel), Some(from), Some(text)) => Line::Public {
-                channel: channel.as_bytes(),
-                from: from.as_bytes(),
-                text: text.as_bytes(),
+            (b"public", Some(channel), Some(from), Some(text)) => Line::Public {
+                channel,
+                from,
+                text,
             },
-            ("private", _, Some(from), Some(text)) => Line::Private {
-                from: from.as_bytes(),
-                text: text.as_bytes(),
-            },
-            ("error" | "closing", ..) => Line::ServerError(line),
+            (b"private", _, Some(from), Some(text)) => Line::Private { from, text },
+            (b"error" | b"closing", ..) => Line::ServerError(line),
             _ => Line::Other,
         }
     }
@@ -182,6 +287,47 @@ mod tests {
         let sent = br#"{"to":"b2","text":"hi","type":"private_sent"}"#;
         assert_eq!(Web.classify(sent), Line::Other);
         assert!(matches!(Web.classify(b"\x03\xe8bye"), Line::ServerError(_)));
+        let error = br#"{"type":"error","text":"no such nick"}"#;
+        assert!(matches!(Web.classify(error), Line::ServerError(_)));
+    }
+
+    #[test]
+    fn reads_flat_objects_skipping_what_it_does_not_look_at() {
+        let joined = br#"{ "type" : "joined", "channel": {"name": "W}", "users": [1, {"a": "]"}]}, "x": null }"#;
+        assert_eq!(
+            Message::parse(joined),
+            Some(Message {
+                kind: b"joined",
+                ..Message::default()
+            })
+        );
+        // Escapes are kept as written, and a quote inside does not end the string.
+        let escaped = br#"{"type":"public","channel":"W","from":"a","text":"say \"hi\"","at":17}"#;
+        assert_eq!(
+            Message::parse(escaped).unwrap().text,
+            Some(&br#"say \"hi\""#[..])
+        );
+        for broken in [
+            &br#"{"type":"public""#[..],
+            br#"{"type" "public"}"#,
+            br#"{"text":"no type"}"#,
+            br#"{"type":"public",}"#,
+            b"{}",
+            b"[]",
+        ] {
+            assert_eq!(Message::parse(broken), None, "{broken:?}");
+        }
+    }
+
+    #[test]
+    fn what_clients_say_is_json_with_its_text_escaped() {
+        let mut out = Vec::new();
+        Web.say("Weather", "a \"b\"\\", &mut out);
+        let value: serde_json::Value = serde_json::from_slice(&out[6..]).unwrap();
+        assert_eq!(
+            value,
+            serde_json::json!({"type": "say", "channel": "Weather", "text": "a \"b\"\\"})
+        );
     }
 
     #[test]
