@@ -9,9 +9,11 @@
 //! ```
 //!
 //! No IRC server echoes a sender's own channel lines unless the client
-//! negotiates IRCv3 `echo-message` (chatd's door doesn't offer it, and the
-//! bench doesn't ask), so [`Protocol::echoes_own`] is false and fan-out
-//! counts a line as delivered once every *other* member has it.
+//! negotiates IRCv3 `echo-message`, so [`Protocol::echoes_own`] is false and
+//! fan-out counts a line as delivered once every *other* member has it.
+//! `--protocol irc-echo` asks for `echo-message` (chatd's door has it): the
+//! server then sends each line back to its sender too, as the text and
+//! browser doors always do, so the three do the same work per message.
 //!
 //! A server PINGs a client that has been silent for a while (ngIRCd after
 //! `PingTimeout`, InspIRCd every `pingfreq`, chatd after `[irc]
@@ -21,7 +23,10 @@
 
 use crate::protocol::{Conn, Line, Protocol, TIMED_OUT};
 
-pub struct Irc;
+pub struct Irc {
+    /// Ask for IRCv3 `echo-message` at login.
+    pub echo_message: bool,
+}
 
 /// One IRC message, borrowed from its line: tags skipped, the prefix's
 /// nickname, the command and up to three parameters (the last may be the
@@ -109,11 +114,21 @@ fn text(bytes: &[u8]) -> String {
 
 impl Protocol for Irc {
     fn name(&self) -> &'static str {
-        "irc"
+        match self.echo_message {
+            true => "irc-echo",
+            false => "irc",
+        }
     }
 
     fn login(&self, conn: &mut Conn, nick: &str) -> Result<(), String> {
-        conn.send(format!("NICK {nick}\r\nUSER {nick} 0 * :chatd-bench {nick}\r\n").as_bytes())?;
+        let registration = format!("NICK {nick}\r\nUSER {nick} 0 * :chatd-bench {nick}\r\n");
+        match self.echo_message {
+            // Registration waits for CAP END (IRCv3 capability negotiation).
+            true => {
+                conn.send(format!("CAP REQ :echo-message\r\n{registration}CAP END\r\n").as_bytes())?
+            }
+            false => conn.send(registration.as_bytes())?,
+        }
         let mut pong = Vec::new();
         loop {
             let line = conn.read_line().map_err(|e| {
@@ -129,6 +144,9 @@ impl Protocol for Irc {
             match (m.command, m.numeric()) {
                 (b"PING", _) => self.answer(line, &mut pong),
                 (b"ERROR", _) => return Err(text(line)),
+                (b"CAP", _) if m.param(1) == b"NAK" => {
+                    return Err(format!("the server refused echo-message: {}", text(line)))
+                }
                 (_, Some(1)) => return Ok(()),
                 // ERR_NICKNAMEINUSE, ERR_ERRONEUSNICKNAME, ERR_NICKCOLLISION,
                 // ERR_PASSWDMISMATCH, ERR_YOUREBANNEDCREEP…
@@ -222,7 +240,7 @@ impl Protocol for Irc {
     }
 
     fn echoes_own(&self) -> bool {
-        false
+        self.echo_message
     }
 
     fn answer(&self, line: &[u8], out: &mut Vec<u8>) {
@@ -240,9 +258,13 @@ impl Protocol for Irc {
 mod tests {
     use super::*;
 
+    const IRC: Irc = Irc {
+        echo_message: false,
+    };
+
     #[test]
     fn classifies_what_irc_servers_send() {
-        let i = Irc;
+        let i = IRC;
         assert_eq!(
             i.classify(b":rufus!rufus@127.0.0.1 PRIVMSG #Weather :is it: true about the rain?"),
             Line::Public {
@@ -292,19 +314,19 @@ mod tests {
     #[test]
     fn writes_commands_and_answers_pings() {
         let mut out = Vec::new();
-        Irc.say("Weather", "1 2 3", &mut out);
-        Irc.say("#Weather", ":)", &mut out);
-        Irc.private("b1", "1 2", &mut out);
-        Irc.quit(&mut out);
+        IRC.say("Weather", "1 2 3", &mut out);
+        IRC.say("#Weather", ":)", &mut out);
+        IRC.private("b1", "1 2", &mut out);
+        IRC.quit(&mut out);
         assert_eq!(
             out,
             b"PRIVMSG #Weather :1 2 3\r\nPRIVMSG #Weather ::)\r\nPRIVMSG b1 :1 2\r\n\
               QUIT :chatd-bench done\r\n"
         );
         out.clear();
-        Irc.answer(b"PING :irc.test", &mut out);
-        Irc.answer(b":irc.test PING irc.test", &mut out);
-        Irc.answer(b":b2!b2@h PRIVMSG #Weather :PING", &mut out);
+        IRC.answer(b"PING :irc.test", &mut out);
+        IRC.answer(b":irc.test PING irc.test", &mut out);
+        IRC.answer(b":b2!b2@h PRIVMSG #Weather :PING", &mut out);
         assert_eq!(out, b"PONG :irc.test\r\nPONG :irc.test\r\n");
     }
 

@@ -4,7 +4,8 @@
 //! are written against the [`protocol::Protocol`] trait, with three
 //! implementations: the text door (telnet/netcat lines), IRC (`--protocol
 //! irc`, which also drives other IRC servers, e.g. ngIRCd and InspIRCd: see
-//! bench/compare-irc.sh) and the browser door (`--protocol web`).
+//! bench/compare-irc.sh; `--protocol irc-echo` with IRCv3 echo-message) and
+//! the browser door (`--protocol web`).
 //!
 //! Every run prints a human summary and then exactly one JSON line (starting
 //! with `{`) with the scenario, its parameters and its results.
@@ -79,6 +80,9 @@ enum ProtocolKind {
     /// IRC: NICK/USER, JOIN #channel, PRIVMSG (chatd's IRC door or any IRC
     /// server)
     Irc,
+    /// IRC with the IRCv3 echo-message capability: each line comes back to
+    /// its sender too, as on the text and browser doors
+    IrcEcho,
     /// The browser door: WebSocket at /ws, JSON messages
     Web,
 }
@@ -197,7 +201,10 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let proto: Arc<dyn Protocol> = match cli.protocol {
         ProtocolKind::Text => Arc::new(text::Text),
-        ProtocolKind::Irc => Arc::new(irc::Irc),
+        ProtocolKind::Irc => Arc::new(irc::Irc {
+            echo_message: false,
+        }),
+        ProtocolKind::IrcEcho => Arc::new(irc::Irc { echo_message: true }),
         ProtocolKind::Web => Arc::new(web::Web),
     };
     let ctx = Ctx {
