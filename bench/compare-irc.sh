@@ -14,7 +14,9 @@
 # private scenario), PARALLEL (logins under way at once in the connections
 # scenarios; 200: InspIRCd completes a registration a second after it
 # starts, so one at a time would hold one connection a second),
-# SERVERS ("chatd chatd-text chatd-web ngircd inspircd"; add `chatd-base` to run
+# SERVERS ("chatd chatd-text chatd-web ngircd inspircd"; `chatd-echo` is the
+# IRC door with IRCv3 echo-message, each line back to its sender as the text
+# and browser doors do; add `chatd-base` to run
 # BASE_CHATD, an older chatd binary, through its IRC door in the same run, for
 # a before/after beside the peers), OUT (the JSON lines file;
 # bench/irc-<time>.jsonl), INSTALL (1: apt-get install ngircd inspircd when
@@ -207,9 +209,9 @@ EOF
 start_server() {
     local name=$1 port
     case "$name" in
-        chatd | chatd-text | chatd-web)
+        chatd | chatd-text | chatd-web | chatd-echo)
             local door=${name#chatd-}
-            if [ "$name" = chatd ]; then door=irc; fi
+            if [ "$name" = chatd ] || [ "$name" = chatd-echo ]; then door=irc; fi
             start_chatd "$TARGET"/release/chatd bench/chat-nolobby.toml "$door"
             ;;
         chatd-base)
@@ -254,6 +256,7 @@ bench() {
         chatd | chatd-base) ;;
         chatd-text) protocol=text ;;
         chatd-web) protocol=web ;;
+        chatd-echo) protocol=irc-echo ;;
         *) label=$name$SUFFIX ;;
     esac
     echo "== $label: chatd-bench --protocol $protocol $* (pid $SERVER_PID at $ADDR; load $(load_average))"
