@@ -63,8 +63,9 @@ impl User {
             online: self.online,
             idle: self.idle,
             since: self.since,
-            channels: self.channels,
+            channels: self.channels.iter().map(|c| c.as_str().into()).collect(),
             away: self.away,
+            oper: false,
         }
     }
 
@@ -79,6 +80,7 @@ impl User {
             since: 0,
             channels: Vec::new(),
             away: None,
+            oper: false,
         }
     }
 }

@@ -127,6 +127,15 @@ impl Who<'_> {
     }
 }
 
+/// Whether `text` matches the `*` and `?` wildcards of `mask`, ASCII case
+/// ignored.
+pub fn wildcard_match(mask: &str, text: &str) -> bool {
+    glob(
+        mask.to_ascii_lowercase().as_bytes(),
+        text.to_ascii_lowercase().as_bytes(),
+    )
+}
+
 /// `*` and `?` wildcard match.
 fn glob(pattern: &[u8], text: &[u8]) -> bool {
     let (mut p, mut t) = (0, 0);

@@ -302,9 +302,46 @@ pub struct UserSummary {
     /// Unix time of login.
     pub since: i64,
     /// Most recently joined first: the first is their current channel.
-    pub channels: Vec<String>,
+    pub channels: Vec<Membership>,
     /// The away message, when they are away.
     pub away: Option<String>,
+    /// A server operator.
+    pub oper: bool,
+}
+
+impl UserSummary {
+    /// The names of their channels, most recently joined first.
+    pub fn channel_names(&self) -> Vec<&str> {
+        self.channels.iter().map(|c| c.channel.as_str()).collect()
+    }
+
+    /// Their standing in `channel` (any case), if they are in it.
+    pub fn membership(&self, channel: &str) -> Option<&Membership> {
+        self.channels
+            .iter()
+            .find(|c| c.channel.eq_ignore_ascii_case(channel))
+    }
+}
+
+/// A channel someone is in, and their standing there.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Membership {
+    pub channel: String,
+    /// A channel operator there.
+    pub op: bool,
+    /// Voiced there.
+    pub voiced: bool,
+}
+
+/// A plain member (no operator, no voice) of the channel named.
+impl From<&str> for Membership {
+    fn from(channel: &str) -> Membership {
+        Membership {
+            channel: channel.to_string(),
+            op: false,
+            voiced: false,
+        }
+    }
 }
 
 /// How someone left a channel.

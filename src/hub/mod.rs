@@ -29,7 +29,7 @@ mod tests;
 
 pub use channel::{ChannelSummary, MaskKind};
 pub use command::{ChannelMode, Command, Identity, ModeChange, Target, Watch};
-pub use event::{ChatError, Departed, Departure, Event, Member, Presence, UserSummary};
+pub use event::{ChatError, Departed, Departure, Event, Member, Membership, Presence, UserSummary};
 pub use kinds::{Aside, HistoryRequest, ListKind};
 pub use message_ids::MessageIds;
 pub use session_id::{SessionId, SessionMap};

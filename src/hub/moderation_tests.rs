@@ -2238,7 +2238,7 @@ fn a_secret_channel_is_not_shown_to_non_members_in_whois_or_names() {
     let dave = w.connect("dave");
     let effects = w.run(dave, Command::Whois { nick: "bob".into() });
     match events_for(&effects, dave).as_slice() {
-        [Event::Whois(u)] => assert_eq!(u.channels, ["Weather"]),
+        [Event::Whois(u)] => assert_eq!(u.channel_names(), ["Weather"]),
         other => panic!("{other:?}"),
     }
     let effects = w.run(

@@ -363,6 +363,7 @@ fn bare_summary(nick: &str) -> UserSummary {
         since: 0,
         channels: Vec::new(),
         away: None,
+        oper: false,
     }
 }
 

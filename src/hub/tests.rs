@@ -807,7 +807,7 @@ fn join_of_a_channel_you_are_in_makes_it_current_without_announcing() {
     assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Weather"));
     // Still a member of both, most recent first.
     assert_eq!(
-        whois_summary(&mut w, bob, "alice").channels,
+        whois_summary(&mut w, bob, "alice").channel_names(),
         ["Weather", "Gardening"]
     );
 }
@@ -989,8 +989,9 @@ fn users_lists_the_current_channel_with_time_on_line() {
             online: Duration::from_secs(online),
             idle: Duration::from_secs(idle),
             since,
-            channels: channels.iter().map(|c| c.to_string()).collect(),
+            channels: channels.iter().map(|&c| c.into()).collect(),
             away: None,
+            oper: false,
         },
         op: false,
         voiced: false,
@@ -1056,7 +1057,7 @@ fn who_lists_everyone_on_line_sorted_with_idle_time() {
     assert_eq!(idle, [5, 0, 35]);
     let online: Vec<u64> = users.iter().map(|u| u.online.as_secs()).collect();
     assert_eq!(online, [5, 25, 35]);
-    assert_eq!(users[2].channels, ["Weather"]);
+    assert_eq!(users[2].channel_names(), ["Weather"]);
     assert!(users[0].channels.is_empty());
 }
 
@@ -1080,6 +1081,7 @@ fn whois_of_someone_on_line_gives_their_summary() {
             since: unix_seconds(login.wall),
             channels: vec!["Weather".into()],
             away: None,
+            oper: false,
         })]
     );
     assert!(events_for(&effects, alice).is_empty());
@@ -2259,7 +2261,7 @@ fn change_nick_accepts_then_tells_the_user_and_everyone_sharing_a_channel_once()
     assert_eq!(w.hub.users_online(), 5);
     let summary = whois_summary(&mut w, dave, "alicia");
     assert_eq!(summary.nick, "Alicia");
-    assert_eq!(summary.channels, ["Gardening", "Weather"]);
+    assert_eq!(summary.channel_names(), ["Gardening", "Weather"]);
     assert_eq!(
         events_for(&w.say(alice, "hi"), carol),
         [public("Gardening", "Alicia", "hi")]
@@ -2654,7 +2656,7 @@ fn change_nick_keeps_the_away_message_and_channels() {
     w.change_nick(alice, "alicia");
     let summary = whois_summary(&mut w, bob, "alicia");
     assert_eq!(summary.away.as_deref(), Some("out"));
-    assert_eq!(summary.channels, ["Weather"]);
+    assert_eq!(summary.channel_names(), ["Weather"]);
     assert_eq!(current_channel(&mut w, alice).as_deref(), Some("Weather"));
 }
 
@@ -2931,7 +2933,7 @@ fn who_mask_of_a_channel_gives_its_members() {
         [Event::Who { users, .. }] => {
             assert_eq!(users.len(), 1);
             assert_eq!(users[0].nick, "bob");
-            assert_eq!(users[0].channels, ["Gardening"]);
+            assert_eq!(users[0].channel_names(), ["Gardening"]);
         }
         other => panic!("unexpected {other:?}"),
     }

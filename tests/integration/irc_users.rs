@@ -3,6 +3,9 @@
 //! the Modern IRC client protocol. Telnet users ([`Client`]) have their
 //! nickname for both, as IRC users ([`Irc`]) see them.
 
+use std::collections::BTreeMap;
+
+use crate::moderation::oper_config;
 use crate::support::irc::{Irc, Line, SERVER};
 use crate::support::{Client, TestServer};
 
@@ -61,7 +64,8 @@ fn the_ident_and_realname_of_user_show_in_masks_who_whois_userhost_and_whowas() 
     assert!(
         reply.is_reply(
             "352",
-            &["bob", "#fellowship", "gandalf", SERVER, SERVER, "ian", "H"]
+            // H: here; @: it made the channel, so it is its operator.
+            &["bob", "#fellowship", "gandalf", SERVER, SERVER, "ian", "H@"]
         ),
         "{reply:?}"
     );
@@ -115,4 +119,87 @@ fn characters_a_mask_cannot_hold_are_left_out_of_the_ident() {
     let mut eve = registered_as(&server, "eve", "@!*", "Eve");
     eve.send("JOIN #x");
     eve.expect_line(&format!(":eve!eve@{SERVER} JOIN #x"));
+}
+
+/// The WHO replies of `asker` for `mask`, nickname to (channel, flags),
+/// checking that RPL_ENDOFWHO with the mask comes last.
+#[track_caller]
+fn who(asker: &mut Irc, me: &str, mask: &str) -> BTreeMap<String, (String, String)> {
+    let lines = asker.query(&format!("WHO {mask}"), "315");
+    let end = lines.last().expect("the query ends with 315");
+    assert!(end.is_reply("315", &[me, mask]), "{end:?}");
+    lines
+        .iter()
+        .filter(|l| l.is_reply("352", &[me]))
+        .map(|l| {
+            (
+                l.param(5).to_string(),
+                (l.param(1).to_string(), l.param(6).to_string()),
+            )
+        })
+        .collect()
+}
+
+fn entry(channel: &str, flags: &str) -> (String, String) {
+    (channel.to_string(), flags.to_string())
+}
+
+#[test]
+fn who_matches_masks_on_nick_ident_and_realname_with_away_oper_and_channel_flags() {
+    let server = TestServer::start_with(&oper_config());
+    let mut bea = registered_as(&server, "bea", "bee", "Beatrice Keeper");
+    let mut bob = registered_as(&server, "bob", "builder", "Bob the Builder");
+    let mut ian = Irc::logged_in(&server, "ian");
+    let mut root = Irc::logged_in(&server, "root");
+    let _tina = Client::logged_in(&server, "tina");
+    root.send("OPER admin s3cret-pw");
+    root.numeric("381", ":You are now an IRC operator");
+    root.send("AWAY :lunch");
+    root.numeric("306", ":");
+    bea.send("JOIN #hive");
+    bea.numeric("366", "#hive ");
+    bob.send("JOIN #hive");
+    bob.numeric("366", "#hive ");
+    bea.send("MODE #hive +v bob");
+    bea.expect_line(&format!(":bea!bee@{SERVER} MODE #hive +v bob"));
+
+    // A channel: its members, with their status there.
+    assert_eq!(
+        who(&mut ian, "ian", "#hive"),
+        BTreeMap::from([
+            ("bea".into(), entry("#hive", "H@")),
+            ("bob".into(), entry("#hive", "H+")),
+        ])
+    );
+    // Wildcards match nicknames, idents and real names.
+    let matched = who(&mut ian, "ian", "b*");
+    assert_eq!(
+        matched.keys().collect::<Vec<_>>(),
+        ["bea", "bob"],
+        "{matched:?}"
+    );
+    let matched = who(&mut ian, "ian", "*builder");
+    assert_eq!(matched.keys().collect::<Vec<_>>(), ["bob"], "{matched:?}");
+    let matched = who(&mut ian, "ian", "BEE");
+    assert_eq!(matched.keys().collect::<Vec<_>>(), ["bea"], "{matched:?}");
+    // G: away; *: a server operator. Shown in its current channel.
+    assert_eq!(
+        who(&mut ian, "ian", "root"),
+        BTreeMap::from([("root".into(), entry("#Lobby", "G*"))])
+    );
+    // Everyone, telnet users too.
+    let everyone = who(&mut ian, "ian", "*");
+    assert_eq!(
+        everyone.keys().collect::<Vec<_>>(),
+        ["bea", "bob", "ian", "root", "tina"],
+        "{everyone:?}"
+    );
+    assert!(who(&mut ian, "ian", "nobody*").is_empty());
+
+    // With multi-prefix, every status a member has.
+    bea.send("MODE #hive +v bea");
+    bea.expect_line(&format!(":bea!bee@{SERVER} MODE #hive +v bea"));
+    ian.send("CAP REQ :multi-prefix");
+    ian.expect_line(&format!(":{SERVER} CAP ian ACK :multi-prefix"));
+    assert_eq!(who(&mut ian, "ian", "#hive")["bea"], entry("#hive", "H@+"));
 }

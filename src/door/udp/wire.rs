@@ -294,7 +294,7 @@ fn user_item(u: &UserSummary, out: &mut Vec<Vec<u8>>) {
     // The client's regex needs at least one channel after the seconds.
     let channels = match u.channels.is_empty() {
         true => "-".to_string(),
-        false => u.channels.join(" "),
+        false => u.channel_names().join(" "),
     };
     let line = format!("{} {} {channels}", u.nick, u.online.as_secs());
     encode(USER_ITEM, &line, out);
@@ -442,6 +442,7 @@ mod tests {
                     since: 0,
                     channels: vec!["Weather".into(), "Pets".into()],
                     away: None,
+                    oper: false,
                 },
                 op: true,
                 voiced: false,

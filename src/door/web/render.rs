@@ -372,7 +372,7 @@ fn user(u: &UserSummary) -> Value {
         "online": u.online.as_secs(),
         "idle": u.idle.as_secs(),
         "since": u.since,
-        "channels": u.channels,
+        "channels": u.channel_names(),
         "away": u.away,
     })
 }
@@ -468,6 +468,7 @@ mod tests {
                     since: 1_700_000_000,
                     channels: vec!["Lobby".into()],
                     away: Some("lunch".into()),
+                    oper: false,
                 },
                 op: true,
                 voiced: false,

@@ -5,7 +5,8 @@
 
 use super::{Channel, Effect, Hub, Out};
 use crate::clock::{self, Now};
-use crate::hub::event::{ChatError, Departed, Event, Member, Presence, UserSummary};
+use crate::hub::channel::wildcard_match;
+use crate::hub::event::{ChatError, Departed, Event, Member, Membership, Presence, UserSummary};
 use crate::hub::session_id::SessionId;
 
 impl Hub {
@@ -175,14 +176,22 @@ impl Hub {
                 .rev()
                 .map(|&i| &self.channels[i])
                 .filter(|c| sees_all || !c.modes.secret || c.members.contains(&viewer))
-                .map(|c| c.name.clone())
+                .map(|c| Membership {
+                    channel: c.name.clone(),
+                    op: c.is_op(id, user.account, false),
+                    voiced: c.voiced.contains(&id),
+                })
                 .collect(),
             away: user.away.clone(),
+            oper: user.oper,
         })
     }
 
     /// Who `mask` names: `#channel` (or a channel name no one has as a
-    /// nickname) its members, `*` or `0` everyone, else the one nickname.
+    /// nickname) its members, `*` or `0` everyone, else everyone whose
+    /// nickname, ident or real name the mask's wildcards match (Modern IRC,
+    /// WHO). A secret channel's members show only to its members and
+    /// server operators.
     fn users_matching(&self, now: Now, mask: &str, viewer: SessionId) -> Vec<UserSummary> {
         let summaries = |ids: &mut dyn Iterator<Item = SessionId>| -> Vec<UserSummary> {
             ids.filter_map(|id| self.summary(now, id, viewer)).collect()
@@ -190,15 +199,26 @@ impl Hub {
         let as_nick = self.nicks.get(&mask.to_ascii_lowercase()).copied();
         if let Some(index) = self.channels.find(mask) {
             if mask.starts_with('#') || as_nick.is_none() {
-                return summaries(&mut self.channels[index].members.iter().copied());
+                let channel = &self.channels[index];
+                if !self.may_list(viewer, channel) {
+                    return Vec::new();
+                }
+                return summaries(&mut channel.members.iter().copied());
             }
         }
+        let mut everyone: Vec<(&String, &SessionId)> = self.nicks.iter().collect();
+        everyone.sort();
+        let everyone = everyone.into_iter().map(|(_, id)| *id);
         if mask == "*" || mask == "0" {
-            let mut everyone: Vec<(&String, &SessionId)> = self.nicks.iter().collect();
-            everyone.sort();
-            return summaries(&mut everyone.into_iter().map(|(_, id)| *id));
+            return summaries(&mut everyone.into_iter());
         }
-        summaries(&mut as_nick.into_iter())
+        let mut users = summaries(&mut everyone.into_iter());
+        users.retain(|u| {
+            [&u.nick, &u.ident, &u.realname]
+                .iter()
+                .any(|field| wildcard_match(mask, field))
+        });
+        users
     }
 
     /// Channel `index`'s members, as `viewer` may see them.

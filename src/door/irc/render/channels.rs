@@ -6,7 +6,6 @@ use std::io::Write;
 use super::{channel, Renderer};
 use crate::door::irc::cap::Cap;
 use crate::door::irc::numeric::*;
-use crate::door::modes::member_prefix;
 use crate::hub::{Departure, Event, Member};
 
 impl Renderer {
@@ -157,13 +156,17 @@ impl Renderer {
     /// The member's status marks: the highest only, or with multi-prefix
     /// every one, highest first.
     fn status(&self, member: &Member) -> String {
+        self.status_marks(member.op, member.voiced)
+    }
+
+    /// `@` for a channel operator, `+` for voice: the highest only, or with
+    /// multi-prefix every one, highest first.
+    pub(super) fn status_marks(&self, op: bool, voiced: bool) -> String {
+        let marks = [(op, '@'), (voiced, '+')];
+        let mut held = marks.iter().filter(|(has, _)| *has).map(|(_, mark)| *mark);
         match self.caps().has(Cap::MultiPrefix) {
-            true => [(member.op, '@'), (member.voiced, '+')]
-                .iter()
-                .filter(|(has, _)| *has)
-                .map(|(_, mark)| *mark)
-                .collect(),
-            false => member_prefix(member).to_string(),
+            true => held.collect(),
+            false => held.next().map(String::from).unwrap_or_default(),
         }
     }
 

@@ -309,6 +309,7 @@ mod tests {
                 since: 0,
                 channels: vec!["Weather".into()],
                 away: None,
+                oper: false,
             },
             op,
             voiced: false,
@@ -454,6 +455,7 @@ mod tests {
             since: 1000,
             channels: vec!["Weather".into()],
             away: Some("lunch".into()),
+            oper: false,
         });
         let codes: Vec<String> = lines(&mut r, whois)
             .iter()

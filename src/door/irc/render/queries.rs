@@ -4,30 +4,25 @@
 use super::{channel, Renderer};
 use crate::clock::utc;
 use crate::door::irc::numeric::*;
-use crate::hub::{Departed, Event, UserSummary};
+use crate::hub::{Departed, Event, Membership, UserSummary};
 
 impl Renderer {
     /// Renders the answers to questions about people and the server.
     pub(super) fn render_queries(&mut self, event: &Event, out: &mut Vec<u8>) {
         match event {
-            Event::Who {
-                mask: Some(mask),
-                users,
-            } => {
+            Event::Who { mask, users } => {
+                let mask = mask.as_deref().unwrap_or("*");
                 for u in users {
-                    let context = match mask.starts_with('#') {
-                        true => mask.clone(),
-                        false => u.channels.first().map(|c| channel(c)).unwrap_or("*".into()),
+                    // Modern IRC: the channel asked about, else one they
+                    // are in (their current one), else `*`.
+                    let context = match mask.strip_prefix('#') {
+                        Some(asked) => u.membership(asked),
+                        None => u.channels.first(),
                     };
-                    self.who_line(out, &context, u);
+                    self.who_line(out, context, u);
                 }
+                // Always last, with the mask as asked.
                 self.numeric(out, RPL_ENDOFWHO, &format!("{mask} :End of /WHO list."));
-            }
-            Event::Who { mask: None, users } => {
-                for u in users {
-                    self.who_line(out, "*", u);
-                }
-                self.numeric(out, RPL_ENDOFWHO, "* :End of /WHO list.");
             }
             Event::Whois(u) => self.whois(out, u),
             Event::WhoisOffline {
@@ -108,7 +103,7 @@ impl Renderer {
             &format!("{nick} {ident} {host} * :{realname}"),
         );
         if !u.channels.is_empty() {
-            let channels: Vec<String> = u.channels.iter().map(|c| channel(c)).collect();
+            let channels: Vec<String> = u.channels.iter().map(|c| channel(&c.channel)).collect();
             self.numeric(
                 out,
                 RPL_WHOISCHANNELS,
@@ -154,10 +149,20 @@ impl Renderer {
         }
     }
 
-    fn who_line(&self, out: &mut Vec<u8>, context: &str, u: &UserSummary) {
-        let here = if u.away.is_some() { "G" } else { "H" };
+    /// RPL_WHOREPLY: `<channel> <user> <host> <server> <nick> <flags>
+    /// :<hopcount> <realname>`, the flags `H` here or `G` gone (away), `*` a
+    /// server operator, then their status in the channel shown.
+    fn who_line(&self, out: &mut Vec<u8>, context: Option<&Membership>, u: &UserSummary) {
+        let mut flags = String::from(if u.away.is_some() { "G" } else { "H" });
+        if u.oper {
+            flags.push('*');
+        }
+        if let Some(m) = context {
+            flags.push_str(&self.status_marks(m.op, m.voiced));
+        }
+        let context = context.map_or("*".to_string(), |m| channel(&m.channel));
         let line = format!(
-            "{context} {ident} {host} {host} {nick} {here} :0 {realname}",
+            "{context} {ident} {host} {host} {nick} {flags} :0 {realname}",
             nick = u.nick,
             ident = u.ident,
             realname = u.realname,

@@ -101,6 +101,7 @@ mod tests {
                     since: 0,
                     channels: vec!["Weather".into(), "Pets".into()],
                     away: None,
+                    oper: false,
                 },
                 op: true,
                 voiced: false,

@@ -95,6 +95,6 @@ pub(super) fn channels(u: &UserSummary) -> String {
     if u.channels.is_empty() {
         "(none)".to_string()
     } else {
-        u.channels.join(" ")
+        u.channel_names().join(" ")
     }
 }
