@@ -74,6 +74,7 @@ fn broadcast(c: &mut Criterion) {
             group.bench_function(BenchmarkId::new(label, members), |b| {
                 b.iter(|| {
                     let say = Command::Say {
+                        tags: chatd::model::ClientTags::NONE,
                         channel: None,
                         text: "is it true about the rain in spain?".into(),
                         action: false,
@@ -96,6 +97,7 @@ fn private(c: &mut Criterion) {
     group.bench_function("among 1000 users", |b| {
         b.iter(|| {
             let private = Command::Private {
+                tags: chatd::model::ClientTags::NONE,
                 to: "user999".into(),
                 text: "why that name?".into(),
                 action: false,

@@ -85,6 +85,7 @@ fn check_chat(line: &str) {
         None => assert_eq!(
             typed,
             Typed::Hub(Command::Say {
+                tags: chatd::model::ClientTags::NONE,
                 channel: None,
                 text: line.to_string(),
                 action: false
@@ -94,6 +95,7 @@ fn check_chat(line: &str) {
         Some(said) if said.starts_with('/') => assert_eq!(
             typed,
             Typed::Hub(Command::Say {
+                tags: chatd::model::ClientTags::NONE,
                 channel: None,
                 text: said.to_string(),
                 action: false
@@ -110,7 +112,12 @@ fn check_chat(line: &str) {
                 channel: Some(c), ..
             } => nonempty_trimmed("channel", c, line),
             Command::Whois { nick } => nonempty_trimmed("nick", nick, line),
-            Command::Private { to, text, action } => {
+            Command::Private {
+                tags: _,
+                to,
+                text,
+                action,
+            } => {
                 assert!(!action);
                 one_word("recipient", to, line);
                 nonempty_trimmed("private text", text, line);

@@ -260,6 +260,7 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
         FuzzEvent::Public(channel, from, text, action) => {
             let shown = format!("{channel} {from} {}", action_text(&text, action));
             let event = Event::Public {
+                tags: chatd::model::ClientTags::NONE,
                 channel,
                 from,
                 text,
@@ -272,6 +273,7 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
             let shown = format!("{from} {}", action_text(&text, action));
             (
                 Event::Private {
+                    tags: chatd::model::ClientTags::NONE,
                     from,
                     text,
                     action,
@@ -283,6 +285,7 @@ fn build(event: FuzzEvent) -> (Event, usize, Option<String>) {
         }
         FuzzEvent::PrivateSent(to, text, action) => {
             let event = Event::PrivateSent {
+                tags: chatd::model::ClientTags::NONE,
                 to,
                 text,
                 action,

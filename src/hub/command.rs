@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::channel::MaskKind;
 use super::kinds::{Aside, HistoryRequest};
 use super::stored::Stored;
-use crate::model::{AccountId, Memo};
+use crate::model::{AccountId, ClientTags, Memo};
 
 /// Proof, from a door that checked a password, that a login is the owner of a
 /// registered nickname; with the owner's saved hot list.
@@ -85,6 +85,7 @@ pub enum Command {
         to: Target,
         text: String,
         kind: Aside,
+        tags: ClientTags,
     },
     /// Take a nickname; `identity` when the door has checked its password.
     /// The hub replies with [`crate::hub::Effect::LoginReply`].
@@ -104,12 +105,15 @@ pub enum Command {
         channel: Option<String>,
         text: String,
         action: bool,
+        /// Passed on with the line, unread (see [`ClientTags`]).
+        tags: ClientTags,
     },
     /// A line for one person only.
     Private {
         to: String,
         text: String,
         action: bool,
+        tags: ClientTags,
     },
     Join {
         channel: String,

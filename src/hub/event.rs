@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::channel::{ChannelSummary, MaskKind};
 use super::kinds::{Aside, HistoryRequest, ListKind};
 use crate::model::name::NickError;
-use crate::model::{HistoryLine, HistoryTarget, MaskEntry, Memo, Stamp};
+use crate::model::{ClientTags, HistoryLine, HistoryTarget, MaskEntry, Memo, Stamp};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -55,12 +55,14 @@ pub enum Event {
         text: String,
         action: bool,
         stamp: Stamp,
+        tags: ClientTags,
     },
     Private {
         from: String,
         text: String,
         action: bool,
         stamp: Stamp,
+        tags: ClientTags,
     },
     /// A notice or CTCP from `from`, to `channel` or (`None`) to you alone.
     Aside {
@@ -69,6 +71,7 @@ pub enum Event {
         text: String,
         kind: Aside,
         stamp: Stamp,
+        tags: ClientTags,
     },
     /// The sender's own copy of a private line, so they know where it went:
     /// the same stamp as the recipient's `Private`.
@@ -77,6 +80,7 @@ pub enum Event {
         text: String,
         action: bool,
         stamp: Stamp,
+        tags: ClientTags,
     },
     /// The answer to a `Who`: everyone on line, or who `mask` matched.
     Who {

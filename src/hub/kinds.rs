@@ -25,10 +25,9 @@ pub enum Aside {
     Ctcp,
     /// The answer to a CTCP request (an IRC NOTICE): never answered either.
     CtcpReply,
-    /// Client-only message tags and no text (IRCv3 `TAGMSG`: typing
-    /// notices, reactions): the text is the tags as the sender's client
-    /// wrote them, `+key=value;…`, for clients that read tags; other doors
-    /// show nothing.
+    /// Client tags and no text (IRCv3 `TAGMSG`: typing notices,
+    /// reactions): the line's `ClientTags` are all there is, for clients
+    /// that read tags; other doors show nothing.
     Tags,
 }
 

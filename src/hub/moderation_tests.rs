@@ -1240,11 +1240,20 @@ fn plus_s_hides_a_channel_from_the_list_but_not_from_its_members() {
 
 fn ctcp(w: &mut World, id: SessionId, to: Target, text: &str, kind: Aside) -> Vec<Effect> {
     let text = text.to_string();
-    w.run(id, Command::Aside { to, text, kind })
+    w.run(
+        id,
+        Command::Aside {
+            tags: crate::model::ClientTags::NONE,
+            to,
+            text,
+            kind,
+        },
+    )
 }
 
 fn aside_in(from: &str, channel: &str, text: &str, kind: Aside) -> Event {
     Event::Aside {
+        tags: crate::model::ClientTags::NONE,
         from: from.into(),
         channel: Some(channel.into()),
         text: text.into(),
@@ -1354,6 +1363,7 @@ fn a_private_notice_skips_memos_away_replies_and_ignorers() {
         Aside::Notice,
     );
     let notice = Event::Aside {
+        tags: crate::model::ClientTags::NONE,
         from: "alice".into(),
         channel: None,
         text: "psst".into(),

@@ -493,6 +493,7 @@ fn a_private_message_to_someone_off_line_asks_the_store_to_keep_it() {
     assert_eq!(
         events_for(&effects, bob),
         [Event::Private {
+            tags: crate::model::ClientTags::NONE,
             from: "alice".into(),
             text: "there you are".into(),
             action: false,
@@ -913,6 +914,7 @@ fn an_ignorer_does_not_hear_the_ignored_in_channels_everyone_else_does() {
     let effects = w.run(
         alice,
         Command::Say {
+            tags: crate::model::ClientTags::NONE,
             channel: Some("Weather".into()),
             text: "hello?".into(),
             action: false,
@@ -949,6 +951,7 @@ fn an_ignorer_gets_no_private_line_from_the_ignored_and_the_sender_no_hint() {
     assert_eq!(
         events_for(&effects, alice),
         [Event::PrivateSent {
+            tags: crate::model::ClientTags::NONE,
             to: "bob".into(),
             text: "psst".into(),
             action: false,

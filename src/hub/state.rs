@@ -39,6 +39,8 @@ mod moderation;
 mod queries;
 mod sessions;
 
+use chat::{AsideLine, Utterance};
+
 pub use history::MAX_HISTORY_PAGE;
 use lists::Nicknames;
 
@@ -416,11 +418,29 @@ impl Hub {
                 channel,
                 text,
                 action,
-            } => self.say(now, from, channel.as_deref(), text, action, out),
-            Command::Private { to, text, action } => {
-                self.private(now, from, &to, text, action, out)
+                tags,
+            } => {
+                let line = Utterance { text, action, tags };
+                self.say(now, from, channel.as_deref(), line, out)
             }
-            Command::Aside { to, text, kind } => self.aside(now, from, to, text, kind, out),
+            Command::Private {
+                to,
+                text,
+                action,
+                tags,
+            } => {
+                let line = Utterance { text, action, tags };
+                self.private(now, from, &to, line, out)
+            }
+            Command::Aside {
+                to,
+                text,
+                kind,
+                tags,
+            } => {
+                let line = AsideLine { text, kind, tags };
+                self.aside(now, from, to, line, out)
+            }
             Command::Join { channel } => self.join(now, from, &channel, None, false, out),
             Command::JoinWith {
                 channel,

@@ -247,6 +247,7 @@ impl World {
         self.run(
             id,
             Command::Say {
+                tags: crate::model::ClientTags::NONE,
                 channel,
                 text,
                 action,
@@ -269,6 +270,7 @@ impl World {
         self.run(
             id,
             Command::Say {
+                tags: crate::model::ClientTags::NONE,
                 channel,
                 text,
                 action,
@@ -281,6 +283,7 @@ impl World {
         self.run(
             id,
             Command::Private {
+                tags: crate::model::ClientTags::NONE,
                 to,
                 text,
                 action: false,
@@ -510,6 +513,7 @@ pub(super) fn err(error: ChatError) -> Event {
 
 pub(super) fn public(channel: &str, from: &str, text: &str) -> Event {
     Event::Public {
+        tags: crate::model::ClientTags::NONE,
         channel: channel.into(),
         from: from.into(),
         text: text.into(),

@@ -409,11 +409,13 @@ fn commands_before_login_are_not_logged_in() {
     w.join(someone, "Weather");
     let commands = [
         Command::Say {
+            tags: crate::model::ClientTags::NONE,
             channel: None,
             text: "hi".into(),
             action: false,
         },
         Command::Private {
+            tags: crate::model::ClientTags::NONE,
             to: "someone".into(),
             text: "hi".into(),
             action: false,
@@ -522,6 +524,7 @@ fn say_carries_the_action_flag() {
     let effects = w.run(
         alice,
         Command::Say {
+            tags: crate::model::ClientTags::NONE,
             channel: None,
             text: "opens an umbrella".into(),
             action: true,
@@ -530,6 +533,7 @@ fn say_carries_the_action_flag() {
     assert_eq!(
         events_for(&effects, bob),
         [Event::Public {
+            tags: crate::model::ClientTags::NONE,
             channel: "Weather".into(),
             from: "alice".into(),
             text: "opens an umbrella".into(),
@@ -601,6 +605,7 @@ fn private_reaches_the_target_and_confirms_to_the_sender() {
     assert_eq!(
         events_for(&effects, bob),
         [Event::Private {
+            tags: crate::model::ClientTags::NONE,
             from: "alice".into(),
             text: "why that name?".into(),
             action: false,
@@ -610,6 +615,7 @@ fn private_reaches_the_target_and_confirms_to_the_sender() {
     assert_eq!(
         events_for(&effects, alice),
         [Event::PrivateSent {
+            tags: crate::model::ClientTags::NONE,
             to: "bob".into(),
             text: "why that name?".into(),
             action: false,
@@ -630,6 +636,7 @@ fn private_finds_the_target_whatever_the_case() {
     assert_eq!(
         events_for(&effects, alice),
         [Event::PrivateSent {
+            tags: crate::model::ClientTags::NONE,
             to: "WonderGirl".into(),
             text: "hi".into(),
             action: false,
@@ -647,6 +654,7 @@ fn private_carries_the_action_flag() {
     let effects = w.run(
         alice,
         Command::Private {
+            tags: crate::model::ClientTags::NONE,
             to: "bob".into(),
             text: "waves".into(),
             action: true,
@@ -655,6 +663,7 @@ fn private_carries_the_action_flag() {
     assert_eq!(
         events_for(&effects, bob),
         [Event::Private {
+            tags: crate::model::ClientTags::NONE,
             from: "alice".into(),
             text: "waves".into(),
             action: true,
@@ -664,6 +673,7 @@ fn private_carries_the_action_flag() {
     assert_eq!(
         events_for(&effects, alice),
         [Event::PrivateSent {
+            tags: crate::model::ClientTags::NONE,
             to: "bob".into(),
             text: "waves".into(),
             action: true,
@@ -1882,6 +1892,7 @@ fn newer_commands_before_login_are_not_logged_in() {
     w.join(someone, "Weather");
     let commands = [
         Command::Say {
+            tags: crate::model::ClientTags::NONE,
             channel: Some("Weather".into()),
             text: "hi".into(),
             action: false,
@@ -2080,6 +2091,7 @@ fn private_to_an_away_user_tells_the_sender_after_the_confirmation() {
     assert_eq!(
         events_for(&effects, bob),
         [Event::Private {
+            tags: crate::model::ClientTags::NONE,
             from: "alice".into(),
             text: "fish?".into(),
             action: false,
@@ -2091,6 +2103,7 @@ fn private_to_an_away_user_tells_the_sender_after_the_confirmation() {
         events_for(&effects, alice),
         [
             Event::PrivateSent {
+                tags: crate::model::ClientTags::NONE,
                 to: "Bob".into(),
                 text: "fish?".into(),
                 action: false,
@@ -2108,6 +2121,7 @@ fn private_to_an_away_user_tells_the_sender_after_the_confirmation() {
     assert_eq!(
         events_for(&effects, bob),
         [Event::PrivateSent {
+            tags: crate::model::ClientTags::NONE,
             to: "alice".into(),
             text: "yes".into(),
             action: false,
@@ -2121,6 +2135,7 @@ fn private_to_an_away_user_tells_the_sender_after_the_confirmation() {
     assert_eq!(
         events_for(&effects, alice),
         [Event::PrivateSent {
+            tags: crate::model::ClientTags::NONE,
             to: "Bob".into(),
             text: "caught any?".into(),
             action: false,
@@ -2269,6 +2284,7 @@ fn change_nick_accepts_then_tells_the_user_and_everyone_sharing_a_channel_once()
     assert_eq!(
         events_for(&w.private(bob, "ALICIA", "hello"), alice),
         [Event::Private {
+            tags: crate::model::ClientTags::NONE,
             from: "bob".into(),
             text: "hello".into(),
             action: false,
@@ -2806,6 +2822,7 @@ fn say_in_goes_to_the_named_channel_even_when_another_is_current() {
     let effects = w.run(
         alice,
         Command::Say {
+            tags: crate::model::ClientTags::NONE,
             channel: Some("Weather".into()),
             text: "waves".into(),
             action: true,
@@ -2814,6 +2831,7 @@ fn say_in_goes_to_the_named_channel_even_when_another_is_current() {
     assert_eq!(
         events_for(&effects, bob),
         [Event::Public {
+            tags: crate::model::ClientTags::NONE,
             channel: "Weather".into(),
             from: "alice".into(),
             text: "waves".into(),

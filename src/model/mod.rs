@@ -1,6 +1,6 @@
 //! The plain shared types: what the hub, the store and the configuration all
 //! speak of (accounts, channel records, history lines and their message ids,
-//! memos, bans, operators, address ranges, history requests, nickname and
+//! memos, bans, operators, address ranges, client tags, history requests, nickname and
 //! channel-name rules). Data only, with no behaviour beyond checking and
 //! matching a value, so that none of those three needs to import another:
 //! each imports this.
@@ -8,11 +8,13 @@
 use std::time::{Duration, SystemTime};
 
 mod address_range;
+mod client_tags;
 mod history;
 mod message_id;
 pub mod name;
 
 pub use address_range::AddressRange;
+pub use client_tags::ClientTags;
 pub use history::{HistoryPoint, HistoryQuery, HistoryTarget};
 pub use message_id::{MessageId, Stamp};
 

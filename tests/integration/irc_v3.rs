@@ -278,6 +278,46 @@ fn message_tags_give_msgids_and_tagmsg_carries_client_tags_to_those_who_read_the
 }
 
 #[test]
+fn client_tags_on_privmsg_and_notice_reach_only_clients_that_read_tags() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    let mut mia = with_caps(&server, "mia", "message-tags");
+    let mut max = with_caps(&server, "max", "message-tags");
+    let mut ian = Irc::logged_in(&server, "ian");
+
+    mia.send("@+draft/reply=5;+example.com/x=a\\sb;label=no PRIVMSG #Lobby :tagged");
+    let relayed = expect_untagged(
+        &mut max,
+        &format!(":{} PRIVMSG #Lobby :tagged", mask("mia")),
+    );
+    if relayed.tag("+draft/reply") != Some("5")
+        || relayed.tag("+example.com/x") != Some("a b")
+        || relayed.tag("label").is_some()
+        || relayed.tag("msgid").is_none()
+    {
+        max.fail(&format!("client tags not relayed: {:?}", relayed.raw));
+    }
+    // Stripped for a client without message-tags, and for telnet.
+    ian.expect_line(&format!(":{} PRIVMSG #Lobby :tagged", mask("mia")));
+    tina.expect_line("mia [Lobby]: tagged");
+
+    mia.send("@+draft/react=yes NOTICE #Lobby :noted");
+    let notice = expect_untagged(&mut max, &format!(":{} NOTICE #Lobby :noted", mask("mia")));
+    if notice.tag("+draft/react") != Some("yes") || notice.tag("msgid").is_none() {
+        max.fail(&format!("NOTICE lost its tags: {:?}", notice.raw));
+    }
+    ian.expect_line(&format!(":{} NOTICE #Lobby :noted", mask("mia")));
+
+    mia.send("@+draft/reply=9 PRIVMSG max :just you");
+    let private = expect_untagged(&mut max, &format!(":{} PRIVMSG max :just you", mask("mia")));
+    if private.tag("+draft/reply") != Some("9") {
+        max.fail(&format!("private line lost its tags: {:?}", private.raw));
+    }
+    mia.send("@+draft/reply=9 NOTICE ian :psst");
+    ian.expect_line(&format!(":{} NOTICE ian :psst", mask("mia")));
+}
+
+#[test]
 fn help_lists_the_commands_and_tells_one() {
     let server = TestServer::start();
     let mut hal = Irc::logged_in(&server, "hal");

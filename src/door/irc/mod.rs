@@ -37,6 +37,7 @@ use super::{sanitize, Admission};
 use crate::engine::{Engine, Said};
 use crate::hub::{Aside, Command, Event, Target, Watch};
 use crate::model::name::Nick;
+use crate::model::ClientTags;
 use crate::runtime::accounts::Accounts;
 use crate::runtime::HubHandle;
 
@@ -557,9 +558,10 @@ impl Reader<'_> {
             return Flow::Continue;
         }
         let line = Line::read(m.param(1), notice);
+        let tags = tags::client_only(&m.tags);
         for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
             let flow = match &line {
-                Line::Said { text, action } => self.say_to(target, text, *action),
+                Line::Said { text, action } => self.say_to(target, text, *action, tags.clone()),
                 Line::Aside { text, kind } => {
                     let to = match target.starts_with('#') {
                         true => Target::Channel(target.to_string()),
@@ -571,6 +573,7 @@ impl Reader<'_> {
                     match service {
                         true => Flow::Continue,
                         false => self.hub(Command::Aside {
+                            tags: tags.clone(),
                             to,
                             text: text.clone(),
                             kind: *kind,
@@ -586,10 +589,11 @@ impl Reader<'_> {
     }
 
     /// A PRIVMSG (or `/me`) to one target: a channel, a service, or a person.
-    fn say_to(&mut self, target: &str, text: &str, action: bool) -> Flow {
+    fn say_to(&mut self, target: &str, text: &str, action: bool, tags: ClientTags) -> Flow {
         let text = text.to_string();
         let command = if target.starts_with('#') {
             Command::Say {
+                tags,
                 channel: Some(target.to_string()),
                 text,
                 action,
@@ -601,6 +605,7 @@ impl Reader<'_> {
             return self.nickserv(&text);
         } else {
             Command::Private {
+                tags,
                 to: target.to_string(),
                 text,
                 action,

@@ -4,6 +4,8 @@
 
 use std::time::SystemTime;
 
+use crate::model::ClientTags;
+
 /// A client may send up to 4094 bytes of tag data, the `@` and the space
 /// after it not counted; more is refused with ERR_INPUTTOOLONG.
 pub const MAX_CLIENT_TAG_DATA: usize = 4094;
@@ -111,6 +113,12 @@ pub fn escape(value: &str) -> String {
     out
 }
 
+/// The client-only tags among a client's `tags`, to pass on with its line.
+pub fn client_only(tags: &[Tag]) -> ClientTags {
+    let pairs = tags.iter().filter(|tag| tag.client_only());
+    ClientTags::new(pairs.map(|t| (t.key.clone(), t.value.clone())).collect())
+}
+
 /// The tags the server puts on one outgoing line, written as `@k=v;k2 `.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OutTags(Vec<(String, String)>);
@@ -130,10 +138,10 @@ impl OutTags {
         self
     }
 
-    /// Adds the client-only tags among `tags`, as a relay passes them on.
-    pub fn relay(&mut self, tags: &[Tag]) -> &mut OutTags {
-        for tag in tags.iter().filter(|tag| tag.client_only()) {
-            self.add(&tag.key, &tag.value);
+    /// Adds the client-only tags a line came with, as a relay passes them on.
+    pub fn relay(&mut self, tags: &ClientTags) -> &mut OutTags {
+        for (key, value) in tags.iter() {
+            self.add(key, value);
         }
         self
     }
@@ -250,7 +258,7 @@ mod tests {
         let from_client = [tag("+draft/react", "a b"), tag("label", "x")];
         let mut out = OutTags::new();
         out.add("time", "2026-12-04T02:00:00.000Z")
-            .relay(&from_client);
+            .relay(&client_only(&from_client));
         assert_eq!(
             out.prefix(),
             r"@time=2026-12-04T02:00:00.000Z;+draft/react=a\sb "

@@ -8,7 +8,7 @@ use super::cap::Cap;
 use super::chathistory;
 use super::message::Message;
 use super::numeric::*;
-use super::tags::OutTags;
+use super::tags;
 use super::Reader;
 use crate::door::lines::Flow;
 use crate::hub::{Aside, Command, HistoryRequest, Target};
@@ -141,15 +141,10 @@ impl Reader<'_> {
             self.reply(ERR_NORECIPIENT, ":No recipient given (TAGMSG)");
             return Flow::Continue;
         }
-        let mut relayed = OutTags::new();
-        relayed.relay(&m.tags);
-        let Some(text) = relayed
-            .prefix()
-            .strip_prefix('@')
-            .map(|t| t.trim_end().to_string())
-        else {
+        let tags = tags::client_only(&m.tags);
+        if tags.is_empty() {
             return Flow::Continue;
-        };
+        }
         for target in m.param(0).split(',').filter(|t| !t.is_empty()) {
             let to = match target.starts_with('#') {
                 true => Target::Channel(target.to_string()),
@@ -157,8 +152,9 @@ impl Reader<'_> {
             };
             let command = Command::Aside {
                 to,
-                text: text.clone(),
+                text: String::new(),
                 kind: Aside::Tags,
+                tags: tags.clone(),
             };
             if let Flow::Stop(reason) = self.hub(command) {
                 return Flow::Stop(reason);

@@ -430,6 +430,7 @@ fn private(_: &str, rest: &str) -> Typed {
     match split_word(rest) {
         (_, "") => usage("/private <nick> <text>"),
         (to, text) => hub(Command::Private {
+            tags: crate::model::ClientTags::NONE,
             to: to.to_string(),
             text: text.to_string(),
             action: false,
@@ -439,6 +440,7 @@ fn private(_: &str, rest: &str) -> Typed {
 
 fn me(_: &str, action: &str) -> Typed {
     needs(action, "/me <action>", |text| Command::Say {
+        tags: crate::model::ClientTags::NONE,
         channel: None,
         text,
         action: true,
@@ -564,6 +566,7 @@ fn help(topic: &str) -> Typed {
 
 fn say(text: &str) -> Typed {
     Typed::Hub(Command::Say {
+        tags: crate::model::ClientTags::NONE,
         channel: None,
         text: text.to_string(),
         action: false,
@@ -597,6 +600,7 @@ mod tests {
         assert_eq!(
             parse_chat("  indented"),
             hub(Command::Say {
+                tags: crate::model::ClientTags::NONE,
                 channel: None,
                 text: "  indented".into(),
                 action: false
@@ -605,6 +609,7 @@ mod tests {
         assert_eq!(
             parse_chat("//etc/passwd"),
             hub(Command::Say {
+                tags: crate::model::ClientTags::NONE,
                 channel: None,
                 text: "/etc/passwd".into(),
                 action: false
@@ -638,6 +643,7 @@ mod tests {
         assert_eq!(
             parse_chat("/msg bob  hi  there"),
             hub(Command::Private {
+                tags: crate::model::ClientTags::NONE,
                 to: "bob".into(),
                 text: "hi  there".into(),
                 action: false
@@ -646,6 +652,7 @@ mod tests {
         assert_eq!(
             parse_chat("/me waves"),
             hub(Command::Say {
+                tags: crate::model::ClientTags::NONE,
                 channel: None,
                 text: "waves".into(),
                 action: true

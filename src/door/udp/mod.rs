@@ -320,6 +320,7 @@ impl Sessions {
                 reason: None,
             },
             Request::Public(text) => Command::Say {
+                tags: crate::model::ClientTags::NONE,
                 channel: None,
                 text: sanitize::clean(&text),
                 action: false,
@@ -328,6 +329,7 @@ impl Sessions {
                 return client.say(Event::Error(ChatError::NoRecipient));
             }
             Request::Private { to, text } => Command::Private {
+                tags: crate::model::ClientTags::NONE,
                 to,
                 text: sanitize::clean(&text),
                 action: false,

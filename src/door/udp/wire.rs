@@ -410,6 +410,7 @@ mod tests {
         );
         assert_eq!(
             rendered(Event::Public {
+                tags: crate::model::ClientTags::NONE,
                 channel: "Weather".into(),
                 from: "alice".into(),
                 text: "I don't know about spain".into(),
@@ -423,6 +424,7 @@ mod tests {
         );
         assert_eq!(
             rendered(Event::Private {
+                tags: crate::model::ClientTags::NONE,
                 from: "alice".into(),
                 text: "hi".into(),
                 action: false,

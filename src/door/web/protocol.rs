@@ -139,11 +139,13 @@ pub fn interpret(json: &str, max_line: usize) -> Asked {
             text,
             action,
         } => hub(Command::Say {
+            tags: crate::model::ClientTags::NONE,
             channel,
             text: clean(&text),
             action,
         }),
         Request::Private { to, text, action } => hub(Command::Private {
+            tags: crate::model::ClientTags::NONE,
             to,
             text: clean(&text),
             action,
@@ -243,6 +245,7 @@ mod tests {
         assert_eq!(
             asked(r#"{"type":"line","text":"/me waves"}"#),
             Asked::Hub(Command::Say {
+                tags: crate::model::ClientTags::NONE,
                 channel: None,
                 text: "waves".into(),
                 action: true
@@ -251,6 +254,7 @@ mod tests {
         assert_eq!(
             asked(r#"{"type":"line","text":"hi \u001b[31mred"}"#),
             Asked::Hub(Command::Say {
+                tags: crate::model::ClientTags::NONE,
                 channel: None,
                 text: "hi red".into(),
                 action: false
@@ -264,6 +268,7 @@ mod tests {
         assert_eq!(
             asked(r#"{"type":"say","channel":"Pets","text":"meow","action":true}"#),
             Asked::Hub(Command::Say {
+                tags: crate::model::ClientTags::NONE,
                 channel: Some("Pets".into()),
                 text: "meow".into(),
                 action: true
@@ -272,6 +277,7 @@ mod tests {
         assert_eq!(
             asked(r#"{"type":"private","to":"bob","text":"psst"}"#),
             Asked::Hub(Command::Private {
+                tags: crate::model::ClientTags::NONE,
                 to: "bob".into(),
                 text: "psst".into(),
                 action: false

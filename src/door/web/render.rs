@@ -77,6 +77,7 @@ pub fn to_json(event: &Event) -> Option<Value> {
 fn chat(event: &Event) -> Option<Value> {
     Some(match event {
         Event::Public {
+            tags: _,
             channel,
             from,
             text,
@@ -88,6 +89,7 @@ fn chat(event: &Event) -> Option<Value> {
             json!({"channel": channel, "from": from, "text": text, "action": action}),
         ),
         Event::Private {
+            tags: _,
             from,
             text,
             action,
@@ -109,6 +111,7 @@ fn chat(event: &Event) -> Option<Value> {
             json!({"kind": aside_kind(*kind)?, "from": from, "channel": channel, "text": text}),
         ),
         Event::PrivateSent {
+            tags: _,
             to,
             text,
             action,
@@ -404,6 +407,7 @@ mod tests {
     #[test]
     fn a_public_line_is_one_text_frame_of_json() {
         let event = Event::Public {
+            tags: crate::model::ClientTags::NONE,
             channel: "Weather".into(),
             from: "rufus".into(),
             text: "<b>rain</b> & \"wind\"".into(),

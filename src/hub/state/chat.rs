@@ -9,7 +9,22 @@ use crate::hub::command::Target;
 use crate::hub::event::{ChatError, Event};
 use crate::hub::kinds::Aside;
 use crate::hub::session_id::SessionId;
-use crate::model::{HistoryLine, Stamp};
+use crate::model::{ClientTags, HistoryLine, Stamp};
+
+/// A line someone says, as it came with its command.
+pub(in crate::hub) struct Utterance {
+    pub text: String,
+    /// A `/me`.
+    pub action: bool,
+    pub tags: ClientTags,
+}
+
+/// A notice, CTCP or tags-only line, as it came with its command.
+pub(in crate::hub) struct AsideLine {
+    pub text: String,
+    pub kind: Aside,
+    pub tags: ClientTags,
+}
 
 impl Hub {
     /// Stamps a chat line taken `now` (see `MessageIds`); the store hears
@@ -29,8 +44,7 @@ impl Hub {
         now: Now,
         from: SessionId,
         typed: Option<&str>,
-        text: String,
-        action: bool,
+        line: Utterance,
         out: &mut Out,
     ) {
         let index = match typed {
@@ -39,25 +53,18 @@ impl Hub {
                 None => return out.error(from, ChatError::NoSuchChannel(typed.to_string())),
             },
             // Without a channel, nothing to say is the first thing to hear.
-            None if text.is_empty() => return out.error(from, ChatError::EmptyMessage),
+            None if line.text.is_empty() => return out.error(from, ChatError::EmptyMessage),
             None => match self.current_channel(from) {
                 Some(index) => index,
                 None => return out.error(from, ChatError::NoCurrentChannel),
             },
         };
-        self.say_in(now, from, index, text, action, out);
+        self.say_in(now, from, index, line, out);
     }
 
     /// A line to channel `index`, if its modes let `from` say it.
-    fn say_in(
-        &mut self,
-        now: Now,
-        from: SessionId,
-        index: usize,
-        text: String,
-        action: bool,
-        out: &mut Out,
-    ) {
+    fn say_in(&mut self, now: Now, from: SessionId, index: usize, line: Utterance, out: &mut Out) {
+        let Utterance { text, action, tags } = line;
         if text.is_empty() {
             return out.error(from, ChatError::EmptyMessage);
         }
@@ -99,6 +106,7 @@ impl Hub {
             text,
             action,
             stamp,
+            tags,
         };
         // The sender hears its own line too: the book's client shows nothing
         // else to confirm it was sent.
@@ -141,16 +149,21 @@ impl Hub {
         now: Now,
         from: SessionId,
         to: Target,
-        text: String,
-        kind: Aside,
+        line: AsideLine,
         out: &mut Out,
     ) {
+        let AsideLine { text, kind, tags } = line;
         let refuse = |out: &mut Out, error: ChatError| {
             if kind.answered() {
                 out.error(from, error);
             }
         };
-        if text.is_empty() {
+        // Tags-only lines have no text; other lines need some.
+        let empty = match kind {
+            Aside::Tags => tags.is_empty(),
+            _ => text.is_empty(),
+        };
+        if empty {
             return refuse(out, ChatError::EmptyMessage);
         }
         let sender = self.nick_of(from).to_string();
@@ -173,6 +186,7 @@ impl Hub {
                     text,
                     kind,
                     stamp: self.stamp(now, out),
+                    tags: tags.clone(),
                 };
                 out.broadcast(&hearers, event);
             }
@@ -190,6 +204,7 @@ impl Hub {
                     text,
                     kind,
                     stamp: self.stamp(now, out),
+                    tags: tags.clone(),
                 };
                 out.send(target, event);
             }
@@ -201,10 +216,10 @@ impl Hub {
         now: Now,
         from: SessionId,
         to: &str,
-        text: String,
-        action: bool,
+        line: Utterance,
         out: &mut Out,
     ) {
+        let Utterance { text, action, tags } = line;
         if to.is_empty() {
             return out.error(from, ChatError::NoRecipient);
         }
@@ -232,6 +247,7 @@ impl Hub {
                 text,
                 action,
                 stamp,
+                tags,
             };
             return out.send(from, sent);
         }
@@ -247,6 +263,7 @@ impl Hub {
                 text: text.clone(),
                 action,
                 stamp,
+                tags: tags.clone(),
             },
         );
         out.send(
@@ -256,6 +273,7 @@ impl Hub {
                 text,
                 action,
                 stamp,
+                tags,
             },
         );
         if let Some(message) = away {

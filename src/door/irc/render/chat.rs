@@ -59,8 +59,9 @@ impl Renderer {
                 let (command, framed) = match kind {
                     // message-tags: TAGMSG reaches only clients that read tags.
                     Aside::Tags if !self.caps().has(Cap::MessageTags) => return,
+                    // The tags themselves go on with the others (`tag`).
                     Aside::Tags => {
-                        let _ = write!(out, "@{text} :{} TAGMSG {to}\r\n", self.mask(from));
+                        let _ = write!(out, ":{} TAGMSG {to}\r\n", self.mask(from));
                         return;
                     }
                     Aside::Notice => ("NOTICE", text.clone()),

@@ -23,7 +23,7 @@ use super::tags::{self, OutTags};
 use crate::clock;
 use crate::door::family::{family, Family};
 use crate::hub::Event;
-use crate::model::Stamp;
+use crate::model::{ClientTags, Stamp};
 
 /// What the renderer says about the server.
 #[derive(Clone, Debug)]
@@ -74,6 +74,17 @@ fn stamp(event: &Event) -> Option<Stamp> {
     }
 }
 
+/// The client-only tags a chat line came with (message-tags relays them).
+fn client_tags(event: &Event) -> Option<&ClientTags> {
+    match event {
+        Event::Public { tags, .. }
+        | Event::Private { tags, .. }
+        | Event::Aside { tags, .. }
+        | Event::PrivateSent { tags, .. } => Some(tags),
+        _ => None,
+    }
+}
+
 /// `#Name`: chatd's channels as IRC spells them.
 pub fn channel(name: &str) -> String {
     format!("#{name}")
@@ -90,13 +101,22 @@ impl crate::engine::Render for Renderer {
         self.current = self.caps.get();
         let start = out.len();
         let _ = write!(out, "{line}\r\n");
-        self.tag(start, None, out);
+        self.tag(start, None, None, out);
     }
 
     fn shares(&mut self, event: &Event) -> bool {
         match event {
             Event::Public { from, .. } => {
                 // As `render` would: this is no QUIT to fold with the next.
+                self.last_quit = None;
+                Some(from.as_str()) != self.nick.as_deref()
+            }
+            // A notice or CTCP to a channel, as a line to one.
+            Event::Aside {
+                from,
+                channel: Some(_),
+                ..
+            } => {
                 self.last_quit = None;
                 Some(from.as_str()) != self.nick.as_deref()
             }
@@ -175,12 +195,20 @@ impl Renderer {
     pub fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
         let start = out.len();
         self.render_lines(event, out);
-        self.tag(start, stamp(event), out);
+        self.tag(start, stamp(event), client_tags(event), out);
     }
 
     /// Puts the tags the client's capabilities ask for on each line of
-    /// `out[start..]`, said with `stamp` (a chat line) or now.
-    fn tag(&self, start: usize, stamp: Option<Stamp>, out: &mut Vec<u8>) {
+    /// `out[start..]`, said with `stamp` (a chat line) or now, and the
+    /// client-only tags it came with. Per capability variant, not per
+    /// receiver: a shared line is tagged once for all who read it alike.
+    fn tag(
+        &self,
+        start: usize,
+        stamp: Option<Stamp>,
+        relayed: Option<&ClientTags>,
+        out: &mut Vec<u8>,
+    ) {
         let mut tags = OutTags::new();
         if self.caps().has(Cap::ServerTime) {
             // A chat line has the hub's time; any other line is of now.
@@ -189,6 +217,9 @@ impl Renderer {
         }
         if let Some(stamp) = stamp.filter(|_| self.caps().has(Cap::MessageTags)) {
             tags.add("msgid", &stamp.id.to_string());
+        }
+        if let Some(relayed) = relayed.filter(|_| self.caps().has(Cap::MessageTags)) {
+            tags.relay(relayed);
         }
         if tags.is_empty() || out.len() == start {
             return;
@@ -349,6 +380,7 @@ mod tests {
     fn own_public_lines_are_not_echoed_and_actions_are_ctcp() {
         let mut r = logged_in("alice");
         let say = |from: &str, action| Event::Public {
+            tags: crate::model::ClientTags::NONE,
             channel: "Weather".into(),
             from: from.into(),
             text: "waves".into(),
@@ -382,6 +414,7 @@ mod tests {
             at: UNIX_EPOCH + Duration::from_millis(1_318_092_051_620),
         };
         let own = Event::Public {
+            tags: crate::model::ClientTags::NONE,
             channel: "Weather".into(),
             from: "alice".into(),
             text: "hi".into(),

@@ -117,6 +117,7 @@ mod tests {
     #[test]
     fn messages_and_notices_read_like_the_book() {
         let public = Event::Public {
+            tags: crate::model::ClientTags::NONE,
             channel: "Weather".into(),
             from: "rufus".into(),
             text: "is it true about the rain in spain?".into(),
@@ -128,6 +129,7 @@ mod tests {
             "rufus [Weather]: is it true about the rain in spain?\r\n"
         );
         let private = Event::Private {
+            tags: crate::model::ClientTags::NONE,
             from: "wondergirl".into(),
             text: "that's for you to figure out".into(),
             action: false,
