@@ -57,6 +57,7 @@ pub fn family(event: &Event) -> Family {
         | Event::Private { .. }
         | Event::PrivateSent { .. }
         | Event::Aside { .. }
+        | Event::AsideSent { .. }
         | Event::History { .. }
         | Event::HistoryLines { .. }
         | Event::HistoryTargets(_)

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::channel::MaskKind;
+pub use super::kinds::Target;
 use super::kinds::{Aside, HistoryRequest};
 use super::stored::Stored;
 use crate::model::{AccountId, ClientTags, Memo};
@@ -61,13 +62,6 @@ pub enum ChannelMode {
     Secret,
     NoCtcp,
     TopicOps,
-}
-
-/// Where a line goes: a channel or one person.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Target {
-    Channel(String),
-    Nick(String),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::channel::{ChannelSummary, MaskKind};
-use super::kinds::{Aside, HistoryRequest, ListKind};
+use super::kinds::{Aside, HistoryRequest, ListKind, Target};
 use crate::model::name::NickError;
 use crate::model::{ClientTags, HistoryLine, HistoryTarget, MaskEntry, Memo, Stamp};
 
@@ -68,6 +68,16 @@ pub enum Event {
     Aside {
         from: String,
         channel: Option<String>,
+        text: String,
+        kind: Aside,
+        stamp: Stamp,
+        tags: ClientTags,
+    },
+    /// The sender's own copy of a notice, CTCP or tags-only line, to a
+    /// channel or a person: the same stamp as the others' `Aside`. Doors
+    /// whose clients show their own say nothing (IRC without echo-message).
+    AsideSent {
+        to: Target,
         text: String,
         kind: Aside,
         stamp: Stamp,

@@ -1,6 +1,6 @@
 //! Small vocabularies that the hub's commands and its events both speak:
-//! which of a user's nickname lists, which kind of aside, which history was
-//! asked for. Apart from both, so that neither file imports the other.
+//! which of a user's nickname lists, which kind of aside, where a line
+//! goes, which history was asked for. Apart from both, so that neither file imports the other.
 
 use crate::model::HistoryQuery;
 
@@ -51,4 +51,11 @@ pub enum HistoryRequest {
     /// Up to `limit` channels with lines said between two instants (Unix
     /// milliseconds, either way round), each with its newest line's time.
     Targets { from: i64, to: i64, limit: usize },
+}
+
+/// Where a line goes: a channel or one person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Channel(String),
+    Nick(String),
 }

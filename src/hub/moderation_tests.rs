@@ -1371,7 +1371,15 @@ fn a_private_notice_skips_memos_away_replies_and_ignorers() {
         stamp: Stamp::BLANK,
     };
     assert_eq!(receivers(&effects, &notice), [bob]);
-    assert!(events_for(&effects, alice).is_empty(), "{effects:?}");
+    // Only her own copy (for echo-message), no away reply.
+    let own = |text: &str, kind| Event::AsideSent {
+        to: Target::Nick("bob".into()),
+        text: text.into(),
+        kind,
+        stamp: Stamp::BLANK,
+        tags: crate::model::ClientTags::NONE,
+    };
+    assert_eq!(events_for(&effects, alice), [own("psst", Aside::Notice)]);
     w.run(bob, Command::Ignore(Watch::Add("alice".into())));
     let effects = ctcp(
         &mut w,
@@ -1380,7 +1388,13 @@ fn a_private_notice_skips_memos_away_replies_and_ignorers() {
         "VERSION",
         Aside::Ctcp,
     );
-    assert!(effects.is_empty(), "{effects:?}");
+    // Ignored: bob hears nothing, and alice is not told.
+    assert_eq!(
+        events_for(&effects, alice),
+        [own("VERSION", Aside::Ctcp)],
+        "{effects:?}"
+    );
+    assert!(events_for(&effects, bob).is_empty(), "{effects:?}");
 }
 
 #[test]

@@ -339,6 +339,7 @@ pub(super) fn unstamped(mut event: Event) -> Event {
         | Event::Private { stamp, .. }
         | Event::PrivateSent { stamp, .. }
         | Event::Aside { stamp, .. }
+        | Event::AsideSent { stamp, .. }
         | Event::Wallops { stamp, .. } => *stamp = Stamp::BLANK,
         Event::History { lines, .. } | Event::HistoryLines { lines, .. } => lines
             .iter_mut()

@@ -202,6 +202,60 @@ fn echo_message_gives_the_sender_its_own_lines() {
 }
 
 #[test]
+fn echo_message_gives_the_sender_its_notices_ctcps_and_tagmsgs_too() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    let mut eve = with_caps(&server, "eve", "echo-message message-tags");
+    let mut max = with_caps(&server, "max", "message-tags");
+    tina.expect_line("<max has entered Lobby>");
+
+    eve.send("NOTICE #Lobby :heads up");
+    let echo = expect_untagged(
+        &mut eve,
+        &format!(":{} NOTICE #Lobby :heads up", mask("eve")),
+    );
+    let relayed = expect_untagged(
+        &mut max,
+        &format!(":{} NOTICE #Lobby :heads up", mask("eve")),
+    );
+    if echo.tag("msgid").is_none() || echo.tag("msgid") != relayed.tag("msgid") {
+        eve.fail(&format!(
+            "echo and relay differ: {:?} {:?}",
+            echo.raw, relayed.raw
+        ));
+    }
+    tina.expect_line("-eve [Lobby]- heads up");
+
+    eve.send("NOTICE max :only you");
+    expect_untagged(&mut eve, &format!(":{} NOTICE max :only you", mask("eve")));
+    expect_untagged(&mut max, &format!(":{} NOTICE max :only you", mask("eve")));
+
+    eve.send("PRIVMSG max :\u{1}VERSION\u{1}");
+    expect_untagged(
+        &mut eve,
+        &format!(":{} PRIVMSG max :\u{1}VERSION\u{1}", mask("eve")),
+    );
+
+    eve.send("@+typing=active TAGMSG #Lobby");
+    let echo = expect_untagged(&mut eve, &format!(":{} TAGMSG #Lobby", mask("eve")));
+    if echo.tag("+typing") != Some("active") {
+        eve.fail(&format!("TAGMSG echo without its tags: {:?}", echo.raw));
+    }
+    expect_untagged(&mut max, &format!(":{} TAGMSG #Lobby", mask("eve")));
+
+    // Without echo-message the sender hears nothing of its own.
+    max.send("NOTICE #Lobby :from max");
+    expect_untagged(
+        &mut eve,
+        &format!(":{} NOTICE #Lobby :from max", mask("max")),
+    );
+    max.send("@+typing=done TAGMSG eve");
+    expect_untagged(&mut eve, &format!(":{} TAGMSG eve", mask("max")));
+    max.expect_no("from max");
+    max.expect_no("TAGMSG");
+}
+
+#[test]
 fn userhost_in_names_shows_each_members_mask() {
     let server = TestServer::start();
     let _tina = Client::logged_in(&server, "tina");

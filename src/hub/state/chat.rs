@@ -167,7 +167,7 @@ impl Hub {
             return refuse(out, ChatError::EmptyMessage);
         }
         let sender = self.nick_of(from).to_string();
-        match to {
+        let (hearers, channel, sent_to) = match to {
             Target::Channel(channel) => {
                 let Some(index) = self.channels.find(&channel) else {
                     return refuse(out, ChatError::NoSuchChannel(channel));
@@ -178,37 +178,43 @@ impl Hub {
                     let name = self.channels[index].name.clone();
                     return refuse(out, ChatError::CannotSendToChan(name));
                 }
-                // Only IRC clients send these, and they show their own.
+                // The sender's copy is its own event (`AsideSent`).
                 let hearers = self.hearers(index, &sender, Some(from));
-                let event = Event::Aside {
-                    from: sender,
-                    channel: Some(self.channels[index].name.clone()),
-                    text,
-                    kind,
-                    stamp: self.stamp(now, out),
-                    tags: tags.clone(),
-                };
-                out.broadcast(&hearers, event);
+                let name = self.channels[index].name.clone();
+                (hearers, Some(name.clone()), Target::Channel(name))
             }
             Target::Nick(nick) => {
                 // Off line: nothing is kept for later, a CTCP is for now.
                 let Some(&target) = self.nicks.get(&nick.to_ascii_lowercase()) else {
                     return refuse(out, ChatError::NoSuchNick(nick));
                 };
-                if self.ignores(target, &sender) {
-                    return;
-                }
-                let event = Event::Aside {
-                    from: sender,
-                    channel: None,
-                    text,
-                    kind,
-                    stamp: self.stamp(now, out),
-                    tags: tags.clone(),
+                // Ignored: the sender still gets its copy, and is not told.
+                let hearers = match self.ignores(target, &sender) {
+                    true => Vec::new(),
+                    false => vec![target],
                 };
-                out.send(target, event);
+                let name = self.nick_of(target).to_string();
+                (hearers, None, Target::Nick(name))
             }
-        }
+        };
+        let stamp = self.stamp(now, out);
+        let sent = Event::AsideSent {
+            to: sent_to,
+            text: text.clone(),
+            kind,
+            stamp,
+            tags: tags.clone(),
+        };
+        let event = Event::Aside {
+            from: sender,
+            channel,
+            text,
+            kind,
+            stamp,
+            tags,
+        };
+        out.broadcast(&hearers, event);
+        out.send(from, sent);
     }
 
     pub(super) fn private(

@@ -1,7 +1,7 @@
 //! The IRC renderer for lines people say: PRIVMSG to channels and to one
-//! person, NOTICE and CTCP, channel history on joining, WALLOPS. With
-//! echo-message the sender gets its own lines back; with server-time
-//! history lines carry their time as a tag instead of in the text (and,
+//! person, NOTICE, CTCP and TAGMSG, channel history on joining, WALLOPS.
+//! With echo-message the sender gets its own lines back (notices and TAGMSG
+//! too); with server-time history lines carry their time as a tag instead of in the text (and,
 //! with message-tags, their msgid, as `history` writes kept lines).
 
 use std::io::Write;
@@ -9,7 +9,7 @@ use std::io::Write;
 use super::{channel, Renderer};
 use crate::clock::utc;
 use crate::door::irc::cap::Cap;
-use crate::hub::{Aside, Event};
+use crate::hub::{Aside, Event, Target};
 
 impl Renderer {
     /// Renders the lines people say.
@@ -56,20 +56,18 @@ impl Renderer {
                     .as_deref()
                     .map(channel)
                     .unwrap_or_else(|| self.me().into());
-                let (command, framed) = match kind {
-                    // message-tags: TAGMSG reaches only clients that read tags.
-                    Aside::Tags if !self.caps().has(Cap::MessageTags) => return,
-                    // The tags themselves go on with the others (`tag`).
-                    Aside::Tags => {
-                        let _ = write!(out, ":{} TAGMSG {to}\r\n", self.mask(from));
-                        return;
-                    }
-                    Aside::Notice => ("NOTICE", text.clone()),
-                    Aside::Ctcp => ("PRIVMSG", format!("\u{1}{text}\u{1}")),
-                    Aside::CtcpReply => ("NOTICE", format!("\u{1}{text}\u{1}")),
-                };
-                let _ = write!(out, ":{} {command} {to} :{framed}\r\n", self.mask(from));
+                self.aside(from, &to, text, *kind, out);
             }
+            // echo-message: the sender's own notices, CTCPs and TAGMSGs.
+            Event::AsideSent { to, text, kind, .. } if self.caps().has(Cap::EchoMessage) => {
+                let to = match to {
+                    Target::Channel(c) => channel(c),
+                    Target::Nick(nick) => nick.clone(),
+                };
+                let me = self.me().to_string();
+                self.aside(&me, &to, text, *kind, out);
+            }
+            Event::AsideSent { .. } => {}
             Event::Wallops { from, text, .. } => {
                 let _ = write!(out, ":{} WALLOPS :{text}\r\n", self.mask(from));
             }
@@ -99,6 +97,25 @@ impl Renderer {
             // `render` sends every other event elsewhere.
             _ => {}
         }
+    }
+}
+
+impl Renderer {
+    /// A notice, CTCP or TAGMSG from `from` to `to` (a channel or a nick).
+    fn aside(&self, from: &str, to: &str, text: &str, kind: Aside, out: &mut Vec<u8>) {
+        let (command, framed) = match kind {
+            // message-tags: TAGMSG reaches only clients that read tags.
+            Aside::Tags if !self.caps().has(Cap::MessageTags) => return,
+            // The tags themselves go on with the others (`tag`).
+            Aside::Tags => {
+                let _ = write!(out, ":{} TAGMSG {to}\r\n", self.mask(from));
+                return;
+            }
+            Aside::Notice => ("NOTICE", text.to_string()),
+            Aside::Ctcp => ("PRIVMSG", format!("\u{1}{text}\u{1}")),
+            Aside::CtcpReply => ("NOTICE", format!("\u{1}{text}\u{1}")),
+        };
+        let _ = write!(out, ":{} {command} {to} :{framed}\r\n", self.mask(from));
     }
 }
 

@@ -68,6 +68,7 @@ fn stamp(event: &Event) -> Option<Stamp> {
         Event::Public { stamp, .. }
         | Event::Private { stamp, .. }
         | Event::Aside { stamp, .. }
+        | Event::AsideSent { stamp, .. }
         | Event::PrivateSent { stamp, .. }
         | Event::Wallops { stamp, .. } => Some(*stamp),
         _ => None,
@@ -80,6 +81,7 @@ fn client_tags(event: &Event) -> Option<&ClientTags> {
         Event::Public { tags, .. }
         | Event::Private { tags, .. }
         | Event::Aside { tags, .. }
+        | Event::AsideSent { tags, .. }
         | Event::PrivateSent { tags, .. } => Some(tags),
         _ => None,
     }
