@@ -100,6 +100,7 @@ fn chat(event: &Event) -> Option<Value> {
             json!({"from": from, "text": text, "action": action}),
         ),
         Event::Aside {
+            tags: _,
             from,
             channel,
             text,
@@ -431,6 +432,7 @@ mod tests {
     #[test]
     fn client_tags_are_not_passed_on_but_a_notice_is() {
         let aside = |kind| Event::Aside {
+            tags: crate::model::ClientTags::NONE,
             from: "bot".into(),
             channel: None,
             text: "+typing=active".into(),
