@@ -740,8 +740,11 @@ impl Reader<'_> {
         let me = self.me().to_string();
         let sign = if wallops { "+" } else { "-" };
         let name = &self.door.config.server.name;
+        // The hub hears first: a client that reads the MODE line hears
+        // (or no longer hears) every WALLOPS sent after it.
+        let flow = self.hub(Command::HearWallops(wallops));
         self.raw(format!(":{me}!{me}@{name} MODE {me} :{sign}w"));
-        self.hub(Command::HearWallops(wallops))
+        flow
     }
 
     /// RPL_INFO lines, then RPL_ENDOFINFO.
