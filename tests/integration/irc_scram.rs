@@ -9,10 +9,7 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::support::irc::{mask, Irc, SERVER};
-use crate::support::{register_and_leave, TestServer};
-
-const SCRAM_CONFIG: &str =
-    "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\nscram_iterations = 64\n";
+use crate::support::{register_and_leave, TestServer, CHEAP};
 
 /// RFC 7677's example client nonce.
 const CLIENT_NONCE: &str = "rOprNGfwEbeRWgbNEkqO";
@@ -114,7 +111,7 @@ fn scram(irc: &mut Irc, user: &str, password: &str) -> Scram {
 
 #[test]
 fn scram_sha_256_logs_in_a_wrong_proof_or_name_is_904_and_the_credential_survives_a_restart() {
-    let mut server = TestServer::start_with(SCRAM_CONFIG);
+    let mut server = TestServer::start_with(CHEAP);
     register_and_leave(&server, "lincoln", "four-score");
 
     let mut impostor = Irc::connect(&server, "impostor");
@@ -152,7 +149,7 @@ fn scram_sha_256_logs_in_a_wrong_proof_or_name_is_904_and_the_credential_survive
 
 #[test]
 fn an_account_from_before_scram_gains_its_credential_at_its_next_password_login() {
-    let server = TestServer::start_with(SCRAM_CONFIG);
+    let server = TestServer::start_with(CHEAP);
     register_and_leave(&server, "ada", "lovelace-1815");
     // As a database from before migration 0008 would have it.
     let db = rusqlite::Connection::open(server.db_path()).expect("open the database");

@@ -32,10 +32,12 @@ pub const SERVER_TIMEOUT: Duration = Duration::from_secs(10);
 /// The text door's nickname prompt; it has no line end.
 pub const NICK_PROMPT: &str = "Your nickname: ";
 
-/// argon2 at its cheapest, for servers whose tests register accounts but
-/// are not about hashing cost. Other `[accounts]` keys may follow it, and
-/// other tables; top-level keys must come before it.
-pub const CHEAP: &str = "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\n";
+/// argon2 and SCRAM's PBKDF2 at their cheapest, for servers whose tests
+/// register accounts but are not about hashing cost (4096 PBKDF2 rounds
+/// take ~65 ms in a debug build). Other `[accounts]` keys may follow it,
+/// and other tables; top-level keys must come before it.
+pub const CHEAP: &str =
+    "[accounts]\nargon2_memory_kib = 64\nargon2_iterations = 1\nscram_iterations = 64\n";
 /// No lobby: a login is followed by nothing (a top-level key, so it goes
 /// before any table).
 pub const NO_LOBBY: &str = "lobby = \"\"\n";
