@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::udp::*;
-use crate::support::{fits, users_line, Client, TestServer, NO_LOBBY};
+use crate::support::{fits, users_line, Client, TestServer, CHEAP, NO_LOBBY};
 
 /// Both sides of the book's protocol read at most this much (§2).
 const MAX_DATAGRAM: usize = 1024;
@@ -236,6 +236,37 @@ fn a_registered_nickname_needs_its_password() {
     udp.expect(JOIN_ACK, &format!("Weather 1 {WEATHER}"));
     udp.send(LIST_USERS, "");
     udp.expect_user_items(&[("lincoln", "Weather")]);
+}
+
+/// Issue 13: the UDP door logs in on the session core every door shares;
+/// a server without guests answers as it always did, and the password
+/// check's answer (from the argon2 pool) still reaches the right address.
+#[test]
+fn without_guests_only_a_registered_nickname_and_its_password_log_in() {
+    let server = TestServer::start_with(&format!("{NO_LOBBY}{CHEAP}allow_guests = false\n"));
+    let mut udp = Udp::new(&server, "grace (udp)");
+    udp.send(LOGIN_REQ, "grace");
+    udp.expect(
+        ERROR,
+        "grace is not registered, and this server has no guests: register it over telnet first",
+    );
+    udp.send(LIST_USERS, "");
+    udp.expect(ERROR, "please log in");
+
+    // Registered at the telnet prompt, as that door offers.
+    let mut grace = Client::connect(&server);
+    grace.login_raw(b"grace\r\nhopper-1906\r\nhopper-1906\r\n", "grace");
+    grace.send("/quit");
+    grace.expect_closed();
+
+    udp.send(LOGIN_REQ, "grace cobol");
+    udp.expect(ERROR, "wrong password");
+    let mut other = Udp::new(&server, "someone else (udp)");
+    other.send(LOGIN_REQ, "grace hopper-1906");
+    other.expect(LOGIN_ACK, "grace");
+    udp.expect_nothing();
+    other.send(JOIN_REQ, "Weather");
+    other.expect(JOIN_ACK, &format!("Weather 1 {WEATHER}"));
 }
 
 #[test]
