@@ -147,12 +147,9 @@ fn render_shared(render: &mut dyn Render, kind: TypeId, event: &Arc<Event>, out:
     });
 }
 
-/// A drained buffer bigger than this is given back once a write leaves most
-/// of it unused, so an idle connection holds little memory whatever it once
-/// had queued.
+/// A drained buffer bigger than this is given back, so an idle connection
+/// holds little memory whatever it once had queued.
 const KEEP_CAPACITY: usize = 1024;
-/// The most a busy connection keeps between writes (see [`Outbound::write`]).
-const KEEP_BUSY_CAPACITY: usize = 64 * 1024;
 
 pub struct Outbound {
     /// This outbound itself, for registering with the drainer.
@@ -336,15 +333,8 @@ impl Outbound {
                 }
             }
         }
-        let just_written = std::mem::take(&mut state.written);
-        // A busy connection keeps its buffer while its writes fill a quarter
-        // of it: given back after every batch and grown again for the next,
-        // each receiver's buffer went back to the allocator, which returned
-        // the pages to the kernel and faulted them in again (perf, fan-out
-        // to 100 browsers: 16 % of the hub's time in page faults).
-        let capacity = state.pending.capacity();
-        let busy = just_written >= capacity / 4 && capacity <= KEEP_BUSY_CAPACITY;
-        if capacity > KEEP_CAPACITY && !busy {
+        state.written = 0;
+        if state.pending.capacity() > KEEP_CAPACITY {
             state.pending = Vec::new();
         } else {
             state.pending.clear();
