@@ -8,7 +8,7 @@
 use std::io::{self, Read, Write};
 
 use tungstenite::error::{CapacityError, Error};
-use tungstenite::protocol::frame::coding::{CloseCode, OpCode};
+use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::protocol::frame::{CloseFrame, Frame};
 use tungstenite::protocol::{Role, WebSocketConfig, WebSocketContext};
 use tungstenite::Message;
@@ -157,13 +157,34 @@ impl Decoder for WsDecoder {
 
 /// Appends a text frame holding `text` (servers don't mask, RFC 6455 §5.1).
 pub fn text_frame(text: &str, out: &mut Vec<u8>) {
-    let frame = Frame::message(text.as_bytes().to_vec(), OpCode::Data(text_op()), true);
-    // Writing into a Vec can't fail.
-    let _ = frame.format(out);
+    text_frame_with(out, |out| out.extend_from_slice(text.as_bytes()));
 }
 
-fn text_op() -> tungstenite::protocol::frame::coding::Data {
-    tungstenite::protocol::frame::coding::Data::Text
+/// Appends a text frame whose payload `write` appends, written in place:
+/// the header (RFC 6455 §5.2: FIN and opcode, then the length in 7 bits, or
+/// 126 and 16 bits, or 127 and 64) is put in front once the length is
+/// known, so a payload is never built elsewhere and copied in. `write`
+/// must append UTF-8.
+pub fn text_frame_with(out: &mut Vec<u8>, write: impl FnOnce(&mut Vec<u8>)) {
+    let start = out.len();
+    out.extend_from_slice(&[0x81, 0]);
+    write(out);
+    let len = out.len() - start - 2;
+    let extended: &[u8] = match len {
+        0..=125 => {
+            out[start + 1] = len as u8;
+            return;
+        }
+        126..=0xffff => {
+            out[start + 1] = 126;
+            &(len as u16).to_be_bytes()
+        }
+        _ => {
+            out[start + 1] = 127;
+            &(len as u64).to_be_bytes()
+        }
+    };
+    out.splice(start + 2..start + 2, extended.iter().copied());
 }
 
 /// Why a connection is closed, as its reader says it.
@@ -304,6 +325,20 @@ mod tests {
             vec![WsInput::Send(vec![0x88, 0x02, 0x03, 0xe8]), WsInput::Closed]
         );
         assert_eq!(decode(&mut decoder, &client_frame(0x1, b"late")), vec![]);
+    }
+
+    #[test]
+    fn text_frames_have_the_header_tungstenite_writes_for_each_length() {
+        use tungstenite::protocol::frame::coding::{Data, OpCode};
+        for len in [0, 1, 125, 126, 127, 300, 0xffff, 0x10000] {
+            let text = "a".repeat(len);
+            let mut ours = b"before".to_vec();
+            text_frame(&text, &mut ours);
+            let mut theirs = b"before".to_vec();
+            let frame = Frame::message(text.into_bytes(), OpCode::Data(Data::Text), true);
+            frame.format(&mut theirs).unwrap();
+            assert!(ours == theirs, "a frame of {len} bytes");
+        }
     }
 
     #[test]

@@ -1,27 +1,30 @@
 //! The browser door's renderer: each hub event as one JSON object in one
-//! WebSocket text frame (the schema is docs/web-protocol.md). Pure, and the
+//! WebSocket text frame (the schema is docs/web-protocol.md), a function per
+//! event family (`door/family.rs`) as in the other doors. Pure, and the
 //! same bytes for every browser, so a line to a channel is rendered once
 //! for all of them.
 
+use serde::{Serialize, Serializer};
 use serde_json::{json, Map, Value};
 
-use super::frames::{close_frame, text_frame, CloseWhy};
+use super::frames::{close_frame, text_frame_with, CloseWhy};
 use crate::clock::unix_seconds;
+use crate::door::family::{family, Family};
 use crate::door::modes::{member_prefix, prefixed_nick};
 use crate::door::text::parse::HELP;
 use crate::engine::Render;
 use crate::hub::{
     Aside, ChannelSummary, ChatError, Departure, Event, HistoryLine, MaskKind, Memo, UserSummary,
 };
-use crate::model::Stamp;
+use crate::model::{MessageId, Stamp};
 
 /// Renders events for one browser connection.
 pub struct Renderer;
 
 impl Render for Renderer {
     fn render(&mut self, event: &Event, out: &mut Vec<u8>) {
-        if let Some(value) = to_json(event) {
-            text_frame(&value.to_string(), out);
+        if let Some(message) = message(event) {
+            text_frame_with(out, |out| write_json(&message, out));
         }
         if let Event::Closing { reason } = event {
             close_frame(CloseWhy::of(reason), reason, out);
@@ -38,10 +41,14 @@ impl Render for Renderer {
 /// what it does], ...]}`, as one frame: said by the door, not the hub.
 pub fn help(out: &mut Vec<u8>) {
     let commands: Vec<Value> = HELP.iter().map(|(c, w)| json!([c, w])).collect();
-    text_frame(
-        &typed("help", json!({ "commands": commands })).to_string(),
-        out,
-    );
+    let help = typed("help", json!({ "commands": commands }));
+    text_frame_with(out, |out| write_json(&help, out));
+}
+
+/// Appends `value` as JSON.
+fn write_json(value: &impl Serialize, out: &mut Vec<u8>) {
+    // Into a Vec, of values whose keys are strings: this can't fail.
+    let _ = serde_json::to_writer(out, value);
 }
 
 /// `{"type": kind, ...fields}`.
@@ -63,19 +70,78 @@ fn stamped(kind: &str, stamp: &Stamp, fields: Value) -> Value {
     value
 }
 
-/// The event's JSON, or `None` for events a browser has no use for (the
-/// text door's prompts and raw lines).
-pub fn to_json(event: &Event) -> Option<Value> {
-    chat(event)
-        .or_else(|| channels(event))
-        .or_else(|| people(event))
-        .or_else(|| moderation(event))
-        .or_else(|| lists(event))
+/// One event's JSON. Lines said to a channel or to one person, nearly all
+/// of what a busy server sends, are written straight from the event; the
+/// rest are built as a [`Value`] first.
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Message<'a> {
+    Line(ChatLine<'a>),
+    Built(Value),
 }
 
-/// Lines said, and what the server says to one person.
-fn chat(event: &Event) -> Option<Value> {
-    Some(match event {
+/// `public`, `private` and `private_sent`.
+#[derive(Serialize)]
+struct ChatLine<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    channel: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to: Option<&'a str>,
+    text: &'a str,
+    action: bool,
+    /// A string: ids may pass what a JavaScript number holds exactly.
+    #[serde(serialize_with = "as_string")]
+    id: MessageId,
+    at: i64,
+}
+
+fn as_string<S: Serializer>(id: &MessageId, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(id)
+}
+
+impl<'a> ChatLine<'a> {
+    fn new(kind: &'static str, text: &'a str, action: bool, stamp: &Stamp) -> ChatLine<'a> {
+        ChatLine {
+            kind,
+            channel: None,
+            from: None,
+            to: None,
+            text,
+            action,
+            id: stamp.id,
+            at: unix_seconds(stamp.at),
+        }
+    }
+}
+
+/// The event's JSON, or `None` for events a browser has no use for.
+fn message(event: &Event) -> Option<Message<'_>> {
+    let built = match family(event) {
+        Family::Chat => return chat(event),
+        Family::Account => account(event),
+        Family::Channel => channels(event),
+        Family::Moderation => moderation(event),
+        Family::Query => queries(event),
+        Family::List => lists(event),
+        Family::Connection => connection(event),
+    };
+    built.map(Message::Built)
+}
+
+/// The event's JSON as a [`Value`], or `None` for events a browser has no
+/// use for.
+pub fn to_json(event: &Event) -> Option<Value> {
+    let message = message(event)?;
+    Some(serde_json::to_value(message).expect("a message's keys are strings"))
+}
+
+/// Lines said: to a channel, privately, passed on, replayed, WALLOPS.
+fn chat(event: &Event) -> Option<Message<'_>> {
+    let line = match event {
         Event::Public {
             tags: _,
             channel,
@@ -83,22 +149,39 @@ fn chat(event: &Event) -> Option<Value> {
             text,
             action,
             stamp,
-        } => stamped(
-            "public",
-            stamp,
-            json!({"channel": channel, "from": from, "text": text, "action": action}),
-        ),
+        } => ChatLine {
+            channel: Some(channel),
+            from: Some(from),
+            ..ChatLine::new("public", text, *action, stamp)
+        },
         Event::Private {
             tags: _,
             from,
             text,
             action,
             stamp,
-        } => stamped(
-            "private",
+        } => ChatLine {
+            from: Some(from),
+            ..ChatLine::new("private", text, *action, stamp)
+        },
+        Event::PrivateSent {
+            tags: _,
+            to,
+            text,
+            action,
             stamp,
-            json!({"from": from, "text": text, "action": action}),
-        ),
+        } => ChatLine {
+            to: Some(to),
+            ..ChatLine::new("private_sent", text, *action, stamp)
+        },
+        _ => return other_chat(event).map(Message::Built),
+    };
+    Some(Message::Line(line))
+}
+
+/// The rarer lines of [`chat`].
+fn other_chat(event: &Event) -> Option<Value> {
+    Some(match event {
         Event::Aside {
             tags: _,
             from,
@@ -111,37 +194,42 @@ fn chat(event: &Event) -> Option<Value> {
             stamp,
             json!({"kind": aside_kind(*kind)?, "from": from, "channel": channel, "text": text}),
         ),
-        Event::PrivateSent {
-            tags: _,
-            to,
-            text,
-            action,
-            stamp,
-        } => stamped(
-            "private_sent",
-            stamp,
-            json!({"to": to, "text": text, "action": action}),
-        ),
         Event::History { channel, lines } => typed(
             "history",
             json!({"channel": channel, "lines": lines.iter().map(history_line).collect::<Vec<_>>()}),
         ),
+        Event::Wallops { from, text, stamp } => {
+            stamped("wallops", stamp, json!({"from": from, "text": text}))
+        }
+        _ => return None,
+    })
+}
+
+/// The connection's own account and session.
+fn account(event: &Event) -> Option<Value> {
+    Some(match event {
+        Event::LoggedIn { nick, .. } => typed("logged_in", json!({ "nick": nick })),
+        Event::Registered { nick } => typed("registered", json!({ "nick": nick })),
+        Event::NickChanged { old, new } => typed("nick", json!({"old": old, "new": new})),
+        Event::Away(message) => typed("away", json!({ "message": message })),
         Event::Memos(memos) => typed(
             "memos",
             json!({"memos": memos.iter().map(memo).collect::<Vec<_>>()}),
         ),
         Event::MemoStored { to } => typed("memo_stored", json!({ "to": to })),
         Event::MemosCleared => typed("memos_cleared", json!({})),
+        Event::YouAreOper => typed("oper", json!({})),
+        _ => return None,
+    })
+}
+
+/// What the server says to this connection.
+fn connection(event: &Event) -> Option<Value> {
+    Some(match event {
         Event::Notice(text) => typed("notice", json!({ "text": text })),
-        Event::Wallops { from, text, stamp } => {
-            stamped("wallops", stamp, json!({"from": from, "text": text}))
-        }
         Event::Error(error) => error_json(error),
         Event::IdleWarning { seconds } => typed("idle_warning", json!({ "seconds": seconds })),
         Event::Closing { reason } => typed("closing", json!({ "reason": reason })),
-        Event::LoggedIn { nick, .. } => typed("logged_in", json!({ "nick": nick })),
-        Event::Registered { nick } => typed("registered", json!({ "nick": nick })),
-        Event::YouAreOper => typed("oper", json!({})),
         _ => return None,
     })
 }
@@ -161,7 +249,7 @@ fn error_json(error: &ChatError) -> Value {
     typed("error", json!({ "text": error.to_string() }))
 }
 
-/// Channels: the list, joining and leaving, topics.
+/// Channels: the list, joining and leaving, who is in one, topics.
 fn channels(event: &Event) -> Option<Value> {
     Some(match event {
         Event::ChannelList(list) => typed(
@@ -214,23 +302,6 @@ fn channels(event: &Event) -> Option<Value> {
             let nicks: Vec<String> = members.iter().map(prefixed_nick).collect();
             typed("names", json!({"channel": channel, "nicks": nicks}))
         }
-        Event::ChannelCreated { channel } => {
-            typed("channel_created", json!({ "channel": channel }))
-        }
-        Event::ChannelDropped { channel, by } => {
-            typed("channel_dropped", json!({"channel": channel, "by": by}))
-        }
-        Event::Invited { channel, by } => typed("invited", json!({"channel": channel, "by": by})),
-        Event::Inviting { nick, channel } => {
-            typed("inviting", json!({"nick": nick, "channel": channel}))
-        }
-        _ => return None,
-    })
-}
-
-/// Who is on line, and what they do.
-fn people(event: &Event) -> Option<Value> {
-    Some(match event {
         Event::Members {
             channel,
             members,
@@ -246,6 +317,26 @@ fn people(event: &Event) -> Option<Value> {
                 .collect();
             typed("users", json!({"channel": channel, "users": users}))
         }
+        Event::MemberAway { nick, message } => {
+            typed("member_away", json!({"nick": nick, "message": message}))
+        }
+        Event::ChannelCreated { channel } => {
+            typed("channel_created", json!({ "channel": channel }))
+        }
+        Event::ChannelDropped { channel, by } => {
+            typed("channel_dropped", json!({"channel": channel, "by": by}))
+        }
+        Event::Invited { channel, by } => typed("invited", json!({"channel": channel, "by": by})),
+        Event::Inviting { nick, channel } => {
+            typed("inviting", json!({"nick": nick, "channel": channel}))
+        }
+        _ => return None,
+    })
+}
+
+/// Answers about people and the server.
+fn queries(event: &Event) -> Option<Value> {
+    Some(match event {
         Event::Who { mask: None, users } => typed("who", json!({ "users": users_json(users) })),
         Event::Who {
             mask: Some(mask),
@@ -279,19 +370,14 @@ fn people(event: &Event) -> Option<Value> {
             "stats",
             json!({"users": users, "channels": channels, "peak": peak}),
         ),
-        Event::Away(message) => typed("away", json!({ "message": message })),
         Event::AwayReply { nick, message } => {
             typed("away_reply", json!({"nick": nick, "message": message}))
-        }
-        Event::NickChanged { old, new } => typed("nick", json!({"old": old, "new": new})),
-        Event::MemberAway { nick, message } => {
-            typed("member_away", json!({"nick": nick, "message": message}))
         }
         _ => return None,
     })
 }
 
-/// Kicks, modes, bans and server operators.
+/// Running a channel: kicks, modes, ban and invite-exception lists.
 fn moderation(event: &Event) -> Option<Value> {
     Some(match event {
         Event::Kicked {
@@ -448,6 +534,66 @@ mod tests {
             (&notice["kind"], &notice["id"]),
             (&json!("notice"), &json!("7"))
         );
+    }
+
+    #[test]
+    fn private_lines_both_ways_carry_their_fields_and_stamp() {
+        let stamp = Stamp {
+            id: crate::model::MessageId(u64::MAX),
+            at: std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_700_000_000),
+        };
+        let got = Event::Private {
+            tags: crate::model::ClientTags::NONE,
+            from: "wondergirl".into(),
+            text: "for you \u{1} to \\ figure out".into(),
+            action: true,
+            stamp,
+        };
+        let sent = Event::PrivateSent {
+            tags: crate::model::ClientTags::NONE,
+            to: "lincoln".into(),
+            text: "why?".into(),
+            action: false,
+            stamp,
+        };
+        let frame = |event: &Event| -> Value {
+            let bytes = rendered(event);
+            assert_eq!(bytes[0], 0x81);
+            let header = if bytes[1] == 126 { 4 } else { 2 };
+            serde_json::from_slice(&bytes[header..]).unwrap()
+        };
+        assert_eq!(
+            frame(&got),
+            json!({"type": "private", "from": "wondergirl", "text": "for you \u{1} to \\ figure out",
+                   "action": true, "id": u64::MAX.to_string(), "at": 1_700_000_000})
+        );
+        assert_eq!(
+            frame(&sent),
+            json!({"type": "private_sent", "to": "lincoln", "text": "why?", "action": false,
+                   "id": u64::MAX.to_string(), "at": 1_700_000_000})
+        );
+        assert_eq!(to_json(&sent), Some(frame(&sent)));
+    }
+
+    #[test]
+    fn a_long_line_has_the_16_bit_length() {
+        let event = Event::Public {
+            tags: crate::model::ClientTags::NONE,
+            channel: "Weather".into(),
+            from: "rufus".into(),
+            text: "rain ".repeat(100),
+            action: false,
+            stamp: Stamp {
+                id: crate::model::MessageId(1),
+                at: std::time::UNIX_EPOCH,
+            },
+        };
+        let bytes = rendered(&event);
+        assert_eq!(bytes[1], 126);
+        let len = u16::from_be_bytes([bytes[2], bytes[3]]) as usize;
+        assert_eq!(len, bytes.len() - 4);
+        let value: Value = serde_json::from_slice(&bytes[4..]).unwrap();
+        assert_eq!(value["text"], json!("rain ".repeat(100)));
     }
 
     #[test]
