@@ -3,6 +3,7 @@
 //! (by its PID) when the test is done with it and whose output a failing
 //! test prints.
 
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread;
@@ -57,7 +58,10 @@ pub fn python_package(dir: &str, requirement: &str, module: &str) -> PathBuf {
 }
 
 /// A child process killed (by its PID) when the test is done with it, whose
-/// output is printed if the test fails.
+/// output is printed if the test fails. The child leads a process group of
+/// its own, and the whole group is killed: a browser script's chromedriver
+/// and Chromium would otherwise outlive a script killed mid-test (they piled
+/// up by the dozen on a busy machine).
 pub struct ChildGuard {
     child: Option<Child>,
     /// What the failure report calls it.
@@ -75,6 +79,7 @@ impl ChildGuard {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            .process_group(0)
             .spawn()
             .expect("start python3");
         ChildGuard {
@@ -86,7 +91,10 @@ impl ChildGuard {
     /// Waits for the child to end; its status and all it printed.
     pub fn wait(&mut self) -> (ExitStatus, String) {
         let child = self.child.take().expect("waited once");
+        let group = child.id();
         let out = child.wait_with_output().expect("wait for the child");
+        // Whatever the script left behind (a driver it never quit) goes too.
+        kill_group(group);
         let text = format!(
             "{}{}",
             String::from_utf8_lossy(&out.stdout),
@@ -98,8 +106,8 @@ impl ChildGuard {
 
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
+        if let Some(child) = self.child.take() {
+            kill_group(child.id());
             if let Ok(out) = child.wait_with_output() {
                 if thread::panicking() {
                     eprintln!(
@@ -112,4 +120,13 @@ impl Drop for ChildGuard {
             }
         }
     }
+}
+
+/// Kills process group `group` by its id (no unsafe code in the tests, so
+/// `kill(1)` rather than libc); a group already gone is fine.
+fn kill_group(group: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", "--", &format!("-{group}")])
+        .stderr(Stdio::null())
+        .status();
 }
