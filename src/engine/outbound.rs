@@ -89,16 +89,57 @@ thread_local! {
     static SHARED: RefCell<SharedEvents> = RefCell::new(SharedEvents::default());
 }
 
-type SharedEvents = HashMap<usize, Shared, BuildHasherDefault<AddressHasher>>;
+/// Events in the order first seen, found by address; `last` is where the
+/// last one was found: the next session of a batch asks for the same events
+/// in the same order, so the one after it is nearly always the next asked.
+#[derive(Default)]
+struct SharedEvents {
+    events: Vec<Shared>,
+    by_address: HashMap<usize, usize, BuildHasherDefault<AddressHasher>>,
+    last: usize,
+}
 
 struct Shared {
-    _event: Arc<Event>,
+    event: Arc<Event>,
     rendered: Vec<((TypeId, u32), Vec<u8>)>,
 }
 
 /// Events whose rendering is kept at once: more than a batch holds, few
 /// enough that what is kept stays small. Past it, all are forgotten.
 const SHARED_EVENTS: usize = 1024;
+
+impl SharedEvents {
+    /// Where `event` is, added if it is new.
+    fn find(&mut self, event: &Arc<Event>) -> usize {
+        let next = self.last + 1;
+        if self
+            .events
+            .get(next)
+            .is_some_and(|e| Arc::ptr_eq(&e.event, event))
+        {
+            self.last = next;
+            return next;
+        }
+        let address = Arc::as_ptr(event) as usize;
+        let at = match self.by_address.get(&address) {
+            Some(&at) => at,
+            None => {
+                if self.events.len() >= SHARED_EVENTS {
+                    self.events.clear();
+                    self.by_address.clear();
+                }
+                self.events.push(Shared {
+                    event: Arc::clone(event),
+                    rendered: Vec::new(),
+                });
+                self.by_address.insert(address, self.events.len() - 1);
+                self.events.len() - 1
+            }
+        };
+        self.last = at;
+        at
+    }
+}
 
 /// An event's address is its key: a multiply spreads addresses over the
 /// table (they are ours, never chosen by a client).
@@ -126,14 +167,8 @@ impl Hasher for AddressHasher {
 fn render_shared(render: &mut dyn Render, kind: TypeId, event: &Arc<Event>, out: &mut Vec<u8>) {
     SHARED.with(|shared| {
         let mut shared = shared.borrow_mut();
-        let address = Arc::as_ptr(event) as usize;
-        if shared.len() >= SHARED_EVENTS && !shared.contains_key(&address) {
-            shared.clear();
-        }
-        let entry = shared.entry(address).or_insert_with(|| Shared {
-            _event: Arc::clone(event),
-            rendered: Vec::new(),
-        });
+        let at = shared.find(event);
+        let entry = &mut shared.events[at];
         let kind = (kind, render.variant());
         match entry.rendered.iter().find(|(k, _)| *k == kind) {
             Some((_, bytes)) => out.extend_from_slice(bytes),
@@ -175,6 +210,9 @@ struct State {
     written: usize,
     /// In the hub's list of connections to write after this batch.
     dirty: bool,
+    /// Bytes the hub's last batch rendered here: room made at once for the
+    /// next, instead of the buffer growing by doubling every batch.
+    last_batch: usize,
     /// The socket said "full": the drainer writes the rest when it has room.
     full: bool,
     /// Registered with the drainer (done the first time the socket fills).
@@ -207,6 +245,7 @@ impl Outbound {
                 pending: Vec::new(),
                 written: 0,
                 dirty: false,
+                last_batch: 0,
                 full: false,
                 registration: None,
                 closing: false,
@@ -426,6 +465,9 @@ impl Outbox for Outbound {
     /// the held replies let out in their places, then one `send`.
     fn deliver(&self, items: &mut Vec<Queued>) -> Result<(), QueueFull> {
         let mut state = self.lock();
+        let start = state.pending.len();
+        let guess = state.last_batch;
+        state.pending.reserve(guess);
         for item in items.drain(..) {
             match item {
                 Queued::Event(event) => self.queue(&mut state, &event, Some(&event))?,
@@ -437,6 +479,7 @@ impl Outbox for Outbound {
                 }
             }
         }
+        state.last_batch = state.pending.len().saturating_sub(start);
         self.write(&mut state);
         Ok(())
     }

@@ -6,7 +6,6 @@
 //! it. What must be saved or looked up goes to the store worker thread, so
 //! the hub never waits for the disk either.
 
-use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -316,7 +315,8 @@ fn deliver_batch(
     while !batch.touched.is_empty() {
         std::mem::swap(&mut touched, &mut batch.touched);
         for session in touched.drain(..) {
-            let Some(attached) = links.get_mut(&session) else {
+            // Gone, or handed its part early (see `deliver_now`).
+            let Some(attached) = links.get_mut(&session).filter(|a| !a.queued.is_empty()) else {
                 continue;
             };
             let mut items = std::mem::take(&mut attached.queued);
@@ -424,90 +424,112 @@ fn carry_out(
     effects: &mut Vec<Effect>,
     batch: &mut Batch,
 ) {
-    let mut queue: VecDeque<Effect> = effects.drain(..).collect();
-    while let Some(effect) = queue.pop_front() {
-        match effect {
-            Effect::Deliver { to, event } => {
-                if let Some(attached) = links.get_mut(&to) {
-                    batch.queue(to, attached, Queued::Event(event));
-                }
+    // Effects of a cut-off join `effects` while `current` is worked
+    // through, and are carried out after it, in order; no copy of the
+    // effects is made (one per command was 5 % of the hub's time in a
+    // 500-member channel).
+    let mut current = Vec::new();
+    while !effects.is_empty() {
+        std::mem::swap(&mut current, effects);
+        for effect in current.drain(..) {
+            carry_out_one(hub, now, links, store, effects, batch, effect);
+        }
+    }
+    if current.capacity() > effects.capacity() {
+        std::mem::swap(&mut current, effects);
+    }
+}
+
+/// Carries out one effect; a cut-off's effects are added to `effects`.
+fn carry_out_one(
+    hub: &mut Hub,
+    now: Now,
+    links: &mut SessionMap<Attached>,
+    store: &Sender<StoreJob>,
+    effects: &mut Vec<Effect>,
+    batch: &mut Batch,
+    effect: Effect,
+) {
+    match effect {
+        Effect::Deliver { to, event } => {
+            if let Some(attached) = links.get_mut(&to) {
+                batch.queue(to, attached, Queued::Event(event));
             }
-            Effect::LoginReply { to, accepted } => {
-                let Some(attached) = links.get_mut(&to) else {
-                    continue;
+        }
+        Effect::LoginReply { to, accepted } => {
+            let Some(attached) = links.get_mut(&to) else {
+                return;
+            };
+            // The reader answers its client once it has this: what the
+            // hub said before it must be queued first.
+            if let Err(QueueFull) = deliver_now(attached, batch) {
+                cut_off(hub, now, to, links, effects);
+            } else if let Some(login) = &attached.link.login {
+                login(accepted);
+            }
+        }
+        Effect::Store { write, ack } => {
+            let ack = ack.filter(|(to, _)| links.contains_key(to));
+            let _ = store.send(StoreJob::Write { write, ack });
+        }
+        Effect::WhoisOffline { to, nick } => {
+            if links.contains_key(&to) {
+                let _ = store.send(StoreJob::WhoisOffline { nick, to });
+            }
+        }
+        Effect::PrivateOffline {
+            from,
+            sender,
+            to,
+            text,
+            at,
+        } => {
+            if links.contains_key(&from) {
+                let memo = Memo {
+                    from: sender,
+                    text,
+                    at,
                 };
-                // The reader answers its client once it has this: what the
-                // hub said before it must be queued first.
-                if let Err(QueueFull) = deliver_now(attached, batch) {
-                    cut_off(hub, now, to, links, effects);
-                    queue.extend(effects.drain(..));
-                } else if let Some(login) = &attached.link.login {
-                    login(accepted);
-                }
+                let _ = store.send(StoreJob::KeepMemo { to, memo, from });
             }
-            Effect::Store { write, ack } => {
-                let ack = ack.filter(|(to, _)| links.contains_key(to));
-                let _ = store.send(StoreJob::Write { write, ack });
+        }
+        Effect::Memos {
+            from,
+            account,
+            clear,
+        } => {
+            if links.contains_key(&from) {
+                let _ = store.send(StoreJob::Memos {
+                    account,
+                    clear,
+                    from,
+                });
             }
-            Effect::WhoisOffline { to, nick } => {
-                if links.contains_key(&to) {
-                    let _ = store.send(StoreJob::WhoisOffline { nick, to });
-                }
+        }
+        Effect::History {
+            from,
+            request,
+            readable,
+        } => {
+            if links.contains_key(&from) {
+                let _ = store.send(StoreJob::History {
+                    request,
+                    readable,
+                    from,
+                });
             }
-            Effect::PrivateOffline {
-                from,
-                sender,
-                to,
-                text,
-                at,
-            } => {
-                if links.contains_key(&from) {
-                    let memo = Memo {
-                        from: sender,
-                        text,
-                        at,
-                    };
-                    let _ = store.send(StoreJob::KeepMemo { to, memo, from });
-                }
-            }
-            Effect::Memos {
-                from,
-                account,
-                clear,
-            } => {
-                if links.contains_key(&from) {
-                    let _ = store.send(StoreJob::Memos {
-                        account,
-                        clear,
-                        from,
-                    });
-                }
-            }
-            Effect::History {
-                from,
-                request,
-                readable,
-            } => {
-                if links.contains_key(&from) {
-                    let _ = store.send(StoreJob::History {
-                        request,
-                        readable,
-                        from,
-                    });
-                }
-            }
-            Effect::Close { session } => {
-                // What is queued is still written, then the connection closes.
-                if let Some(mut attached) = links.remove(&session) {
-                    match deliver_now(&mut attached, batch) {
-                        Ok(()) => attached.link.outbox.close(),
-                        Err(QueueFull) => {
-                            warn!(
-                                "disconnecting {}: send queue exceeded (slow reader)",
-                                attached.peer
-                            );
-                            (attached.link.kill)();
-                        }
+        }
+        Effect::Close { session } => {
+            // What is queued is still written, then the connection closes.
+            if let Some(mut attached) = links.remove(&session) {
+                match deliver_now(&mut attached, batch) {
+                    Ok(()) => attached.link.outbox.close(),
+                    Err(QueueFull) => {
+                        warn!(
+                            "disconnecting {}: send queue exceeded (slow reader)",
+                            attached.peer
+                        );
+                        (attached.link.kill)();
                     }
                 }
             }
