@@ -45,6 +45,14 @@ pub enum Said {
     /// its line end: the renderer ends it, and adds what it adds to every
     /// line (IRC's tags) — [`Render::render_line`].
     Line(String),
+    /// What follows, up to [`Said::CloseReply`], is the reply to one line
+    /// of the client's, named by it (IRCv3 labeled-response): the door's
+    /// own lines and the hub's answers to the commands the door sends
+    /// meanwhile — not what others' commands bring — are kept aside and
+    /// handed to [`Render::reply`] whole.
+    OpenReply(String),
+    /// The end of the reply [`Said::OpenReply`] began.
+    CloseReply,
 }
 
 /// A connection's renderer: its protocol's bytes for each event.
@@ -71,6 +79,13 @@ pub trait Render: Send {
     /// those whose options differ (an IRC client's capabilities) differ here.
     fn variant(&self) -> u32 {
         0
+    }
+
+    /// Appends the reply to the client's line named `label` (the bytes
+    /// kept between [`Said::OpenReply`] and [`Said::CloseReply`], maybe
+    /// none), in whatever wrapping the protocol gives such a reply.
+    fn reply(&mut self, _label: &str, lines: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(lines);
     }
 }
 
@@ -198,6 +213,9 @@ pub struct Outbound {
     handled: AtomicU64,
     /// Replies wait in `State::held`; read by the hub without the lock.
     holding: AtomicBool,
+    /// Replies opened by the door and not yet closed: while there are, the
+    /// hub says when it starts each of this door's commands.
+    replies: AtomicU64,
     _open: super::OpenGuard,
 }
 
@@ -224,6 +242,11 @@ struct State {
     /// The door's replies waiting for the hub: each goes out once the hub
     /// has carried out the number of commands it names.
     held: VecDeque<(u64, Said)>,
+    /// A reply being kept aside ([`Said::OpenReply`]): its name and bytes.
+    reply: Option<(String, Vec<u8>)>,
+    /// The hub is carrying out one of this door's commands sent since the
+    /// reply opened: what it delivers now is part of the reply.
+    own: bool,
 }
 
 impl Outbound {
@@ -251,9 +274,12 @@ impl Outbound {
                 closing: false,
                 closed: false,
                 held: VecDeque::new(),
+                reply: None,
+                own: false,
             }),
             handled: AtomicU64::new(0),
             holding: AtomicBool::new(false),
+            replies: AtomicU64::new(0),
             _open: open.enter(),
         })
     }
@@ -266,6 +292,10 @@ impl Outbound {
     /// first `after` commands the door sent it: written at once when the
     /// hub has carried those out, else held until it has.
     pub fn say(&self, after: u64, said: Said) {
+        if matches!(said, Said::OpenReply(_)) {
+            // Before the door sends the reply's commands: the hub sees it.
+            self.replies.fetch_add(1, Ordering::SeqCst);
+        }
         let mut state = self.lock();
         if state.held.is_empty() {
             // Set before reading `handled`, while the hub sets `handled`
@@ -285,55 +315,58 @@ impl Outbound {
     }
 
     fn queue_said(&self, state: &mut State, said: &Said) -> Result<(), QueueFull> {
+        if state.closed || state.closing {
+            return Ok(());
+        }
         match said {
-            Said::Event(event) => self.queue(state, event, None),
-            Said::Bytes(bytes) => {
-                if !state.closed && !state.closing {
-                    state.pending.extend_from_slice(bytes);
-                }
-                self.check_limit(state)
-            }
+            Said::Event(event) => return self.queue(state, event, None, true),
+            Said::Bytes(bytes) => into(state, true).1.extend_from_slice(bytes),
             Said::Line(line) => {
-                if !state.closed && !state.closing {
+                let (render, out) = into(state, true);
+                render.render_line(line, out);
+            }
+            Said::OpenReply(label) => state.reply = Some((label.clone(), Vec::new())),
+            Said::CloseReply => {
+                self.replies.fetch_sub(1, Ordering::SeqCst);
+                if let Some((label, lines)) = state.reply.take() {
                     let State {
                         render, pending, ..
                     } = state;
-                    render.render_line(line, pending);
+                    render.reply(&label, &lines, pending);
                 }
-                self.check_limit(state)
             }
         }
+        self.check_limit(state)
     }
 
     fn check_limit(&self, state: &State) -> Result<(), QueueFull> {
-        match state.pending.len() - state.written > self.limit {
+        let kept = state.reply.as_ref().map_or(0, |(_, lines)| lines.len());
+        match state.pending.len() - state.written + kept > self.limit {
             true => Err(QueueFull),
             false => Ok(()),
         }
     }
 
-    /// Renders `event` into the pending bytes, unless the connection has
-    /// closed. Lines that render to nothing cost nothing.
+    /// Renders `event` into the pending bytes (or, `ours` — the door's or
+    /// the hub's answer to this door — into an open reply), unless the
+    /// connection has closed. Lines that render to nothing cost nothing.
     fn queue(
         &self,
         state: &mut State,
         event: &Event,
         to_many: Option<&Arc<Event>>,
+        ours: bool,
     ) -> Result<(), QueueFull> {
         if state.closed || state.closing {
             return Ok(());
         }
-        let State {
-            render,
-            pending,
-            kind,
-            ..
-        } = state;
+        let kind = state.kind;
+        let (render, out) = into(state, ours);
         match to_many {
             Some(shared) if render.shares(event) => {
-                render_shared(render.as_mut(), *kind, shared, pending)
+                render_shared(render.as_mut(), kind, shared, out)
             }
-            _ => render.render(event, pending),
+            _ => render.render(event, out),
         }
         self.check_limit(state)
     }
@@ -429,7 +462,8 @@ impl Drain for Outbound {
 impl Outbox for Outbound {
     fn push(&self, event: Arc<Event>) -> Result<Pushed, QueueFull> {
         let mut state = self.lock();
-        self.queue(&mut state, &event, Some(&event))?;
+        let own = state.own;
+        self.queue(&mut state, &event, Some(&event), own)?;
         if state.dirty || state.full || state.written == state.pending.len() {
             return Ok(Pushed::Done);
         }
@@ -442,14 +476,19 @@ impl Outbox for Outbound {
         self.write(&mut state);
     }
 
+    fn replying(&self) -> bool {
+        self.replies.load(Ordering::SeqCst) > 0
+    }
+
     /// Lets out the replies that waited for the hub's first `count`
     /// commands (see [`Outbound::say`]).
     fn handled(&self, count: u64) -> Result<Pushed, QueueFull> {
         self.handled.fetch_max(count, Ordering::SeqCst);
-        if !self.holding.load(Ordering::SeqCst) {
+        if !self.holding.load(Ordering::SeqCst) && !self.replying() {
             return Ok(Pushed::Done);
         }
         let mut state = self.lock();
+        state.own = false;
         if !self.release_held(&mut state, count)?
             || state.dirty
             || state.full
@@ -470,8 +509,13 @@ impl Outbox for Outbound {
         state.pending.reserve(guess);
         for item in items.drain(..) {
             match item {
-                Queued::Event(event) => self.queue(&mut state, &event, Some(&event))?,
+                Queued::Event(event) => {
+                    let own = state.own;
+                    self.queue(&mut state, &event, Some(&event), own)?
+                }
+                Queued::Starting(_) => state.own = state.reply.is_some(),
                 Queued::Handled(count) => {
+                    state.own = false;
                     self.handled.fetch_max(count, Ordering::SeqCst);
                     if self.holding.load(Ordering::SeqCst) {
                         self.release_held(&mut state, count)?;
@@ -490,6 +534,21 @@ impl Outbox for Outbound {
         let mut state = self.lock();
         state.closing = true;
         self.write(&mut state);
+    }
+}
+
+/// The renderer, and where its bytes go: an open reply's for what is
+/// `ours`, else the pending bytes.
+fn into(state: &mut State, ours: bool) -> (&mut Box<dyn Render>, &mut Vec<u8>) {
+    let State {
+        render,
+        pending,
+        reply,
+        ..
+    } = state;
+    match reply {
+        Some((_, lines)) if ours => (render, lines),
+        _ => (render, pending),
     }
 }
 

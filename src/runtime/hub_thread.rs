@@ -41,6 +41,13 @@ pub trait Outbox: Send + Sync {
         Ok(Pushed::Done)
     }
 
+    /// Whether the door keeps a reply to one of its client's lines aside
+    /// (see `engine::Said::OpenReply`): then the hub queues a
+    /// [`Queued::Starting`] before each of its commands.
+    fn replying(&self) -> bool {
+        false
+    }
+
     /// This session's part of a batch, in order, then written: called once
     /// per batch for each session that has any. Leaves `items` empty.
     fn deliver(&self, items: &mut Vec<Queued>) -> Result<(), QueueFull> {
@@ -48,6 +55,7 @@ pub trait Outbox: Send + Sync {
         for item in items.drain(..) {
             let pushed = match item {
                 Queued::Event(event) => self.push(event)?,
+                Queued::Starting(_) => Pushed::Done,
                 Queued::Handled(count) => self.handled(count)?,
             };
             flush |= pushed == Pushed::NeedsFlush;
@@ -64,6 +72,9 @@ pub trait Outbox: Send + Sync {
 pub enum Queued {
     /// An event for it.
     Event(Arc<Event>),
+    /// The hub starts the door's command with this number: the events up
+    /// to the next `Handled` answer it.
+    Starting(u64),
     /// The hub has carried out this many of its door's commands
     /// ([`Outbox::handled`]).
     Handled(u64),
@@ -373,6 +384,11 @@ fn handle(
             command,
             seq,
         } => {
+            if let Some(attached) = links.get_mut(&session).filter(|_| seq > 0) {
+                if attached.link.outbox.replying() {
+                    batch.queue(session, attached, Queued::Starting(seq));
+                }
+            }
             hub.handle(now, session, command, effects);
             handled = Some((session, seq)).filter(|_| seq > 0);
         }

@@ -255,6 +255,61 @@ fn echo_message_gives_the_sender_its_notices_ctcps_and_tagmsgs_too() {
     max.expect_no("TAGMSG");
 }
 
+/// labeled-response: the spec's example, an echoed PRIVMSG carrying the
+/// label; a one-line reply labelled, a longer one in a batch, none an ACK.
+#[test]
+fn labeled_response_labels_replies_and_the_echo() {
+    let server = TestServer::start();
+    let mut tina = Client::logged_in(&server, "tina");
+    let mut lee = with_caps(&server, "lee", "batch echo-message labeled-response");
+    let mut ian = Irc::logged_in(&server, "ian");
+
+    lee.send("@label=pQraCjj82e PRIVMSG #Lobby :Hello!");
+    let echo = expect_untagged(
+        &mut lee,
+        &format!(":{} PRIVMSG #Lobby :Hello!", mask("lee")),
+    );
+    if echo.tag("label") != Some("pQraCjj82e") {
+        lee.fail(&format!("the echo lacks the label: {:?}", echo.raw));
+    }
+    // The others' copy has no label.
+    ian.expect_line(&format!(":{} PRIVMSG #Lobby :Hello!", mask("lee")));
+    tina.expect_line("lee [Lobby]: Hello!");
+
+    lee.send("@label=p1 PING :x");
+    let pong = lee.expect_next(&format!("@label=p1 :{SERVER} PONG {SERVER} :x"));
+    if pong.tag("label") != Some("p1") {
+        lee.fail("PONG without its label");
+    }
+
+    lee.send("@label=n1 NAMES #Lobby");
+    let open = lee.expect_next_where("a labeled-response batch", |l| {
+        l.command == "BATCH" && l.param(1) == "labeled-response" && l.tag("label") == Some("n1")
+    });
+    let id = open
+        .param(0)
+        .strip_prefix('+')
+        .unwrap_or_default()
+        .to_string();
+    let names = lee.expect_next_numeric("353", &["lee"]);
+    let end = lee.expect_next_numeric("366", &["lee", "#Lobby"]);
+    if names.tag("batch") != Some(id.as_str()) || end.tag("batch") != Some(id.as_str()) {
+        lee.fail(&format!("NAMES lines outside batch {id:?}"));
+    }
+    lee.expect_next(&format!(":{SERVER} BATCH -{id}"));
+
+    // Nothing to say back: an ACK.
+    lee.send("@label=a1 PONG :x");
+    lee.expect_next(&format!("@label=a1 :{SERVER} ACK"));
+    // A notice to someone away: the echo alone, labelled.
+    lee.send("@label=e2 NOTICE ian :hi");
+    lee.expect_next(&format!("@label=e2 :{} NOTICE ian :hi", mask("lee")));
+
+    // Without the capability a label is only a tag, and dropped.
+    ian.send("@label=z PING :y");
+    ian.expect_next(&format!(":{SERVER} PONG {SERVER} :y"));
+}
+
 #[test]
 fn userhost_in_names_shows_each_members_mask() {
     let server = TestServer::start();

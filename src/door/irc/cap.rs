@@ -16,6 +16,7 @@ pub enum Cap {
     Chathistory,
     EchoMessage,
     InviteNotify,
+    LabeledResponse,
     MessageTags,
     MultiPrefix,
     Sasl,
@@ -25,13 +26,14 @@ pub enum Cap {
 
 impl Cap {
     /// Every capability, in the order `CAP LS` lists them.
-    pub const ALL: [Cap; 11] = [
+    pub const ALL: [Cap; 12] = [
         Cap::AwayNotify,
         Cap::Batch,
         Cap::CapNotify,
         Cap::Chathistory,
         Cap::EchoMessage,
         Cap::InviteNotify,
+        Cap::LabeledResponse,
         Cap::MessageTags,
         Cap::MultiPrefix,
         Cap::Sasl,
@@ -49,6 +51,7 @@ impl Cap {
             Cap::Chathistory => "draft/chathistory",
             Cap::EchoMessage => "echo-message",
             Cap::InviteNotify => "invite-notify",
+            Cap::LabeledResponse => "labeled-response",
             Cap::MessageTags => "message-tags",
             Cap::MultiPrefix => "multi-prefix",
             Cap::Sasl => "sasl",

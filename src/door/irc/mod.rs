@@ -22,7 +22,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
-use self::cap::{CapReply, Negotiation};
+use self::cap::{Cap, CapReply, Negotiation};
 use self::message::{Message, ParseError};
 use self::numeric::*;
 use self::render::{Renderer, ServerInfo};
@@ -184,12 +184,31 @@ impl LineConnection for Reader<'_> {
                 return self.hub(Command::Ping);
             }
         };
+        // labeled-response (with batch, which it needs for replies of
+        // several lines): everything this line brings back carries its label.
+        // Not CHATHISTORY: its answer comes from the store after the hub is
+        // done with the command, so the reply would be an ACK (which says
+        // "no answer") and the batch would come unlabelled.
+        let caps = self.caps.enabled();
+        let label = message
+            .tags
+            .iter()
+            .find(|tag| tag.key == "label" && !tag.value.is_empty())
+            .filter(|_| caps.has(Cap::LabeledResponse) && caps.has(Cap::Batch))
+            .filter(|_| message.command != "CHATHISTORY")
+            .map(|tag| tag.value.clone());
+        if let Some(label) = &label {
+            self.conn.say(Said::OpenReply(label.clone()));
+        }
         let sent = self.conn.sent();
-        let flow = self.message(message);
+        let mut flow = self.message(message);
         if matches!(flow, Flow::Continue) && self.conn.sent() == sent {
             // A line the hub never heard of is still a sign of life: the
             // hub's idle clock starts again (not its /whois idle time).
-            return self.hub(Command::Ping);
+            flow = self.hub(Command::Ping);
+        }
+        if label.is_some() {
+            self.conn.say(Said::CloseReply);
         }
         flow
     }

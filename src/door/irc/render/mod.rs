@@ -10,6 +10,7 @@ mod channels;
 mod chat;
 mod connection;
 mod history;
+mod labeled;
 mod lists;
 mod moderation;
 mod queries;
@@ -132,6 +133,10 @@ impl crate::engine::Render for Renderer {
 
     fn variant(&self) -> u32 {
         self.current.bits()
+    }
+
+    fn reply(&mut self, label: &str, lines: &[u8], out: &mut Vec<u8>) {
+        self.labeled(label, lines, out)
     }
 }
 
