@@ -301,9 +301,10 @@ fn labeled_response_labels_replies_and_the_echo() {
     // Nothing to say back: an ACK.
     lee.send("@label=a1 PONG :x");
     lee.expect_next(&format!("@label=a1 :{SERVER} ACK"));
-    // A notice to someone away: the echo alone, labelled.
+    // A notice: the echo alone, labelled.
     lee.send("@label=e2 NOTICE ian :hi");
     lee.expect_next(&format!("@label=e2 :{} NOTICE ian :hi", mask("lee")));
+    ian.expect_line(&format!(":{} NOTICE ian :hi", mask("lee")));
 
     // Without the capability a label is only a tag, and dropped.
     ian.send("@label=z PING :y");
